@@ -1,0 +1,241 @@
+package io.graphitekafka.standalone;
+
+import io.graphitekafka.aggregator.Aggregator;
+import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.gateway.Gateway;
+import io.graphitekafka.gateway.GatewayConfig;
+import io.graphitekafka.sink.Sink;
+import io.graphitekafka.sink.SinkConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bin/graphite-kafka}: one command with a subcommand per service. Every flag maps to a key of the
+ * service's properties file ({@code --config FILE}); flags win over the file.
+ */
+public final class Main {
+
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** A subcommand: its flags, each mapped to the config key it sets. */
+  private record Command(String name, String synopsis, Map<String, String> flags) {}
+
+  private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    add(new Command("standalone", "run an embedded Kafka broker and every service in one process",
+        flags("data-dir", StandaloneConfig.DATA_DIR, "conf-dir", StandaloneConfig.CONF_DIR,
+            "bind", StandaloneConfig.BIND_ADDRESS, "carbon-port", StandaloneConfig.CARBON_PORT,
+            "udp-port", StandaloneConfig.UDP_PORT, "pickle-port", StandaloneConfig.PICKLE_PORT,
+            "kafka-port", StandaloneConfig.BROKER_PORT, "partitions", StandaloneConfig.PARTITIONS)));
+    add(new Command("gateway", "accept Carbon input and produce points to Kafka",
+        flags("bootstrap-servers", GatewayConfig.BOOTSTRAP_SERVERS, "bind", GatewayConfig.BIND_ADDRESS,
+            "carbon-port", GatewayConfig.CARBON_PORT)));
+    add(new Command("aggregator", "roll points up into archive points (Kafka Streams)",
+        flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
+            "conf-dir", AggregatorConfig.CONF_DIR)));
+    add(new Command("sink", "write archive points into Whisper files",
+        flags("bootstrap-servers", SinkConfig.BOOTSTRAP_SERVERS, "data-dir", SinkConfig.DATA_DIR,
+            "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
+            "replay-from", SinkConfig.REPLAY_FROM)));
+  }
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** The installation directory: {@code -Dgraphite.kafka.home}, set by bin/graphite-kafka, or the cwd. */
+  static Path home() {
+    return Path.of(System.getProperty("graphite.kafka.home", "."));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+      usage(out);
+      return args.length == 0 ? 2 : 0;
+    }
+    Command command = COMMANDS.get(args[0]);
+    if (command == null) {
+      err.println("graphite-kafka: unknown command '" + args[0] + "'");
+      usage(err);
+      return 2;
+    }
+    Map<String, String> props;
+    try {
+      props = parse(command, args);
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("graphite-kafka " + command.name() + ": " + e.getMessage());
+      return 2;
+    }
+    if (props == null) {
+      usage(command, out);
+      return 0;
+    }
+    try {
+      switch (command.name()) {
+        case "standalone":
+          return runStandalone(new StandaloneConfig(props), out);
+        case "gateway":
+          return runGateway(new GatewayConfig(props), out);
+        case "aggregator":
+          return runAggregator(new AggregatorConfig(props), out);
+        case "sink":
+          return runSink(new SinkConfig(props), out);
+        default:
+          throw new AssertionError(command.name());
+      }
+    } catch (ConfigException e) {
+      err.println("graphite-kafka " + command.name() + ": invalid configuration: " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      log.error("graphite-kafka {} failed", command.name(), e);
+      err.println("graphite-kafka " + command.name() + ": " + e);
+      return 1;
+    }
+  }
+
+  /** Reads {@code --config FILE} then the flags; returns null when help was asked for. */
+  static Map<String, String> parse(Command command, String[] args) throws IOException {
+    Map<String, String> fromFlags = new HashMap<>();
+    Path configFile = null;
+    for (int i = 1; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("-h") || arg.equals("--help")) {
+        return null;
+      }
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("--" + name + " needs a value");
+      }
+      if (name.equals("config")) {
+        configFile = Path.of(value);
+        continue;
+      }
+      String key = command.flags().get(name);
+      if (key == null) {
+        throw new IllegalArgumentException("unknown option --" + name + " (see --help)");
+      }
+      fromFlags.put(key, value);
+    }
+    Map<String, String> props = new HashMap<>();
+    if (configFile != null) {
+      Properties file = new Properties();
+      try (InputStream in = Files.newInputStream(configFile)) {
+        file.load(in);
+      } catch (IOException e) {
+        throw new IOException("cannot read config file " + configFile + ": " + e.getMessage(), e);
+      }
+      file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k).trim()));
+    }
+    props.putAll(fromFlags);
+    return props;
+  }
+
+  private static int runStandalone(StandaloneConfig config, PrintStream out) throws Exception {
+    Standalone standalone = new Standalone(config);
+    CountDownLatch done = onShutdown(standalone::close);
+    standalone.start();
+    out.println("graphite-kafka ready: " + standalone.describe());
+    out.flush();
+    done.await();
+    return 0;
+  }
+
+  private static int runGateway(GatewayConfig config, PrintStream out) throws Exception {
+    Gateway gateway = new Gateway(config);
+    CountDownLatch done = onShutdown(gateway::close);
+    gateway.start();
+    out.println("graphite-kafka gateway ready: plaintext port " + gateway.carbonPort());
+    done.await();
+    return 0;
+  }
+
+  private static int runAggregator(AggregatorConfig config, PrintStream out) throws Exception {
+    Aggregator aggregator = new Aggregator(config);
+    CountDownLatch done = onShutdown(aggregator::close);
+    aggregator.start();
+    out.println("graphite-kafka aggregator ready");
+    done.await();
+    return 0;
+  }
+
+  private static int runSink(SinkConfig config, PrintStream out) throws Exception {
+    Sink sink = new Sink(config);
+    CountDownLatch done = onShutdown(sink::close);
+    sink.start();
+    out.println("graphite-kafka sink ready: writing under " + config.whisperDir());
+    done.await();
+    return 0;
+  }
+
+  /** Runs {@code close} on SIGTERM/SIGINT; the returned latch opens once it has finished. */
+  private static CountDownLatch onShutdown(AutoCloseable close) {
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        close.close();
+      } catch (Exception e) {
+        log.error("error while stopping", e);
+      } finally {
+        done.countDown();
+      }
+    }, "graphite-kafka-shutdown"));
+    return done;
+  }
+
+  private static void usage(PrintStream out) {
+    out.println("usage: graphite-kafka <command> [options]");
+    out.println();
+    for (Command c : COMMANDS.values()) {
+      out.printf("  %-11s %s%n", c.name(), c.synopsis());
+    }
+    out.println();
+    out.println("Run 'graphite-kafka <command> --help' for a command's options.");
+  }
+
+  private static void usage(Command command, PrintStream out) {
+    out.println("usage: graphite-kafka " + command.name() + " [--config FILE] [options]");
+    out.println(command.synopsis());
+    out.println();
+    out.println("  --config FILE   a properties file; the flags below win over its keys");
+    command.flags().forEach((flag, key) -> out.printf("  --%-14s sets %s%n", flag + " V", key));
+  }
+
+  private static void add(Command c) {
+    COMMANDS.put(c.name(), c);
+  }
+
+  private static Map<String, String> flags(String... pairs) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put(pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+}

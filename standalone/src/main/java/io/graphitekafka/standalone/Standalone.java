@@ -1,0 +1,123 @@
+package io.graphitekafka.standalone;
+
+import io.graphitekafka.aggregator.Aggregator;
+import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.gateway.Gateway;
+import io.graphitekafka.gateway.GatewayConfig;
+import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.sink.Sink;
+import io.graphitekafka.sink.SinkConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything in one process: a real single-node KRaft broker, the topics, then the sink, the aggregator
+ * and the gateway. It stops in the reverse order, so the gateway's accepted points are flushed to Kafka
+ * before anything downstream stops; what is in Kafka survives a restart under the data directory.
+ */
+public final class Standalone implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Standalone.class);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+  private final StandaloneConfig config;
+  private EmbeddedKafkaBroker broker;
+  private Sink sink;
+  private Aggregator aggregator;
+  private Gateway gateway;
+
+  public Standalone(StandaloneConfig config) {
+    this.config = config;
+  }
+
+  public synchronized void start() throws Exception {
+    Path dataDir = config.dataDir().toAbsolutePath();
+    Files.createDirectories(dataDir);
+    String bind = config.getString(StandaloneConfig.BIND_ADDRESS);
+
+    broker = EmbeddedKafkaBroker.builder()
+        .host(bind)
+        .port(config.getInt(StandaloneConfig.BROKER_PORT))
+        .logDir(dataDir.resolve("kafka"))
+        .build();
+    broker.start();
+    broker.createTopics(config.getInt(StandaloneConfig.PARTITIONS), Topics.DEFAULT_POINTS,
+        Topics.DEFAULT_ARCHIVES, Topics.DEFAULT_LINES, Topics.DEFAULT_REJECTS);
+    String bootstrap = broker.bootstrapServers();
+
+    Map<String, Object> sinkProps = new HashMap<>();
+    sinkProps.put(SinkConfig.BOOTSTRAP_SERVERS, bootstrap);
+    sinkProps.put(SinkConfig.DATA_DIR, dataDir.toString());
+    sink = new Sink(new SinkConfig(sinkProps));
+    sink.start();
+
+    Map<String, Object> aggProps = new HashMap<>();
+    aggProps.put(AggregatorConfig.BOOTSTRAP_SERVERS, bootstrap);
+    aggProps.put(AggregatorConfig.CONF_DIR, config.getString(StandaloneConfig.CONF_DIR));
+    aggProps.put(AggregatorConfig.STATE_DIR, dataDir.resolve("aggregator-state").toString());
+    aggregator = new Aggregator(new AggregatorConfig(aggProps));
+    aggregator.start();
+
+    Map<String, Object> gwProps = new HashMap<>();
+    gwProps.put(GatewayConfig.BOOTSTRAP_SERVERS, bootstrap);
+    gwProps.put(GatewayConfig.BIND_ADDRESS, bind);
+    gwProps.put(GatewayConfig.CARBON_PORT, config.getInt(StandaloneConfig.CARBON_PORT));
+    gateway = new Gateway(new GatewayConfig(gwProps));
+    gateway.start();
+
+    awaitAggregatorRunning();
+  }
+
+  private void awaitAggregatorRunning() throws InterruptedException {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (aggregator.state() != KafkaStreams.State.RUNNING) {
+      if (!aggregator.state().isRunningOrRebalancing() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("aggregator did not reach RUNNING, state " + aggregator.state());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** One line for the console: where each port listens. */
+  public String describe() {
+    return "plaintext " + config.getString(StandaloneConfig.BIND_ADDRESS) + ":" + gateway.carbonPort()
+        + ", kafka " + broker.bootstrapServers() + ", whisper files under "
+        + config.dataDir().toAbsolutePath().resolve("whisper");
+  }
+
+  public int carbonPort() {
+    return gateway.carbonPort();
+  }
+
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  @Override
+  public synchronized void close() {
+    log.info("stopping: gateway, aggregator, sink, broker");
+    closeQuietly(gateway);
+    closeQuietly(aggregator);
+    closeQuietly(sink);
+    closeQuietly(broker);
+    log.info("stopped");
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("error while stopping {}", c.getClass().getSimpleName(), e);
+    }
+  }
+}

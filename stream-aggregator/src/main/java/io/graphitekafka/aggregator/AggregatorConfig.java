@@ -1,0 +1,80 @@
+package io.graphitekafka.aggregator;
+
+import io.graphitekafka.schemas.topic.Topics;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** Typed configuration of the stream-aggregator; Kafka Streams settings pass through under {@code kafka.}. */
+public final class AggregatorConfig extends AbstractConfig {
+
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String APPLICATION_ID = "application.id";
+  public static final String CONF_DIR = "conf.dir";
+  public static final String STATE_DIR = "state.dir";
+  public static final String POINTS_TOPIC = "topic.points";
+  public static final String ARCHIVES_TOPIC = "topic.archives";
+  public static final String REJECTS_TOPIC = "topic.rejects";
+  public static final String GRACE_SECONDS = "grace.seconds";
+  public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  public static final ConfigDef CONFIG_DEF =
+      new ConfigDef()
+          .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
+              "Kafka bootstrap servers, host:port[,host:port...].")
+          .define(APPLICATION_ID, Type.STRING, "graphite-kafka-aggregator", new ConfigDef.NonEmptyString(),
+              Importance.HIGH, "Kafka Streams application.id: instances with the same id share the work.")
+          .define(CONF_DIR, Type.STRING, "conf", new ConfigDef.NonEmptyString(), Importance.HIGH,
+              "Directory holding storage-schemas.conf and (optionally) storage-aggregation.conf.")
+          .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/graphite-kafka-streams",
+              new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Kafka Streams local state directory.")
+          .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM, "Input topic of MetricPoint records.")
+          .define(ARCHIVES_TOPIC, Type.STRING, Topics.DEFAULT_ARCHIVES, new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM, "Output topic of ArchivePoint records.")
+          .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM, "Topic for input records that cannot be decoded.")
+          .define(GRACE_SECONDS, Type.LONG, 600L, Range.atLeast(0), Importance.MEDIUM,
+              "How far behind a series' newest point a late point may arrive and still update every "
+                  + "archive; the aggregator keeps just enough slots per series to re-aggregate within it.")
+          .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
+              "Kafka Streams commit interval (exactly-once transactions are committed this often).");
+
+  public AggregatorConfig(Map<?, ?> props) {
+    super(CONFIG_DEF, props);
+  }
+
+  public String bootstrapServers() {
+    return String.join(",", getList(BOOTSTRAP_SERVERS));
+  }
+
+  public Path confDir() {
+    return Path.of(getString(CONF_DIR));
+  }
+
+  public String pointsTopic() {
+    return getString(POINTS_TOPIC);
+  }
+
+  public String archivesTopic() {
+    return getString(ARCHIVES_TOPIC);
+  }
+
+  public String rejectsTopic() {
+    return getString(REJECTS_TOPIC);
+  }
+
+  public long graceSeconds() {
+    return getLong(GRACE_SECONDS);
+  }
+
+  /** Kafka Streams and client settings given under the {@code kafka.} prefix, prefix removed. */
+  public Map<String, Object> kafkaOverrides() {
+    return originalsWithPrefix(KAFKA_PREFIX);
+  }
+}
