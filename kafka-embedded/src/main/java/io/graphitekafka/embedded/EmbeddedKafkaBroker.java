@@ -1,0 +1,421 @@
+package io.graphitekafka.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft combined mode (broker and controller in one process), run
+ * in-process from Apache Kafka's own server classes. It backs the integration tests and the
+ * {@code standalone} launcher; see this module's README for the settings it chooses and why.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+  private static final int NODE_ID = 1;
+  private static final String CLIENT_LISTENER = "PLAINTEXT";
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final long POLL_INTERVAL_MS = 100;
+
+  private final String host;
+  private final int requestedPort;
+  private final Path requestedLogDir;
+  private final Map<String, String> overrides;
+
+  // Resolved on the first start and kept, so that a restart comes back on the same addresses and data.
+  private int port;
+  private int controllerPort;
+  private Path logDir;
+  private KafkaRaftServer server;
+  private boolean closed;
+
+  private EmbeddedKafkaBroker(Builder builder) {
+    this.host = builder.host;
+    this.requestedPort = builder.port;
+    this.requestedLogDir = builder.logDir;
+    this.overrides = Map.copyOf(builder.brokerProperties);
+  }
+
+  /** Starts a builder with the defaults: a free port on 127.0.0.1 and a temporary log directory. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Formats the log directory if it has never been formatted, starts the broker, and returns once it
+   * answers a client's {@code describeCluster}. Does nothing if the broker is already running.
+   */
+  public synchronized void start() {
+    if (closed) {
+      throw new IllegalStateException("broker was closed");
+    }
+    if (server != null) {
+      return;
+    }
+    long startNanos = System.nanoTime();
+    resolveAddressesAndStorage();
+    KafkaConfig config = new KafkaConfig(serverProperties(), false);
+    formatIfNeeded();
+    KafkaRaftServer starting = new KafkaRaftServer(config, Time.SYSTEM);
+    try {
+      starting.startup();
+      server = starting;
+      awaitClientConnections();
+    } catch (RuntimeException e) {
+      server = null;
+      shutdownQuietly(starting);
+      throw e;
+    }
+    LOG.info(
+        "Kafka broker ready at {} (log dir {}) in {} ms",
+        bootstrapServers(),
+        logDir,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+  }
+
+  /** The {@code host:port} of the client listener, fixed from the first {@link #start()} on. */
+  public synchronized String bootstrapServers() {
+    if (port == 0) {
+      throw new IllegalStateException("broker has not been started");
+    }
+    return host + ":" + port;
+  }
+
+  /** The directory holding the broker's data and metadata log, or null before the first start. */
+  public synchronized Path logDir() {
+    return logDir;
+  }
+
+  /** True between a successful {@link #start()} and the next {@link #stop()}. */
+  public synchronized boolean isRunning() {
+    return server != null;
+  }
+
+  /**
+   * Creates the topics with replication factor 1, treating an existing topic as success, and returns
+   * once every partition of every topic has a leader.
+   */
+  public void createTopics(int partitions, String... names) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be positive, was " + partitions);
+    }
+    List<NewTopic> topics = new ArrayList<>();
+    for (String name : names) {
+      topics.add(new NewTopic(Objects.requireNonNull(name, "topic name"), partitions, (short) 1));
+    }
+    if (topics.isEmpty()) {
+      return;
+    }
+    try (Admin admin = newAdmin()) {
+      for (Map.Entry<String, KafkaFuture<Void>> created :
+          admin.createTopics(topics).values().entrySet()) {
+        try {
+          created.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("could not create topic " + created.getKey(), e);
+          }
+          LOG.debug("Topic {} exists already", created.getKey());
+        }
+      }
+      awaitLeaders(admin, Arrays.asList(names));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out creating topics " + Arrays.toString(names), e);
+    }
+  }
+
+  /**
+   * Stops the broker and waits until its threads and sockets are released; the log directory and the
+   * ports are kept for a later {@link #start()}. Does nothing if the broker is not running.
+   */
+  public synchronized void stop() {
+    if (server == null) {
+      return;
+    }
+    long stopNanos = System.nanoTime();
+    KafkaRaftServer stopping = server;
+    server = null;
+    stopping.shutdown();
+    stopping.awaitShutdown();
+    LOG.info(
+        "Kafka broker at {} stopped in {} ms",
+        bootstrapServers(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopNanos));
+  }
+
+  /** Stops and starts the broker on the same ports and log directory, keeping its data. */
+  public synchronized void restart() {
+    stop();
+    start();
+  }
+
+  /**
+   * Stops the broker and, when the log directory was a temporary one, deletes it. Safe to call more
+   * than once; a closed broker cannot be started again.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      stop();
+    } finally {
+      if (requestedLogDir == null && logDir != null) {
+        try {
+          Utils.delete(logDir.toFile());
+        } catch (IOException e) {
+          LOG.warn("Could not delete temporary Kafka log dir {}", logDir, e);
+        }
+      }
+    }
+  }
+
+  private void resolveAddressesAndStorage() {
+    try {
+      if (logDir == null) {
+        logDir =
+            requestedLogDir != null
+                ? Files.createDirectories(requestedLogDir)
+                : Files.createTempDirectory("embedded-kafka-");
+      }
+      if (port == 0) {
+        port = requestedPort != 0 ? requestedPort : freePort(host);
+      }
+      if (controllerPort == 0) {
+        controllerPort = freePort(host);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not prepare broker storage or ports", e);
+    }
+  }
+
+  private Properties serverProperties() {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("node.id", Integer.toString(NODE_ID));
+    settings.put("process.roles", "broker,controller");
+    settings.put(
+        "listeners",
+        CLIENT_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":"
+            + controllerPort);
+    settings.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + port);
+    settings.put(
+        "listener.security.protocol.map",
+        CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    settings.put("inter.broker.listener.name", CLIENT_LISTENER);
+    settings.put("controller.listener.names", CONTROLLER_LISTENER);
+    // A static voter set (kraft.version 0): the quorum is read from this config on every start.
+    settings.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+    settings.put("log.dirs", logDir.toString());
+
+    // One node can only hold one replica of anything, internal topics included.
+    settings.put("default.replication.factor", "1");
+    settings.put("min.insync.replicas", "1");
+    settings.put("offsets.topic.replication.factor", "1");
+    settings.put("transaction.state.log.replication.factor", "1");
+    settings.put("transaction.state.log.min.isr", "1");
+    settings.put("share.coordinator.state.topic.replication.factor", "1");
+    settings.put("share.coordinator.state.topic.min.isr", "1");
+    settings.put("remote.log.metadata.topic.replication.factor", "1");
+    // Few coordinator partitions, so the first group or transaction does not wait for 50 to load.
+    settings.put("offsets.topic.num.partitions", "5");
+    settings.put("transaction.state.log.num.partitions", "5");
+    settings.put("share.coordinator.state.topic.num.partitions", "5");
+    settings.put("num.partitions", "1");
+    settings.put("auto.create.topics.enable", "false");
+    settings.put("group.initial.rebalance.delay.ms", "0");
+
+    // Sized for a test machine: fewer threads, a small cleaner buffer, quick broker heartbeats.
+    settings.put("num.network.threads", "2");
+    settings.put("num.io.threads", "4");
+    settings.put("background.threads", "4");
+    settings.put("num.recovery.threads.per.data.dir", "1");
+    settings.put("log.cleaner.threads", "1");
+    settings.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
+    settings.put("broker.heartbeat.interval.ms", "500");
+
+    settings.putAll(overrides);
+    Properties properties = new Properties();
+    properties.putAll(settings);
+    return properties;
+  }
+
+  private void formatIfNeeded() {
+    if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
+      LOG.debug("Kafka log dir {} is formatted already", logDir);
+      return;
+    }
+    try {
+      new Formatter()
+          .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
+          .setNodeId(NODE_ID)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setMetadataLogDirectory(logDir.toString())
+          .addDirectory(logDir.toString())
+          .run();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not format Kafka log dir " + logDir, e);
+    }
+    LOG.debug("Formatted Kafka log dir {}", logDir);
+  }
+
+  private void awaitClientConnections() {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    try (Admin admin = newAdmin()) {
+      while (true) {
+        try {
+          if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException e) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "Kafka broker at " + bootstrapServers() + " did not accept clients within "
+                    + START_TIMEOUT,
+                e);
+          }
+        }
+        Thread.sleep(POLL_INTERVAL_MS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the broker to start", e);
+    }
+  }
+
+  private static void awaitLeaders(Admin admin, List<String> names)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        Map<String, TopicDescription> descriptions =
+            admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
+        if (descriptions.values().stream()
+            .flatMap(d -> d.partitions().stream())
+            .map(TopicPartitionInfo::leader)
+            .allMatch(leader -> leader != null && !leader.isEmpty())) {
+          return;
+        }
+      } catch (ExecutionException | TimeoutException e) {
+        // Metadata for a just-created topic can lag behind; retry until the deadline.
+        LOG.debug("Topics {} not described yet: {}", names, e.toString());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("partitions of " + names + " have no leader after " + ADMIN_TIMEOUT);
+      }
+      Thread.sleep(POLL_INTERVAL_MS);
+    }
+  }
+
+  private Admin newAdmin() {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    config.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-admin");
+    return Admin.create(config);
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void shutdownQuietly(KafkaRaftServer failed) {
+    try {
+      failed.shutdown();
+      failed.awaitShutdown();
+    } catch (RuntimeException e) {
+      LOG.warn("Error while shutting down a broker that failed to start", e);
+    }
+  }
+
+  /** Collects the options of an {@link EmbeddedKafkaBroker}; {@link #build()} does not start it. */
+  public static final class Builder {
+
+    private int port;
+    private String host = "127.0.0.1";
+    private Path logDir;
+    private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** The client port; 0 (the default) picks a free one on the first start. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be within [0, 65535], was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The address both listeners bind to and the client listener advertises; 127.0.0.1 by default. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /**
+     * A log directory that outlives the broker and is re-used, without re-formatting, on the next
+     * start. Without one the broker uses a temporary directory deleted on {@link #close()}.
+     */
+    public Builder logDir(Path logDir) {
+      this.logDir = Objects.requireNonNull(logDir, "logDir");
+      return this;
+    }
+
+    /** Sets a server property, overriding this class's choice for the same key. */
+    public Builder brokerProperty(String key, String value) {
+      brokerProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public EmbeddedKafkaBroker build() {
+      return new EmbeddedKafkaBroker(this);
+    }
+  }
+}
