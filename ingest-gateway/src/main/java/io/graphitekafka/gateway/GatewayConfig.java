@@ -14,6 +14,9 @@ public final class GatewayConfig extends AbstractConfig {
   public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String BIND_ADDRESS = "bind.address";
   public static final String CARBON_PORT = "carbon.port";
+  public static final String UDP_PORT = "udp.port";
+  public static final String PICKLE_PORT = "pickle.port";
+  public static final String MAX_PICKLE_FRAME = "max.pickle.frame.length";
   public static final String POINTS_TOPIC = "topic.points";
   public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String MAX_LINE_LENGTH = "max.line.length";
@@ -28,6 +31,12 @@ public final class GatewayConfig extends AbstractConfig {
               "Address the Carbon listeners bind to (carbon's LINE_RECEIVER_INTERFACE).")
           .define(CARBON_PORT, Type.INT, 2003, Range.between(0, 65535), Importance.HIGH,
               "Plaintext TCP port (carbon's LINE_RECEIVER_PORT); 0 picks a free port.")
+          .define(UDP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.MEDIUM,
+              "Plaintext UDP port; -1 (the default, as carbon's ENABLE_UDP_LISTENER=False) disables it.")
+          .define(PICKLE_PORT, Type.INT, 2004, Range.between(-1, 65535), Importance.HIGH,
+              "Pickle TCP port (carbon's PICKLE_RECEIVER_PORT); -1 disables it.")
+          .define(MAX_PICKLE_FRAME, Type.INT, 1 << 20, Range.between(1024, 1 << 26), Importance.LOW,
+              "Largest accepted pickle frame in bytes (carbon's PICKLE_RECEIVER_MAX_LENGTH).")
           .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
               Importance.MEDIUM, "Topic the MetricPoint records go to.")
           .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
@@ -52,6 +61,14 @@ public final class GatewayConfig extends AbstractConfig {
 
   public int carbonPort() {
     return getInt(CARBON_PORT);
+  }
+
+  public int udpPort() {
+    return getInt(UDP_PORT);
+  }
+
+  public int picklePort() {
+    return getInt(PICKLE_PORT);
   }
 
   public String pointsTopic() {

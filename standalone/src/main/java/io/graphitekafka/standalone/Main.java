@@ -41,7 +41,8 @@ public final class Main {
             "kafka-port", StandaloneConfig.BROKER_PORT, "partitions", StandaloneConfig.PARTITIONS)));
     add(new Command("gateway", "accept Carbon input and produce points to Kafka",
         flags("bootstrap-servers", GatewayConfig.BOOTSTRAP_SERVERS, "bind", GatewayConfig.BIND_ADDRESS,
-            "carbon-port", GatewayConfig.CARBON_PORT)));
+            "carbon-port", GatewayConfig.CARBON_PORT, "udp-port", GatewayConfig.UDP_PORT,
+            "pickle-port", GatewayConfig.PICKLE_PORT)));
     add(new Command("aggregator", "roll points up into archive points (Kafka Streams)",
         flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
             "conf-dir", AggregatorConfig.CONF_DIR)));

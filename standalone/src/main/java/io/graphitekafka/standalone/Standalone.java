@@ -69,6 +69,8 @@ public final class Standalone implements AutoCloseable {
     gwProps.put(GatewayConfig.BOOTSTRAP_SERVERS, bootstrap);
     gwProps.put(GatewayConfig.BIND_ADDRESS, bind);
     gwProps.put(GatewayConfig.CARBON_PORT, config.getInt(StandaloneConfig.CARBON_PORT));
+    gwProps.put(GatewayConfig.UDP_PORT, config.getInt(StandaloneConfig.UDP_PORT));
+    gwProps.put(GatewayConfig.PICKLE_PORT, config.getInt(StandaloneConfig.PICKLE_PORT));
     gateway = new Gateway(new GatewayConfig(gwProps));
     gateway.start();
 
@@ -87,8 +89,9 @@ public final class Standalone implements AutoCloseable {
 
   /** One line for the console: where each port listens. */
   public String describe() {
-    return "plaintext " + config.getString(StandaloneConfig.BIND_ADDRESS) + ":" + gateway.carbonPort()
-        + ", kafka " + broker.bootstrapServers() + ", whisper files under "
+    String bind = config.getString(StandaloneConfig.BIND_ADDRESS);
+    return "plaintext tcp " + bind + ":" + gateway.carbonPort() + ", plaintext udp " + bind + ":"
+        + gateway.udpPort() + ", pickle " + bind + ":" + gateway.picklePort() + ", kafka " + broker.bootstrapServers() + ", whisper files under "
         + config.dataDir().toAbsolutePath().resolve("whisper");
   }
 

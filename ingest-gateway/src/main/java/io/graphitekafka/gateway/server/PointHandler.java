@@ -41,18 +41,28 @@ public final class PointHandler {
     DecodeResult result = decoder.decode(buf, offset, length, arrival);
     if (result instanceof DecodeResult.Reject r) {
       reject(buf, offset, length, r.reason().code(), r.detail(), protocol, source, arrival);
-      return;
+    } else if (!point((DecodeResult.Point) result)) {
+      reject(buf, offset, length, "invalid_name", "invalid series name '"
+          + ((DecodeResult.Point) result).rawName() + "'", protocol, source, arrival);
     }
-    DecodeResult.Point p = (DecodeResult.Point) result;
+  }
+
+  /**
+   * Normalizes the name of a decoded point and produces it.
+   *
+   * @return false if the name is invalid; the caller rejects the input it came from
+   */
+  public boolean point(DecodeResult.Point p) {
     String name;
     try {
       name = SeriesNames.normalize(p.rawName());
     } catch (InvalidSeriesNameException e) {
-      reject(buf, offset, length, "invalid_name", e.getMessage(), protocol, source, arrival);
-      return;
+      log.trace("invalid name", e);
+      return false;
     }
     metrics.metricsReceived.increment();
     producer.sendPoint(new MetricPoint(name, p.timestamp(), p.value()));
+    return true;
   }
 
   /** Counts, samples into the log and sends to the rejects topic one piece of bad input. */

@@ -1,0 +1,92 @@
+package io.graphitekafka.gateway.server;
+
+import io.graphitekafka.gateway.GatewayMetrics;
+import io.graphitekafka.gateway.carbon.DecodeResult;
+import io.graphitekafka.gateway.carbon.PickleDecoder;
+import io.graphitekafka.gateway.carbon.PickleResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes one length-prefixed pickle frame with the safe {@link PickleDecoder} and hands its points to
+ * the {@link PointHandler}. A hostile or malformed frame, or an oversized one (whose bytes the framer
+ * skips), is rejected and the connection goes on with the next frame; carbon closes it on an oversized
+ * frame. Bad elements of a good frame are each counted; the frame's raw bytes go to the rejects topic
+ * once, with the first bad element's reason.
+ */
+@Sharable
+final class PickleFrameHandler extends SimpleChannelInboundHandler<ByteBuf> {
+
+  private static final Logger log = LoggerFactory.getLogger(PickleFrameHandler.class);
+  static final String PROTOCOL = "pickle";
+
+  private final PickleDecoder decoder;
+  private final PointHandler points;
+  private final GatewayMetrics metrics;
+
+  PickleFrameHandler(PickleDecoder decoder, PointHandler points, GatewayMetrics metrics) {
+    this.decoder = decoder;
+    this.points = points;
+    this.metrics = metrics;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+    byte[] bytes = ByteBufUtil.getBytes(frame);
+    long arrival = System.currentTimeMillis();
+    PickleResult result = decoder.decode(bytes, 0, bytes.length, arrival);
+    if (result instanceof PickleResult.Rejected r) {
+      points.reject(bytes, 0, bytes.length, r.reject().reason().code(), r.reject().detail(), PROTOCOL,
+          ctx.channel().remoteAddress(), arrival);
+      return;
+    }
+    List<DecodeResult> elements = ((PickleResult.Decoded) result).elements();
+    String firstReason = null;
+    String firstDetail = null;
+    int bad = 0;
+    for (DecodeResult element : elements) {
+      String reason;
+      String detail;
+      if (element instanceof DecodeResult.Reject r) {
+        reason = r.reason().code();
+        detail = r.detail();
+      } else if (points.point((DecodeResult.Point) element)) {
+        continue;
+      } else {
+        reason = "invalid_name";
+        detail = "invalid series name '" + ((DecodeResult.Point) element).rawName() + "'";
+      }
+      bad++;
+      if (firstReason == null) {
+        firstReason = reason; // counted by points.reject below
+        firstDetail = detail;
+      } else {
+        metrics.rejected(reason);
+      }
+    }
+    if (firstReason != null) {
+      points.reject(bytes, 0, bytes.length, firstReason,
+          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail, PROTOCOL,
+          ctx.channel().remoteAddress(), arrival);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException) {
+      byte[] empty = new byte[0];
+      points.reject(empty, 0, 0, "pickle_too_large", cause.getMessage() + "; frame skipped", PROTOCOL,
+          ctx.channel().remoteAddress(), System.currentTimeMillis());
+      return;
+    }
+    log.warn("closing pickle connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

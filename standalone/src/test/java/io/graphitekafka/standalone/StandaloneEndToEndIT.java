@@ -1,0 +1,218 @@
+package io.graphitekafka.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.graphitekafka.sink.whisper.FetchResult;
+import io.graphitekafka.sink.whisper.WhisperFile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline through {@code bin/graphite-kafka standalone} as an operator runs it: a real process,
+ * a real broker inside it, lines over a real TCP socket, and the Whisper files read back from disk.
+ */
+class StandaloneEndToEndIT {
+
+  private static final Path HOME = Path.of(System.getProperty("graphite.kafka.home", "..")).toAbsolutePath();
+
+  @TempDir Path dataDir;
+  @TempDir Path confDir;
+
+  private Process process;
+  private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+
+  @AfterEach
+  void stop() throws Exception {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void linesSentOverTcpBecomeWhisperFilesWithEveryArchiveRolledUp() throws Exception {
+    Files.writeString(confDir.resolve("storage-schemas.conf"), """
+        # two schemas: a short fine one for e2e.fast.*, and the shipped default for the rest
+        [fast]
+        pattern = ^e2e\\.fast\\.
+        retentions = 5s:10m,30s:1h
+
+        [default]
+        pattern = .*
+        retentions = 10s:6h,1m:7d,10m:5y
+        """);
+    Files.writeString(confDir.resolve("storage-aggregation.conf"), """
+        [max]
+        pattern = \\.max$
+        xFilesFactor = 0.1
+        aggregationMethod = max
+
+        [default]
+        pattern = .*
+        xFilesFactor = 0.5
+        aggregationMethod = average
+        """);
+    int carbonPort = freePort();
+    int kafkaPort = freePort();
+    start(carbonPort, kafkaPort);
+
+    long now = System.currentTimeMillis() / 1000;
+    long t10m = now - Math.floorMod(now, 600) - 600; // a whole 10-minute interval, fully in the past
+    long t1m = now - Math.floorMod(now, 60) - 120; // a whole minute for the fast schema
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 60; i++) { // every 10 s over the 10 minutes
+      lines.append("e2e.default.avg ").append(i).append(' ').append(t10m + 10L * i).append('\n');
+      lines.append("e2e.default.peak.max ").append(i % 7).append(' ').append(t10m + 10L * i).append('\n');
+      if (i == 30) {
+        lines.append("this line is not carbon\n").append("e2e.bad nan ").append(now).append('\n');
+      }
+    }
+    for (int i = 0; i < 12; i++) { // every 5 s over one minute
+      lines.append("e2e.fast.reqs ").append(i * 2.5).append(' ').append(t1m + 5L * i).append('\n');
+    }
+    try (Socket socket = new Socket("127.0.0.1", carbonPort)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+
+    Path avg = dataDir.resolve("whisper/e2e/default/avg.wsp");
+    Path max = dataDir.resolve("whisper/e2e/default/peak/max.wsp");
+    Path fast = dataDir.resolve("whisper/e2e/fast/reqs.wsp");
+
+    // avg: 10 s slots hold i; each minute is the mean of its six slots; the 10 minutes the mean of those.
+    awaitArchive(avg, 10, t10m, t10m + 600, i -> (double) i);
+    awaitArchive(avg, 60, t10m, t10m + 600, m -> 6 * m + 2.5);
+    awaitArchive(avg, 600, t10m, t10m + 600, x -> 29.5);
+    // max: the largest of i % 7 per minute and per 10 minutes.
+    awaitArchive(max, 60, t10m, t10m + 600, m -> {
+      double best = 0;
+      for (int j = 0; j < 6; j++) {
+        best = Math.max(best, (6 * m + j) % 7);
+      }
+      return best;
+    });
+    awaitArchive(max, 600, t10m, t10m + 600, x -> 6.0);
+    // fast schema: 5 s slots, then 30 s averages.
+    awaitArchive(fast, 5, t1m, t1m + 60, i -> i * 2.5);
+    awaitArchive(fast, 30, t1m, t1m + 60, h -> h == 0 ? 6.25 : 21.25);
+
+    try (WhisperFile file = WhisperFile.openReadOnly(max)) {
+      assertThat(file.layout().method().carbonName()).isEqualTo("max");
+      assertThat(file.layout().xFilesFactor()).isEqualTo(0.1f);
+      assertThat(file.layout().archives()).hasSize(3);
+    }
+    try (WhisperFile file = WhisperFile.openReadOnly(fast)) {
+      assertThat(file.layout().archives()).extracting(a -> a.secondsPerPoint()).containsExactly(5, 30);
+    }
+    assertThat(dataDir.resolve("whisper/e2e/bad.wsp")).doesNotExist();
+
+    readWithReferenceWhisperFetch(avg, t10m);
+
+    process.destroy(); // SIGTERM
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
+    assertThat(process.exitValue()).isIn(0, 143);
+    assertThat(String.join("\n", output)).contains("stopped");
+  }
+
+  /** Waits until archive {@code step} of {@code file} holds {@code expected(k)} for each slot k. */
+  private void awaitArchive(Path file, int step, long from, long until, java.util.function.IntToDoubleFunction expected)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String last = "no file";
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(file)) {
+        try (WhisperFile whisper = WhisperFile.openReadOnly(file)) {
+          long now = System.currentTimeMillis() / 1000;
+          FetchResult r = whisper.fetch(from - 1, until - 1, now, step);
+          List<Double> want = new ArrayList<>();
+          for (int k = 0; k < (until - from) / step; k++) {
+            want.add(expected.applyAsDouble(k));
+          }
+          List<Double> got = java.util.Arrays.asList(r.values());
+          if (r.fromInterval() == from && got.equals(want)) {
+            return;
+          }
+          last = "from " + r.fromInterval() + " got " + got + " want " + want;
+        } catch (IOException e) {
+          last = e.toString();
+        }
+      }
+      if (!process.isAlive()) {
+        fail("standalone exited early:\n" + String.join("\n", output));
+      }
+      Thread.sleep(250);
+    }
+    fail(file + " archive " + step + " s never matched: " + last + "\n" + String.join("\n", output));
+  }
+
+  /** whisper-fetch from Debian's python3-whisper, when installed, must read our file too. */
+  private void readWithReferenceWhisperFetch(Path file, long from) throws Exception {
+    Path tool = Path.of("/usr/bin/whisper-fetch");
+    if (!Files.isExecutable(tool)) {
+      System.err.println("skipping the whisper-fetch check: python3-whisper is not installed");
+      return;
+    }
+    Process fetch = new ProcessBuilder(tool.toString(), "--from=" + (from - 1), "--until=" + (from + 50),
+        file.toString()).redirectErrorStream(true).start();
+    String text = new String(fetch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(fetch.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(fetch.exitValue()).as(text).isZero();
+    assertThat(text).contains(from + "\t0.000000", (from + 10) + "\t1.000000", (from + 50) + "\t5.000000");
+  }
+
+  private void start(int carbonPort, int kafkaPort) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+        "--data-dir", dataDir.toString(), "--conf-dir", confDir.toString(),
+        "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
+        "--partitions", "3")
+        .redirectErrorStream(true);
+    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+    process = builder.start();
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          output.add(line);
+          if (line.contains("ready")) {
+            ready.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        ready.completeExceptionally(e);
+      }
+      ready.completeExceptionally(new IllegalStateException("exited before ready"));
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      ready.get(180, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      fail("standalone never printed ready: " + e + "\n" + String.join("\n", output));
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
