@@ -91,7 +91,8 @@ public final class Standalone implements AutoCloseable {
   public String describe() {
     String bind = config.getString(StandaloneConfig.BIND_ADDRESS);
     return "plaintext tcp " + bind + ":" + gateway.carbonPort() + ", plaintext udp " + bind + ":"
-        + gateway.udpPort() + ", pickle " + bind + ":" + gateway.picklePort() + ", kafka " + broker.bootstrapServers() + ", whisper files under "
+        + gateway.udpPort() + ", pickle " + bind + ":" + gateway.picklePort() + ", kafka "
+        + broker.bootstrapServers() + ", whisper files under "
         + config.dataDir().toAbsolutePath().resolve("whisper");
   }
 

@@ -181,6 +181,7 @@ class StandaloneEndToEndIT {
     ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
         "--data-dir", dataDir.toString(), "--conf-dir", confDir.toString(),
         "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
+        "--udp-port", Integer.toString(freePort()), "--pickle-port", Integer.toString(freePort()),
         "--partitions", "3")
         .redirectErrorStream(true);
     builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
