@@ -48,10 +48,10 @@ public final class PythonFloat {
   static long parseBits(CharSequence s) {
     int from = 0;
     int to = s.length();
-    while (from < to && PythonText.isWhitespace(s.charAt(from))) {
+    while (from < to && isStrippedByFloat(s.charAt(from))) {
       from++;
     }
-    while (to > from && PythonText.isWhitespace(s.charAt(to - 1))) {
+    while (to > from && isStrippedByFloat(s.charAt(to - 1))) {
       to--;
     }
     byte[] ascii = new byte[to - from];
@@ -72,6 +72,12 @@ public final class PythonFloat {
       i += Character.charCount(cp) - 1;
     }
     return parseBits(ascii, 0, n);
+  }
+
+  // float() maps non-ASCII whitespace to ' ' and then strips only C isspace(), so the ASCII
+  // separators \x1c-\x1f, whitespace to str.split(), are not stripped (floatobject.c).
+  private static boolean isStrippedByFloat(char c) {
+    return c < 0x80 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : PythonText.isWhitespace(c);
   }
 
   /**
@@ -95,6 +101,7 @@ public final class PythonFloat {
     if (!isDigit(c) && c != '.') {
       return parseSpecial(a, i, to, negative);
     }
+    int unsignedFrom = i;
 
     long mantissa = 0;
     int digits = 0; // significant digits held in mantissa
@@ -211,7 +218,7 @@ public final class PythonFloat {
       int e10 = (int) (scale + exponent);
       value = e10 >= 0 ? mantissa * POW10[e10] : mantissa / POW10[-e10];
     } else {
-      value = Double.parseDouble(withoutUnderscores(a, from, to, underscores));
+      value = Double.parseDouble(withoutUnderscores(a, unsignedFrom, to, underscores));
     }
     return Double.doubleToRawLongBits(negative ? -value : value);
   }
