@@ -113,7 +113,13 @@ def scenario(path, archives):
     # 6: a long batch spanning archives (several raw points per coarser slot), newest first.
     now += r0 // 3 + 11
     pts = [(now - j * s0 - (j % 2), value(k + j)) for j in range(min(3 * p0, 80))]
+    k += 80
     yield now, pts
+
+    # 7: one isolated point, well after everything else: a single known slot out of n per coarser
+    #    interval, where the float32 xFilesFactor against a double ratio decides (1/10 vs 0.1).
+    now += 2 * archives[-1][0] + 7
+    yield now, [(now - 1, value(k))]
 
 
 def fetches(archives, now):
