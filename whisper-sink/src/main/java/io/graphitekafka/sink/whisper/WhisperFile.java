@@ -355,8 +355,10 @@ public final class WhisperFile implements Closeable {
       groups++;
     }
     for (int g = 0; g < groups; g++) {
+      ArchiveInfo archive = archives.get(groupArchive[g]);
       for (int i = groupStart[g]; i < groupEnd[g]; i++) {
-        checkU32(timestamps[order[i]]);
+        // struct.pack fails on the aligned interval, which may fit where the raw timestamp does not.
+        checkU32(archive.interval(timestamps[order[i]]));
       }
     }
     if (kept < count) {
