@@ -22,7 +22,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * by python3-whisper; the two files must be identical byte for byte.
  */
 @AddLifecycleHook(ReferenceWhisper.Required.class)
-class DifferentialProperties {
+class ReferenceDifferentialTest {
 
   private static final float[] XFFS = {0f, 0.1f, 0.5f, 1f, 0.25f, 0.3333f, 0.75f};
   private static Path dir;
