@@ -204,6 +204,8 @@ public final class Main {
       } catch (Exception e) {
         log.error("error while stopping", e);
       } finally {
+        // log4j's own shutdown hook is disabled (log4j2.xml) so that stopping is logged to the end
+        org.apache.logging.log4j.LogManager.shutdown();
         done.countDown();
       }
     }, "graphite-kafka-shutdown"));

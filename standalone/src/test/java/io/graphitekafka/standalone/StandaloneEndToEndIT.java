@@ -193,7 +193,7 @@ class StandaloneEndToEndIT {
         String line;
         while ((line = in.readLine()) != null) {
           output.add(line);
-          if (line.contains("ready")) {
+          if (line.startsWith("graphite-kafka ready")) {
             ready.complete(null);
           }
         }

@@ -2,8 +2,6 @@ package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.schemas.storage.StorageRules;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -24,12 +22,7 @@ public final class Aggregator implements AutoCloseable {
 
   public Aggregator(AggregatorConfig config) {
     this.config = config;
-    StorageRules rules;
-    try {
-      rules = StorageRules.load(config.confDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read storage rules from " + config.confDir(), e);
-    }
+    StorageRules rules = StorageRules.load(config.confDir());
     this.streams = new KafkaStreams(
         RollupTopology.build(config, rules::resolve, Clock.systemUTC(), metrics), streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {

@@ -8,8 +8,6 @@ import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.schemas.storage.StorageRules;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
@@ -35,12 +33,7 @@ public final class RollupTopology {
 
   /** Builds the topology with the storage rules under the configured conf dir and the system clock. */
   public static Topology build(AggregatorConfig config) {
-    StorageRules rules;
-    try {
-      rules = StorageRules.load(config.confDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read storage rules from " + config.confDir(), e);
-    }
+    StorageRules rules = StorageRules.load(config.confDir());
     return build(config, rules::resolve, Clock.systemUTC(), new AggregatorMetrics());
   }
 

@@ -1,6 +1,5 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
 import io.graphitekafka.schemas.naming.SeriesPaths;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
@@ -60,13 +59,7 @@ final class ArchiveWriter implements AutoCloseable {
 
   /** The file a series is stored in; throws if the name cannot map to a file inside the whisper root. */
   Path pathOf(String metric) {
-    Path relative = SeriesPaths.relativePath(metric, hashTaggedNames);
-    Path path = whisperRoot.resolve(relative).normalize();
-    if (!path.startsWith(whisperRoot) || path.equals(whisperRoot)) {
-      throw new InvalidSeriesNameException("path_escape", "series name '" + metric
-          + "' maps outside the whisper directory");
-    }
-    return path;
+    return SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames);
   }
 
   /** Writes one series' batch; the data is in the page cache when this returns, durable after flush(). */
