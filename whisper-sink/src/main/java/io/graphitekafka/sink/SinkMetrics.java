@@ -13,6 +13,8 @@ public final class SinkMetrics {
   public final LongAdder errors = new LongAdder();
   public final LongAdder layoutMismatches = new LongAdder();
   public final LongAdder rejected = new LongAdder();
+  public final LongAdder droppedTooOld = new LongAdder();
+  public final LongAdder droppedNoArchive = new LongAdder();
 
   public Map<String, Long> snapshot() {
     Map<String, Long> out = new LinkedHashMap<>();
@@ -22,6 +24,8 @@ public final class SinkMetrics {
     out.put("errors", errors.sum());
     out.put("layoutMismatches", layoutMismatches.sum());
     out.put("rejected", rejected.sum());
+    out.put("droppedTooOld", droppedTooOld.sum());
+    out.put("droppedNoArchive", droppedNoArchive.sum());
     return out;
   }
 }

@@ -6,10 +6,12 @@ import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.SinkMetrics;
 import io.graphitekafka.sink.whisper.FillMode;
 import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.sink.whisper.WhisperFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -34,17 +36,19 @@ final class ArchiveWriter implements AutoCloseable {
   private final FillMode fillMode;
   private final boolean fsync;
   private final SinkMetrics metrics;
+  private final Clock clock;
   private final LinkedHashMap<String, WhisperFile> open;
   private final Set<WhisperFile> dirty = new HashSet<>();
   private final Set<String> mismatchLogged = new HashSet<>();
 
   ArchiveWriter(Path whisperRoot, boolean hashTaggedNames, FillMode fillMode, boolean fsync,
-      int maxOpenFiles, SinkMetrics metrics) {
+      int maxOpenFiles, SinkMetrics metrics, Clock clock) {
     this.whisperRoot = whisperRoot.toAbsolutePath().normalize();
     this.hashTaggedNames = hashTaggedNames;
     this.fillMode = fillMode;
     this.fsync = fsync;
     this.metrics = metrics;
+    this.clock = clock;
     this.open = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, WhisperFile> eldest) {
@@ -62,30 +66,52 @@ final class ArchiveWriter implements AutoCloseable {
     return SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames);
   }
 
-  /** Writes one series' batch; the data is in the page cache when this returns, durable after flush(). */
+  /**
+   * Writes one series' batch; the data is in the page cache when this returns, durable after flush().
+   * A slot older than its archive's retention is dropped and counted: written, it would land on the ring
+   * position of a newer slot and overwrite it.
+   *
+   * @throws WhisperFormatException if the series' existing file is corrupt; nothing is written to it
+   */
   void write(SeriesBatch batch) throws IOException {
     WhisperFile file = file(batch.metric, batch.layout);
     List<ArchiveSpec> fileArchives = file.layout().archives();
     List<ArchiveSpec> recordArchives = batch.layout.archives();
     boolean same = fileArchives.equals(recordArchives);
+    long now = clock.instant().getEpochSecond();
     for (int a = 0; a < batch.archiveSlots(); a++) {
       int count = batch.count(a);
       if (count == 0) {
         continue;
       }
-      int target = a;
-      if (!same) {
-        target = a < recordArchives.size() ? indexOfPrecision(fileArchives,
-            recordArchives.get(a).secondsPerPoint()) : -1;
-        if (target < 0) {
-          continue;
-        }
+      int target = same ? a : indexOfPrecision(fileArchives, recordArchives.get(a).secondsPerPoint());
+      if (target < 0) {
+        metrics.droppedNoArchive.add(count);
+        continue;
       }
-      file.writeSlots(target, batch.intervals(a), batch.values(a), count);
-      metrics.committedPoints.add(count);
+      int kept = dropTooOld(batch.intervals(a), batch.values(a), count,
+          now - fileArchives.get(target).retention());
+      metrics.droppedTooOld.add(count - kept);
+      if (kept > 0) {
+        file.writeSlots(target, batch.intervals(a), batch.values(a), kept);
+        metrics.committedPoints.add(kept);
+      }
     }
     metrics.updateOperations.increment();
     dirty.add(file);
+  }
+
+  /** Compacts the slots at or after {@code oldest} to the front; returns how many there are. */
+  private static int dropTooOld(long[] intervals, double[] values, int count, long oldest) {
+    int kept = 0;
+    for (int i = 0; i < count; i++) {
+      if (intervals[i] >= oldest) {
+        intervals[kept] = intervals[i];
+        values[kept] = values[i];
+        kept++;
+      }
+    }
+    return kept;
   }
 
   /** Makes every write since the last flush durable as configured (fsync or page cache). */

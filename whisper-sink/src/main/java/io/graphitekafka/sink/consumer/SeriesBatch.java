@@ -1,7 +1,9 @@
 package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.schemas.storage.SeriesLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** The slot writes of one poll for one series, grouped by archive, in arrival order. */
 final class SeriesBatch {
@@ -11,6 +13,7 @@ final class SeriesBatch {
   private long[][] intervals;
   private double[][] values;
   private int[] counts;
+  private final List<byte[]> records = new ArrayList<>();
 
   SeriesBatch(String metric, SeriesLayout layout) {
     this.metric = metric;
@@ -38,6 +41,15 @@ final class SeriesBatch {
     intervals[archive][counts[archive]] = interval;
     values[archive][counts[archive]] = value;
     counts[archive]++;
+  }
+
+  /** Keeps a reference to a record's raw value, so the batch can be rejected whole if it cannot be written. */
+  void addRecord(byte[] raw) {
+    records.add(raw);
+  }
+
+  List<byte[]> records() {
+    return records;
   }
 
   int archiveSlots() {

@@ -10,8 +10,10 @@ import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.SinkMetrics;
+import io.graphitekafka.sink.whisper.WhisperFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -86,7 +88,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
     this.writer = new ArchiveWriter(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
         config.fillMode(), config.getBoolean(SinkConfig.FSYNC), config.getInt(SinkConfig.MAX_OPEN_FILES),
-        metrics);
+        metrics, Clock.systemUTC());
   }
 
   static Map<String, Object> consumerProperties(SinkConfig config) {
@@ -260,9 +262,20 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         batches.put(metric, batch);
       }
       batch.add(point.getArchive(), point.getTimestamp(), point.getValue());
+      batch.addRecord(record.value());
     }
     for (SeriesBatch batch : batches.values()) {
-      writer.write(batch);
+      try {
+        writer.write(batch);
+      } catch (WhisperFormatException e) {
+        // A corrupt file is never written to; its points go to the rejects topic, not lost, and the
+        // partition goes on. Retrying could not help until an operator repairs or removes the file.
+        metrics.errors.increment();
+        log.error("{}; rejecting its {} records", e.getMessage(), batch.records().size());
+        for (byte[] raw : batch.records()) {
+          reject(raw, "corrupt_file", e.getMessage(), null);
+        }
+      }
     }
     writer.flush();
     rejectProducer.flush();
@@ -283,12 +296,16 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   }
 
   private void reject(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
-    metrics.rejected.increment();
     log.warn("rejected record {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(),
         reason, detail);
-    byte[] raw = record.value() == null ? new byte[0] : record.value();
-    Reject reject = new Reject(ByteBuffer.wrap(raw), reason, detail, "whisper-sink",
-        record.topic() + "-" + record.partition(), null, System.currentTimeMillis());
+    reject(record.value(), reason, detail, record.topic() + "-" + record.partition());
+  }
+
+  private void reject(byte[] value, String reason, String detail, String source) {
+    metrics.rejected.increment();
+    byte[] raw = value == null ? new byte[0] : value;
+    Reject reject = new Reject(ByteBuffer.wrap(raw), reason, detail, "whisper-sink", source, null,
+        System.currentTimeMillis());
     rejectProducer.send(new ProducerRecord<>(rejects.name(),
         rejects.keySerde().serializer().serialize(rejects.name(), reason),
         rejects.valueSerde().serializer().serialize(rejects.name(), reject)));

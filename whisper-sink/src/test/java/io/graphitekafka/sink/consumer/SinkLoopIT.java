@@ -48,10 +48,11 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(EmbeddedKafkaExtension.class)
 class SinkLoopIT {
 
-  private static final long T0 = 1699999800L;
   private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
+      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120), new ArchiveSpec(300, 48)),
       AggregationMethod.AVERAGE, 0.5f);
+  private static final long NOW = System.currentTimeMillis() / 1000;
+  private static final long T0 = NOW - Math.floorMod(NOW, 300) - 300;
 
   @TempDir Path dataDir;
 
@@ -87,6 +88,9 @@ class SinkLoopIT {
           new ArchivePoint("a..b", 0, T0, 1.0, layout)));
       producer.send(new ProducerRecord<>(archivesTopic, "servers.web03.cpu",
           new ArchivePoint("servers.web03.cpu", 0, T0, 7.0, layout)));
+      // two hours old: past the 10 s archive's one hour, it would overwrite T0 - 3600's ring slot
+      producer.send(new ProducerRecord<>(archivesTopic, "servers.web03.cpu",
+          new ArchivePoint("servers.web03.cpu", 0, T0 - 7200, 8.0, layout)));
     }
 
     Map<String, Object> props = new HashMap<>();
@@ -99,21 +103,23 @@ class SinkLoopIT {
     Path web03 = dataDir.resolve("whisper/servers/web03/cpu.wsp");
     try (Sink sink = new Sink(new SinkConfig(props))) {
       sink.start();
-      awaitCommitted(kafka, group, archivesTopic, 10);
+      awaitCommitted(kafka, group, archivesTopic, 11);
       assertThat(sink.metrics().creates.sum()).isEqualTo(3);
       assertThat(sink.metrics().rejected.sum()).isEqualTo(2);
+      assertThat(sink.metrics().droppedTooOld.sum()).isEqualTo(1);
+      assertThat(sink.metrics().committedPoints.sum()).isEqualTo(9);
     }
 
     try (WhisperFile file = WhisperFile.openReadOnly(web01)) {
       assertThat(file.layout()).isEqualTo(LAYOUT);
-      FetchResult fine = file.fetch(T0 - 1, T0 + 50, T0 + 55);
+      FetchResult fine = file.fetch(T0 - 1, T0 + 50, NOW);
       assertThat(fine.step()).isEqualTo(10);
       assertThat(fine.values()).containsExactly(1.0, 5.0, null, null, null, null);
-      FetchResult minutes = file.fetch(T0 - 100, T0 + 200, T0 + 250, 60);
+      FetchResult minutes = file.fetch(T0 - 100, T0 + 200, NOW, 60);
       assertThat(minutes.values()[(int) ((T0 - minutes.fromInterval()) / 60)]).isEqualTo(3.0);
     }
     try (WhisperFile file = WhisperFile.openReadOnly(web03)) {
-      assertThat(file.fetch(T0 - 1, T0 + 5, T0 + 55).values()[0]).isEqualTo(7.0);
+      assertThat(file.fetch(T0 - 1, T0 + 5, NOW).values()[0]).isEqualTo(7.0);
     }
     try (Stream<Path> files = Files.walk(dataDir)) {
       Set<String> written = files.filter(Files::isRegularFile)
