@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,8 +112,13 @@ public final class Main {
     }
   }
 
+  /** The properties {@code args} (a command line, command first) give that command; for tests. */
+  static Map<String, String> options(String... args) throws IOException {
+    return parse(COMMANDS.get(args[0]), args);
+  }
+
   /** Reads {@code --config FILE} then the flags; returns null when help was asked for. */
-  static Map<String, String> parse(Command command, String[] args) throws IOException {
+  private static Map<String, String> parse(Command command, String[] args) throws IOException {
     Map<String, String> fromFlags = new HashMap<>();
     Path configFile = null;
     for (int i = 1; i < args.length; i++) {
@@ -158,41 +164,47 @@ public final class Main {
     return props;
   }
 
-  private static int runStandalone(StandaloneConfig config, PrintStream out) throws Exception {
-    Standalone standalone = new Standalone(config);
-    CountDownLatch done = onShutdown(standalone::close);
-    standalone.start();
-    out.println("graphite-kafka ready: " + standalone.describe());
+  /** How a service starts; it stops through its {@link AutoCloseable#close()}. */
+  @FunctionalInterface
+  private interface Starter {
+    void start() throws Exception;
+  }
+
+  /**
+   * Starts a service, prints its one {@code ready} line, and blocks until a signal has stopped it.
+   * Shutdown runs in a hook so that SIGTERM and Ctrl-C both flush before the JVM exits.
+   */
+  private static int serve(Starter start, AutoCloseable stop, Supplier<String> ready, PrintStream out)
+      throws Exception {
+    CountDownLatch done = onShutdown(stop);
+    start.start();
+    out.println(ready.get());
     out.flush();
     done.await();
     return 0;
   }
 
+  private static int runStandalone(StandaloneConfig config, PrintStream out) throws Exception {
+    Standalone standalone = new Standalone(config);
+    return serve(standalone::start, standalone,
+        () -> "graphite-kafka ready: " + standalone.describe(), out);
+  }
+
   private static int runGateway(GatewayConfig config, PrintStream out) throws Exception {
     Gateway gateway = new Gateway(config);
-    CountDownLatch done = onShutdown(gateway::close);
-    gateway.start();
-    out.println("graphite-kafka gateway ready: plaintext port " + gateway.carbonPort());
-    done.await();
-    return 0;
+    return serve(gateway::start, gateway,
+        () -> "graphite-kafka gateway ready: plaintext port " + gateway.carbonPort(), out);
   }
 
   private static int runAggregator(AggregatorConfig config, PrintStream out) throws Exception {
     Aggregator aggregator = new Aggregator(config);
-    CountDownLatch done = onShutdown(aggregator::close);
-    aggregator.start();
-    out.println("graphite-kafka aggregator ready");
-    done.await();
-    return 0;
+    return serve(aggregator::start, aggregator, () -> "graphite-kafka aggregator ready", out);
   }
 
   private static int runSink(SinkConfig config, PrintStream out) throws Exception {
     Sink sink = new Sink(config);
-    CountDownLatch done = onShutdown(sink::close);
-    sink.start();
-    out.println("graphite-kafka sink ready: writing under " + config.whisperDir());
-    done.await();
-    return 0;
+    return serve(sink::start, sink,
+        () -> "graphite-kafka sink ready: writing under " + config.whisperDir(), out);
   }
 
   /** Runs {@code close} on SIGTERM/SIGINT; the returned latch opens once it has finished. */

@@ -1,0 +1,70 @@
+package io.graphitekafka.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void flagsWinOverTheConfigFileAndMapToItsKeys(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("sink.properties");
+    Files.writeString(file, "data.dir = /from/file\ngroup.id = from-file\nkafka.fetch.max.bytes = 1048576\n");
+
+    var props = Main.options("sink", "--config", file.toString(), "--data-dir", "/from/flag",
+        "--partitions=0-5,9");
+
+    assertThat(props).containsEntry("data.dir", "/from/flag").containsEntry("group.id", "from-file")
+        .containsEntry("partitions", "0-5,9").containsEntry("kafka.fetch.max.bytes", "1048576");
+  }
+
+  @Test
+  void rejectsUnknownCommandsAndOptionsWithExitCode2() {
+    assertThat(run("relay")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'relay'");
+    assertThat(run("gateway", "--bogus", "1")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --bogus");
+    assertThat(run("sink", "--data-dir")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--data-dir needs a value");
+  }
+
+  @Test
+  void reportsAnInvalidValueByKeyBeforeStartingAnything() {
+    assertThat(run("sink", "--partitions", "3-1")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("partitions").contains("0-5,9");
+    assertThat(run("standalone", "--carbon-port", "70000")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("carbon.port");
+  }
+
+  @Test
+  void missingConfigFileIsAClearError() {
+    assertThat(run("aggregator", "--config", "/no/such/file.properties")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("/no/such/file.properties");
+  }
+
+  @Test
+  void helpListsEveryCommandAndEachCommandsFlags() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("standalone", "gateway", "aggregator", "sink");
+    out.reset();
+    assertThat(run("standalone", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--data-dir", "--conf-dir", "--carbon-port", "--udp-port", "--pickle-port",
+            "--kafka-port", "--partitions");
+  }
+}
