@@ -6,6 +6,8 @@ import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.importer.ImportConfig;
+import io.graphitekafka.sink.importer.WhisperImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -51,6 +53,10 @@ public final class Main {
         flags("bootstrap-servers", SinkConfig.BOOTSTRAP_SERVERS, "data-dir", SinkConfig.DATA_DIR,
             "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
             "replay-from", SinkConfig.REPLAY_FROM)));
+    add(new Command("import", "produce an existing Whisper tree to carbon.archives (migration)",
+        flags("whisper-dir", ImportConfig.WHISPER_DIR, "bootstrap-servers", ImportConfig.BOOTSTRAP_SERVERS,
+            "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
+            "tag-names", ImportConfig.TAG_NAMES_FILE)));
   }
 
   private Main() {}
@@ -99,6 +105,8 @@ public final class Main {
           return runAggregator(new AggregatorConfig(props), out);
         case "sink":
           return runSink(new SinkConfig(props), out);
+        case "import":
+          return runImport(new ImportConfig(props), out, err);
         default:
           throw new AssertionError(command.name());
       }
@@ -205,6 +213,12 @@ public final class Main {
     Sink sink = new Sink(config);
     return serve(sink::start, sink,
         () -> "graphite-kafka sink ready: writing under " + config.whisperDir(), out);
+  }
+
+  private static int runImport(ImportConfig config, PrintStream out, PrintStream err) throws Exception {
+    WhisperImporter.Summary summary = new WhisperImporter(config, err).run();
+    out.println(summary.describe());
+    return summary.failures().isEmpty() ? 0 : 1;
   }
 
   /** Runs {@code close} on SIGTERM/SIGINT; the returned latch opens once it has finished. */
