@@ -8,8 +8,6 @@ import io.graphitekafka.schemas.naming.SeriesPaths;
 import io.graphitekafka.schemas.storage.AggregationMethod;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.whisper.FetchResult;
 import io.graphitekafka.sink.whisper.FillMode;
 import io.graphitekafka.sink.whisper.WhisperFile;
@@ -18,13 +16,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,7 +71,7 @@ class WhisperImporterIT {
     assertThat(progress.toString(StandardCharsets.UTF_8)).contains("6/6 files");
 
     Path rebuilt = work.resolve("new");
-    rebuildWithSink(kafka, topic, rebuilt, first.points());
+    SinkRebuild.rebuild(kafka, topic, rebuilt, first.points());
     for (String series : List.of("servers.web01.cpu", "app.requests.count", "disk.used;host=a")) {
       Path relative = SeriesPaths.relativePath(series);
       assertSameArchives(source.resolve(relative), rebuilt.resolve("whisper").resolve(relative));
@@ -111,29 +106,6 @@ class WhisperImporterIT {
     }
     try (WhisperFile f = WhisperFile.create(path, layout, FillMode.SPARSE)) {
       f.updateMany(ts, values, count, NOW);
-    }
-  }
-
-  private static void rebuildWithSink(EmbeddedKafkaBroker kafka, String topic, Path dataDir, long points)
-      throws Exception {
-    String group = "rebuild-" + UUID.randomUUID();
-    Map<String, Object> props = new HashMap<>();
-    props.put(SinkConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-    props.put(SinkConfig.DATA_DIR, dataDir.toString());
-    props.put(SinkConfig.GROUP_ID, group);
-    props.put(SinkConfig.ARCHIVES_TOPIC, topic);
-    try (Sink sink = new Sink(new SinkConfig(props));
-        Admin admin = Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      sink.start();
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      long committed = 0;
-      while (committed < points && System.nanoTime() < deadline) {
-        Thread.sleep(200);
-        committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
-            .values().stream().mapToLong(o -> o.offset()).sum();
-      }
-      assertThat(committed).as("records the sink committed").isEqualTo(points);
     }
   }
 
