@@ -1,0 +1,278 @@
+package io.graphitekafka.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.sink.whisper.WhisperFormatException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reference deployment's topology as separate {@code bin/graphite-kafka} processes on one machine: a
+ * gateway, two aggregators sharing the work, and two storage hosts each owning half of the partitions,
+ * against a real broker. Where Debian's graphite-web and gunicorn are installed, each storage host also
+ * gets a graphite-web and a front graphite-web federates them, as in docker-compose.yml.
+ */
+class ClusterTopologyIT {
+
+  private static final Path HOME = Path.of(System.getProperty("graphite.kafka.home", "..")).toAbsolutePath().normalize();
+  private static final int SERIES = 40;
+
+  @TempDir Path work;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (Process p : processes) {
+      p.toHandle().destroy();
+    }
+    for (Process p : processes) {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void twoStorageHostsHoldDisjointHalvesOfTheSeriesAndTheFrontSeesThemAll() throws Exception {
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build()) {
+      kafka.start();
+      kafka.createTopics(4, Topics.DEFAULT_POINTS, Topics.DEFAULT_ARCHIVES, Topics.DEFAULT_LINES,
+          Topics.DEFAULT_REJECTS);
+      String bootstrap = kafka.bootstrapServers();
+      Path storage1 = work.resolve("storage1");
+      Path storage2 = work.resolve("storage2");
+      int carbonPort = freePort();
+
+      start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage1.toString(),
+          "--group", "storage1", "--partitions", "0-1");
+      start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage2.toString(),
+          "--group", "storage2", "--partitions", "2-3");
+      for (int i = 1; i <= 2; i++) {
+        Path props = work.resolve("aggregator" + i + ".properties");
+        Files.writeString(props, "state.dir=" + work.resolve("aggregator" + i + "-state") + "\n");
+        start("aggregator", "--config", props.toString(), "--bootstrap-servers", bootstrap,
+            "--conf-dir", HOME.resolve("conf").toString());
+      }
+      start("gateway", "--bootstrap-servers", bootstrap, "--bind", "127.0.0.1",
+          "--carbon-port", Integer.toString(carbonPort), "--pickle-port", "-1");
+
+      long now = System.currentTimeMillis() / 1000;
+      long t = now - Math.floorMod(now, 60) - 60;
+      StringBuilder lines = new StringBuilder();
+      for (int s = 0; s < SERIES; s++) {
+        for (int k = 0; k < 6; k++) {
+          lines.append(String.format("cluster.s%02d.value %d %d%n", s, s * 100 + k, t + 10L * k));
+        }
+      }
+      try (Socket socket = new Socket("127.0.0.1", carbonPort)) {
+        OutputStream out = socket.getOutputStream();
+        out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
+      }
+
+      Set<String> on1 = new HashSet<>();
+      Set<String> on2 = new HashSet<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (System.nanoTime() < deadline) {
+        on1 = completeSeries(storage1, t);
+        on2 = completeSeries(storage2, t);
+        if (on1.size() + on2.size() >= SERIES) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      Set<String> all = new HashSet<>(on1);
+      all.addAll(on2);
+      assertThat(all).as("every series on one of the hosts\n" + String.join("\n", output))
+          .hasSize(SERIES);
+      assertThat(on1).as("each host owns some series").isNotEmpty();
+      assertThat(on2).isNotEmpty();
+      Set<String> both = new HashSet<>(on1);
+      both.retainAll(on2);
+      assertThat(both).as("no series on both hosts").isEmpty();
+
+      federateWithGraphiteWeb(storage1, storage2, t);
+    }
+  }
+
+  /** Series whose 10 s archive holds all six points, named from their file path. */
+  private static Set<String> completeSeries(Path dataDir, long t) throws IOException {
+    Path root = dataDir.resolve("whisper");
+    if (!Files.isDirectory(root)) {
+      return Set.of();
+    }
+    Set<String> out = new HashSet<>();
+    List<Path> files;
+    try (Stream<Path> s = Files.walk(root)) {
+      files = s.filter(p -> p.toString().endsWith(".wsp")).toList();
+    }
+    long now = System.currentTimeMillis() / 1000;
+    for (Path f : files) {
+      String name = root.relativize(f).toString().replace(".wsp", "").replace('/', '.');
+      int s = Integer.parseInt(name.substring("cluster.s".length(), "cluster.s".length() + 2));
+      try (WhisperFile w = WhisperFile.openReadOnly(f)) {
+        Double[] values = w.fetch(t - 1, t + 59, now, 10).values();
+        boolean complete = true;
+        for (int k = 0; k < 6; k++) {
+          complete &= values[k] != null && values[k] == s * 100 + k;
+        }
+        if (complete) {
+          out.add(name);
+        }
+      } catch (WhisperFormatException e) {
+        // still being created; looked at again on the next round
+      }
+    }
+    return out;
+  }
+
+  /** Two storage graphite-webs and a front one with CLUSTER_SERVERS, using deploy/graphite-web. */
+  private void federateWithGraphiteWeb(Path storage1, Path storage2, long t) throws Exception {
+    Path gunicorn = Path.of("/usr/bin/gunicorn");
+    if (!Files.isExecutable(gunicorn) || !Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/graphite"))) {
+      System.err.println("skipping the graphite-web federation check: Debian's graphite-web and gunicorn"
+          + " are not installed");
+      return;
+    }
+    int web1 = freePort();
+    int web2 = freePort();
+    int front = freePort();
+    startGraphiteWeb("web1", web1, storage1.resolve("whisper"), "");
+    startGraphiteWeb("web2", web2, storage2.resolve("whisper"), "");
+    startGraphiteWeb("front", front, work.resolve("front-empty"),
+        "127.0.0.1:" + web1 + ",127.0.0.1:" + web2);
+
+    HttpClient http = HttpClient.newHttpClient();
+    String target = URLEncoder.encode("cluster.*.value", StandardCharsets.UTF_8);
+    URI uri = URI.create("http://127.0.0.1:" + front + "/render?format=json&target=" + target
+        + "&from=" + (t - 1) + "&until=" + (t + 59));
+    String body = "";
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(),
+            HttpResponse.BodyHandlers.ofString());
+        body = r.body();
+        if (r.statusCode() == 200 && countTargets(body) == SERIES) {
+          break;
+        }
+      } catch (IOException e) {
+        body = e.toString();
+      }
+      Thread.sleep(500);
+    }
+    assertThat(countTargets(body)).as("series the front graphite-web renders: " + body).isEqualTo(SERIES);
+    assertThat(body).contains("[305.0, " + (t + 50) + "]"); // cluster.s03's last point
+  }
+
+  private static int countTargets(String json) {
+    int n = 0;
+    for (int i = json.indexOf("\"target\""); i >= 0; i = json.indexOf("\"target\"", i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private void startGraphiteWeb(String name, int port, Path whisperDir, String clusterServers)
+      throws Exception {
+    Path storage = work.resolve(name + "-graphite");
+    Files.createDirectories(storage);
+    Files.createDirectories(whisperDir);
+    Map<String, String> env = Map.of(
+        "PYTHONPATH", HOME.resolve("deploy/graphite-web").toString(),
+        "GRAPHITE_SETTINGS_MODULE", "local_settings",
+        "GRAPHITE_STORAGE_DIR", storage.toString(),
+        "GRAPHITE_LOG_DIR", storage.toString(),
+        "GRAPHITE_WHISPER_DIR", whisperDir.toString(),
+        "GRAPHITE_CLUSTER_SERVERS", clusterServers);
+    ProcessBuilder migrate = new ProcessBuilder("/usr/bin/python3", "/usr/bin/django-admin", "migrate",
+        "--settings=graphite.settings", "--run-syncdb", "--noinput").redirectErrorStream(true);
+    migrate.environment().putAll(env);
+    Process m = migrate.start();
+    String log = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(m.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(m.exitValue()).as(log).isZero();
+    ProcessBuilder serve = new ProcessBuilder("/usr/bin/python3", "/usr/bin/gunicorn", "--bind",
+        "127.0.0.1:" + port, "--workers", "1", "graphite.wsgi:application").redirectErrorStream(true);
+    serve.environment().putAll(env);
+    Process p = serve.start();
+    processes.add(p);
+    drain(name, p, null);
+  }
+
+  private void start(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(HOME.resolve("bin/graphite-kafka").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx256m");
+    Process p = builder.start();
+    processes.add(p);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    drain(args[0], p, ready);
+    try {
+      ready.get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      fail(args[0] + " never printed ready: " + e + "\n" + String.join("\n", output));
+    }
+  }
+
+  private void drain(String name, Process p, CompletableFuture<Void> ready) {
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          output.add(name + ": " + line);
+          if (ready != null && line.startsWith("graphite-kafka ") && line.contains(" ready")) {
+            ready.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+      if (ready != null) {
+        ready.completeExceptionally(new IllegalStateException(name + " exited"));
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
