@@ -25,6 +25,9 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -48,7 +51,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static final int NODE_ID = 1;
   private static final String CLIENT_LISTENER = "PLAINTEXT";
+  private static final String SECURE_LISTENER = "SECURE";
+  private static final String INTERNAL_LISTENER = "INTERNAL";
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final long POLL_INTERVAL_MS = 100;
@@ -57,11 +63,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final int requestedPort;
   private final Path requestedLogDir;
   private final Map<String, String> overrides;
+  private final String scramUser;
+  private final String scramPassword;
 
   // Resolved on the first start and kept, so that a restart comes back on the same addresses and data.
   private int port;
   private int controllerPort;
+  private int internalPort;
   private Path logDir;
+  private SelfSignedTls tls;
   private KafkaRaftServer server;
   private boolean closed;
 
@@ -70,6 +80,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.requestedPort = builder.port;
     this.requestedLogDir = builder.logDir;
     this.overrides = Map.copyOf(builder.brokerProperties);
+    this.scramUser = builder.scramUser;
+    this.scramPassword = builder.scramPassword;
+  }
+
+  private boolean secure() {
+    return scramUser != null;
   }
 
   /** Starts a builder with the defaults: a free port on 127.0.0.1 and a temporary log directory. */
@@ -96,7 +112,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try {
       starting.startup();
       server = starting;
-      awaitClientConnections();
+      if (secure()) {
+        awaitAdmin(newInternalAdmin());
+        createScramUser();
+      }
+      awaitAdmin(newAdmin());
     } catch (RuntimeException e) {
       server = null;
       shutdownQuietly(starting);
@@ -115,6 +135,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw new IllegalStateException("broker has not been started");
     }
     return host + ":" + port;
+  }
+
+  /**
+   * The settings a Kafka client needs to connect to {@link #bootstrapServers()}: empty for a plaintext
+   * broker; for a SASL/SCRAM-over-TLS broker the security protocol, the SCRAM login and a truststore
+   * holding the broker's self-signed certificate.
+   */
+  public synchronized Map<String, Object> clientProperties() {
+    if (!secure()) {
+      return Map.of();
+    }
+    if (tls == null) {
+      throw new IllegalStateException("broker has not been started");
+    }
+    Map<String, Object> props = new LinkedHashMap<>(tls.clientProperties());
+    props.put("security.protocol", "SASL_SSL");
+    props.put("sasl.mechanism", SCRAM_MECHANISM);
+    props.put("sasl.jaas.config", scramJaas(scramUser, scramPassword));
+    return props;
+  }
+
+  /** A JAAS line for a SCRAM login, as clients put it in {@code sasl.jaas.config}. */
+  public static String scramJaas(String user, String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        + user + "\" password=\"" + password + "\";";
   }
 
   /** The directory holding the broker's data and metadata log, or null before the first start. */
@@ -201,6 +246,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try {
       stop();
     } finally {
+      if (tls != null) {
+        tls.delete();
+      }
       if (requestedLogDir == null && logDir != null) {
         try {
           Utils.delete(logDir.toFile());
@@ -225,6 +273,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       if (controllerPort == 0) {
         controllerPort = freePort(host);
       }
+      if (secure() && internalPort == 0) {
+        internalPort = freePort("127.0.0.1");
+      }
+      if (secure() && tls == null) {
+        tls = SelfSignedTls.create(host);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare broker storage or ports", e);
     }
@@ -234,15 +288,30 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("node.id", Integer.toString(NODE_ID));
     settings.put("process.roles", "broker,controller");
-    settings.put(
-        "listeners",
-        CLIENT_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":"
-            + controllerPort);
-    settings.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + port);
-    settings.put(
-        "listener.security.protocol.map",
-        CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-    settings.put("inter.broker.listener.name", CLIENT_LISTENER);
+    if (secure()) {
+      // Clients authenticate with SCRAM over TLS; the broker talks to itself over a loopback-only
+      // plaintext listener, so it needs no credentials of its own before the first user exists.
+      settings.put("listeners", SECURE_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER
+          + "://127.0.0.1:" + internalPort + "," + CONTROLLER_LISTENER + "://" + host + ":"
+          + controllerPort);
+      settings.put("advertised.listeners", SECURE_LISTENER + "://" + host + ":" + port + ","
+          + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort);
+      settings.put("listener.security.protocol.map", SECURE_LISTENER + ":SASL_SSL," + INTERNAL_LISTENER
+          + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+      settings.put("inter.broker.listener.name", INTERNAL_LISTENER);
+      settings.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+      settings.put("listener.name." + SECURE_LISTENER.toLowerCase(java.util.Locale.ROOT) + "."
+          + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      settings.putAll(tls.brokerProperties());
+    } else {
+      settings.put("listeners", CLIENT_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER
+          + "://" + host + ":" + controllerPort);
+      settings.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + port);
+      settings.put("listener.security.protocol.map",
+          CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+      settings.put("inter.broker.listener.name", CLIENT_LISTENER);
+    }
     settings.put("controller.listener.names", CONTROLLER_LISTENER);
     // A static voter set (kraft.version 0): the quorum is read from this config on every start.
     settings.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
@@ -300,9 +369,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     LOG.debug("Formatted Kafka log dir {}", logDir);
   }
 
-  private void awaitClientConnections() {
+  /** Waits until {@code admin} (closed here) gets an answer from the broker. */
+  private void awaitAdmin(Admin client) {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    try (Admin admin = newAdmin()) {
+    try (Admin admin = client) {
       while (true) {
         try {
           if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
@@ -348,9 +418,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
+  /** Creates the SCRAM user clients log in as; the broker's metadata carries it to the listener. */
+  private void createScramUser() {
+    try (Admin admin = newInternalAdmin()) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(scramUser,
+              new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), scramPassword)))
+          .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating the SCRAM user", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not create SCRAM user " + scramUser, e);
+    }
+  }
+
+  /** An admin over the loopback plaintext listener of a secure broker. */
+  private Admin newInternalAdmin() {
+    return newAdmin("127.0.0.1:" + internalPort, Map.of());
+  }
+
   private Admin newAdmin() {
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    return secure() ? newAdmin(bootstrapServers(), clientProperties()) : newAdmin(bootstrapServers(), Map.of());
+  }
+
+  private static Admin newAdmin(String bootstrap, Map<String, Object> security) {
+    Map<String, Object> config = new LinkedHashMap<>(security);
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
     config.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
@@ -381,8 +474,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private String host = "127.0.0.1";
     private Path logDir;
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+    private String scramUser;
+    private String scramPassword;
 
     private Builder() {}
+
+    /**
+     * Serves clients over SASL_SSL only: SCRAM-SHA-512 with this one user, and TLS with a self-signed
+     * certificate for {@code host}. {@link EmbeddedKafkaBroker#clientProperties()} gives what a client
+     * needs to connect.
+     */
+    public Builder saslScram(String user, String password) {
+      this.scramUser = Objects.requireNonNull(user, "user");
+      this.scramPassword = Objects.requireNonNull(password, "password");
+      return this;
+    }
 
     /** The client port; 0 (the default) picks a free one on the first start. */
     public Builder port(int port) {
