@@ -42,7 +42,7 @@ class RollupDifferentialTest {
   static final List<Float> XFFS = List.of(0f, 0.1f, 0.2f, 0.5f, 1f / 3, 1f);
 
   private static final Map<Long, RollupDriver> DRIVERS = new ConcurrentHashMap<>();
-  private static final Map<String, SeriesLayout> LAYOUT_OF = new ConcurrentHashMap<>();
+  static final Map<String, SeriesLayout> LAYOUTS_BY_NAME = new ConcurrentHashMap<>();
   private static final AtomicLong SERIES = new AtomicLong();
 
   private static SeriesLayout layout(ArchiveSpec... archives) {
@@ -99,9 +99,9 @@ class RollupDifferentialTest {
   @Property(tries = 400)
   void outputAppliedToEmptyFilesEqualsUpdateManyPerPoint(@ForAll("cases") Case c) throws IOException {
     String metric = "series." + SERIES.incrementAndGet();
-    LAYOUT_OF.put(metric, c.layout());
+    LAYOUTS_BY_NAME.put(metric, c.layout());
     RollupDriver driver = DRIVERS.computeIfAbsent(c.grace(),
-        g -> new RollupDriver(name -> LAYOUT_OF.get(name), g, T0));
+        g -> new RollupDriver(name -> LAYOUTS_BY_NAME.get(name), g, T0));
 
     int n = c.steps().size();
     long[] timestamps = new long[n];
