@@ -1,7 +1,7 @@
 package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.topology.RollupTopology;
-import io.graphitekafka.schemas.storage.StorageRules;
+import io.graphitekafka.schemas.metrics.SelfMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -11,20 +11,33 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The stream-aggregator service: runs {@link RollupTopology} with exactly-once processing. */
+/**
+ * The stream-aggregator service: runs {@link RollupTopology} with exactly-once processing and keeps the
+ * storage rules current.
+ */
 public final class Aggregator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
 
+  /** Carbon's role name for the aggregator's own series, {@code carbon.aggregator.<host>-<instance>.}. */
+  public static final String METRICS_ROLE = "aggregator";
+
   private final AggregatorConfig config;
-  private final AggregatorMetrics metrics = new AggregatorMetrics();
+  private final SelfMetrics metrics;
+  private final StorageRulesWatcher rules;
   private final KafkaStreams streams;
 
   public Aggregator(AggregatorConfig config) {
+    this(config, Clock.systemUTC());
+  }
+
+  /** With an injected clock for "now", which decides which archive a point's age puts it in. */
+  Aggregator(AggregatorConfig config, Clock clock) {
     this.config = config;
-    StorageRules rules = StorageRules.load(config.confDir());
+    this.metrics = new SelfMetrics(METRICS_ROLE);
+    this.rules = new StorageRulesWatcher(config.confDir());
     this.streams = new KafkaStreams(
-        RollupTopology.build(config, rules::resolve, Clock.systemUTC(), metrics), streamsProperties(config));
+        RollupTopology.build(config, rules::resolve, clock, metrics), streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       log.error("stream thread failed; shutting the aggregator down", e);
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -35,17 +48,21 @@ public final class Aggregator implements AutoCloseable {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(AggregatorConfig.APPLICATION_ID));
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(AggregatorConfig.STATE_DIR));
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(AggregatorConfig.COMMIT_INTERVAL_MS));
-    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     props.putAll(config.kafkaOverrides());
+    // Not overridable: the exactness argument in the README rests on both.
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     return props;
   }
 
   public void start() {
-    log.info("starting aggregator {} on {}: {} -> {}", config.getString(AggregatorConfig.APPLICATION_ID),
-        config.bootstrapServers(), config.pointsTopic(), config.archivesTopic());
+    log.info("starting aggregator {} on {}: {} -> {}, grace {} s, emit every {} ms",
+        config.getString(AggregatorConfig.APPLICATION_ID), config.bootstrapServers(),
+        config.pointsTopic(), config.archivesTopic(), config.graceSeconds(),
+        config.emitInterval().toMillis());
+    rules.start(config.rulesReloadInterval());
     streams.start();
   }
 
@@ -53,12 +70,14 @@ public final class Aggregator implements AutoCloseable {
     return streams.state();
   }
 
-  public AggregatorMetrics metrics() {
+  /** The aggregator's own stats, for a {@code CarbonReporter} and a {@code PrometheusEndpoint}. */
+  public SelfMetrics metrics() {
     return metrics;
   }
 
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    rules.close();
   }
 }

@@ -2,6 +2,7 @@ package io.graphitekafka.aggregator;
 
 import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -21,6 +22,9 @@ public final class AggregatorConfig extends AbstractConfig {
   public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String GRACE_SECONDS = "grace.seconds";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
+  public static final String RULES_RELOAD_SECONDS = "rules.reload.interval.seconds";
+  public static final String SERIES_CACHE_MAX = "series.cache.max";
   public static final String KAFKA_PREFIX = "kafka.";
 
   public static final ConfigDef CONFIG_DEF =
@@ -39,11 +43,23 @@ public final class AggregatorConfig extends AbstractConfig {
               Importance.MEDIUM, "Output topic of ArchivePoint records.")
           .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
               Importance.MEDIUM, "Topic for input records that cannot be decoded.")
-          .define(GRACE_SECONDS, Type.LONG, 600L, Range.atLeast(0), Importance.MEDIUM,
-              "How far behind a series' newest point a late point may arrive and still update every "
-                  + "archive; the aggregator keeps just enough slots per series to re-aggregate within it.")
-          .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
-              "Kafka Streams commit interval (exactly-once transactions are committed this often).");
+          .define(GRACE_SECONDS, Type.LONG, 600L, Range.between(0L, 0xFFFF_FFFFL), Importance.MEDIUM,
+              "How far behind the newest point of a series (or behind now, for a series ahead of the "
+                  + "clock) a late point may arrive and still update every archive. State per series is "
+                  + "the slots this window needs; older points are dropped and counted as "
+                  + "droppedBeyondGrace.")
+          .define(COMMIT_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+              "Kafka Streams commit interval: how often the exactly-once transaction commits, and so how "
+                  + "often each changed series state is written to the changelog.")
+          .define(EMIT_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+              "How often the slots written since the last emission are sent, once each with their latest "
+                  + "value. At least the commit interval keeps it to one update per slot per commit.")
+          .define(RULES_RELOAD_SECONDS, Type.LONG, 60L, Range.atLeast(0), Importance.LOW,
+              "How often storage-schemas.conf and storage-aggregation.conf are checked for changes "
+                  + "(modification time and size), as carbon re-reads them every 60 s; 0 disables it.")
+          .define(SERIES_CACHE_MAX, Type.INT, 100_000, Range.atLeast(1), Importance.LOW,
+              "Series states kept decoded in memory per task; the least recently used beyond this are "
+                  + "dropped after a commit and read back from the local store when needed.");
 
   public AggregatorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);
@@ -71,6 +87,18 @@ public final class AggregatorConfig extends AbstractConfig {
 
   public long graceSeconds() {
     return getLong(GRACE_SECONDS);
+  }
+
+  public Duration emitInterval() {
+    return Duration.ofMillis(getLong(EMIT_INTERVAL_MS));
+  }
+
+  public Duration rulesReloadInterval() {
+    return Duration.ofSeconds(getLong(RULES_RELOAD_SECONDS));
+  }
+
+  public int seriesCacheMax() {
+    return getInt(SERIES_CACHE_MAX);
   }
 
   /** Kafka Streams and client settings given under the {@code kafka.} prefix, prefix removed. */

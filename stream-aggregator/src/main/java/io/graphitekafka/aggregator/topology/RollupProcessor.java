@@ -1,51 +1,62 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.aggregator.AggregatorMetrics;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.List;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
+import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns each point into the archive slots it changes, exactly as whisper.py's {@code update_many} would
- * change a file: the archive is chosen by the point's age, the slot takes the last value written, and each
- * coarser archive is re-aggregated from the finer archive's slots, gated by xFilesFactor, until a step
- * fails ({@code __propagate}).
+ * Applies each point to its series' state as whisper.py's {@code update_many} would apply it to a file,
+ * and every emit interval sends each slot written since the last emission once, with its latest value.
+ * Undecodable or invalid records become rejects.
  */
 final class RollupProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
 
   private static final Logger log = LoggerFactory.getLogger(RollupProcessor.class);
 
+  /** Whisper stores timestamps as u32. */
+  static final long MAX_TIMESTAMP = 0xFFFF_FFFFL;
+
   private final AvroSerde<MetricPoint> pointSerde = AvroSerde.singleObject(MetricPoint.class);
   private final Function<String, SeriesLayout> resolver;
   private final Clock clock;
   private final long graceSeconds;
-  private final AggregatorMetrics metrics;
+  private final Duration emitInterval;
+  private final RollupMetrics metrics;
+  private final Set<String> pending = new LinkedHashSet<>();
+  private final Map<SeriesLayout, ArchiveLayout> avroLayouts = new HashMap<>();
+  private final double[] scratch = new double[64];
 
   private ProcessorContext<String, SpecificRecord> context;
-  private KeyValueStore<String, byte[]> store;
+  private SeriesStore store;
 
   RollupProcessor(
-      Function<String, SeriesLayout> resolver, Clock clock, long graceSeconds, AggregatorMetrics metrics) {
+      Function<String, SeriesLayout> resolver, Clock clock, long graceSeconds, Duration emitInterval,
+      RollupMetrics metrics) {
     this.resolver = resolver;
     this.clock = clock;
     this.graceSeconds = graceSeconds;
+    this.emitInterval = emitInterval;
     this.metrics = metrics;
   }
 
@@ -53,6 +64,10 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.store = context.getStateStore(RollupTopology.SERIES_STORE);
+    pending.clear();
+    // Slots written before the last commit but not emitted by it: emit them with the next batch.
+    pending.addAll(store.scan());
+    context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, this::emitPending);
   }
 
   @Override
@@ -61,103 +76,89 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
     try {
       point = pointSerde.decode(record.value());
     } catch (SerializationException e) {
-      reject(record, "undecodable_point", e.getMessage());
+      reject(record, e.getCause() instanceof MissingSchemaException ? "unknown_schema" : "undecodable",
+          e.getMessage());
       return;
     }
     String metric = point.getMetric();
+    long timestamp = point.getTimestamp();
+    double value = point.getValue();
     if (metric.isEmpty()) {
-      reject(record, "invalid_name", "empty series name");
+      reject(record, "empty_name", "empty series name");
       return;
     }
-    metrics.pointsReceived.increment();
+    if (Double.isNaN(value)) {
+      // carbon drops NaN values (protocols.py metricReceived); one sent straight to Kafka is rejected.
+      reject(record, "nan_value", "NaN value for " + metric);
+      return;
+    }
+    if (timestamp < 0 || timestamp > MAX_TIMESTAMP) {
+      reject(record, "timestamp_out_of_range",
+          "timestamp " + timestamp + " of " + metric + " does not fit whisper's u32");
+      return;
+    }
+    metrics.received.increment();
 
-    byte[] stored = store.get(metric);
-    SeriesState state;
-    if (stored == null) {
+    SeriesState state = store.get(metric);
+    boolean created = state == null;
+    if (created) {
       state = new SeriesState(resolver.apply(metric));
+    }
+    long now = Math.floorDiv(clock.millis(), 1000L);
+    switch (state.apply(timestamp, value, now, graceSeconds, scratch)) {
+      case TOO_OLD:
+        metrics.tooOld.increment();
+        log.trace("dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
+        return;
+      case BEYOND_GRACE:
+        metrics.beyondGrace.increment();
+        log.trace("dropped {} at {}: before the horizon {}", metric, timestamp, state.horizon());
+        return;
+      case LATE:
+        metrics.late.increment();
+        break;
+      default:
+        break;
+    }
+    if (created) {
+      store.add(metric, state);
       metrics.seriesCreated.increment();
     } else {
-      state = SeriesState.fromBytes(stored);
+      store.changed(metric);
     }
-    if (apply(metric, state, point.getTimestamp(), point.getValue(), record.timestamp())) {
-      store.put(metric, state.toBytes());
-    }
+    pending.add(metric);
   }
 
-  /** Applies one point; returns whether the state changed. */
-  private boolean apply(String metric, SeriesState state, long timestamp, double value, long recordTime) {
-    SeriesLayout layout = state.layout();
-    List<ArchiveSpec> archives = layout.archives();
-    long now = clock.instant().getEpochSecond();
-    long age = now - timestamp;
-
-    // update_many: the first archive whose retention covers the age; future points go to archive 0.
-    int target = -1;
-    for (int i = 0; i < archives.size(); i++) {
-      if (archives.get(i).retention() >= age) {
-        target = i;
-        break;
+  /** Sends every slot written since the last emission, once, with its latest value. */
+  private void emitPending(long wallClockMillis) {
+    for (String metric : pending) {
+      SeriesState state = store.get(metric);
+      if (state == null || !state.hasPending()) {
+        continue;
       }
-    }
-    if (target < 0) {
-      metrics.droppedTooOld.increment();
-      log.trace("dropped {} at {}: older than the max retention {}", metric, timestamp,
-          layout.maxRetention());
-      return false;
-    }
-    if (state.newest() != Long.MIN_VALUE && timestamp < state.newest()) {
-      if (state.newest() - timestamp > graceSeconds) {
-        metrics.droppedBeyondGrace.increment();
-        log.trace("dropped {} at {}: {} s behind the newest point, grace is {} s", metric, timestamp,
-            state.newest() - timestamp, graceSeconds);
-        return false;
-      }
-      metrics.latePoints.increment();
-    }
-    state.observe(timestamp);
-
-    ArchiveLayout avroLayout = Layouts.toAvro(layout);
-    long interval = archives.get(target).interval(timestamp);
-    state.putSlot(target, interval, value);
-    emit(metric, target, interval, value, avroLayout, recordTime);
-
-    double[] known = new double[0];
-    for (int lower = target + 1; lower < archives.size(); lower++) {
-      ArchiveSpec higher = archives.get(lower - 1);
-      ArchiveSpec spec = archives.get(lower);
-      long start = spec.interval(timestamp);
-      int slots = spec.secondsPerPoint() / higher.secondsPerPoint();
-      if (known.length < slots) {
-        known = new double[slots];
-      }
-      int count = 0;
-      for (int j = 0; j < slots; j++) {
-        Double v = state.slot(lower - 1, start + (long) j * higher.secondsPerPoint());
-        if (v != null) {
-          known[count++] = v;
+      ArchiveLayout layout = avroLayouts.computeIfAbsent(state.layout(), Layouts::toAvro);
+      int archives = state.layout().archives().size();
+      for (int a = 0; a < archives; a++) {
+        SlotTable table = state.table(a);
+        for (int i = 0; i < table.size(); i++) {
+          if (table.dirtyAt(i)) {
+            ArchivePoint out =
+                new ArchivePoint(metric, a, table.intervalAt(i), table.valueAt(i), layout);
+            context.forward(new Record<String, SpecificRecord>(metric, out, wallClockMillis),
+                RollupTopology.ARCHIVES_SINK);
+            metrics.sent.increment();
+          }
         }
+        table.markClean();
       }
-      // whisper compares a double ratio against the float32 xFilesFactor widened to double.
-      if (count == 0 || (double) count / slots < (double) layout.xFilesFactor()) {
-        break;
-      }
-      double aggregate = layout.method().aggregate(known, count, slots);
-      state.putSlot(lower, start, aggregate);
-      emit(metric, lower, start, aggregate, avroLayout, recordTime);
+      state.trim();
+      store.changed(metric);
     }
-    state.trim(graceSeconds);
-    return true;
-  }
-
-  private void emit(
-      String metric, int archive, long interval, double value, ArchiveLayout layout, long recordTime) {
-    ArchivePoint out = new ArchivePoint(metric, archive, interval, value, layout);
-    context.forward(new Record<String, SpecificRecord>(metric, out, recordTime), RollupTopology.ARCHIVES_SINK);
-    metrics.archivePointsSent.increment();
+    pending.clear();
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String detail) {
-    metrics.rejected.increment();
+    metrics.reject(reason);
     log.debug("rejected a point record: {} ({})", reason, detail);
     byte[] raw = record.value() == null ? new byte[0] : record.value();
     Reject reject = new Reject(ByteBuffer.wrap(raw), reason, detail, "stream-aggregator", null, null,

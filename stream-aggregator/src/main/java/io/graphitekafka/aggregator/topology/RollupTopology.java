@@ -1,25 +1,22 @@
 package io.graphitekafka.aggregator.topology;
 
 import io.graphitekafka.aggregator.AggregatorConfig;
-import io.graphitekafka.aggregator.AggregatorMetrics;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.schemas.storage.StorageRules;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.Stores;
 
 /**
- * The aggregator's topology: points in, archive points and rejects out, with one named state store of
- * per-series rollup state. Point values are read as bytes and decoded in the processor, so a record that
- * cannot be decoded becomes a reject instead of stopping the application.
+ * The aggregator's topology: points in, archive points and rejects out, with one named, changelogged
+ * store of per-series rollup state. Point values are read as bytes and decoded in the processor, so a
+ * record that cannot be decoded becomes a reject instead of stopping the application.
  */
 public final class RollupTopology {
 
@@ -31,29 +28,30 @@ public final class RollupTopology {
 
   private RollupTopology() {}
 
-  /** Builds the topology with the storage rules under the configured conf dir and the system clock. */
-  public static Topology build(AggregatorConfig config) {
-    StorageRules rules = StorageRules.load(config.confDir());
-    return build(config, rules::resolve, Clock.systemUTC(), new AggregatorMetrics());
-  }
-
+  /**
+   * Builds the topology. Its shape depends on {@code config} alone; the resolver, clock and metrics are
+   * what the processors use at run time.
+   *
+   * @param resolver the layout of a series seen for the first time
+   * @param clock "now" for the age of a point, as whisper's {@code update_many(now=...)}
+   * @param metrics where the stats go (role {@code aggregator})
+   */
   public static Topology build(
-      AggregatorConfig config,
-      Function<String, SeriesLayout> resolver,
-      Clock clock,
-      AggregatorMetrics metrics) {
+      AggregatorConfig config, Function<String, SeriesLayout> resolver, Clock clock,
+      SelfMetrics metrics) {
     Topic<String, ArchivePoint> archives = Topics.archives(config.archivesTopic());
     Topic<String, Reject> rejects = Topics.rejects(config.rejectsTopic());
-    StoreBuilder<KeyValueStore<String, byte[]>> store =
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(SERIES_STORE), Serdes.String(), Serdes.ByteArray());
+    RollupMetrics rollupMetrics = new RollupMetrics(metrics);
+    SeriesStoreBuilder store = new SeriesStoreBuilder(SERIES_STORE, config.seriesCacheMax(),
+        rollupMetrics.stateBytes, rollupMetrics.stateSeries);
     long grace = config.graceSeconds();
+    Duration emitInterval = config.emitInterval();
 
     Topology topology = new Topology();
     topology.addSource(POINTS_SOURCE, Serdes.ByteArray().deserializer(),
         Serdes.ByteArray().deserializer(), config.pointsTopic());
     topology.addProcessor(ROLLUP_PROCESSOR,
-        () -> new RollupProcessor(resolver, clock, grace, metrics), POINTS_SOURCE);
+        () -> new RollupProcessor(resolver, clock, grace, emitInterval, rollupMetrics), POINTS_SOURCE);
     topology.addStateStore(store, ROLLUP_PROCESSOR);
     topology.addSink(ARCHIVES_SINK, archives.name(), archives.keySerde().serializer(),
         archives.valueSerde().serializer(), ROLLUP_PROCESSOR);

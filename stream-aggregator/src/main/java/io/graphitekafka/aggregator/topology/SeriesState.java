@@ -6,34 +6,54 @@ import io.graphitekafka.schemas.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * What the aggregator remembers about one series: its layout, fixed when the series is first seen, the
- * newest timestamp seen, and the recent slot values of every archive that feeds a coarser one. Only the
- * slots a late point within the grace could still need are kept.
+ * horizon before which points are no longer accepted, and per archive the slots a point at or after the
+ * horizon can read, plus the written slots not emitted yet. It applies points with whisper.py's
+ * {@code update_many} semantics for a one-point call.
  */
 final class SeriesState {
 
-  private static final byte FORMAT_VERSION = 1;
-
-  private final SeriesLayout layout;
-  private final List<TreeMap<Long, Double>> slots;
-  private long newest;
-
-  SeriesState(SeriesLayout layout) {
-    this(layout, Long.MIN_VALUE);
+  /** What became of one point. */
+  enum Outcome {
+    /** Written, at or after the newest timestamp seen. */
+    WRITTEN,
+    /** Written, older than the newest timestamp seen but within the grace. */
+    LATE,
+    /** Older than the layout's maximum retention: whisper drops it too. */
+    TOO_OLD,
+    /** Before the horizon: the slots it would read are no longer known. */
+    BEYOND_GRACE
   }
 
-  private SeriesState(SeriesLayout layout, long newest) {
+  static final byte FORMAT_VERSION = 2;
+  /** Offset of the flags byte in the serialized form; bit 0 is set while slots await emission. */
+  static final int FLAGS_OFFSET = 1;
+  static final byte FLAG_PENDING = 1;
+
+  private final SeriesLayout layout;
+  private final ArchiveSpec[] archives;
+  private final SlotTable[] tables;
+  private long newest;
+  private long horizon;
+
+  SeriesState(SeriesLayout layout) {
+    this(layout, Long.MIN_VALUE, Long.MIN_VALUE, null);
+  }
+
+  private SeriesState(SeriesLayout layout, long newest, long horizon, SlotTable[] tables) {
     this.layout = layout;
+    this.archives = layout.archives().toArray(new ArchiveSpec[0]);
     this.newest = newest;
-    int feeding = layout.archives().size() - 1;
-    this.slots = new ArrayList<>(feeding);
-    for (int i = 0; i < feeding; i++) {
-      slots.add(new TreeMap<>());
+    this.horizon = horizon;
+    if (tables == null) {
+      tables = new SlotTable[archives.length];
+      for (int i = 0; i < tables.length; i++) {
+        tables[i] = new SlotTable();
+      }
     }
+    this.tables = tables;
   }
 
   SeriesLayout layout() {
@@ -44,78 +64,128 @@ final class SeriesState {
     return newest;
   }
 
-  void observe(long timestamp) {
-    newest = Math.max(newest, timestamp);
+  /** Points before this timestamp are dropped as beyond the grace. */
+  long horizon() {
+    return horizon;
   }
 
-  /** The value stored for exactly this interval in archive {@code archive}, or null. */
-  Double slot(int archive, long interval) {
-    return slots.get(archive).get(interval);
+  SlotTable table(int archive) {
+    return tables[archive];
   }
 
-  /**
-   * Records a slot write in a feeding archive. A slot of the same ring position from an earlier lap is
-   * forgotten, as the file's ring overwrites it (whisper.py {@code __archive_update_many}).
-   */
-  void putSlot(int archive, long interval, double value) {
-    if (archive >= slots.size()) {
-      return; // the coarsest archive feeds nothing
+  boolean hasPending() {
+    for (SlotTable t : tables) {
+      if (t.dirtyCount() > 0) {
+        return true;
+      }
     }
-    TreeMap<Long, Double> map = slots.get(archive);
-    long retention = layout.archives().get(archive).retention();
-    if (!map.isEmpty()
-        && Math.max(map.lastKey(), interval) - Math.min(map.firstKey(), interval) >= retention) {
-      map.keySet().removeIf(t -> t != interval && Math.floorMod(t - interval, retention) == 0);
-    }
-    map.put(interval, value);
-  }
-
-  /**
-   * Forgets slots no late point within {@code graceSeconds} of the newest timestamp can need: a slot of
-   * archive i is kept while its interval lies in or after the archive-(i+1) interval that holds
-   * {@code newest - grace}.
-   */
-  void trim(long graceSeconds) {
-    if (newest == Long.MIN_VALUE) {
-      return;
-    }
-    List<ArchiveSpec> archives = layout.archives();
-    for (int i = 0; i < slots.size(); i++) {
-      long keepFrom = archives.get(i + 1).interval(newest - graceSeconds);
-      slots.get(i).headMap(keepFrom, false).clear();
-    }
+    return false;
   }
 
   int slotCount() {
     int n = 0;
-    for (TreeMap<Long, Double> m : slots) {
-      n += m.size();
+    for (SlotTable t : tables) {
+      n += t.size();
     }
     return n;
   }
 
+  /**
+   * Applies one point at {@code now} (whisper.py {@code update_many([(timestamp, value)], now)}): the
+   * point goes into the first archive whose retention covers its age (a future point into archive 0) and
+   * is propagated down while each coarser slot passes the xFilesFactor ({@code __propagate}).
+   *
+   * @param scratch room for the known values of one coarser slot; a larger array is made if too small
+   */
+  Outcome apply(long timestamp, double value, long now, long graceSeconds, double[] scratch) {
+    long age = now - timestamp;
+    int target = 0;
+    // file_update_many: advance while the archive's retention is below the age; age == retention stays.
+    while (target < archives.length && archives[target].retention() < age) {
+      target++;
+    }
+    if (target == archives.length) {
+      return Outcome.TOO_OLD;
+    }
+    if (timestamp < horizon) {
+      return Outcome.BEYOND_GRACE;
+    }
+    Outcome outcome = timestamp < newest ? Outcome.LATE : Outcome.WRITTEN;
+    newest = Math.max(newest, timestamp);
+    horizon = Math.max(horizon, Math.min(timestamp, now) - graceSeconds);
+
+    ArchiveSpec written = archives[target];
+    tables[target].put(written.interval(timestamp), value, written.retention());
+    double[] known = scratch;
+    for (int lower = target + 1; lower < archives.length; lower++) {
+      ArchiveSpec higher = archives[lower - 1];
+      ArchiveSpec spec = archives[lower];
+      long start = spec.interval(timestamp);
+      int slots = spec.secondsPerPoint() / higher.secondsPerPoint();
+      if (known.length < slots) {
+        known = new double[slots];
+      }
+      int count = collectKnown(tables[lower - 1], start, higher.secondsPerPoint(), slots, known);
+      // __propagate compares a double ratio with the float32 xFilesFactor widened to double.
+      if (count == 0 || (double) count / slots < (double) layout.xFilesFactor()) {
+        break;
+      }
+      tables[lower].put(start, layout.method().aggregate(known, count, slots), spec.retention());
+    }
+    trim();
+    return outcome;
+  }
+
+  /** The known values among {@code slots} consecutive intervals from {@code start}, in time order. */
+  private static int collectKnown(SlotTable table, long start, long step, int slots, double[] known) {
+    int count = 0;
+    int i = table.lowerBound(start);
+    long end = start + step * slots;
+    for (; i < table.size() && table.intervalAt(i) < end; i++) {
+      // Every kept interval is aligned to the archive's step, so those in range are exactly the slots.
+      known[count++] = table.valueAt(i);
+    }
+    return count;
+  }
+
+  /**
+   * Forgets the slots no accepted point can read any more: a point at or after the horizon reads archive
+   * i only from the archive-(i+1) interval holding it, and nothing reads the coarsest archive.
+   */
+  void trim() {
+    int last = archives.length - 1;
+    for (int i = 0; i < last; i++) {
+      long keepFrom = horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives[i + 1].interval(horizon);
+      tables[i].trimCleanBefore(keepFrom);
+    }
+    tables[last].trimCleanBefore(Long.MAX_VALUE);
+  }
+
   byte[] toBytes() {
-    List<ArchiveSpec> archives = layout.archives();
-    int size = 1 + 4 + archives.size() * 8 + 1 + 4 + 8;
-    for (TreeMap<Long, Double> m : slots) {
-      size += 4 + m.size() * 16;
+    int size = 1 + 1 + 8 + 8 + 1 + archives.length * 8 + 1 + 4;
+    for (SlotTable t : tables) {
+      size += t.serializedSize();
     }
     ByteBuffer buf = ByteBuffer.allocate(size);
     buf.put(FORMAT_VERSION);
-    buf.putInt(archives.size());
+    buf.put(hasPending() ? FLAG_PENDING : 0);
+    buf.putLong(newest);
+    buf.putLong(horizon);
+    buf.put((byte) archives.length);
     for (ArchiveSpec a : archives) {
       buf.putInt(a.secondsPerPoint()).putInt(a.points());
     }
     buf.put((byte) layout.method().code());
     buf.putFloat(layout.xFilesFactor());
-    buf.putLong(newest);
-    for (TreeMap<Long, Double> m : slots) {
-      buf.putInt(m.size());
-      for (Map.Entry<Long, Double> e : m.entrySet()) {
-        buf.putLong(e.getKey()).putDouble(e.getValue());
-      }
+    for (SlotTable t : tables) {
+      t.writeTo(buf);
     }
     return buf.array();
+  }
+
+  /** Whether serialized state has slots waiting to be emitted, without decoding it. */
+  static boolean hasPending(byte[] bytes) {
+    return (bytes[FLAGS_OFFSET] & FLAG_PENDING) != 0;
   }
 
   static SeriesState fromBytes(byte[] bytes) {
@@ -124,20 +194,20 @@ final class SeriesState {
     if (version != FORMAT_VERSION) {
       throw new IllegalStateException("unknown series state format " + version);
     }
-    int count = buf.getInt();
+    buf.get();
+    long newest = buf.getLong();
+    long horizon = buf.getLong();
+    int count = buf.get();
     List<ArchiveSpec> archives = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       archives.add(new ArchiveSpec(buf.getInt(), buf.getInt()));
     }
     AggregationMethod method = AggregationMethod.fromCode(buf.get());
     float xff = buf.getFloat();
-    SeriesState state = new SeriesState(new SeriesLayout(archives, method, xff), buf.getLong());
-    for (TreeMap<Long, Double> m : state.slots) {
-      int n = buf.getInt();
-      for (int i = 0; i < n; i++) {
-        m.put(buf.getLong(), buf.getDouble());
-      }
+    SlotTable[] tables = new SlotTable[count];
+    for (int i = 0; i < count; i++) {
+      tables[i] = SlotTable.readFrom(buf);
     }
-    return state;
+    return new SeriesState(new SeriesLayout(archives, method, xff), newest, horizon, tables);
   }
 }

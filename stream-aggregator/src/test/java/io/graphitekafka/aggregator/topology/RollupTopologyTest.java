@@ -2,30 +2,20 @@ package io.graphitekafka.aggregator.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.aggregator.AggregatorConfig;
-import io.graphitekafka.aggregator.AggregatorMetrics;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.storage.AggregationMethod;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.schemas.topic.Topic;
-import io.graphitekafka.schemas.topic.Topics;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,47 +26,19 @@ class RollupTopologyTest {
   private static final SeriesLayout EXAMPLE_B = new SeriesLayout(
       List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
       AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout THREE_ARCHIVES_SUM = new SeriesLayout(
+      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440), new ArchiveSpec(600, 1000)),
+      AggregationMethod.SUM, 0f);
 
-  private final AtomicLong now = new AtomicLong(T0 + 55);
-  private final AggregatorMetrics metrics = new AggregatorMetrics();
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, MetricPoint> points;
-  private TestInputTopic<String, byte[]> rawPoints;
-  private TestOutputTopic<String, ArchivePoint> archives;
-  private TestOutputTopic<String, Reject> rejects;
+  private RollupDriver driver;
 
-  private void start(SeriesLayout layout) {
-    AggregatorConfig config = new AggregatorConfig(Map.of());
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
+  private RollupDriver start(SeriesLayout layout, long grace, long now) {
+    return start(name -> layout, grace, now);
+  }
 
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochSecond(now.get());
-      }
-    };
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rollup-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(RollupTopology.build(config, name -> layout, clock, metrics), props);
-    Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS);
-    points = driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
-    rawPoints = driver.createInputTopic(in.name(), Serdes.String().serializer(),
-        Serdes.ByteArray().serializer());
-    Topic<String, ArchivePoint> out = Topics.archives(Topics.DEFAULT_ARCHIVES);
-    archives = driver.createOutputTopic(out.name(), out.keySerde().deserializer(),
-        out.valueSerde().deserializer());
-    Topic<String, Reject> rej = Topics.rejects(Topics.DEFAULT_REJECTS);
-    rejects = driver.createOutputTopic(rej.name(), rej.keySerde().deserializer(),
-        rej.valueSerde().deserializer());
+  private RollupDriver start(Function<String, SeriesLayout> resolver, long grace, long now) {
+    driver = new RollupDriver(resolver, grace, now);
+    return driver;
   }
 
   @AfterEach
@@ -86,14 +48,10 @@ class RollupTopologyTest {
     }
   }
 
-  private void send(String metric, long ts, double value) {
-    points.pipeInput(metric, new MetricPoint(metric, ts, value));
-  }
-
-  /** (archive, timestamp, value) triples of everything emitted so far. */
+  /** "archive@offset-from-T0=value" of everything emitted so far. */
   private List<String> emitted() {
     List<String> out = new ArrayList<>();
-    for (ArchivePoint p : archives.readValuesToList()) {
+    for (ArchivePoint p : driver.archivePoints()) {
       out.add(p.getArchive() + "@" + (p.getTimestamp() - T0) + "=" + p.getValue());
     }
     return out;
@@ -101,89 +59,260 @@ class RollupTopologyTest {
 
   @Test
   void propagatesOnlyOnceXFilesFactorIsReachedAsInExampleC() {
-    start(EXAMPLE_B);
-    send("m", T0, 1);
-    send("m", T0 + 10, 2);
-    send("m", T0 + 20, 6);
+    start(EXAMPLE_B, 600, T0 + 55);
+    driver.send("m", T0, 1);
+    driver.send("m", T0 + 10, 2);
+    driver.send("m", T0 + 20, 6);
+    driver.emit();
 
     // 3 of 6 ten-second slots known = 0.5 >= 0.5: the minute gets 3.0; 1 of 5 minutes < 0.5: stop.
     assertThat(emitted()).containsExactly("0@0=1.0", "0@10=2.0", "0@20=6.0", "1@0=3.0");
 
-    now.set(T0 + 75);
-    send("m", T0 + 60, 5);
-    send("m", T0 + 70, 7);
+    driver.clock.set(T0 + 75);
+    driver.send("m", T0 + 60, 5);
+    driver.send("m", T0 + 70, 7);
+    driver.emit();
 
     // T0+60 overwrites the ring slot of T0, so only 2 of 6 slots of [T0+60, T0+120) are known.
     assertThat(emitted()).containsExactly("0@60=5.0", "0@70=7.0");
   }
 
   @Test
-  void everyArchivePointCarriesTheLayoutAndIsKeyedBySeries() {
-    start(EXAMPLE_B);
-    send("servers.web01.cpu", T0 + 5, 1.5);
+  void emitsNothingUntilTheEmitIntervalPassesThenEachSlotOnce() {
+    start(THREE_ARCHIVES_SUM, 600, T0 + 600);
+    for (int i = 0; i < 6; i++) {
+      driver.send("m", T0 + 10 * i, 1);
+      driver.send("m", T0 + 10 * i + 5, 2); // same ten-second slot: replaces 1
+    }
+    assertThat(driver.archiveTopic().isEmpty()).isTrue();
 
-    var record = archives.readRecord();
+    driver.emit();
+
+    // 12 points, 6 ten-second slots: one record per changed slot, not one per point per archive.
+    assertThat(emitted()).containsExactly(
+        "0@0=2.0", "0@10=2.0", "0@20=2.0", "0@30=2.0", "0@40=2.0", "0@50=2.0", "1@0=12.0", "2@0=12.0");
+    driver.emit();
+    assertThat(driver.archiveTopic().isEmpty()).isTrue();
+    assertThat(driver.counter(RollupMetrics.RECEIVED)).isEqualTo(12);
+    assertThat(driver.counter(RollupMetrics.SENT)).isEqualTo(8);
+  }
+
+  @Test
+  void everyArchivePointCarriesTheLayoutAndIsKeyedBySeries() {
+    start(EXAMPLE_B, 600, T0 + 55);
+    driver.send("servers.web01.cpu", T0 + 5, 1.5);
+    driver.emit();
+
+    var record = driver.archiveTopic().readRecord();
     assertThat(record.key()).isEqualTo("servers.web01.cpu");
     assertThat(record.value().getTimestamp()).isEqualTo(T0);
     assertThat(record.value().getLayout().getAggregationMethod()).isEqualTo("average");
     assertThat(record.value().getLayout().getXFilesFactor()).isEqualTo(0.5f);
     assertThat(record.value().getLayout().getArchives()).hasSize(3);
+    assertThat(record.value().getLayout().getArchives().get(2).getPoints()).isEqualTo(6);
   }
 
   @Test
   void lastWriteWinsInTheFinestArchiveAndTheRollupFollows() {
     start(new SeriesLayout(List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5)),
-        AggregationMethod.SUM, 0f));
-    send("m", T0, 1);
-    send("m", T0 + 10, 2);
-    send("m", T0 + 3, 10); // same 10 s slot as T0: replaces 1
+        AggregationMethod.SUM, 0f), 600, T0 + 55);
+    driver.send("m", T0, 1);
+    driver.send("m", T0 + 10, 2);
+    driver.emit();
+    assertThat(emitted()).containsExactly("0@0=1.0", "0@10=2.0", "1@0=3.0");
 
-    assertThat(emitted()).containsExactly(
-        "0@0=1.0", "1@0=1.0", "0@10=2.0", "1@0=3.0", "0@0=10.0", "1@0=12.0");
+    driver.send("m", T0 + 3, 10); // same 10 s slot as T0: replaces 1
+    driver.emit();
+    assertThat(emitted()).containsExactly("0@0=10.0", "1@0=12.0");
   }
 
   @Test
   void xFilesFactorIsComparedAgainstTheStoredFloat32() {
     // 0.1f is 0.10000000149..., so 1 known slot out of 10 does not propagate; 2 do.
     start(new SeriesLayout(List.of(new ArchiveSpec(10, 60), new ArchiveSpec(100, 10)),
-        AggregationMethod.MAX, 0.1f));
-    now.set(T0 + 200);
-    send("m", T0, 4);
+        AggregationMethod.MAX, 0.1f), 600, T0 + 200);
+    driver.send("m", T0, 4);
+    driver.emit();
     assertThat(emitted()).containsExactly("0@0=4.0");
-    send("m", T0 + 50, 9);
+    driver.send("m", T0 + 50, 9);
+    driver.emit();
     assertThat(emitted()).containsExactly("0@50=9.0", "1@0=9.0");
   }
 
   @Test
   void aPointOlderThanTheFinestRetentionGoesRawIntoTheFirstArchiveCoveringIt() {
-    start(EXAMPLE_B);
-    now.set(T0 + 1000);
-    send("m", T0 + 130, 8); // age 870 s: archive 1 (300 s) does not cover it, archive 2 (1800 s) does
+    start(EXAMPLE_B, 3600, T0 + 1000);
+    driver.send("m", T0 + 130, 8); // age 870 s: archive 1 (300 s) does not cover it, archive 2 does
+    driver.emit();
 
     assertThat(emitted()).containsExactly("2@0=8.0");
   }
 
   @Test
-  void dropsAndCountsPointsOlderThanTheMaxRetention() {
-    start(EXAMPLE_B);
-    now.set(T0 + 5000);
-    send("m", T0, 1); // age 5000 > 1800
+  void aPointExactlyAsOldAsTheMaxRetentionIsKeptAndOneSecondOlderIsDropped() {
+    start(EXAMPLE_B, 3600, T0 + 1800);
+    driver.send("m", T0, 3); // age 1800 == maxRetention: update_many keeps it
+    driver.send("m", T0 - 1, 4); // age 1801
+    driver.emit();
 
-    assertThat(archives.isEmpty()).isTrue();
-    assertThat(metrics.droppedTooOld.sum()).isEqualTo(1);
+    assertThat(emitted()).containsExactly("2@0=3.0");
+    assertThat(driver.counter(RollupMetrics.TOO_OLD)).isEqualTo(1);
   }
 
   @Test
-  void sendsUndecodableRecordsToRejectsAndKeepsGoing() {
-    start(EXAMPLE_B);
-    rawPoints.pipeInput("m", "m 1 2".getBytes(StandardCharsets.UTF_8));
-    send("m", T0, 1);
+  void aFuturePointGoesIntoTheFinestArchiveAsUpdateManyPutsIt() {
+    start(EXAMPLE_B, 600, T0);
+    driver.send("m", T0 + 30, 5);
+    driver.emit();
 
-    Reject reject = rejects.readValue();
-    assertThat(reject.getReason()).isEqualTo("undecodable_point");
-    assertThat(reject.getProtocol()).isEqualTo("stream-aggregator");
-    assertThat(StandardCharsets.UTF_8.decode(reject.getRaw()).toString()).isEqualTo("m 1 2");
+    assertThat(emitted()).containsExactly("0@30=5.0");
+  }
+
+  @Test
+  void dropsAndCountsPointsOlderThanTheMaxRetention() {
+    start(EXAMPLE_B, 600, T0 + 5000);
+    driver.send("m", T0, 1); // age 5000 > 1800
+    driver.emit();
+
+    assertThat(driver.archiveTopic().isEmpty()).isTrue();
+    assertThat(driver.counter(RollupMetrics.TOO_OLD)).isEqualTo(1);
+    assertThat(driver.store().get("m")).isNull();
+  }
+
+  @Test
+  void aLatePointWithinGraceReEmitsEverySlotItChangesInEveryArchive() {
+    start(THREE_ARCHIVES_SUM, 900, T0 + 1200);
+    for (int i = 0; i < 60; i++) {
+      driver.send("m", T0 + 10 * i, 1); // ten minutes of points, every slot once
+    }
+    driver.emit();
+    driver.archivePoints();
+
+    driver.send("m", T0 + 125, 7); // 475 s behind the newest point: within the 900 s grace
+    driver.emit();
+
+    // The 10 s slot, its minute (5 x 1 + 7) and its ten minutes (59 x 1 + 7).
+    assertThat(emitted()).containsExactly("0@120=7.0", "1@120=12.0", "2@0=66.0");
+    assertThat(driver.counter(RollupMetrics.LATE)).isEqualTo(1);
+  }
+
+  @Test
+  void aLatePointBeyondGraceIsDroppedAndCountedAndStateStaysBounded() {
+    start(THREE_ARCHIVES_SUM, 120, T0 + 3600);
+    for (int i = 0; i < 300; i++) {
+      driver.send("m", T0 + 10 * i, 1);
+    }
+    driver.emit();
+    driver.archivePoints();
+
+    driver.send("m", T0 + 2990 - 130, 5); // 130 s behind the newest point: beyond the 120 s grace
+    driver.emit();
+
+    assertThat(driver.archiveTopic().isEmpty()).isTrue();
+    assertThat(driver.counter(RollupMetrics.BEYOND_GRACE)).isEqualTo(1);
+    SeriesState state = driver.store().get("m");
+    // Archive 0 keeps the 10 s slots from the minute holding newest - grace: 2870 -> 2820..2990.
+    assertThat(state.table(0).size()).isEqualTo(18);
+    // Archive 1 keeps the minutes from the ten minutes holding 2870: 2400..2940.
+    assertThat(state.table(1).size()).isEqualTo(10);
+    assertThat(state.table(2).size()).isZero();
+  }
+
+  @Test
+  void eachSeriesResolvesItsLayoutOnceAndKeepsItWhenTheRulesChange() {
+    AtomicReference<SeriesLayout> rules = new AtomicReference<>(EXAMPLE_B);
+    List<String> resolved = new ArrayList<>();
+    start(name -> {
+      resolved.add(name);
+      return rules.get();
+    }, 600, T0 + 55);
+    driver.send("old", T0, 1);
+    driver.send("old", T0 + 10, 1);
+    rules.set(THREE_ARCHIVES_SUM);
+    driver.send("old", T0 + 20, 1);
+    driver.send("new", T0 + 20, 1);
+    driver.emit();
+
+    assertThat(resolved).containsExactly("old", "new");
+    assertThat(driver.store().get("old").layout()).isEqualTo(EXAMPLE_B);
+    assertThat(driver.store().get("new").layout()).isEqualTo(THREE_ARCHIVES_SUM);
+    for (ArchivePoint p : driver.archivePoints()) {
+      String method = p.getMetric().toString().equals("old") ? "average" : "sum";
+      assertThat(p.getLayout().getAggregationMethod()).as(p.toString()).isEqualTo(method);
+    }
+  }
+
+  @Test
+  void badInputIsRejectedWithAReasonAndCountedAndProcessingContinues() {
+    start(EXAMPLE_B, 600, T0 + 55);
+    AvroSerde<MetricPoint> serde = AvroSerde.singleObject(MetricPoint.class);
+    byte[] good = serde.encode(new MetricPoint("m", T0, 1.0));
+    byte[] unknownFingerprint = good.clone();
+    unknownFingerprint[2] ^= 0x5A;
+
+    driver.sendRaw("m", "m 1 2".getBytes(StandardCharsets.UTF_8));
+    driver.sendRaw("m", unknownFingerprint);
+    driver.sendRaw("m", Arrays.copyOf(good, good.length - 9)); // truncated body
+    driver.sendRaw("m", null);
+    driver.send("", T0, 1);
+    driver.send("m", T0, Double.NaN);
+    driver.send("m", 1L << 32, 1);
+    driver.send("m", -10, 1);
+    driver.send("m", T0, 1);
+    driver.emit();
+
+    List<String> reasons = new ArrayList<>();
+    for (Reject r : driver.rejects()) {
+      reasons.add(r.getReason().toString());
+      assertThat(r.getProtocol().toString()).isEqualTo("stream-aggregator");
+    }
+    assertThat(reasons).containsExactly("undecodable", "unknown_schema", "undecodable", "undecodable",
+        "empty_name", "nan_value", "timestamp_out_of_range", "timestamp_out_of_range");
     assertThat(emitted()).containsExactly("0@0=1.0");
-    assertThat(metrics.rejected.sum()).isEqualTo(1);
+    assertThat(driver.counter(RollupMetrics.REJECTED)).isEqualTo(8);
+    assertThat(driver.counter("rejects.timestamp_out_of_range")).isEqualTo(2);
+    assertThat(driver.counter(RollupMetrics.RECEIVED)).isEqualTo(1);
+  }
+
+  @Test
+  void theRejectKeepsTheRawBytes() {
+    start(EXAMPLE_B, 600, T0 + 55);
+    driver.sendRaw("m", "m 1 2".getBytes(StandardCharsets.UTF_8));
+
+    Reject reject = driver.rejects().get(0);
+    assertThat(StandardCharsets.UTF_8.decode(reject.getRaw()).toString()).isEqualTo("m 1 2");
+    assertThat(reject.getDetail().toString()).contains("single-object");
+  }
+
+  @Test
+  void reportsStateSizeAsGauges() {
+    start(EXAMPLE_B, 600, T0 + 55);
+    driver.send("a", T0, 1);
+    driver.send("b", T0, 1);
+    driver.emit();
+
+    assertThat(driver.metrics.gauges().get(RollupMetrics.STATE_SERIES)).isEqualTo(2.0);
+    assertThat(driver.metrics.gauges().get(RollupMetrics.STATE_BYTES)).isGreaterThan(40.0);
+    assertThat(driver.counter(RollupMetrics.SERIES_CREATED)).isEqualTo(2);
+  }
+
+  @Test
+  void serializedStateRoundTripsWithPendingSlots() {
+    SeriesState state = new SeriesState(THREE_ARCHIVES_SUM);
+    double[] scratch = new double[64];
+    state.apply(T0, 1, T0 + 100, 600, scratch);
+    state.apply(T0 + 10, 2.5, T0 + 100, 600, scratch);
+    byte[] bytes = state.toBytes();
+
+    SeriesState copy = SeriesState.fromBytes(bytes);
+    assertThat(SeriesState.hasPending(bytes)).isTrue();
+    assertThat(copy.layout()).isEqualTo(THREE_ARCHIVES_SUM);
+    assertThat(copy.toBytes()).isEqualTo(bytes);
+    assertThat(copy.table(1).valueAt(0)).isEqualTo(3.5);
+    for (int a = 0; a < 3; a++) {
+      copy.table(a).markClean();
+    }
+    assertThat(SeriesState.hasPending(copy.toBytes())).isFalse();
+    assertThat(ByteBuffer.wrap(bytes).get(0)).isEqualTo(SeriesState.FORMAT_VERSION);
   }
 }

@@ -1,0 +1,174 @@
+package io.graphitekafka.aggregator.topology;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The remembered slots of one archive of one series, sorted by interval, in primitive arrays so that a
+ * point costs no allocation. Each entry mirrors what the archive's ring holds at that interval's
+ * position, and a dirty entry is a slot write that has not been emitted yet.
+ */
+final class SlotTable {
+
+  private static final int INITIAL_CAPACITY = 8;
+
+  private long[] intervals;
+  private double[] values;
+  private boolean[] dirty;
+  private int size;
+  private int dirtyCount;
+
+  SlotTable() {
+    this(INITIAL_CAPACITY);
+  }
+
+  private SlotTable(int capacity) {
+    intervals = new long[capacity];
+    values = new double[capacity];
+    dirty = new boolean[capacity];
+  }
+
+  int size() {
+    return size;
+  }
+
+  int dirtyCount() {
+    return dirtyCount;
+  }
+
+  long intervalAt(int i) {
+    return intervals[i];
+  }
+
+  double valueAt(int i) {
+    return values[i];
+  }
+
+  boolean dirtyAt(int i) {
+    return dirty[i];
+  }
+
+  /** The index of the first entry whose interval is at least {@code interval}, or {@link #size()}. */
+  int lowerBound(long interval) {
+    int lo = 0;
+    int hi = size;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (intervals[mid] < interval) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
+   * Records a write of {@code value} at {@code interval}. Entries of earlier or later laps that share the
+   * ring position ({@code retention} apart) are forgotten, since the file's slot now holds this interval
+   * (whisper.py {@code __archive_update_many} writes by position, whatever the slot held before).
+   */
+  void put(long interval, double value, long retention) {
+    if (size > 0
+        && Math.max(intervals[size - 1], interval) - Math.min(intervals[0], interval) >= retention) {
+      removeRingMates(interval, retention);
+    }
+    int i = lowerBound(interval);
+    if (i < size && intervals[i] == interval) {
+      values[i] = value;
+      if (!dirty[i]) {
+        dirty[i] = true;
+        dirtyCount++;
+      }
+      return;
+    }
+    if (size == intervals.length) {
+      int capacity = intervals.length * 2;
+      intervals = Arrays.copyOf(intervals, capacity);
+      values = Arrays.copyOf(values, capacity);
+      dirty = Arrays.copyOf(dirty, capacity);
+    }
+    System.arraycopy(intervals, i, intervals, i + 1, size - i);
+    System.arraycopy(values, i, values, i + 1, size - i);
+    System.arraycopy(dirty, i, dirty, i + 1, size - i);
+    intervals[i] = interval;
+    values[i] = value;
+    dirty[i] = true;
+    dirtyCount++;
+    size++;
+  }
+
+  private void removeRingMates(long interval, long retention) {
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      long t = intervals[i];
+      if (t != interval && Math.floorMod(t - interval, retention) == 0) {
+        if (dirty[i]) {
+          dirtyCount--;
+        }
+        continue;
+      }
+      move(i, kept++);
+    }
+    size = kept;
+  }
+
+  /** Marks every entry as emitted. */
+  void markClean() {
+    Arrays.fill(dirty, 0, size, false);
+    dirtyCount = 0;
+  }
+
+  /** Forgets clean entries before {@code keepFrom}; dirty ones stay until they have been emitted. */
+  void trimCleanBefore(long keepFrom) {
+    if (size == 0 || intervals[0] >= keepFrom) {
+      return;
+    }
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      if (intervals[i] >= keepFrom || dirty[i]) {
+        move(i, kept++);
+      }
+    }
+    size = kept;
+  }
+
+  private void move(int from, int to) {
+    if (from != to) {
+      intervals[to] = intervals[from];
+      values[to] = values[from];
+      dirty[to] = dirty[from];
+    }
+  }
+
+  /** Bytes {@link #writeTo} needs. */
+  int serializedSize() {
+    return 4 + size * 13;
+  }
+
+  /** Intervals are whisper's u32 timestamps, so four bytes hold them. */
+  void writeTo(ByteBuffer buf) {
+    buf.putInt(size);
+    for (int i = 0; i < size; i++) {
+      buf.putInt((int) intervals[i]);
+      buf.putDouble(values[i]);
+      buf.put(dirty[i] ? (byte) 1 : (byte) 0);
+    }
+  }
+
+  static SlotTable readFrom(ByteBuffer buf) {
+    int n = buf.getInt();
+    SlotTable table = new SlotTable(Math.max(INITIAL_CAPACITY, n));
+    for (int i = 0; i < n; i++) {
+      table.intervals[i] = Integer.toUnsignedLong(buf.getInt());
+      table.values[i] = buf.getDouble();
+      boolean d = buf.get() != 0;
+      table.dirty[i] = d;
+      if (d) {
+        table.dirtyCount++;
+      }
+    }
+    table.size = n;
+    return table;
+  }
+}

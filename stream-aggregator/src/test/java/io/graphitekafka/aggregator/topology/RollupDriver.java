@@ -1,0 +1,111 @@
+package io.graphitekafka.aggregator.topology;
+
+import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.schemas.avro.ArchivePoint;
+import io.graphitekafka.schemas.avro.MetricPoint;
+import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.schemas.topic.Topic;
+import io.graphitekafka.schemas.topic.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** Test support: the rollup topology in a {@link TopologyTestDriver} with a hand-set clock. */
+final class RollupDriver implements AutoCloseable {
+
+  static final Duration EMIT_INTERVAL = Duration.ofSeconds(1);
+
+  final MutableClock clock;
+  final SelfMetrics metrics = new SelfMetrics("aggregator");
+  private final TopologyTestDriver driver;
+  private final TestInputTopic<String, MetricPoint> points;
+  private final TestInputTopic<String, byte[]> rawPoints;
+  private final TestOutputTopic<String, ArchivePoint> archives;
+  private final TestOutputTopic<String, Reject> rejects;
+  private final Path stateDir;
+
+  RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now) {
+    this.clock = new MutableClock(now);
+    Map<String, Object> settings = new HashMap<>();
+    settings.put(AggregatorConfig.GRACE_SECONDS, graceSeconds);
+    settings.put(AggregatorConfig.EMIT_INTERVAL_MS, EMIT_INTERVAL.toMillis());
+    AggregatorConfig config = new AggregatorConfig(settings);
+    try {
+      stateDir = Files.createTempDirectory("rollup-driver");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "rollup-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    driver = new TopologyTestDriver(RollupTopology.build(config, resolver, clock, metrics), props);
+    Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS);
+    points = driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
+    rawPoints = driver.createInputTopic(in.name(), Serdes.String().serializer(),
+        Serdes.ByteArray().serializer());
+    Topic<String, ArchivePoint> out = Topics.archives(Topics.DEFAULT_ARCHIVES);
+    archives = driver.createOutputTopic(out.name(), out.keySerde().deserializer(),
+        out.valueSerde().deserializer());
+    Topic<String, Reject> rej = Topics.rejects(Topics.DEFAULT_REJECTS);
+    rejects = driver.createOutputTopic(rej.name(), rej.keySerde().deserializer(),
+        rej.valueSerde().deserializer());
+  }
+
+  void send(String metric, long timestamp, double value) {
+    points.pipeInput(metric, new MetricPoint(metric, timestamp, value));
+  }
+
+  void sendRaw(String key, byte[] value) {
+    rawPoints.pipeInput(key, value);
+  }
+
+  /** Lets one emit interval of wall-clock time pass, which emits the pending slots. */
+  void emit() {
+    driver.advanceWallClockTime(EMIT_INTERVAL);
+  }
+
+  List<ArchivePoint> archivePoints() {
+    return archives.readValuesToList();
+  }
+
+  TestOutputTopic<String, ArchivePoint> archiveTopic() {
+    return archives;
+  }
+
+  List<Reject> rejects() {
+    return rejects.readValuesToList();
+  }
+
+  SeriesStore store() {
+    return (SeriesStore) driver.getStateStore(RollupTopology.SERIES_STORE);
+  }
+
+  long counter(String name) {
+    return metrics.counters().getOrDefault(name, 0L);
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+    try (var files = Files.walk(stateDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a temporary directory; leaving it is harmless
+    }
+  }
+}
