@@ -73,9 +73,9 @@ class GatewayIT {
           .isEqualTo("this line has four fields");
       assertThat(fieldCount.getProtocol()).isEqualTo("plaintext-tcp");
       assertThat(fieldCount.getSourceAddress()).isEqualTo("127.0.0.1");
-      assertThat(gateway.metrics().rejectsByReason())
-          .containsEntry("field_count", 1L).containsEntry("bad_value", 1L);
-      assertThat(gateway.metrics().metricsReceived.sum()).isEqualTo(3);
+      assertThat(gateway.metrics().counters())
+          .containsEntry("rejects.field_count", 1L).containsEntry("rejects.bad_value", 1L)
+          .containsEntry(GatewayStats.METRICS_RECEIVED, 3L);
     }
   }
 
