@@ -10,6 +10,7 @@ import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
 import java.util.function.Consumer;
@@ -58,7 +59,8 @@ final class Harness {
   }
 
   private static EmbeddedChannel channel(Consumer<ChannelPipeline> init) {
-    EmbeddedChannel ch = new EmbeddedChannel(false, false);
+    // a distinct id per channel: EmbeddedChannel's default id is shared, which a ChannelGroup dedups
+    EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance(), false, false);
     init.accept(ch.pipeline());
     try {
       ch.register();
