@@ -120,7 +120,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   public void start() throws InterruptedException {
-    producer.warmUp();
+    producer.warmUp(Duration.ofSeconds(10));
     plaintext.start();
     if (pickle != null) {
       pickle.start();
