@@ -33,7 +33,7 @@ public final class KafkaLinesReceiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaLinesReceiver.class);
   static final String PROTOCOL = "kafka-lines";
   private static final Duration POLL = Duration.ofMillis(500);
-  private static final Duration TOPIC_WAIT = Duration.ofSeconds(5);
+  private static final Duration TOPIC_WAIT = Duration.ofSeconds(1);
   private static final Duration ACK_WAIT = Duration.ofSeconds(1);
   private static final Duration SHUTDOWN_ACK_WAIT = Duration.ofSeconds(20);
 
@@ -107,7 +107,9 @@ public final class KafkaLinesReceiver implements AutoCloseable {
         log.info("lines topic {} does not exist yet; waiting for it", topic);
         logged = true;
       }
-      Thread.sleep(TOPIC_WAIT.toMillis());
+      for (int i = 0; i < 50 && running; i++) {
+        Thread.sleep(100);
+      }
     }
     return false;
   }
