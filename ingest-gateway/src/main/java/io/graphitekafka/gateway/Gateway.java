@@ -62,8 +62,10 @@ public final class Gateway implements AutoCloseable {
     this.flow = new FlowControl(config.getLong(GatewayConfig.PAUSE_BYTES),
         config.getLong(GatewayConfig.RESUME_BYTES), config.getLong(GatewayConfig.UDP_DROP_BYTES),
         metrics);
+    SchemaRegistryClient registry = registry(config);
     this.producer = PointProducer.create(config.bootstrapServers(), config.kafkaOverrides(),
-        pointsTopic(config), rejectsTopic(config), flow, metrics);
+        pointsTopic(config.pointsTopic(), registry), rejectsTopic(config.rejectsTopic(), registry),
+        flow, metrics);
     MetricFilter filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
         config.getString(GatewayConfig.BLACKLIST_FILE));
     this.handler = new PointHandler(
@@ -96,18 +98,14 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** The points topic, in Confluent's wire format when a Schema Registry is configured. */
-  static Topic<String, MetricPoint> pointsTopic(GatewayConfig config) {
-    SchemaRegistryClient registry = registry(config);
-    return registry == null ? Topics.points(config.pointsTopic())
-        : new Topic<>(config.pointsTopic(), Serdes.String(),
-            AvroSerde.confluent(MetricPoint.class, registry));
+  static Topic<String, MetricPoint> pointsTopic(String name, SchemaRegistryClient registry) {
+    return registry == null ? Topics.points(name)
+        : new Topic<>(name, Serdes.String(), AvroSerde.confluent(MetricPoint.class, registry));
   }
 
-  static Topic<String, Reject> rejectsTopic(GatewayConfig config) {
-    SchemaRegistryClient registry = registry(config);
-    return registry == null ? Topics.rejects(config.rejectsTopic())
-        : new Topic<>(config.rejectsTopic(), Serdes.String(),
-            AvroSerde.confluent(Reject.class, registry));
+  static Topic<String, Reject> rejectsTopic(String name, SchemaRegistryClient registry) {
+    return registry == null ? Topics.rejects(name)
+        : new Topic<>(name, Serdes.String(), AvroSerde.confluent(Reject.class, registry));
   }
 
   private static SchemaRegistryClient registry(GatewayConfig config) {
