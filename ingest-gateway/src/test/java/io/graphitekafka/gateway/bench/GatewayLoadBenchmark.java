@@ -105,7 +105,7 @@ public final class GatewayLoadBenchmark {
       Files.writeString(conf, "cluster sink forward 127.0.0.1:" + sink.getLocalPort() + ";\n"
           + "match * send to sink stop;\n");
       Process relay = new ProcessBuilder(binary.toString(), "-f", conf.toString(), "-p",
-          Integer.toString(relayPort), "-w", "2", "-q", "200000", "-b", "10000")
+          Integer.toString(relayPort), "-w", "2", "-q", "200000", "-b", "10000", "-s")
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       try {
         Thread.sleep(1000);
