@@ -1,48 +1,124 @@
 package io.graphitekafka.gateway;
 
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
+import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
 import io.graphitekafka.gateway.server.CarbonServer;
 import io.graphitekafka.gateway.server.CarbonUdpServer;
+import io.graphitekafka.gateway.server.ConnectionGuard;
+import io.graphitekafka.gateway.server.KafkaLinesReceiver;
+import io.graphitekafka.gateway.server.MetricFilter;
 import io.graphitekafka.gateway.server.PointHandler;
+import io.graphitekafka.schemas.avro.MetricPoint;
+import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.metrics.CarbonReporter;
+import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
+import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.schemas.serde.AvroSerde;
+import io.graphitekafka.schemas.serde.SchemaRegistryClient;
+import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.serialization.Serdes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The ingest-gateway service: Carbon listeners (plaintext TCP and UDP, pickle) feeding one producer. */
+/**
+ * The ingest-gateway service: Carbon listeners (plaintext TCP and UDP, pickle) and the lines topic
+ * feeding one producer, with backpressure from the producer to the TCP sockets, its own metrics fed
+ * into the pipeline, and a shutdown that flushes everything already read to Kafka.
+ */
 public final class Gateway implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   private final GatewayConfig config;
-  private final GatewayMetrics metrics = new GatewayMetrics();
+  private final SelfMetrics metrics = new SelfMetrics(GatewayStats.ROLE);
+  private final FlowControl flow;
   private final PointProducer producer;
+  private final PointHandler handler;
+  private final ConnectionGuard guard;
   private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
   private final CarbonServer plaintext;
   private final CarbonServer pickle;
   private final CarbonUdpServer udp;
+  private final KafkaLinesReceiver lines;
+  private final CarbonReporter reporter;
+  private final PrometheusEndpoint prometheus;
+  private ScheduledFuture<?> housekeeping;
 
   public Gateway(GatewayConfig config) {
     this.config = config;
-    this.producer = new PointProducer(config.bootstrapServers(), config.kafkaOverrides(),
-        Topics.points(config.pointsTopic()), Topics.rejects(config.rejectsTopic()), metrics);
-    PointHandler handler = new PointHandler(
-        new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()), producer, metrics);
-    String bind = config.bindAddress();
-    this.plaintext = CarbonServer.plaintext(bind, config.carbonPort(), config.maxLineLength(), handler,
+    this.flow = new FlowControl(config.getLong(GatewayConfig.PAUSE_BYTES),
+        config.getLong(GatewayConfig.RESUME_BYTES), config.getLong(GatewayConfig.UDP_DROP_BYTES),
+        metrics);
+    SchemaRegistryClient registry = registry(config);
+    this.producer = PointProducer.create(config.bootstrapServers(), config.kafkaOverrides(),
+        pointsTopic(config.pointsTopic(), registry), rejectsTopic(config.rejectsTopic(), registry),
+        flow, metrics);
+    MetricFilter filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
+        config.getString(GatewayConfig.BLACKLIST_FILE));
+    this.handler = new PointHandler(
+        new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()), producer, filter,
+        metrics);
+    this.guard = new ConnectionGuard(config.getInt(GatewayConfig.MAX_CONNECTIONS), flow, metrics);
+    CarbonServer.Connections connections = new CarbonServer.Connections(handler, guard,
+        config.getInt(GatewayConfig.IDLE_TIMEOUT_SECONDS));
+    this.plaintext = CarbonServer.plaintext(config.bindAddress(GatewayConfig.CARBON_BIND_ADDRESS),
+        config.carbonPort(), config.maxLineLength(), connections, boss, workers);
+    this.pickle = config.picklePort() < 0 ? null : CarbonServer.pickle(
+        config.bindAddress(GatewayConfig.PICKLE_BIND_ADDRESS), config.picklePort(),
+        config.getInt(GatewayConfig.MAX_PICKLE_FRAME), config.timestampResolution(), connections,
         boss, workers);
-    this.pickle = config.picklePort() < 0 ? null : CarbonServer.pickle(bind, config.picklePort(),
-        config.getInt(GatewayConfig.MAX_PICKLE_FRAME), handler, metrics, config.timestampResolution(),
-        boss, workers);
-    this.udp = config.udpPort() < 0 ? null : new CarbonUdpServer(bind, config.udpPort(), handler);
+    this.udp = config.udpPort() < 0 ? null : new CarbonUdpServer(
+        config.bindAddress(GatewayConfig.UDP_BIND_ADDRESS), config.udpPort(), handler, flow, metrics);
+    this.lines = !config.getBoolean(GatewayConfig.LINES_ENABLED) ? null : new KafkaLinesReceiver(
+        config.bootstrapServers(), config.getString(GatewayConfig.LINES_GROUP_ID),
+        config.linesTopic(), config.consumerOverrides(), handler, metrics);
+    this.reporter = new CarbonReporter(metrics, config.getString(GatewayConfig.METRIC_INSTANCE),
+        (metric, ts, value) -> producer.sendPoint(new MetricPoint(metric, ts, value), null),
+        Clock.systemUTC());
+    int httpPort = config.getInt(GatewayConfig.METRICS_HTTP_PORT);
+    try {
+      this.prometheus = httpPort < 0 ? null
+          : new PrometheusEndpoint(config.bindAddress(), httpPort, List.of(metrics));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind the metrics endpoint to port " + httpPort, e);
+    }
+  }
+
+  /** The points topic, in Confluent's wire format when a Schema Registry is configured. */
+  static Topic<String, MetricPoint> pointsTopic(String name, SchemaRegistryClient registry) {
+    return registry == null ? Topics.points(name)
+        : new Topic<>(name, Serdes.String(), AvroSerde.confluent(MetricPoint.class, registry));
+  }
+
+  static Topic<String, Reject> rejectsTopic(String name, SchemaRegistryClient registry) {
+    return registry == null ? Topics.rejects(name)
+        : new Topic<>(name, Serdes.String(), AvroSerde.confluent(Reject.class, registry));
+  }
+
+  private static SchemaRegistryClient registry(GatewayConfig config) {
+    String url = config.getString(GatewayConfig.SCHEMA_REGISTRY_URL);
+    if (url == null || url.isBlank()) {
+      return null;
+    }
+    return new SchemaRegistryClient(url,
+        config.getPassword(GatewayConfig.SCHEMA_REGISTRY_USER_INFO).value());
   }
 
   public void start() throws InterruptedException {
+    producer.warmUp(Duration.ofSeconds(10));
     plaintext.start();
     if (pickle != null) {
       pickle.start();
@@ -50,7 +126,19 @@ public final class Gateway implements AutoCloseable {
     if (udp != null) {
       udp.start();
     }
-    log.info("gateway producing to {} on {}", config.pointsTopic(), config.bootstrapServers());
+    if (lines != null) {
+      lines.start();
+    }
+    housekeeping = workers.next().scheduleAtFixedRate(() -> {
+      flow.accountPausedTime();
+      guard.reconcile();
+    }, 1, 1, TimeUnit.SECONDS);
+    reporter.start(Duration.ofSeconds(config.getInt(GatewayConfig.METRIC_INTERVAL_SECONDS)));
+    if (prometheus != null) {
+      prometheus.start();
+    }
+    log.info("gateway producing to {} on {}; reporting as {}", config.pointsTopic(),
+        config.bootstrapServers(), reporter.prefix());
   }
 
   public int carbonPort() {
@@ -67,11 +155,25 @@ public final class Gateway implements AutoCloseable {
     return udp == null ? -1 : udp.port();
   }
 
-  public GatewayMetrics metrics() {
+  /** The Prometheus endpoint's port, or -1 when it is off. */
+  public int metricsHttpPort() {
+    return prometheus == null ? -1 : prometheus.port();
+  }
+
+  /** The gateway's self-metrics (role {@code relays}), e.g. for a shared Prometheus endpoint. */
+  public SelfMetrics metrics() {
     return metrics;
   }
 
-  /** Stops accepting input, then flushes every point already accepted to Kafka. */
+  public FlowControl flow() {
+    return flow;
+  }
+
+  /**
+   * Stops accepting input, lets the handlers finish what was already read, then waits up to
+   * {@code shutdown.timeout.seconds} for Kafka to acknowledge all of it. Whatever is still
+   * unacknowledged then is logged and counted as {@code shutdownUnflushed}.
+   */
   @Override
   public void close() {
     plaintext.close();
@@ -81,9 +183,27 @@ public final class Gateway implements AutoCloseable {
     if (udp != null) {
       udp.close();
     }
+    if (lines != null) {
+      lines.close();
+    }
+    if (housekeeping != null) {
+      housekeeping.cancel(false);
+    }
+    guard.closeAll();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    producer.flush();
-    producer.close();
+    reporter.close();
+    if (prometheus != null) {
+      prometheus.close();
+    }
+    flow.accountPausedTime();
+    long unflushed = producer.close(config.shutdownTimeout());
+    if (unflushed > 0) {
+      metrics.counter(GatewayStats.SHUTDOWN_UNFLUSHED).add(unflushed);
+      log.error("{} records were not acknowledged by Kafka within {} and are lost", unflushed,
+          config.shutdownTimeout());
+    } else {
+      log.info("gateway stopped; everything read was acknowledged by Kafka");
+    }
   }
 }

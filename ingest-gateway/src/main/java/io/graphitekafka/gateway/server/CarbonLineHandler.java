@@ -1,11 +1,14 @@
 package io.graphitekafka.gateway.server;
 
+import io.graphitekafka.gateway.carbon.RejectReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,34 +22,47 @@ final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
   private static final Logger log = LoggerFactory.getLogger(CarbonLineHandler.class);
   static final String PROTOCOL = "plaintext-tcp";
+  static final AttributeKey<Source> SOURCE = AttributeKey.valueOf("graphite-kafka.source");
 
   private final PointHandler points;
   private final int maxLineLength;
+  private final String protocol;
 
   CarbonLineHandler(PointHandler points, int maxLineLength) {
     this.points = points;
     this.maxLineLength = maxLineLength;
+    this.protocol = PROTOCOL;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
     int length = frame.readableBytes();
+    Source source = source(ctx.channel(), protocol);
     if (frame.hasArray()) {
-      points.line(frame.array(), frame.arrayOffset() + frame.readerIndex(), length, PROTOCOL,
-          ctx.channel().remoteAddress());
+      points.line(frame.array(), frame.arrayOffset() + frame.readerIndex(), length, source);
     } else {
       byte[] bytes = ByteBufUtil.getBytes(frame);
-      points.line(bytes, 0, length, PROTOCOL, ctx.channel().remoteAddress());
+      points.line(bytes, 0, length, source);
     }
+  }
+
+  /** The connection's source, computed once per connection. */
+  static Source source(Channel channel, String protocol) {
+    Source source = channel.attr(SOURCE).get();
+    if (source == null) {
+      source = Source.of(protocol, channel.remoteAddress());
+      channel.attr(SOURCE).set(source);
+    }
+    return source;
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
-      byte[] empty = new byte[0];
-      points.reject(empty, 0, 0, "line_too_long",
-          "line longer than " + maxLineLength + " bytes; discarded up to the next newline", PROTOCOL,
-          ctx.channel().remoteAddress(), System.currentTimeMillis());
+      // the framer has discarded the line up to its newline; its bytes are not kept
+      points.reject(new byte[0], 0, 0, RejectReason.LINE_TOO_LONG.code(),
+          "line longer than " + maxLineLength + " bytes; discarded up to the next newline",
+          source(ctx.channel(), protocol), System.currentTimeMillis(), null);
       return;
     }
     log.warn("closing plaintext connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());

@@ -1,6 +1,5 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.GatewayMetrics;
 import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -12,18 +11,25 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Carbon TCP listener: bounded framing (newlines for plaintext, a 4-byte big-endian length for
- * pickle), then a stateless shared handler that hands each frame to the {@link PointHandler}.
+ * A Carbon TCP listener. Pipeline: the shared {@link ConnectionGuard} (limit, idle timeout,
+ * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), then
+ * a stateless shared handler that hands each frame to the {@link PointHandler}. Bad frames never close
+ * the connection; only I/O errors do.
  */
 public final class CarbonServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(CarbonServer.class);
+
+  /** What every TCP connection of a gateway shares. */
+  public record Connections(PointHandler points, ConnectionGuard guard, int idleTimeoutSeconds) {}
 
   private final String name;
   private final InetSocketAddress address;
@@ -43,21 +49,48 @@ public final class CarbonServer implements AutoCloseable {
 
   /** Carbon's line receiver (port 2003): {@code path value timestamp\n}. */
   public static CarbonServer plaintext(String bindAddress, int port, int maxLineLength,
-      PointHandler points, EventLoopGroup boss, EventLoopGroup workers) {
-    CarbonLineHandler handler = new CarbonLineHandler(points, maxLineLength);
-    return new CarbonServer("plaintext", bindAddress, port, boss, workers, p -> p
-        .addLast("framer", new LineBasedFrameDecoder(maxLineLength, true, false))
-        .addLast("lines", handler));
+      Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
+    Consumer<ChannelPipeline> init = plaintextPipeline(maxLineLength, connections);
+    return new CarbonServer("plaintext", bindAddress, port, boss, workers, init);
   }
 
   /** Carbon's pickle receiver (port 2004): frames of a u32 length and a pickled list of points. */
-  public static CarbonServer pickle(String bindAddress, int port, int maxFrameLength, PointHandler points,
-      GatewayMetrics metrics, int timestampResolution, EventLoopGroup boss, EventLoopGroup workers) {
+  public static CarbonServer pickle(String bindAddress, int port, int maxFrameLength,
+      int timestampResolution, Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
+    Consumer<ChannelPipeline> init = picklePipeline(maxFrameLength, timestampResolution, connections);
+    return new CarbonServer("pickle", bindAddress, port, boss, workers, init);
+  }
+
+  /** The plaintext pipeline; the handlers that can be are shared between connections. */
+  static Consumer<ChannelPipeline> plaintextPipeline(int maxLineLength, Connections connections) {
+    CarbonLineHandler handler = new CarbonLineHandler(connections.points(), maxLineLength);
+    return p -> {
+      guard(p, connections);
+      // failFast=false: the over-long line is discarded up to its newline, then reported once
+      p.addLast("framer", new LineBasedFrameDecoder(maxLineLength, true, false));
+      p.addLast("lines", handler);
+    };
+  }
+
+  /** The pickle pipeline. */
+  static Consumer<ChannelPipeline> picklePipeline(int maxFrameLength, int timestampResolution,
+      Connections connections) {
     PickleFrameHandler handler =
-        new PickleFrameHandler(new PickleDecoder(timestampResolution), points, metrics);
-    return new CarbonServer("pickle", bindAddress, port, boss, workers, p -> p
-        .addLast("framer", new LengthFieldBasedFrameDecoder(maxFrameLength + 4, 0, 4, 0, 4, true))
-        .addLast("frames", handler));
+        new PickleFrameHandler(new PickleDecoder(timestampResolution), connections.points());
+    return p -> {
+      guard(p, connections);
+      // Int32StringReceiver framing; the length field is stripped, oversized frames are skipped
+      p.addLast("framer", new LengthFieldBasedFrameDecoder(maxFrameLength + 4, 0, 4, 0, 4, true));
+      p.addLast("frames", handler);
+    };
+  }
+
+  private static void guard(ChannelPipeline p, Connections connections) {
+    if (connections.idleTimeoutSeconds() > 0) {
+      p.addLast("idle",
+          new IdleStateHandler(connections.idleTimeoutSeconds(), 0, 0, TimeUnit.SECONDS));
+    }
+    p.addLast("guard", connections.guard());
   }
 
   public void start() throws InterruptedException {
@@ -66,6 +99,7 @@ public final class CarbonServer implements AutoCloseable {
         .channel(NioServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.SO_RCVBUF, 1 << 20)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -81,7 +115,7 @@ public final class CarbonServer implements AutoCloseable {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
   }
 
-  /** Stops accepting connections; the event loops belong to the caller. */
+  /** Stops accepting connections; open connections and the event loops belong to the caller. */
   @Override
   public void close() {
     if (serverChannel != null) {

@@ -1,9 +1,9 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.GatewayMetrics;
 import io.graphitekafka.gateway.carbon.DecodeResult;
 import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.graphitekafka.gateway.carbon.PickleResult;
+import io.graphitekafka.gateway.carbon.RejectReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -29,22 +29,21 @@ final class PickleFrameHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
   private final PickleDecoder decoder;
   private final PointHandler points;
-  private final GatewayMetrics metrics;
 
-  PickleFrameHandler(PickleDecoder decoder, PointHandler points, GatewayMetrics metrics) {
+  PickleFrameHandler(PickleDecoder decoder, PointHandler points) {
     this.decoder = decoder;
     this.points = points;
-    this.metrics = metrics;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
     byte[] bytes = ByteBufUtil.getBytes(frame);
     long arrival = System.currentTimeMillis();
+    Source source = CarbonLineHandler.source(ctx.channel(), PROTOCOL);
     PickleResult result = decoder.decode(bytes, 0, bytes.length, arrival);
     if (result instanceof PickleResult.Rejected r) {
-      points.reject(bytes, 0, bytes.length, r.reject().reason().code(), r.reject().detail(), PROTOCOL,
-          ctx.channel().remoteAddress(), arrival);
+      points.reject(bytes, 0, bytes.length, r.reject().reason().code(), r.reject().detail(), source,
+          arrival, null);
       return;
     }
     List<DecodeResult> elements = ((PickleResult.Decoded) result).elements();
@@ -57,33 +56,34 @@ final class PickleFrameHandler extends SimpleChannelInboundHandler<ByteBuf> {
       if (element instanceof DecodeResult.Reject r) {
         reason = r.reason().code();
         detail = r.detail();
-      } else if (points.point((DecodeResult.Point) element)) {
+      } else if (points.point((DecodeResult.Point) element, null)
+          != PointHandler.Outcome.INVALID_NAME) {
         continue;
       } else {
-        reason = "invalid_name";
-        detail = "invalid series name '" + ((DecodeResult.Point) element).rawName() + "'";
+        reason = RejectReason.INVALID_NAME.code();
+        detail = PointHandler.describeInvalidName(((DecodeResult.Point) element).rawName());
       }
       bad++;
       if (firstReason == null) {
         firstReason = reason; // counted by points.reject below
         firstDetail = detail;
       } else {
-        metrics.rejected(reason);
+        points.countReject(reason);
       }
     }
     if (firstReason != null) {
       points.reject(bytes, 0, bytes.length, firstReason,
-          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail, PROTOCOL,
-          ctx.channel().remoteAddress(), arrival);
+          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail, source,
+          arrival, null);
     }
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
-      byte[] empty = new byte[0];
-      points.reject(empty, 0, 0, "pickle_too_large", cause.getMessage() + "; frame skipped", PROTOCOL,
-          ctx.channel().remoteAddress(), System.currentTimeMillis());
+      points.reject(new byte[0], 0, 0, RejectReason.PICKLE_TOO_LARGE.code(),
+          cause.getMessage() + "; frame skipped", CarbonLineHandler.source(ctx.channel(), PROTOCOL),
+          System.currentTimeMillis(), null);
       return;
     }
     log.warn("closing pickle connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());

@@ -1,89 +1,136 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.GatewayMetrics;
+import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.DecodeResult;
+import io.graphitekafka.gateway.carbon.RejectReason;
+import io.graphitekafka.gateway.kafka.Delivery;
 import io.graphitekafka.gateway.kafka.PointProducer;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
 import io.graphitekafka.schemas.naming.SeriesNames;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns one Carbon line into a point on Kafka or a reject: decode, normalize the series name, produce.
- * Shared by every listener; stateless apart from counters, so it is safe on any thread.
+ * Turns one Carbon line or decoded datapoint into a point on Kafka, a filtered-out count, or a reject:
+ * decode, apply the allow/deny lists, normalize the series name, produce. Shared by every receiver;
+ * stateless apart from counters, so it is safe on any thread.
  */
 public final class PointHandler {
 
   private static final Logger log = LoggerFactory.getLogger(PointHandler.class);
   private static final long SAMPLE_INTERVAL_NANOS = 10_000_000_000L;
 
+  /** What became of one decoded point. */
+  public enum Outcome { PRODUCED, FILTERED, INVALID_NAME }
+
   private final CarbonLineDecoder decoder;
   private final PointProducer producer;
-  private final GatewayMetrics metrics;
+  private final MetricFilter filter;
+  private final SelfMetrics metrics;
+  private final LongAdder received;
+  private final LongAdder blacklistMatches;
+  private final LongAdder whitelistRejects;
   private final AtomicLong lastSample = new AtomicLong(System.nanoTime() - SAMPLE_INTERVAL_NANOS);
 
-  public PointHandler(CarbonLineDecoder decoder, PointProducer producer, GatewayMetrics metrics) {
+  public PointHandler(CarbonLineDecoder decoder, PointProducer producer, MetricFilter filter,
+      SelfMetrics metrics) {
     this.decoder = decoder;
     this.producer = producer;
+    this.filter = filter;
     this.metrics = metrics;
+    this.received = metrics.counter(GatewayStats.METRICS_RECEIVED);
+    this.blacklistMatches = metrics.counter(GatewayStats.BLACKLIST_MATCHES);
+    this.whitelistRejects = metrics.counter(GatewayStats.WHITELIST_REJECTS);
+  }
+
+  public PointProducer producer() {
+    return producer;
   }
 
   /** Handles the line in {@code buf[offset, offset+length)}, without its line terminator. */
-  public void line(byte[] buf, int offset, int length, String protocol, SocketAddress source) {
+  public void line(byte[] buf, int offset, int length, Source source) {
+    line(buf, offset, length, source, null);
+  }
+
+  /** As {@link #line(byte[], int, int, Source)}; {@code delivery} tracks what is produced for it. */
+  public void line(byte[] buf, int offset, int length, Source source, Delivery delivery) {
     long arrival = System.currentTimeMillis();
     DecodeResult result = decoder.decode(buf, offset, length, arrival);
     if (result instanceof DecodeResult.Reject r) {
-      reject(buf, offset, length, r.reason().code(), r.detail(), protocol, source, arrival);
-    } else if (!point((DecodeResult.Point) result)) {
-      reject(buf, offset, length, "invalid_name", "invalid series name '"
-          + ((DecodeResult.Point) result).rawName() + "'", protocol, source, arrival);
+      reject(buf, offset, length, r.reason().code(), r.detail(), source, arrival, delivery);
+    } else if (point((DecodeResult.Point) result, delivery) == Outcome.INVALID_NAME) {
+      reject(buf, offset, length, RejectReason.INVALID_NAME.code(),
+          describeInvalidName(((DecodeResult.Point) result).rawName()), source, arrival, delivery);
     }
   }
 
   /**
-   * Normalizes the name of a decoded point and produces it.
-   *
-   * @return false if the name is invalid; the caller rejects the input it came from
+   * Filters, normalizes and produces one decoded point. On {@link Outcome#INVALID_NAME} nothing is
+   * counted yet; the caller rejects the input it came from.
    */
-  public boolean point(DecodeResult.Point p) {
+  public Outcome point(DecodeResult.Point p, Delivery delivery) {
+    String raw = p.rawName();
+    if (!filter.isEmpty()) {
+      switch (filter.check(raw)) {
+        case BLACKLISTED -> {
+          blacklistMatches.increment();
+          return Outcome.FILTERED;
+        }
+        case NOT_WHITELISTED -> {
+          whitelistRejects.increment();
+          return Outcome.FILTERED;
+        }
+        default -> { }
+      }
+    }
     String name;
     try {
-      name = SeriesNames.normalize(p.rawName());
+      name = SeriesNames.normalize(raw);
     } catch (InvalidSeriesNameException e) {
       log.trace("invalid name", e);
-      return false;
+      return Outcome.INVALID_NAME;
     }
-    metrics.metricsReceived.increment();
-    producer.sendPoint(new MetricPoint(name, p.timestamp(), p.value()));
-    return true;
+    received.increment();
+    producer.sendPoint(new MetricPoint(name, p.timestamp(), p.value()), delivery);
+    return Outcome.PRODUCED;
+  }
+
+  /** Why a name that {@link #point} found invalid is invalid (only called on that path). */
+  public static String describeInvalidName(String rawName) {
+    try {
+      SeriesNames.normalize(rawName);
+      return "invalid series name '" + rawName + "'";
+    } catch (InvalidSeriesNameException e) {
+      String shown = rawName.length() > 200 ? rawName.substring(0, 200) + "..." : rawName;
+      return "invalid series name '" + shown + "' (" + e.reason() + "): " + e.getMessage();
+    }
+  }
+
+  /** Counts a reject without sending anything (for the further bad elements of one pickle frame). */
+  public void countReject(String reason) {
+    metrics.counter(GatewayStats.reject(reason)).increment();
   }
 
   /** Counts, samples into the log and sends to the rejects topic one piece of bad input. */
-  public void reject(byte[] buf, int offset, int length, String reason, String detail, String protocol,
-      SocketAddress source, long arrivalMillis) {
-    metrics.rejected(reason);
+  public void reject(byte[] buf, int offset, int length, String reason, String detail, Source source,
+      long arrivalMillis, Delivery delivery) {
+    countReject(reason);
     long now = System.nanoTime();
     long last = lastSample.get();
     if (now - last >= SAMPLE_INTERVAL_NANOS && lastSample.compareAndSet(last, now)) {
-      log.warn("rejected input from {} over {}: {} ({}); further rejects are counted, not logged, for"
-          + " 10 s", source, protocol, reason, detail);
+      log.warn("rejected input from {}: {} ({}); further rejects are counted, not logged, for 10 s",
+          source, reason, detail);
     }
     byte[] raw = new byte[length];
     System.arraycopy(buf, offset, raw, 0, length);
-    String address = null;
-    Integer port = null;
-    if (source instanceof InetSocketAddress inet) {
-      address = inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
-      port = inet.getPort();
-    }
-    producer.sendReject(
-        new Reject(ByteBuffer.wrap(raw), reason, detail, protocol, address, port, arrivalMillis));
+    producer.sendReject(new Reject(ByteBuffer.wrap(raw), reason, detail, source.protocol(),
+        source.address(), source.port(), arrivalMillis), delivery);
   }
 }

@@ -1,14 +1,23 @@
 package io.graphitekafka.schemas.serde;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -16,39 +25,75 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Kafka serde for a generated Avro record class. It writes Avro single-object encoding (0xC3 0x01, the
- * 8-byte CRC-64-AVRO schema fingerprint, then Avro binary) and reads it back; the {@link WireFormat}
- * argument is where Confluent's Schema Registry format plugs in.
+ * Kafka serde for a generated Avro record class. It writes either Avro single-object encoding (0xC3
+ * 0x01, the 8-byte CRC-64-AVRO schema fingerprint, then Avro binary) or, with a Schema Registry,
+ * Confluent's wire format (magic byte 0, the 4-byte big-endian schema id, then Avro binary) under the
+ * subject {@code <topic>-value}. Its deserializer reads both; the Confluent one needs a registry.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   /** How values are framed on the wire. */
   public enum WireFormat {
     /** Avro single-object encoding: no registry needed, the schema is identified by its fingerprint. */
-    SINGLE_OBJECT
+    SINGLE_OBJECT,
+    /** Confluent's Schema Registry framing: magic byte 0 and a registry-assigned schema id. */
+    CONFLUENT
   }
+
+  private static final byte CONFLUENT_MAGIC = 0;
+  private static final int CONFLUENT_HEADER = 5;
 
   private final Class<T> type;
   private final Schema schema;
   private final WireFormat format;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
+  private final SpecificData model;
+  private final SchemaRegistryClient registry;
+  private final SpecificDatumWriter<T> writer;
+  private final Map<String, Integer> idsByTopic = new ConcurrentHashMap<>();
+  private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
 
-  private AvroSerde(Class<T> type, WireFormat format) {
+  private AvroSerde(Class<T> type, WireFormat format, SchemaRegistryClient registry) {
+    if (format == WireFormat.CONFLUENT && registry == null) {
+      throw new IllegalArgumentException("the Confluent wire format needs a Schema Registry client");
+    }
     this.type = type;
     this.schema = SpecificData.get().getSchema(type);
     this.format = format;
-    SpecificData model = new SpecificData(type.getClassLoader());
+    this.model = new SpecificData(type.getClassLoader());
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema);
+    this.registry = registry;
+    this.writer = new SpecificDatumWriter<>(schema, model);
   }
 
   public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type, WireFormat format) {
-    return new AvroSerde<>(type, format);
+    return new AvroSerde<>(type, format, null);
+  }
+
+  /**
+   * A serde in the given format whose deserializer also reads Confluent-framed values through
+   * {@code registry} (may be null for {@link WireFormat#SINGLE_OBJECT}).
+   */
+  public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type, WireFormat format,
+      SchemaRegistryClient registry) {
+    return new AvroSerde<>(type, format, registry);
   }
 
   public static <T extends SpecificRecord> AvroSerde<T> singleObject(Class<T> type) {
-    return new AvroSerde<>(type, WireFormat.SINGLE_OBJECT);
+    return new AvroSerde<>(type, WireFormat.SINGLE_OBJECT, null);
+  }
+
+  /** Confluent's wire format, registering the schema under {@code <topic>-value} on first use. */
+  public static <T extends SpecificRecord> AvroSerde<T> confluent(Class<T> type,
+      SchemaRegistryClient registry) {
+    return new AvroSerde<>(type, WireFormat.CONFLUENT, registry);
+  }
+
+  /** The subject a value schema of {@code topic} is registered under (Confluent's TopicNameStrategy). */
+  public static String valueSubject(String topic) {
+    return topic + "-value";
   }
 
   public Schema schema() {
@@ -59,8 +104,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     return format;
   }
 
-  /** Encodes one record; never returns null for a non-null record. */
+  /**
+   * Encodes one record in single-object encoding; never returns null for a non-null record.
+   *
+   * @throws SerializationException for a Confluent-format serde, which needs the topic: use
+   *     {@link #encode(String, Object)}
+   */
   public byte[] encode(T record) {
+    if (format == WireFormat.CONFLUENT) {
+      throw new SerializationException("the Confluent wire format needs a topic; use encode(topic, record)");
+    }
     try {
       ByteBuffer buffer = encoder.encode(record);
       return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
@@ -70,19 +123,41 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
   }
 
+  /** Encodes one record for {@code topic} in this serde's format. */
+  public byte[] encode(String topic, T record) {
+    if (format == WireFormat.SINGLE_OBJECT) {
+      return encode(record);
+    }
+    int id = idsByTopic.computeIfAbsent(topic, t -> registry.register(valueSubject(t), schema));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+    out.write(CONFLUENT_MAGIC);
+    out.write(id >>> 24);
+    out.write(id >>> 16);
+    out.write(id >>> 8);
+    out.write(id);
+    try {
+      BinaryEncoder binary = EncoderFactory.get().directBinaryEncoder(out, null);
+      writer.write(record, binary);
+      binary.flush();
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+    }
+    return out.toByteArray();
+  }
+
   /**
-   * Decodes one record.
+   * Decodes one record in either wire format.
    *
    * @throws SerializationException naming what is wrong with the bytes: empty, an unknown framing, a
-   *     schema fingerprint this build does not know, or a truncated or corrupt body
+   *     schema fingerprint this build does not know, a schema id the registry does not know, Confluent
+   *     framing without a registry, or a truncated or corrupt body
    */
   public T decode(byte[] data) {
     if (data == null || data.length == 0) {
       throw new SerializationException("empty " + type.getSimpleName() + " value");
     }
-    if (data[0] == 0) {
-      throw new SerializationException(
-          "value is in Confluent Schema Registry framing (magic byte 0), which needs schema.registry.url");
+    if (data[0] == CONFLUENT_MAGIC) {
+      return decodeConfluent(data);
     }
     try {
       return decoder.decode(data);
@@ -97,9 +172,36 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
   }
 
+  private T decodeConfluent(byte[] data) {
+    if (registry == null) {
+      throw new SerializationException(
+          "value is in Confluent Schema Registry framing (magic byte 0), which needs schema.registry.url");
+    }
+    if (data.length < CONFLUENT_HEADER) {
+      throw new SerializationException("Confluent-framed " + type.getSimpleName() + " value of "
+          + data.length + " bytes is shorter than its 5-byte header");
+    }
+    int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8)
+        | (data[4] & 0xff);
+    SpecificDatumReader<T> reader = readersById.computeIfAbsent(id,
+        i -> new SpecificDatumReader<>(registry.schemaById(i), schema, model));
+    try {
+      BinaryDecoder binary = DecoderFactory.get()
+          .binaryDecoder(data, CONFLUENT_HEADER, data.length - CONFLUENT_HEADER, null);
+      T record = reader.read(null, binary);
+      if (!binary.isEnd()) {
+        throw new IOException("trailing bytes after the record");
+      }
+      return record;
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("corrupt Confluent-framed " + type.getSimpleName()
+          + " value (schema id " + id + ", " + data.length + " bytes): " + e, e);
+    }
+  }
+
   @Override
   public Serializer<T> serializer() {
-    return (topic, record) -> record == null ? null : encode(record);
+    return (topic, record) -> record == null ? null : encode(topic, record);
   }
 
   @Override

@@ -1,0 +1,170 @@
+package io.graphitekafka.schemas.serde;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.kafka.common.errors.SerializationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small client of the Confluent Schema Registry REST API (v1): registering an Avro schema under a
+ * subject ({@code POST /subjects/{subject}/versions}) and looking a schema up by its global id
+ * ({@code GET /schemas/ids/{id}}). Both answers are cached for the life of the client, since a
+ * registered schema's id never changes. Thread-safe; uses the JDK's HttpClient, with optional basic
+ * auth, and tries each of several comma-separated base URLs in turn.
+ */
+public final class SchemaRegistryClient {
+
+  private static final Logger log = LoggerFactory.getLogger(SchemaRegistryClient.class);
+  private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
+  private final List<URI> baseUris;
+  private final String authorization;
+  private final Duration timeout;
+  private final HttpClient http;
+  private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
+  private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+  /**
+   * @param urls one or more base URLs, comma-separated ({@code http://registry:8081})
+   * @param userInfo {@code user:password} for HTTP basic auth, or null/empty for none
+   */
+  public SchemaRegistryClient(String urls, String userInfo, Duration timeout) {
+    List<URI> uris = new ArrayList<>();
+    for (String url : urls.split(",")) {
+      String u = url.strip();
+      if (!u.isEmpty()) {
+        uris.add(URI.create(u.endsWith("/") ? u : u + "/"));
+      }
+    }
+    if (uris.isEmpty()) {
+      throw new IllegalArgumentException("no Schema Registry URL in '" + urls + "'");
+    }
+    this.baseUris = List.copyOf(uris);
+    this.authorization = userInfo == null || userInfo.isEmpty() ? null
+        : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  public SchemaRegistryClient(String urls, String userInfo) {
+    this(urls, userInfo, Duration.ofSeconds(10));
+  }
+
+  /**
+   * Registers {@code schema} under {@code subject}, or finds it if it is there already (the registry
+   * answers with the existing id), and returns its global id.
+   *
+   * @throws SerializationException if the registry refuses it (incompatible, bad auth) or is down
+   */
+  public int register(String subject, Schema schema) {
+    String text = schema.toString();
+    String cacheKey = subject + '\u0000' + text;
+    Integer cached = idsBySubjectAndSchema.get(cacheKey);
+    if (cached != null) {
+      return cached;
+    }
+    String path = "subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20")
+        + "/versions";
+    Map<String, Object> answer = call("POST", path, "{\"schema\":" + Json.quote(text) + "}");
+    Object id = answer.get("id");
+    if (!(id instanceof Long n)) {
+      throw new SerializationException("Schema Registry answered register without an id: " + answer);
+    }
+    int value = Math.toIntExact(n);
+    idsBySubjectAndSchema.put(cacheKey, value);
+    schemasById.putIfAbsent(value, schema);
+    log.info("schema {} is id {} under subject {}", schema.getFullName(), value, subject);
+    return value;
+  }
+
+  /** The schema with this global id. */
+  public Schema schemaById(int id) {
+    Schema cached = schemasById.get(id);
+    if (cached != null) {
+      return cached;
+    }
+    Map<String, Object> answer = call("GET", "schemas/ids/" + id, null);
+    Object type = answer.get("schemaType");
+    if (type != null && !"AVRO".equals(type)) {
+      throw new SerializationException("schema id " + id + " is " + type + ", not AVRO");
+    }
+    if (!(answer.get("schema") instanceof String text)) {
+      throw new SerializationException("Schema Registry answered id " + id + " without a schema");
+    }
+    Schema schema;
+    try {
+      schema = new Schema.Parser().parse(text);
+    } catch (RuntimeException e) {
+      throw new SerializationException("schema id " + id + " does not parse: " + e.getMessage(), e);
+    }
+    Schema raced = schemasById.putIfAbsent(id, schema);
+    return raced == null ? schema : raced;
+  }
+
+  private Map<String, Object> call(String method, String path, String body) {
+    SerializationException last = null;
+    for (URI base : baseUris) {
+      URI uri = base.resolve(path);
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
+          .header("Accept", CONTENT_TYPE + ", application/json");
+      if (authorization != null) {
+        request.header("Authorization", authorization);
+      }
+      if (body == null) {
+        request.GET();
+      } else {
+        request.header("Content-Type", CONTENT_TYPE)
+            .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+      }
+      HttpResponse<String> response;
+      try {
+        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        last = new SerializationException("Schema Registry " + uri + " unreachable: " + e, e);
+        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SerializationException("interrupted calling Schema Registry " + uri, e);
+      }
+      int status = response.statusCode();
+      if (status / 100 == 2) {
+        try {
+          return Json.parseObject(response.body());
+        } catch (IllegalArgumentException e) {
+          throw new SerializationException("Schema Registry " + uri + " answered: " + e.getMessage(), e);
+        }
+      }
+      if (status >= 500) {
+        last = new SerializationException(describe(method, uri, status, response.body()));
+        continue;
+      }
+      throw new SerializationException(describe(method, uri, status, response.body()));
+    }
+    throw last;
+  }
+
+  /** Names the registry's own error_code and message when the body carries them. */
+  private static String describe(String method, URI uri, int status, String body) {
+    String detail = body;
+    try {
+      Map<String, Object> error = Json.parseObject(body);
+      detail = "error_code " + error.get("error_code") + ": " + error.get("message");
+    } catch (IllegalArgumentException e) {
+      // not JSON: keep the raw body
+    }
+    return "Schema Registry " + method + " " + uri + " failed with HTTP " + status + " (" + detail + ")";
+  }
+}
