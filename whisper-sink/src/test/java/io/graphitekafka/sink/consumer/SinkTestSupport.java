@@ -90,12 +90,18 @@ final class SinkTestSupport {
 
   static void produce(EmbeddedKafkaBroker kafka, String topic, List<ArchivePoint> points,
       Long timestampMillis) {
+    List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
     try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
       for (ArchivePoint p : points) {
-        producer.send(new ProducerRecord<>(topic, null, timestampMillis, p.getMetric(),
-            SERDE.encode(p)));
+        sent.add(producer.send(new ProducerRecord<>(topic, null, timestampMillis, p.getMetric(),
+            SERDE.encode(p))));
       }
       producer.flush();
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get(); // a record the broker refused fails the test here, not as a missing point later
+      }
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("producing to " + topic + " failed", e);
     }
   }
 
