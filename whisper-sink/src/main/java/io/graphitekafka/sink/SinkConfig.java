@@ -29,7 +29,26 @@ public final class SinkConfig extends AbstractConfig {
   public static final String FSYNC = "fsync";
   public static final String MAX_OPEN_FILES = "max.open.files";
   public static final String HASH_TAGGED_NAMES = "tag.hash.filenames";
+  public static final String MAX_CREATES_PER_MINUTE = "max.creates.per.minute";
+  public static final String MAX_UPDATES_PER_SECOND = "max.updates.per.second";
+  public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+  public static final String POINTS_TOPIC = "topic.points";
+  public static final String METRICS_INTERVAL_SECONDS = "metrics.interval.seconds";
+  public static final String METRICS_INSTANCE = "metrics.instance";
+  public static final String PROMETHEUS_PORT = "metrics.prometheus.port";
+  public static final String PROMETHEUS_BIND = "metrics.prometheus.bind";
   public static final String KAFKA_PREFIX = "kafka.";
+
+  private static final String UNLIMITED = "inf";
+
+  /** Accepts {@code inf} or a positive number. */
+  private static final ConfigDef.Validator RATE = (name, value) -> {
+    try {
+      parseRate(name, (String) value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(name, value, "expected inf or a positive number");
+    }
+  };
 
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef()
@@ -57,11 +76,73 @@ public final class SinkConfig extends AbstractConfig {
           .define(MAX_OPEN_FILES, Type.INT, 1024, Range.atLeast(1), Importance.LOW,
               "Most Whisper files kept open at once (an LRU of descriptors and parsed headers).")
           .define(HASH_TAGGED_NAMES, Type.BOOLEAN, true, Importance.LOW,
-              "Store tagged series under hashed file names (carbon's TAG_HASH_FILENAMES).");
+              "Store tagged series under hashed file names (carbon's TAG_HASH_FILENAMES).")
+          .define(MAX_CREATES_PER_MINUTE, Type.STRING, UNLIMITED, RATE, Importance.MEDIUM,
+              "Most new Whisper files per minute (carbon's MAX_CREATES_PER_MINUTE), or inf. Points of"
+                  + " files not yet created are never dropped: their partition pauses until there is"
+                  + " budget. Bursts of up to one second's worth.")
+          .define(MAX_UPDATES_PER_SECOND, Type.STRING, UNLIMITED, RATE, Importance.MEDIUM,
+              "Most file updates (one per file per poll) per second (carbon's MAX_UPDATES_PER_SECOND),"
+                  + " or inf. Above it consumption pauses; nothing is dropped.")
+          .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(100), Importance.LOW,
+              "Longest wait between retries of a failed write or commit (doubling from 100 ms).")
+          .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
+              Importance.LOW, "Topic the sink's own carbon.agents.* series are sent to.")
+          .define(METRICS_INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,
+              "Seconds between self-metric reports into the pipeline (carbon's CARBON_METRIC_INTERVAL);"
+                  + " 0 disables them.")
+          .define(METRICS_INSTANCE, Type.STRING, "", Importance.LOW,
+              "Instance in carbon.agents.<host>-<instance>; empty uses group.instance.id, else 'a'.")
+          .define(PROMETHEUS_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
+              "Port of the Prometheus /metrics endpoint; -1 disables it, 0 picks a free port.")
+          .define(PROMETHEUS_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
+              "Address the Prometheus endpoint binds to.");
 
   public SinkConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);
     explicitPartitions(); // validates the list at start
+    try {
+      replayFrom();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(REPLAY_FROM, getString(REPLAY_FROM), e.getMessage());
+    }
+  }
+
+  /** Where to rewind the owned partitions at start, or {@code null} to resume from committed offsets. */
+  public ReplayFrom replayFrom() {
+    String text = getString(REPLAY_FROM).trim();
+    return text.isEmpty() ? null : ReplayFrom.parse(text);
+  }
+
+  /** {@value #MAX_CREATES_PER_MINUTE} as a number; infinite when unlimited. */
+  public double maxCreatesPerMinute() {
+    return parseRate(MAX_CREATES_PER_MINUTE, getString(MAX_CREATES_PER_MINUTE));
+  }
+
+  /** {@value #MAX_UPDATES_PER_SECOND} as a number; infinite when unlimited. */
+  public double maxUpdatesPerSecond() {
+    return parseRate(MAX_UPDATES_PER_SECOND, getString(MAX_UPDATES_PER_SECOND));
+  }
+
+  /** The self-metrics instance name: {@value #METRICS_INSTANCE}, else group.instance.id, else "a". */
+  public String metricsInstance() {
+    String instance = getString(METRICS_INSTANCE).trim();
+    if (instance.isEmpty()) {
+      instance = getString(GROUP_INSTANCE_ID).trim();
+    }
+    return instance.isEmpty() ? "a" : instance;
+  }
+
+  private static double parseRate(String name, String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.equals(UNLIMITED) || t.equals("infinity") || t.equals("unlimited")) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double rate = Double.parseDouble(t); // NumberFormatException is an IllegalArgumentException
+    if (!(rate > 0) || Double.isNaN(rate)) {
+      throw new IllegalArgumentException(name + " must be positive");
+    }
+    return rate;
   }
 
   public String bootstrapServers() {

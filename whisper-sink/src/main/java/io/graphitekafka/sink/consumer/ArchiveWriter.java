@@ -1,12 +1,9 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.schemas.naming.SeriesPaths;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
-import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.sink.SinkMetrics;
+import io.graphitekafka.sink.SinkStats;
 import io.graphitekafka.sink.whisper.FillMode;
 import io.graphitekafka.sink.whisper.WhisperFile;
-import io.graphitekafka.sink.whisper.WhisperFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,31 +20,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes series batches into Whisper files under the whisper root, creating files from the layout in the
- * records and keeping an LRU of open files. An existing file whose layout differs gets only the archives
- * whose precision it has; the mismatch is counted and logged once per file.
+ * Writes series batches into Whisper files, creating missing files from the layout in the records and
+ * keeping an LRU of open files. An existing file whose layout differs gets only the archives whose
+ * precision it has; the mismatch is counted and logged once per file.
  */
 final class ArchiveWriter implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ArchiveWriter.class);
 
-  private final Path whisperRoot;
-  private final boolean hashTaggedNames;
   private final FillMode fillMode;
   private final boolean fsync;
-  private final SinkMetrics metrics;
+  private final SinkStats stats;
   private final Clock clock;
   private final LinkedHashMap<String, WhisperFile> open;
   private final Set<WhisperFile> dirty = new HashSet<>();
   private final Set<String> mismatchLogged = new HashSet<>();
 
-  ArchiveWriter(Path whisperRoot, boolean hashTaggedNames, FillMode fillMode, boolean fsync,
-      int maxOpenFiles, SinkMetrics metrics, Clock clock) {
-    this.whisperRoot = whisperRoot.toAbsolutePath().normalize();
-    this.hashTaggedNames = hashTaggedNames;
+  ArchiveWriter(FillMode fillMode, boolean fsync, int maxOpenFiles, SinkStats stats, Clock clock) {
     this.fillMode = fillMode;
     this.fsync = fsync;
-    this.metrics = metrics;
+    this.stats = stats;
     this.clock = clock;
     this.open = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
@@ -61,47 +53,56 @@ final class ArchiveWriter implements AutoCloseable {
     };
   }
 
-  /** The file a series is stored in; throws if the name cannot map to a file inside the whisper root. */
-  Path pathOf(String metric) {
-    return SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames);
+  /** Whether the series' file exists (open, or on disk), so writing it needs no create. */
+  boolean exists(String metric, Path path) {
+    return open.containsKey(metric) || Files.exists(path);
   }
 
   /**
    * Writes one series' batch; the data is in the page cache when this returns, durable after flush().
-   * A slot older than its archive's retention is dropped and counted: written, it would land on the ring
-   * position of a newer slot and overwrite it.
+   * A slot older than its archive's retention is dropped: written, it would land on the ring position of
+   * a newer slot and overwrite it. Into an archive never written before, the batch's first slot in
+   * offset order is written alone first, so the archive's base (and with it every slot's position) is
+   * the same however the stream was cut into batches.
    *
-   * @throws WhisperFormatException if the series' existing file is corrupt; nothing is written to it
+   * @throws io.graphitekafka.sink.whisper.WhisperFormatException if the existing file is corrupt;
+   *     nothing is written to it
    */
-  void write(SeriesBatch batch) throws IOException {
-    WhisperFile file = file(batch.metric, batch.layout);
+  WriteResult write(SeriesBatch batch) throws IOException {
+    WhisperFile file = file(batch);
     List<ArchiveSpec> fileArchives = file.layout().archives();
-    List<ArchiveSpec> recordArchives = batch.layout.archives();
-    boolean same = fileArchives.equals(recordArchives);
     long now = clock.instant().getEpochSecond();
+    long written = 0;
+    long tooOld = 0;
+    long noArchive = 0;
     for (int a = 0; a < batch.archiveSlots(); a++) {
       int count = batch.count(a);
       if (count == 0) {
         continue;
       }
-      int target = same ? a : indexOfPrecision(fileArchives, recordArchives.get(a).secondsPerPoint());
+      int target = indexOfPrecision(fileArchives, batch.precision(a));
       if (target < 0) {
-        metrics.droppedNoArchive.add(count);
+        noArchive += count;
         continue;
       }
-      int kept = dropTooOld(batch.intervals(a), batch.values(a), count,
-          now - fileArchives.get(target).retention());
-      metrics.droppedTooOld.add(count - kept);
-      if (kept > 0) {
-        file.writeSlots(target, batch.intervals(a), batch.values(a), kept);
-        metrics.committedPoints.add(kept);
+      long[] intervals = batch.intervals(a);
+      double[] values = batch.values(a);
+      int kept = dropTooOld(intervals, values, count, now - fileArchives.get(target).retention());
+      tooOld += count - kept;
+      if (kept == 0) {
+        continue;
       }
+      if (kept > 1 && file.isArchiveEmpty(target)) {
+        file.writeSlots(target, intervals, values, 1);
+      }
+      file.writeSlots(target, intervals, values, kept);
+      written += kept;
     }
-    metrics.updateOperations.increment();
     dirty.add(file);
+    return new WriteResult(written, tooOld, noArchive);
   }
 
-  /** Compacts the slots at or after {@code oldest} to the front; returns how many there are. */
+  /** Compacts the slots at or after {@code oldest} to the front, in order; returns how many there are. */
   private static int dropTooOld(long[] intervals, double[] values, int count, long oldest) {
     int kept = 0;
     for (int i = 0; i < count; i++) {
@@ -114,7 +115,7 @@ final class ArchiveWriter implements AutoCloseable {
     return kept;
   }
 
-  /** Makes every write since the last flush durable as configured (fsync or page cache). */
+  /** Makes every write since the last flush durable as configured (fsync, or the page cache). */
   void flush() throws IOException {
     Iterator<WhisperFile> it = dirty.iterator();
     while (it.hasNext()) {
@@ -127,35 +128,35 @@ final class ArchiveWriter implements AutoCloseable {
     }
   }
 
-  private WhisperFile file(String metric, SeriesLayout layout) throws IOException {
-    WhisperFile file = open.get(metric);
+  private WhisperFile file(SeriesBatch batch) throws IOException {
+    WhisperFile file = open.get(batch.metric);
     if (file != null) {
       return file;
     }
     // an eviction below may flush another file; surface its failure as the IOException it is
     try {
-      return openOrCreate(metric, layout);
+      return openOrCreate(batch);
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
   }
 
-  private WhisperFile openOrCreate(String metric, SeriesLayout layout) throws IOException {
+  private WhisperFile openOrCreate(SeriesBatch batch) throws IOException {
     WhisperFile file;
-    Path path = pathOf(metric);
+    Path path = batch.path;
     if (Files.exists(path)) {
       file = WhisperFile.open(path);
     } else {
-      file = WhisperFile.create(path, layout, fillMode);
-      metrics.creates.increment();
-      log.debug("created {} with {}", path, layout);
+      file = WhisperFile.createAtomically(path, batch.layout, fillMode);
+      stats.creates.increment();
+      log.debug("created {} with {}", path, batch.layout);
     }
-    if (!file.layout().equals(layout) && mismatchLogged.add(metric)) {
-      metrics.layoutMismatches.increment();
+    if (!file.layout().equals(batch.layout) && mismatchLogged.add(batch.metric)) {
+      stats.layoutMismatches.increment();
       log.warn("{} has layout {} but records carry {}; writing only the archives whose precision"
-          + " matches", path, file.layout(), layout);
+          + " matches", path, file.layout(), batch.layout);
     }
-    open.put(metric, file);
+    open.put(batch.metric, file);
     return file;
   }
 
@@ -192,15 +193,21 @@ final class ArchiveWriter implements AutoCloseable {
     }
   }
 
+  /** Closes every open file without flushing, after a failed write, so they are read afresh. */
+  void discard() {
+    for (WhisperFile f : new ArrayList<>(open.values())) {
+      closeQuietly(f);
+    }
+    open.clear();
+    dirty.clear();
+  }
+
   @Override
   public void close() throws IOException {
     try {
       flush();
     } finally {
-      for (WhisperFile f : new ArrayList<>(open.values())) {
-        closeQuietly(f);
-      }
-      open.clear();
+      discard();
     }
   }
 }

@@ -1,49 +1,71 @@
 package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.schemas.storage.SeriesLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The slot writes of one poll for one series, grouped by archive, in arrival order. */
+/**
+ * The slot writes of one poll for one series, grouped by archive precision, in offset order. Keyed by
+ * precision rather than archive index, so records of one series carrying different layouts still land
+ * in the right archive.
+ */
 final class SeriesBatch {
 
   final String metric;
+  final Path path;
   final SeriesLayout layout;
+  private int[] precisions;
   private long[][] intervals;
   private double[][] values;
   private int[] counts;
   private final List<byte[]> records = new ArrayList<>();
 
-  SeriesBatch(String metric, SeriesLayout layout) {
+  SeriesBatch(String metric, Path path, SeriesLayout layout) {
     this.metric = metric;
+    this.path = path;
     this.layout = layout;
     int n = layout.archives().size();
+    this.precisions = new int[n];
+    for (int i = 0; i < n; i++) {
+      precisions[i] = layout.archives().get(i).secondsPerPoint();
+    }
     this.intervals = new long[n][];
     this.values = new double[n][];
     this.counts = new int[n];
   }
 
-  void add(int archive, long interval, double value) {
-    if (archive >= counts.length) {
-      int n = archive + 1;
-      intervals = Arrays.copyOf(intervals, n);
-      values = Arrays.copyOf(values, n);
-      counts = Arrays.copyOf(counts, n);
+  void add(int secondsPerPoint, long interval, double value) {
+    int a = slotOf(secondsPerPoint);
+    if (intervals[a] == null) {
+      intervals[a] = new long[8];
+      values[a] = new double[8];
+    } else if (counts[a] == intervals[a].length) {
+      intervals[a] = Arrays.copyOf(intervals[a], counts[a] * 2);
+      values[a] = Arrays.copyOf(values[a], counts[a] * 2);
     }
-    if (intervals[archive] == null) {
-      intervals[archive] = new long[8];
-      values[archive] = new double[8];
-    } else if (counts[archive] == intervals[archive].length) {
-      intervals[archive] = Arrays.copyOf(intervals[archive], counts[archive] * 2);
-      values[archive] = Arrays.copyOf(values[archive], counts[archive] * 2);
-    }
-    intervals[archive][counts[archive]] = interval;
-    values[archive][counts[archive]] = value;
-    counts[archive]++;
+    intervals[a][counts[a]] = interval;
+    values[a][counts[a]] = value;
+    counts[a]++;
   }
 
-  /** Keeps a reference to a record's raw value, so the batch can be rejected whole if it cannot be written. */
+  private int slotOf(int secondsPerPoint) {
+    for (int i = 0; i < precisions.length; i++) {
+      if (precisions[i] == secondsPerPoint) {
+        return i;
+      }
+    }
+    int n = precisions.length + 1;
+    precisions = Arrays.copyOf(precisions, n);
+    precisions[n - 1] = secondsPerPoint;
+    intervals = Arrays.copyOf(intervals, n);
+    values = Arrays.copyOf(values, n);
+    counts = Arrays.copyOf(counts, n);
+    return n - 1;
+  }
+
+  /** Keeps a record's raw value, so the batch can be rejected whole if its file cannot be written. */
   void addRecord(byte[] raw) {
     records.add(raw);
   }
@@ -52,20 +74,25 @@ final class SeriesBatch {
     return records;
   }
 
+  /** How many precisions the batch holds; index them with {@link #precision(int)} and the others. */
   int archiveSlots() {
-    return counts.length;
+    return precisions.length;
   }
 
-  int count(int archive) {
-    return counts[archive];
+  int precision(int slot) {
+    return precisions[slot];
   }
 
-  long[] intervals(int archive) {
-    return intervals[archive];
+  int count(int slot) {
+    return counts[slot];
   }
 
-  double[] values(int archive) {
-    return values[archive];
+  long[] intervals(int slot) {
+    return intervals[slot];
+  }
+
+  double[] values(int slot) {
+    return values[slot];
   }
 
   int points() {

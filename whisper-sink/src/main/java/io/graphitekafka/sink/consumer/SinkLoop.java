@@ -1,44 +1,52 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.Reject;
-import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
-import io.graphitekafka.schemas.serde.AvroSerde;
-import io.graphitekafka.schemas.serde.Layouts;
-import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.sink.ReplayFrom;
 import io.graphitekafka.sink.SinkConfig;
-import io.graphitekafka.sink.SinkMetrics;
+import io.graphitekafka.sink.SinkStats;
 import io.graphitekafka.sink.whisper.WhisperFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidGroupIdException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -46,57 +54,79 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sink's consumer loop on its own thread: poll archive points, write them per file, flush, then
- * commit. Offsets only ever follow durable writes, so a crash replays, and replaying rewrites the same
- * slots. A failed write is retried with backoff from the last committed offsets; nothing is skipped.
+ * The sink's consumer loop on its own thread: poll archive points, write them per file in contiguous
+ * runs, flush, then commit, so offsets only ever follow durable writes. Failures are handled in tiers
+ * (fatal stops the loop, a bad offset is repositioned, anything else is retried from the start of the
+ * failed batch with backoff), and flow control pauses partitions instead of dropping points.
  */
 public final class SinkLoop implements Runnable, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SinkLoop.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-  private static final long MAX_BACKOFF_MS = 30_000;
+  private static final long MAX_PAUSED_POLL_MS = 50;
+  private static final long INITIAL_BACKOFF_MS = 100;
+  private static final int LOGGED_REJECTS_PER_REASON = 10;
 
   private final SinkConfig config;
-  private final SinkMetrics metrics;
-  private final Topic<String, ArchivePoint> archives;
+  private final SinkStats stats;
+  private final String topic;
   private final Topic<String, Reject> rejects;
-  private final AvroSerde<ArchivePoint> pointSerde = AvroSerde.singleObject(ArchivePoint.class);
+  private final RecordDecoder decoder;
+  private final ArchiveWriter writer;
+  private final RateLimiter createBudget;
+  private final RateLimiter updateBudget;
+  private final ReplayFrom replayFrom;
+  private final List<Integer> explicitPartitions;
+  private final long maxBackoffMs;
+  private final String offsetReset;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> rejectProducer;
-  private final ArchiveWriter writer;
+  private final AtomicReference<Exception> rejectFailure = new AtomicReference<>();
+  private final Map<String, Long> rejectsLogged = new HashMap<>();
+  // Partitions whose position was rewound to a record whose file may not be created yet.
+  private final Set<TopicPartition> waitingForCreates = new HashSet<>();
+  // Partitions replayed since start; each is replayed once, the first time it is owned.
+  private final Set<TopicPartition> replayed = new HashSet<>();
+  // Offsets written and flushed whose commit has not succeeded yet.
+  private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
+  private volatile Throwable failure;
+  private boolean throttled;
   private Thread thread;
-  private boolean replayed;
 
-  public SinkLoop(SinkConfig config, SinkMetrics metrics) {
+  public SinkLoop(SinkConfig config, SinkStats stats) {
+    this(config, stats, Clock.systemUTC());
+  }
+
+  SinkLoop(SinkConfig config, SinkStats stats, Clock clock) {
     this.config = config;
-    this.metrics = metrics;
-    this.archives = Topics.archives(config.archivesTopic());
+    this.stats = stats;
+    this.topic = config.archivesTopic();
     this.rejects = Topics.rejects(config.rejectsTopic());
-    this.consumer = new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(),
+    this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES));
+    this.writer = new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
+        config.getInt(SinkConfig.MAX_OPEN_FILES), stats, clock);
+    this.createBudget = RateLimiter.perSecond(config.maxCreatesPerMinute() / 60, System::nanoTime);
+    this.updateBudget = RateLimiter.perSecond(config.maxUpdatesPerSecond(), System::nanoTime);
+    this.replayFrom = config.replayFrom();
+    this.explicitPartitions = config.explicitPartitions();
+    this.maxBackoffMs = config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS);
+    Map<String, Object> consumerProps = consumerProperties(config);
+    this.offsetReset = String.valueOf(consumerProps.get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))
+        .toLowerCase(Locale.ROOT);
+    this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
-    Map<String, Object> producerProps = new HashMap<>();
-    producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink-rejects");
-    config.kafkaOverrides().forEach((k, v) -> {
-      if (ProducerConfig.configNames().contains(k)) {
-        producerProps.put(k, v); // shared client settings such as security.protocol and sasl.*
-      }
-    });
-    this.rejectProducer =
-        new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-    this.writer = new ArchiveWriter(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
-        config.fillMode(), config.getBoolean(SinkConfig.FSYNC), config.getInt(SinkConfig.MAX_OPEN_FILES),
-        metrics, Clock.systemUTC());
+    this.rejectProducer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(),
+        new ByteArraySerializer());
   }
 
   static Map<String, Object> consumerProperties(SinkConfig config) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(SinkConfig.GROUP_ID));
-    String instance = config.getString(SinkConfig.GROUP_INSTANCE_ID);
-    if (!instance.isEmpty()) {
+    String instance = config.getString(SinkConfig.GROUP_INSTANCE_ID).trim();
+    if (!instance.isEmpty() && config.explicitPartitions().isEmpty()) {
       props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
     }
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -106,7 +136,24 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink");
-    props.putAll(config.kafkaOverrides());
+    config.kafkaOverrides().forEach((k, v) -> {
+      if (ConsumerConfig.configNames().contains(k)) {
+        props.put(k, v);
+      }
+    });
+    return props;
+  }
+
+  private static Map<String, Object> producerProperties(SinkConfig config) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink-rejects");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.kafkaOverrides().forEach((k, v) -> {
+      if (ProducerConfig.configNames().contains(k)) {
+        props.put(k, v); // shared client settings such as security.protocol and sasl.*
+      }
+    });
     return props;
   }
 
@@ -116,199 +163,398 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     thread.start();
   }
 
+  /** Whether the loop is still consuming (false after close or a fatal error). */
+  public boolean isRunning() {
+    return stopped.getCount() > 0;
+  }
+
+  /** The fatal error that stopped the loop, or {@code null}. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** Waits until the loop has stopped and closed its files and clients. */
+  public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+    return stopped.await(timeout, unit);
+  }
+
   @Override
   public void run() {
     try {
-      subscribe();
-      long backoff = 100;
+      own();
+      long backoff = INITIAL_BACKOFF_MS;
       while (running) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-        if (records.isEmpty()) {
-          continue;
-        }
+        Map<TopicPartition, Long> batchStart = new HashMap<>();
         try {
-          writeAndCommit(records);
-          backoff = 100;
-        } catch (IOException e) {
-          metrics.errors.increment();
-          log.error("write failed, retrying from the last committed offsets in {} ms: {}", backoff,
-              e.toString());
-          rewind(records.partitions());
+          applyFlowControl();
+          ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
+          updateLag();
+          if (!records.isEmpty()) {
+            writeAndCommit(records, batchStart);
+          }
+          backoff = INITIAL_BACKOFF_MS;
+        } catch (WakeupException e) {
+          if (running) {
+            throw e;
+          }
+        } catch (OffsetOutOfRangeException e) {
+          reposition(e.partitions(), "its offset is out of range");
+        } catch (NoOffsetForPartitionException e) {
+          reposition(e.partitions(), "it has no committed offset");
+        } catch (RecordDeserializationException e) {
+          skipCorruptRecord(e);
+        } catch (IOException | KafkaException e) {
+          if (isFatal(e)) {
+            throw (KafkaException) e;
+          }
+          stats.errors.increment();
+          log.error("writing or committing {} failed; retrying from the start of the batch in {} ms: {}",
+              batchStart, backoff, e.toString());
+          writer.discard();
+          rewind(batchStart);
           sleep(backoff);
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+          backoff = Math.min(backoff * 2, maxBackoffMs);
         }
       }
     } catch (WakeupException e) {
-      if (running) {
-        log.error("unexpected wakeup of the sink consumer", e);
-      }
-    } catch (KafkaException | IllegalStateException e) {
-      log.error("sink stopped by an unrecoverable Kafka error", e);
+      failure = e;
+      log.error("unexpected wakeup of the sink consumer", e);
+    } catch (RuntimeException e) {
+      failure = e;
+      log.error("sink stopped by a fatal error", e);
     } finally {
       try {
         writer.close();
       } catch (IOException e) {
-        log.error("closing Whisper files", e);
+        log.error("closing Whisper files: {}", e.toString());
       }
-      consumer.close(Duration.ofSeconds(10));
+      try {
+        consumer.close(Duration.ofSeconds(10));
+      } catch (RuntimeException e) {
+        log.warn("closing the consumer: {}", e.toString());
+      }
       rejectProducer.close(Duration.ofSeconds(10));
       stopped.countDown();
     }
   }
 
-  private void subscribe() {
-    List<Integer> explicit = config.explicitPartitions();
-    if (explicit.isEmpty()) {
-      consumer.subscribe(List.of(archives.name()), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-          // Every polled batch is written, flushed and committed before the next poll, so nothing is
-          // pending here; flushing again keeps that true if the loop ever batches across polls.
-          try {
-            writer.flush();
-          } catch (IOException e) {
-            log.error("flushing before giving up {}", partitions, e);
+  // --- ownership -------------------------------------------------------------------------------
+
+  private void own() {
+    if (explicitPartitions.isEmpty()) {
+      consumer.subscribe(List.of(topic), new Rebalance());
+      log.info("joining group {} for {}", config.getString(SinkConfig.GROUP_ID), topic);
+      return;
+    }
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (int p : explicitPartitions) {
+      partitions.add(new TopicPartition(topic, p));
+    }
+    consumer.assign(partitions);
+    log.info("owning explicit partitions {}", partitions);
+    replay(partitions);
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      // Every batch is written, flushed and committed before the next poll; what is left is a commit
+      // that failed, whose writes are flushed here and committed before the partitions are given up.
+      try {
+        writer.flush();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+          OffsetAndMetadata o = uncommitted.remove(tp);
+          if (o != null) {
+            offsets.put(tp, o);
           }
         }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-          log.info("assigned {}", partitions);
-          replay(partitions);
+        if (!offsets.isEmpty()) {
+          consumer.commitSync(offsets);
         }
-      });
-    } else {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (int p : explicit) {
-        partitions.add(new TopicPartition(archives.name(), p));
+      } catch (IOException | KafkaException e) {
+        log.warn("could not flush and commit {} before giving them up; their new owner rewrites"
+            + " them: {}", partitions, e.toString());
       }
-      consumer.assign(partitions);
-      log.info("owning explicit partitions {}", partitions);
+      forget(partitions);
+      log.info("revoked {}", partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      forget(partitions);
+      log.warn("lost {} without a chance to commit; their new owner rewrites them", partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      log.info("assigned {}", partitions);
       replay(partitions);
     }
   }
 
+  private void forget(Collection<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      waitingForCreates.remove(tp);
+      uncommitted.remove(tp);
+      stats.removeLag(tp.partition());
+    }
+  }
+
   private void replay(Collection<TopicPartition> partitions) {
-    String from = config.getString(SinkConfig.REPLAY_FROM).trim();
-    if (from.isEmpty() || replayed || partitions.isEmpty()) {
+    if (replayFrom == null) {
       return;
     }
-    replayed = true;
-    if (from.equalsIgnoreCase("earliest")) {
-      consumer.seekToBeginning(partitions);
-      log.info("replaying {} from the earliest offsets", partitions);
+    List<TopicPartition> fresh = new ArrayList<>();
+    for (TopicPartition tp : partitions) {
+      if (replayed.add(tp)) {
+        fresh.add(tp);
+      }
+    }
+    if (fresh.isEmpty()) {
       return;
     }
-    long millis = parseInstant(from).toEpochMilli();
+    if (replayFrom.earliest()) {
+      consumer.seekToBeginning(fresh);
+      log.info("replaying {} from the earliest offsets", fresh);
+      return;
+    }
     Map<TopicPartition, Long> query = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      query.put(tp, millis);
+    for (TopicPartition tp : fresh) {
+      query.put(tp, replayFrom.instant().toEpochMilli());
     }
-    Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(query);
-    for (TopicPartition tp : partitions) {
-      OffsetAndTimestamp o = offsets.get(tp);
-      if (o == null) {
-        consumer.seekToEnd(List.of(tp));
-      } else {
-        consumer.seek(tp, o.offset());
-      }
-    }
-    log.info("replaying {} from {}", partitions, from);
-  }
-
-  /** Parses an ISO-8601 instant or epoch seconds. */
-  public static Instant parseInstant(String text) {
-    try {
-      return Instant.ofEpochSecond(Long.parseLong(text));
-    } catch (NumberFormatException e) {
-      try {
-        return Instant.parse(text);
-      } catch (DateTimeParseException e2) {
-        throw new IllegalArgumentException(
-            "replay.from must be an ISO-8601 instant, epoch seconds or earliest, was '" + text + "'");
-      }
+    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
+    Map<TopicPartition, Long> ends = consumer.endOffsets(fresh);
+    for (TopicPartition tp : fresh) {
+      OffsetAndTimestamp o = found.get(tp);
+      // no record at or after the instant: nothing to replay, continue from the end
+      long offset = o == null ? ends.get(tp) : o.offset();
+      consumer.seek(tp, offset);
+      log.info("replaying {} from offset {} (first record at or after {})", tp, offset,
+          replayFrom.instant());
     }
   }
 
-  private void writeAndCommit(ConsumerRecords<byte[], byte[]> records) throws IOException {
+  // --- flow control ----------------------------------------------------------------------------
+
+  /** Pauses the partitions that wait for create budget, or all of them while updates are over budget. */
+  private void applyFlowControl() {
+    if (throttled && !updateBudget.inDebt()) {
+      throttled = false;
+    }
+    if (!waitingForCreates.isEmpty() && createBudget.hasToken()) {
+      waitingForCreates.clear();
+    }
+    Set<TopicPartition> assignment = consumer.assignment();
+    Set<TopicPartition> wanted = new HashSet<>();
+    for (TopicPartition tp : assignment) {
+      if (throttled || waitingForCreates.contains(tp)) {
+        wanted.add(tp);
+      }
+    }
+    Set<TopicPartition> paused = consumer.paused();
+    List<TopicPartition> toPause = new ArrayList<>();
+    for (TopicPartition tp : wanted) {
+      if (!paused.contains(tp)) {
+        toPause.add(tp);
+      }
+    }
+    List<TopicPartition> toResume = new ArrayList<>();
+    for (TopicPartition tp : paused) {
+      if (!wanted.contains(tp) && assignment.contains(tp)) {
+        toResume.add(tp);
+      }
+    }
+    if (!toPause.isEmpty()) {
+      consumer.pause(toPause);
+    }
+    if (!toResume.isEmpty()) {
+      consumer.resume(toResume);
+    }
+  }
+
+  private Duration pollTimeout() {
+    long wait = 0;
+    if (throttled) {
+      wait = updateBudget.nanosUntil(0);
+    }
+    if (!waitingForCreates.isEmpty()) {
+      wait = Math.max(wait, createBudget.nanosUntil(1));
+    }
+    if (throttled || !waitingForCreates.isEmpty()) {
+      return Duration.ofMillis(Math.max(1, Math.min(MAX_PAUSED_POLL_MS, wait / 1_000_000)));
+    }
+    return POLL_TIMEOUT;
+  }
+
+  private void updateLag() {
+    for (TopicPartition tp : consumer.assignment()) {
+      consumer.currentLag(tp).ifPresent(lag -> stats.lag(tp.partition(), lag));
+    }
+  }
+
+  // --- the batch -------------------------------------------------------------------------------
+
+  private void writeAndCommit(ConsumerRecords<byte[], byte[]> records,
+      Map<TopicPartition, Long> batchStart) throws IOException {
     Map<String, SeriesBatch> batches = new LinkedHashMap<>();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : records) {
-      offsets.put(new TopicPartition(record.topic(), record.partition()),
-          new OffsetAndMetadata(record.offset() + 1));
-      ArchivePoint point;
-      SeriesLayout layout;
-      try {
-        point = pointSerde.decode(record.value());
-        layout = Layouts.fromAvro(point.getLayout());
-        if (point.getArchive() < 0 || point.getArchive() >= layout.archives().size()) {
-          throw new IllegalArgumentException("archive index " + point.getArchive()
-              + " outside the layout's " + layout.archives().size() + " archives");
-        }
-      } catch (SerializationException | IllegalArgumentException e) {
-        reject(record, "undecodable_archive_point", e.getMessage());
-        continue;
-      }
-      String metric = point.getMetric();
-      SeriesBatch batch = batches.get(metric);
-      if (batch == null) {
+    for (TopicPartition tp : records.partitions()) {
+      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+      long next = list.get(0).offset();
+      batchStart.put(tp, next);
+      for (ConsumerRecord<byte[], byte[]> record : list) {
+        DecodedPoint point;
         try {
-          writer.pathOf(metric);
-        } catch (InvalidSeriesNameException e) {
-          reject(record, "invalid_name", e.getMessage());
+          point = decoder.decode(record.value());
+        } catch (BadRecordException e) {
+          reject(record, e.reason(), e.getMessage());
+          next = record.offset() + 1;
           continue;
         }
-        batch = new SeriesBatch(metric, layout);
-        batches.put(metric, batch);
+        SeriesBatch batch = batches.get(point.metric());
+        if (batch == null) {
+          if (!writer.exists(point.metric(), point.path()) && !createBudget.tryAcquire()) {
+            // No budget to create this file: stop the partition here and come back to this record.
+            consumer.seek(tp, record.offset());
+            consumer.pause(List.of(tp));
+            waitingForCreates.add(tp);
+            stats.createPauses.increment();
+            log.debug("create budget spent; pausing {} at offset {}", tp, record.offset());
+            break;
+          }
+          batch = new SeriesBatch(point.metric(), point.path(), point.layout());
+          batches.put(point.metric(), batch);
+        }
+        batch.add(point.secondsPerPoint(), point.interval(), point.value());
+        batch.addRecord(record.value());
+        next = record.offset() + 1;
       }
-      batch.add(point.getArchive(), point.getTimestamp(), point.getValue());
-      batch.addRecord(record.value());
+      if (next > list.get(0).offset()) {
+        offsets.put(tp, new OffsetAndMetadata(next));
+      }
     }
+
+    long started = System.nanoTime();
+    long written = 0;
+    long tooOld = 0;
+    long noArchive = 0;
+    long operations = 0;
     for (SeriesBatch batch : batches.values()) {
       try {
-        writer.write(batch);
+        WriteResult result = writer.write(batch);
+        written += result.written();
+        tooOld += result.droppedTooOld();
+        noArchive += result.droppedNoArchive();
+        operations++;
       } catch (WhisperFormatException e) {
         // A corrupt file is never written to; its points go to the rejects topic, not lost, and the
         // partition goes on. Retrying could not help until an operator repairs or removes the file.
-        metrics.errors.increment();
+        stats.errors.increment();
         log.error("{}; rejecting its {} records", e.getMessage(), batch.records().size());
         for (byte[] raw : batch.records()) {
-          reject(raw, "corrupt_file", e.getMessage(), null);
+          reject(raw, "corrupt_file", e.getMessage(), topic);
         }
       }
     }
     writer.flush();
+    long elapsed = System.nanoTime() - started;
     rejectProducer.flush();
-    consumer.commitSync(offsets);
+    Exception sendFailure = rejectFailure.getAndSet(null);
+    if (sendFailure != null) {
+      throw new KafkaException("sending rejects to " + rejects.name() + " failed", sendFailure);
+    }
+    if (!offsets.isEmpty()) {
+      uncommitted.putAll(offsets);
+      consumer.commitSync(offsets);
+      offsets.keySet().forEach(uncommitted::remove);
+    }
+    stats.updates(operations, written, elapsed);
+    stats.droppedTooOld.add(tooOld);
+    stats.droppedNoArchive.add(noArchive);
     log.trace("committed {}", offsets);
-  }
-
-  private void rewind(Collection<TopicPartition> partitions) {
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
-    for (TopicPartition tp : partitions) {
-      OffsetAndMetadata o = committed.get(tp);
-      if (o == null) {
-        consumer.seekToBeginning(List.of(tp));
-      } else {
-        consumer.seek(tp, o.offset());
-      }
+    updateBudget.consume(operations);
+    if (updateBudget.inDebt()) {
+      throttled = true;
+      stats.throttlePauses.increment();
     }
   }
 
+  /** Errors a retry cannot fix: bad credentials or permissions, a fenced static member, bad config. */
+  private static boolean isFatal(Exception e) {
+    return e instanceof AuthenticationException || e instanceof AuthorizationException
+        || e instanceof FencedInstanceIdException || e instanceof UnsupportedVersionException
+        || e instanceof InvalidGroupIdException || e instanceof InvalidTopicException
+        || e instanceof InvalidConfigurationException || e instanceof InterruptException;
+  }
+
+  // --- failures --------------------------------------------------------------------------------
+
+  /** Puts the partitions of a failed batch back to its first record, so nothing of it is skipped. */
+  private void rewind(Map<TopicPartition, Long> batchStart) {
+    Set<TopicPartition> assignment = consumer.assignment();
+    batchStart.forEach((tp, offset) -> {
+      if (assignment.contains(tp)) {
+        consumer.seek(tp, offset);
+      }
+    });
+  }
+
+  /**
+   * Repositions partitions whose offset the broker no longer has (or never had) as {@code
+   * auto.offset.reset} says; {@code none} resets to the earliest offset, since the sink never skips.
+   */
+  private void reposition(Collection<TopicPartition> partitions, String why) {
+    stats.errors.increment();
+    List<TopicPartition> owned = new ArrayList<>(partitions);
+    owned.retainAll(consumer.assignment());
+    if (offsetReset.equals("latest")) {
+      log.warn("{}: {}; moving to the latest offsets (auto.offset.reset=latest)", owned, why);
+      consumer.seekToEnd(owned);
+    } else {
+      log.warn("{}: {}; moving to the earliest offsets (auto.offset.reset={})", owned, why,
+          offsetReset);
+      consumer.seekToBeginning(owned);
+    }
+  }
+
+  private void skipCorruptRecord(RecordDeserializationException e) {
+    TopicPartition tp = e.topicPartition();
+    log.error("record {}-{}@{} is corrupt; rejecting it and moving past it: {}", tp.topic(),
+        tp.partition(), e.offset(), e.getMessage());
+    stats.reject("corrupt_record");
+    sendReject(new byte[0], "corrupt_record", e.getMessage(), tp.topic() + "-" + tp.partition());
+    consumer.seek(tp, e.offset() + 1);
+  }
+
   private void reject(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
-    log.warn("rejected record {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(),
-        reason, detail);
+    long seen = rejectsLogged.merge(reason, 1L, Long::sum);
+    if (seen <= LOGGED_REJECTS_PER_REASON || seen % 1000 == 0) {
+      log.warn("rejected record {}-{}@{} ({} so far with this reason): {}: {}", record.topic(),
+          record.partition(), record.offset(), seen, reason, detail);
+    } else {
+      log.trace("rejected record {}-{}@{}: {}: {}", record.topic(), record.partition(),
+          record.offset(), reason, detail);
+    }
     reject(record.value(), reason, detail, record.topic() + "-" + record.partition());
   }
 
   private void reject(byte[] value, String reason, String detail, String source) {
-    metrics.rejected.increment();
+    stats.reject(reason);
+    sendReject(value, reason, detail, source);
+  }
+
+  private void sendReject(byte[] value, String reason, String detail, String source) {
     byte[] raw = value == null ? new byte[0] : value;
     Reject reject = new Reject(ByteBuffer.wrap(raw), reason, detail, "whisper-sink", source, null,
         System.currentTimeMillis());
     rejectProducer.send(new ProducerRecord<>(rejects.name(),
         rejects.keySerde().serializer().serialize(rejects.name(), reason),
-        rejects.valueSerde().serializer().serialize(rejects.name(), reject)));
+        rejects.valueSerde().serializer().serialize(rejects.name(), reject)), (meta, error) -> {
+          if (error != null) {
+            rejectFailure.compareAndSet(null, error);
+          }
+        });
   }
 
   private void sleep(long millis) {
@@ -320,11 +566,11 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
   }
 
-  /** Stops polling, flushes and commits what was written, and closes the files. */
+  /** Stops polling after the current batch is written, flushed and committed, and closes the files. */
   @Override
   public void close() throws InterruptedException {
     running = false;
-    if (thread != null && !stopped.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (thread != null && !stopped.await(15, TimeUnit.SECONDS)) {
       consumer.wakeup(); // a poll or commit is stuck on an unreachable broker
       stopped.await();
     }

@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -112,6 +113,36 @@ public final class WhisperFile implements Closeable {
         }
       }
     }
+  }
+
+  /**
+   * Like {@link #create}, but builds the file under the temporary sibling name {@code <name>.creating}
+   * and renames it into place only once it is complete, so a crash never leaves a truncated file at
+   * {@code path}. A leftover temporary file from an earlier crash is replaced.
+   *
+   * @throws FileAlreadyExistsException if {@code path} exists
+   */
+  public static WhisperFile createAtomically(Path path, SeriesLayout layout, FillMode fill)
+      throws IOException {
+    Objects.requireNonNull(path, "path");
+    if (Files.exists(path)) {
+      throw new FileAlreadyExistsException(path.toString(), null, "Whisper file already exists");
+    }
+    Path temp = path.resolveSibling(path.getFileName() + ".creating");
+    Path parent = path.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.deleteIfExists(temp);
+    WhisperFile building = create(temp, layout, fill);
+    try {
+      Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      closeQuietly(building.channel);
+      Files.deleteIfExists(temp);
+      throw new IOException("cannot rename " + temp + " to " + path + ": " + e, e);
+    }
+    return new WhisperFile(path, building.channel, building.header, true);
   }
 
   /**
@@ -481,6 +512,14 @@ public final class WhisperFile implements Closeable {
       expected += step;
     }
     return new FetchResult(fromInterval, untilInterval, step, values);
+  }
+
+  /**
+   * Whether the archive has never been written: its first slot's timestamp is 0, so the next write sets
+   * its base (the interval every other slot position is counted from).
+   */
+  public boolean isArchiveEmpty(int archiveIndex) throws IOException {
+    return base(archiveIndex) == 0;
   }
 
   /** Writes go straight to the file channel, so there is nothing to flush. */

@@ -3,11 +3,11 @@ package io.graphitekafka.sink.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
+import io.graphitekafka.schemas.naming.SeriesPaths;
 import io.graphitekafka.schemas.storage.AggregationMethod;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.sink.SinkMetrics;
+import io.graphitekafka.sink.SinkStats;
 import io.graphitekafka.sink.whisper.FillMode;
 import io.graphitekafka.sink.whisper.WhisperFile;
 import io.graphitekafka.sink.whisper.WhisperFormatException;
@@ -29,11 +29,11 @@ class ArchiveWriterTest {
       List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)), AggregationMethod.AVERAGE, 0.5f);
 
   @TempDir Path dataDir;
-  private final SinkMetrics metrics = new SinkMetrics();
+  private final SinkStats metrics = SinkStats.create();
   private ArchiveWriter writer;
 
   private ArchiveWriter writer() {
-    writer = new ArchiveWriter(dataDir.resolve("whisper"), true, FillMode.SPARSE, false, 2, metrics,
+    writer = new ArchiveWriter(FillMode.SPARSE, false, 2, metrics,
         Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
     return writer;
   }
@@ -45,10 +45,11 @@ class ArchiveWriterTest {
     }
   }
 
-  private static SeriesBatch batch(String metric, SeriesLayout layout, long[][] points) {
-    SeriesBatch b = new SeriesBatch(metric, layout);
+  private SeriesBatch batch(String metric, SeriesLayout layout, long[][] points) {
+    SeriesBatch b = new SeriesBatch(metric, SeriesPaths.resolve(dataDir.resolve("whisper"), metric),
+        layout);
     for (long[] p : points) {
-      b.add((int) p[0], p[1], p[2]);
+      b.add(layout.archives().get((int) p[0]).secondsPerPoint(), p[1], p[2]);
     }
     return b;
   }
@@ -62,12 +63,12 @@ class ArchiveWriterTest {
     WhisperFile.create(path, existing, FillMode.ZERO).close();
     ArchiveWriter w = writer();
 
-    w.write(batch("a.b", RECORDS, new long[][] {{0, T0, 1}, {1, T0, 2}}));
+    WriteResult first = w.write(batch("a.b", RECORDS, new long[][] {{0, T0, 1}, {1, T0, 2}}));
     w.write(batch("a.b", RECORDS, new long[][] {{1, T0 + 60, 3}}));
     w.flush();
 
     assertThat(metrics.layoutMismatches.sum()).isEqualTo(1);
-    assertThat(metrics.droppedNoArchive.sum()).isEqualTo(1); // the 10 s point: the file has no 10 s archive
+    assertThat(first.droppedNoArchive()).isEqualTo(1); // the 10 s point: the file has no 10 s archive
     try (WhisperFile f = WhisperFile.openReadOnly(path)) {
       assertThat(f.layout()).isEqualTo(existing); // never reshaped
       assertThat(f.fetch(T0 - 1, T0 + 60, NOW, 60).values()).containsExactly(2.0, 3.0);
@@ -91,11 +92,12 @@ class ArchiveWriterTest {
   void dropsAndCountsSlotsOlderThanTheirArchivesRetention() throws Exception {
     ArchiveWriter w = writer();
     // archive 0 keeps one hour: T0 - 3600 is past it and shares T0's ring slot
-    w.write(batch("c", RECORDS, new long[][] {{0, T0, 5}, {0, T0 - 3600, 9}, {1, T0 - 3600, 4}}));
+    WriteResult r =
+        w.write(batch("c", RECORDS, new long[][] {{0, T0, 5}, {0, T0 - 3600, 9}, {1, T0 - 3600, 4}}));
     w.flush();
 
-    assertThat(metrics.droppedTooOld.sum()).isEqualTo(1);
-    assertThat(metrics.committedPoints.sum()).isEqualTo(2);
+    assertThat(r.droppedTooOld()).isEqualTo(1);
+    assertThat(r.written()).isEqualTo(2);
     try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/c.wsp"))) {
       assertThat(f.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(5.0);
       assertThat(f.fetch(T0 - 3601, T0 - 3600, NOW, 60).values()[0]).isEqualTo(4.0);
@@ -118,12 +120,42 @@ class ArchiveWriterTest {
   }
 
   @Test
-  void refusesNamesThatCannotBeAFileInsideTheWhisperDirectory() {
+  void fileBytesDoNotDependOnHowTheStreamWasCutIntoBatches() throws Exception {
+    // the same slots in offset order; T0 + 30 comes first, lower intervals later
+    long[][] stream = {{0, T0 + 30, 1}, {0, T0, 2}, {0, T0 + 10, 3}, {1, T0 + 60, 4}, {1, T0, 5},
+        {0, T0 + 30, 6}, {0, T0 - 50, 7}};
     ArchiveWriter w = writer();
-    for (String name : List.of("a..b", "a/b", ".hidden", "x.", "a.\0.b", "")) {
-      assertThatThrownBy(() -> w.pathOf(name)).as(name).isInstanceOf(InvalidSeriesNameException.class);
+    w.write(batch("whole", RECORDS, stream));
+    for (long[] p : stream) {
+      w.write(batch("cut", RECORDS, new long[][] {p}));
     }
-    assertThat(w.pathOf("servers.web01.cpu"))
-        .isEqualTo(dataDir.resolve("whisper/servers/web01/cpu.wsp").toAbsolutePath().normalize());
+    w.write(batch("halves", RECORDS, java.util.Arrays.copyOfRange(stream, 0, 3)));
+    w.write(batch("halves", RECORDS, java.util.Arrays.copyOfRange(stream, 3, stream.length)));
+    w.flush();
+
+    byte[] whole = Files.readAllBytes(dataDir.resolve("whisper/whole.wsp"));
+    assertThat(Files.readAllBytes(dataDir.resolve("whisper/cut.wsp"))).isEqualTo(whole);
+    assertThat(Files.readAllBytes(dataDir.resolve("whisper/halves.wsp"))).isEqualTo(whole);
+    try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/whole.wsp"))) {
+      // the first slot in offset order became the base of archive 0: its first slot holds T0 + 30
+      assertThat(java.nio.ByteBuffer.wrap(whole, (int) f.header().archives().get(0).offset(), 4)
+          .getInt()).isEqualTo((int) (T0 + 30));
+      assertThat(f.fetch(T0 - 60, T0 + 30, NOW).values()).containsExactly(7.0, null, null, null, null,
+          2.0, 3.0, null, 6.0);
+    }
+  }
+
+  @Test
+  void replacesAFileLeftHalfCreatedByACrash() throws Exception {
+    Path leftover = dataDir.resolve("whisper/half.wsp.creating");
+    Files.createDirectories(leftover.getParent());
+    Files.write(leftover, new byte[] {1, 2, 3});
+    ArchiveWriter w = writer();
+    w.write(batch("half", RECORDS, new long[][] {{0, T0, 1}}));
+    w.flush();
+    assertThat(leftover).doesNotExist();
+    try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/half.wsp"))) {
+      assertThat(f.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(1.0);
+    }
   }
 }

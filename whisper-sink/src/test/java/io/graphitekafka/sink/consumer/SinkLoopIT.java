@@ -1,20 +1,27 @@
 package io.graphitekafka.sink.consumer;
 
+import static io.graphitekafka.sink.consumer.SinkTestSupport.SERDE;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.await;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.awaitCommitted;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.point;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.produce;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.props;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.rejectReasons;
+import static io.graphitekafka.sink.consumer.SinkTestSupport.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.avro.ArchiveRetention;
 import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.storage.AggregationMethod;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.schemas.topic.Topic;
-import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
 import io.graphitekafka.sink.whisper.FetchResult;
 import io.graphitekafka.sink.whisper.WhisperFile;
 import java.nio.charset.StandardCharsets;
@@ -22,29 +29,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sink against a real broker: archive points in, Whisper files and committed offsets out. */
+/** The sink against a real broker: archive points in, Whisper files, rejects and committed offsets out. */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class SinkLoopIT {
 
@@ -53,64 +48,42 @@ class SinkLoopIT {
       AggregationMethod.AVERAGE, 0.5f);
   private static final long NOW = System.currentTimeMillis() / 1000;
   private static final long T0 = NOW - Math.floorMod(NOW, 300) - 300;
+  private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path dataDir;
 
   @Test
   void writesEachArchivePointIntoItsSlotAndCommitsOnlyAfterwards(EmbeddedKafkaBroker kafka)
       throws Exception {
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String archivesTopic = "archives-" + suffix;
-    String rejectsTopic = "rejects-" + suffix;
-    String group = "sink-" + suffix;
-    kafka.createTopics(2, archivesTopic, rejectsTopic);
-    Topic<String, ArchivePoint> archives = Topics.archives(archivesTopic);
-    ArchiveLayout layout = Layouts.toAvro(LAYOUT);
-
-    try (KafkaProducer<String, ArchivePoint> producer = new KafkaProducer<>(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-        archives.keySerde().serializer(), archives.valueSerde().serializer());
-        KafkaProducer<String, byte[]> raw = new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-            new StringSerializer(), new ByteArraySerializer())) {
-      for (String metric : List.of("servers.web01.cpu", "servers.web02.cpu")) {
-        producer.send(new ProducerRecord<>(archivesTopic, metric,
-            new ArchivePoint(metric, 0, T0, 1.0, layout)));
-        producer.send(new ProducerRecord<>(archivesTopic, metric,
-            new ArchivePoint(metric, 0, T0 + 10, 2.0, layout)));
-        producer.send(new ProducerRecord<>(archivesTopic, metric,
-            new ArchivePoint(metric, 0, T0 + 10, 5.0, layout))); // later record wins the slot
-        producer.send(new ProducerRecord<>(archivesTopic, metric,
-            new ArchivePoint(metric, 1, T0, 3.0, layout)));
-      }
-      raw.send(new ProducerRecord<>(archivesTopic, "junk", "not avro".getBytes(StandardCharsets.UTF_8)));
-      producer.send(new ProducerRecord<>(archivesTopic, "a..b",
-          new ArchivePoint("a..b", 0, T0, 1.0, layout)));
-      producer.send(new ProducerRecord<>(archivesTopic, "servers.web03.cpu",
-          new ArchivePoint("servers.web03.cpu", 0, T0, 7.0, layout)));
-      // two hours old: past the 10 s archive's one hour, it would overwrite T0 - 3600's ring slot
-      producer.send(new ProducerRecord<>(archivesTopic, "servers.web03.cpu",
-          new ArchivePoint("servers.web03.cpu", 0, T0 - 7200, 8.0, layout)));
+    Names names = Names.create(kafka, 2);
+    List<ArchivePoint> points = new ArrayList<>();
+    for (String metric : List.of("servers.web01.cpu", "servers.web02.cpu")) {
+      points.add(point(metric, LAYOUT, 0, T0, 1.0));
+      points.add(point(metric, LAYOUT, 0, T0 + 10, 2.0));
+      points.add(point(metric, LAYOUT, 0, T0 + 10, 5.0)); // later record wins the slot
+      points.add(point(metric, LAYOUT, 1, T0, 3.0));
     }
+    points.add(point("servers.web03.cpu", LAYOUT, 0, T0, 7.0));
+    // two hours old: past the 10 s archive's one hour, it would overwrite T0 - 3600's ring slot
+    points.add(point("servers.web03.cpu", LAYOUT, 0, T0 - 7200, 8.0));
+    produce(kafka, names.archives(), points);
 
-    Map<String, Object> props = new HashMap<>();
-    props.put(SinkConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-    props.put(SinkConfig.DATA_DIR, dataDir.toString());
-    props.put(SinkConfig.GROUP_ID, group);
-    props.put(SinkConfig.ARCHIVES_TOPIC, archivesTopic);
-    props.put(SinkConfig.REJECTS_TOPIC, rejectsTopic);
-    Path web01 = dataDir.resolve("whisper/servers/web01/cpu.wsp");
-    Path web03 = dataDir.resolve("whisper/servers/web03/cpu.wsp");
-    try (Sink sink = new Sink(new SinkConfig(props))) {
+    String group = "sink-" + names.suffix();
+    try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)))) {
       sink.start();
-      awaitCommitted(kafka, group, archivesTopic, 11);
-      assertThat(sink.metrics().creates.sum()).isEqualTo(3);
-      assertThat(sink.metrics().rejected.sum()).isEqualTo(2);
-      assertThat(sink.metrics().droppedTooOld.sum()).isEqualTo(1);
-      assertThat(sink.metrics().committedPoints.sum()).isEqualTo(9);
+      awaitCommitted(kafka, group, names.archives(), 10, WAIT);
+      assertThat(sink.stats().creates.sum()).isEqualTo(3);
+      assertThat(sink.stats().droppedTooOld.sum()).isEqualTo(1);
+      assertThat(sink.stats().committedPoints.sum()).isEqualTo(9);
+      assertThat(sink.stats().updateOperations.sum()).isBetween(3L, 9L);
+      assertThat(sink.metrics().gauges()).containsKey("pointsPerUpdate");
+      await("lag gauges", WAIT, () -> sink.metrics().gauges().keySet()
+          .containsAll(List.of("consumerLag.0", "consumerLag.1")));
+      await("lag to reach 0", WAIT, () -> sink.stats().lags().values().stream()
+          .allMatch(l -> l == 0));
     }
 
-    try (WhisperFile file = WhisperFile.openReadOnly(web01)) {
+    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/servers/web01/cpu.wsp"))) {
       assertThat(file.layout()).isEqualTo(LAYOUT);
       FetchResult fine = file.fetch(T0 - 1, T0 + 50, NOW);
       assertThat(fine.step()).isEqualTo(10);
@@ -118,53 +91,144 @@ class SinkLoopIT {
       FetchResult minutes = file.fetch(T0 - 100, T0 + 200, NOW, 60);
       assertThat(minutes.values()[(int) ((T0 - minutes.fromInterval()) / 60)]).isEqualTo(3.0);
     }
-    try (WhisperFile file = WhisperFile.openReadOnly(web03)) {
+    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/servers/web03/cpu.wsp"))) {
       assertThat(file.fetch(T0 - 1, T0 + 5, NOW).values()[0]).isEqualTo(7.0);
     }
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      Set<String> written = files.filter(Files::isRegularFile)
-          .map(p -> dataDir.relativize(p).toString()).collect(Collectors.toSet());
-      assertThat(written).containsExactlyInAnyOrder("whisper/servers/web01/cpu.wsp",
-          "whisper/servers/web02/cpu.wsp", "whisper/servers/web03/cpu.wsp");
-    }
-    assertThat(rejectReasons(kafka, rejectsTopic, 2))
-        .containsExactlyInAnyOrder("undecodable_archive_point", "invalid_name");
+    assertThat(tree(dataDir).keySet()).containsExactlyInAnyOrder("whisper/servers/web01/cpu.wsp",
+        "whisper/servers/web02/cpu.wsp", "whisper/servers/web03/cpu.wsp");
   }
 
-  private static void awaitCommitted(EmbeddedKafkaBroker kafka, String group, String topic, long total)
+  @Test
+  void rejectsEachKindOfBadInputWithItsReasonAndKeepsTheValidPointsAroundIt(
+      EmbeddedKafkaBroker kafka) throws Exception {
+    Names names = Names.create(kafka, 1);
+    ArchiveLayout good = Layouts.toAvro(LAYOUT);
+    ArchiveLayout badMethod = new ArchiveLayout(good.getArchives(), "median", 0.5f);
+    ArchiveLayout notIncreasing = new ArchiveLayout(
+        List.of(new ArchiveRetention(60, 120), new ArchiveRetention(10, 360)), "average", 0.5f);
+    ArchiveLayout badXff = new ArchiveLayout(good.getArchives(), "average", 1.5f);
+    byte[] valid = SERDE.encode(point("ok.before", good, 0, T0, 1.0));
+    byte[] unknownFingerprint = Arrays.copyOf(valid, valid.length);
+    for (int i = 2; i < 10; i++) {
+      unknownFingerprint[i] ^= (byte) 0x5A;
+    }
+    // a corrupt file already on disk for one series
+    Path corrupt = dataDir.resolve("whisper/ok/corrupt.wsp");
+    Files.createDirectories(corrupt.getParent());
+    Files.write(corrupt, new byte[] {0, 0, 0, 1, 0, 0});
+
+    List<byte[]> values = List.of(
+        valid,
+        "not avro".getBytes(StandardCharsets.UTF_8),
+        unknownFingerprint,
+        SERDE.encode(point("ok.x", badMethod, 0, T0, 1.0)),
+        SERDE.encode(point("ok.x", notIncreasing, 0, T0, 1.0)),
+        SERDE.encode(point("ok.x", badXff, 0, T0, 1.0)),
+        SERDE.encode(point("ok.x", good, 3, T0, 1.0)),
+        SERDE.encode(point("ok.x", good, 0, 1L << 32, 1.0)),
+        SERDE.encode(point("ok.x", good, 0, -20, 1.0)),
+        SERDE.encode(point("a..b", good, 0, T0, 1.0)),
+        SERDE.encode(point("a/../../../etc/x", good, 0, T0, 1.0)),
+        SERDE.encode(point("ok.corrupt", good, 0, T0, 1.0)),
+        SERDE.encode(point("ok.after", good, 0, T0, 2.0)));
+    try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka)) {
+      for (byte[] v : values) {
+        producer.send(new ProducerRecord<>(names.archives(), "k", v));
+      }
+    }
+
+    String group = "bad-" + names.suffix();
+    try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)))) {
+      sink.start();
+      awaitCommitted(kafka, group, names.archives(), values.size(), WAIT);
+      assertThat(sink.stats().rejected.sum()).isEqualTo(11);
+      assertThat(sink.metrics().counters()).containsEntry("rejects.invalid_layout", 3L)
+          .containsEntry("rejects.corrupt_file", 1L);
+      assertThat(sink.isRunning()).isTrue();
+    }
+    assertThat(rejectReasons(kafka, names.rejects(), 11)).containsExactlyInAnyOrder(
+        "undecodable", "unknown_schema", "invalid_layout", "invalid_layout", "invalid_layout",
+        "bad_archive_index", "bad_timestamp", "bad_timestamp", "invalid_name", "invalid_name",
+        "corrupt_file");
+    assertThat(tree(dataDir).keySet()).containsExactlyInAnyOrder("whisper/ok/before.wsp",
+        "whisper/ok/after.wsp", "whisper/ok/corrupt.wsp");
+    assertThat(Files.readAllBytes(corrupt)).containsExactly(0, 0, 0, 1, 0, 0);
+    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/ok/after.wsp"))) {
+      assertThat(file.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(2.0);
+    }
+  }
+
+  @Test
+  void retriesAFailingWriteWithoutSkippingAndCommitsNothingUntilItSucceeds(EmbeddedKafkaBroker kafka)
       throws Exception {
-    try (Admin admin = Admin.create(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      long committed = 0;
-      while (System.nanoTime() < deadline) {
-        Map<TopicPartition, OffsetAndMetadata> offsets =
-            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        committed = offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-            .mapToLong(e -> e.getValue().offset()).sum();
-        if (committed >= total) {
-          return;
-        }
-        Thread.sleep(100);
+    Names names = Names.create(kafka, 1);
+    // a regular file where the series' directory must go: every create fails until it is removed
+    Path blocker = dataDir.resolve("whisper/blocked");
+    Files.createDirectories(blocker.getParent());
+    Files.writeString(blocker, "in the way");
+    List<ArchivePoint> points = List.of(point("free.a", LAYOUT, 0, T0, 1.0),
+        point("blocked.b", LAYOUT, 0, T0, 2.0), point("free.c", LAYOUT, 0, T0, 3.0));
+    produce(kafka, names.archives(), points);
+
+    String group = "retry-" + names.suffix();
+    Map<String, Object> props = props(kafka, names, dataDir, group);
+    props.put(SinkConfig.RETRY_BACKOFF_MAX_MS, "400");
+    try (Sink sink = new Sink(new SinkConfig(props));
+        Admin admin = SinkTestSupport.admin(kafka)) {
+      sink.start();
+      await("write errors", WAIT, () -> sink.stats().errors.sum() >= 3);
+      assertThat(SinkTestSupport.committed(admin, group, names.archives())).isZero();
+      Files.delete(blocker);
+      awaitCommitted(kafka, group, names.archives(), 3, WAIT);
+      assertThat(sink.isRunning()).isTrue();
+    }
+    for (String f : List.of("free/a", "blocked/b", "free/c")) {
+      try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/" + f + ".wsp"))) {
+        assertThat(file.fetch(T0 - 1, T0, NOW).values()[0]).as(f).isNotNull();
       }
-      throw new AssertionError("sink committed " + committed + " of " + total + " records");
     }
   }
 
-  private static List<String> rejectReasons(EmbeddedKafkaBroker kafka, String topic, int expected) {
-    Topic<String, Reject> rejects = Topics.rejects(topic);
-    List<String> out = new ArrayList<>();
-    try (KafkaConsumer<String, Reject> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        rejects.keySerde().deserializer(), rejects.valueSerde().deserializer())) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value().getReason()));
-      }
+  @Test
+  void capsUpdatesPerSecondBySlowingDownAndWritesEverything(EmbeddedKafkaBroker kafka)
+      throws Exception {
+    Names names = Names.create(kafka, 1);
+    List<ArchivePoint> points = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      points.add(point("capped.s" + i, LAYOUT, 0, T0, i));
     }
-    return out;
+    produce(kafka, names.archives(), points);
+    String group = "cap-" + names.suffix();
+    Map<String, Object> props = props(kafka, names, dataDir, group);
+    props.put(SinkConfig.MAX_UPDATES_PER_SECOND, "20");
+    props.put("kafka.max.poll.records", "5");
+    long started = System.nanoTime();
+    try (Sink sink = new Sink(new SinkConfig(props))) {
+      sink.start();
+      awaitCommitted(kafka, group, names.archives(), 60, WAIT);
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      // a burst of 20, then 40 more at 20 per second
+      assertThat(millis).isGreaterThanOrEqualTo(1_500);
+      assertThat(sink.stats().throttlePauses.sum()).isPositive();
+      assertThat(sink.stats().committedPoints.sum()).isEqualTo(60);
+    }
+    assertThat(tree(dataDir)).hasSize(60);
+  }
+
+  @Test
+  void startsFromTheEarliestOffsetWhenResetIsNoneAndTheGroupHasNoOffsets(EmbeddedKafkaBroker kafka)
+      throws Exception {
+    Names names = Names.create(kafka, 2);
+    produce(kafka, names.archives(), List.of(point("reset.a", LAYOUT, 0, T0, 1.0),
+        point("reset.b", LAYOUT, 0, T0, 2.0), point("reset.c", LAYOUT, 0, T0, 3.0)));
+    String group = "reset-" + names.suffix();
+    Map<String, Object> props = props(kafka, names, dataDir, group);
+    props.put("kafka.auto.offset.reset", "none");
+    try (Sink sink = new Sink(new SinkConfig(props))) {
+      sink.start();
+      awaitCommitted(kafka, group, names.archives(), 3, WAIT);
+      assertThat(sink.stats().errors.sum()).isPositive(); // the repositioning is counted
+    }
+    assertThat(tree(dataDir)).hasSize(3);
   }
 }

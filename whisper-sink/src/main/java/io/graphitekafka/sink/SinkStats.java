@@ -1,0 +1,134 @@
+package io.graphitekafka.sink;
+
+import io.graphitekafka.schemas.metrics.SelfMetrics;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The sink's self-metrics in a {@link SelfMetrics} of role {@code agents}, under carbon-cache's stat
+ * names (committedPoints, updateOperations, pointsPerUpdate, avgUpdateTime, creates, errors), plus the
+ * sink's own drop and reject counters and a consumer-lag gauge per owned partition.
+ */
+public final class SinkStats {
+
+  public static final String ROLE = "agents";
+
+  private final SelfMetrics metrics;
+  private final LongSupplier nanoClock;
+  private final long windowNanos;
+  private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
+
+  public final LongAdder committedPoints;
+  public final LongAdder updateOperations;
+  public final LongAdder creates;
+  public final LongAdder errors;
+  public final LongAdder layoutMismatches;
+  public final LongAdder droppedTooOld;
+  public final LongAdder droppedNoArchive;
+  public final LongAdder rejected;
+  public final LongAdder createPauses;
+  public final LongAdder throttlePauses;
+
+  // The current and the last complete window of write statistics, for pointsPerUpdate/avgUpdateTime.
+  private long windowStart;
+  private long windowPoints;
+  private long windowOps;
+  private long windowNanosSpent;
+  private double lastPointsPerUpdate = Double.NaN;
+  private double lastAvgUpdateSeconds = Double.NaN;
+
+  public SinkStats(SelfMetrics metrics, long windowSeconds, LongSupplier nanoClock) {
+    this.metrics = metrics;
+    this.nanoClock = nanoClock;
+    this.windowNanos = Math.max(1, windowSeconds) * 1_000_000_000L;
+    this.windowStart = nanoClock.getAsLong();
+    this.committedPoints = metrics.counter("committedPoints");
+    this.updateOperations = metrics.counter("updateOperations");
+    this.creates = metrics.counter("creates");
+    this.errors = metrics.counter("errors");
+    this.layoutMismatches = metrics.counter("layoutMismatches");
+    this.droppedTooOld = metrics.counter("droppedTooOld");
+    this.droppedNoArchive = metrics.counter("droppedNoArchive");
+    this.rejected = metrics.counter("rejected");
+    this.createPauses = metrics.counter("createPauses");
+    this.throttlePauses = metrics.counter("throttlePauses");
+    metrics.gauge("pointsPerUpdate", () -> windowValue(true));
+    metrics.gauge("avgUpdateTime", () -> windowValue(false));
+  }
+
+  /** A fresh {@code agents} registry with one-minute windows, for tests and tools. */
+  public static SinkStats create() {
+    return new SinkStats(new SelfMetrics(ROLE), 60, System::nanoTime);
+  }
+
+  public SelfMetrics metrics() {
+    return metrics;
+  }
+
+  /** Counts a bad record under {@code rejects.<reason>} and in the total. */
+  public void reject(String reason) {
+    rejected.increment();
+    metrics.counter("rejects." + reason).increment();
+  }
+
+  /** Adds committed file updates: how many, how many points they held, and the time they took. */
+  public synchronized void updates(long operations, long points, long nanos) {
+    committedPoints.add(points);
+    updateOperations.add(operations);
+    roll();
+    windowOps += operations;
+    windowPoints += points;
+    windowNanosSpent += nanos;
+  }
+
+  private synchronized double windowValue(boolean pointsPerUpdate) {
+    roll();
+    if (Double.isNaN(lastPointsPerUpdate) && windowOps > 0) {
+      // no complete window yet: report the current one
+      return pointsPerUpdate
+          ? (double) windowPoints / windowOps : windowNanosSpent / 1e9 / windowOps;
+    }
+    if (Double.isNaN(lastPointsPerUpdate)) {
+      throw new IllegalStateException("no updates yet"); // left out of the report, as carbon does
+    }
+    return pointsPerUpdate ? lastPointsPerUpdate : lastAvgUpdateSeconds;
+  }
+
+  private void roll() {
+    long now = nanoClock.getAsLong();
+    if (now - windowStart < windowNanos) {
+      return;
+    }
+    if (windowOps > 0) {
+      lastPointsPerUpdate = (double) windowPoints / windowOps;
+      lastAvgUpdateSeconds = windowNanosSpent / 1e9 / windowOps;
+    } else {
+      lastPointsPerUpdate = Double.NaN;
+      lastAvgUpdateSeconds = Double.NaN;
+    }
+    windowStart = now;
+    windowPoints = 0;
+    windowOps = 0;
+    windowNanosSpent = 0;
+  }
+
+  /** Sets the lag of an owned partition, registering its {@code consumerLag.<partition>} gauge. */
+  public void lag(int partition, long records) {
+    if (lag.put(partition, records) == null) {
+      metrics.gauge("consumerLag." + partition, () -> lag.getOrDefault(partition, 0L));
+    }
+  }
+
+  /** Removes the lag gauge of a partition this sink no longer owns. */
+  public void removeLag(int partition) {
+    lag.remove(partition);
+    metrics.removeGauge("consumerLag." + partition);
+  }
+
+  /** The last known lag of each owned partition. */
+  public Map<Integer, Long> lags() {
+    return Map.copyOf(lag);
+  }
+}

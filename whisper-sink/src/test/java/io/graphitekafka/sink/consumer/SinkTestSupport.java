@@ -1,0 +1,188 @@
+package io.graphitekafka.sink.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.schemas.avro.ArchiveLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
+import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.serde.AvroSerde;
+import io.graphitekafka.schemas.serde.Layouts;
+import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.schemas.topic.Topic;
+import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.sink.SinkConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Helpers shared by the sink's broker tests: topics, producing, waiting for commits, file trees. */
+final class SinkTestSupport {
+
+  static final AvroSerde<ArchivePoint> SERDE = AvroSerde.singleObject(ArchivePoint.class);
+
+  private SinkTestSupport() {}
+
+  /** Unique topic names for one test: archives and rejects. */
+  record Names(String archives, String rejects, String suffix) {
+    static Names create(EmbeddedKafkaBroker kafka, int partitions) {
+      String suffix = UUID.randomUUID().toString().substring(0, 8);
+      Names n = new Names("archives-" + suffix, "rejects-" + suffix, suffix);
+      kafka.createTopics(partitions, n.archives, n.rejects);
+      return n;
+    }
+  }
+
+  static Map<String, Object> props(EmbeddedKafkaBroker kafka, Names names, Path dataDir, String group) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(SinkConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+    props.put(SinkConfig.DATA_DIR, dataDir.toString());
+    props.put(SinkConfig.GROUP_ID, group);
+    props.put(SinkConfig.ARCHIVES_TOPIC, names.archives());
+    props.put(SinkConfig.REJECTS_TOPIC, names.rejects());
+    props.put(SinkConfig.FILL_MODE, "sparse");
+    props.put(SinkConfig.METRICS_INTERVAL_SECONDS, "0");
+    props.put("kafka." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+    props.put("kafka." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "1000");
+    return props;
+  }
+
+  static ArchivePoint point(String metric, SeriesLayout layout, int archive, long timestamp,
+      double value) {
+    return new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(layout));
+  }
+
+  static ArchivePoint point(String metric, ArchiveLayout layout, int archive, long timestamp,
+      double value) {
+    return new ArchivePoint(metric, archive, timestamp, value, layout);
+  }
+
+  static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka) {
+    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+        new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Sends the points keyed by series name, in order, and waits until all are acknowledged. */
+  static void produce(EmbeddedKafkaBroker kafka, String topic, List<ArchivePoint> points) {
+    produce(kafka, topic, points, null);
+  }
+
+  static void produce(EmbeddedKafkaBroker kafka, String topic, List<ArchivePoint> points,
+      Long timestampMillis) {
+    List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
+      for (ArchivePoint p : points) {
+        sent.add(producer.send(new ProducerRecord<>(topic, null, timestampMillis, p.getMetric(),
+            SERDE.encode(p))));
+      }
+      producer.flush();
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get(); // a record the broker refused fails the test here, not as a missing point later
+      }
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("producing to " + topic + " failed", e);
+    }
+  }
+
+  static long committed(Admin admin, String group, String topic) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+    return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+        .mapToLong(e -> e.getValue() == null ? 0 : e.getValue().offset()).sum();
+  }
+
+  static Admin admin(EmbeddedKafkaBroker kafka) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+  }
+
+  static void awaitCommitted(EmbeddedKafkaBroker kafka, String group, String topic, long total,
+      Duration timeout) throws Exception {
+    try (Admin admin = admin(kafka)) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long committed = 0;
+      while (System.nanoTime() < deadline) {
+        committed = committed(admin, group, topic);
+        if (committed >= total) {
+          assertThat(committed).as("committed offsets of " + group).isEqualTo(total);
+          return;
+        }
+        Thread.sleep(100);
+      }
+      throw new AssertionError(group + " committed " + committed + " of " + total + " records");
+    }
+  }
+
+  static void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Every regular file below {@code dir}, by relative path, with its bytes. */
+  static Map<String, byte[]> tree(Path dir) throws IOException {
+    Map<String, byte[]> out = new TreeMap<>();
+    if (!Files.exists(dir)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        out.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+      }
+    }
+    return out;
+  }
+
+  /** Asserts two trees hold the same files with the same bytes. */
+  static void assertSameFiles(Path expected, Path actual) throws IOException {
+    Map<String, byte[]> a = tree(expected);
+    Map<String, byte[]> b = tree(actual);
+    assertThat(b.keySet()).as("files under " + actual).isEqualTo(a.keySet());
+    for (Map.Entry<String, byte[]> e : a.entrySet()) {
+      assertThat(b.get(e.getKey())).as("bytes of " + e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  static List<String> rejectReasons(EmbeddedKafkaBroker kafka, String topic, int expected) {
+    Topic<String, Reject> rejects = Topics.rejects(topic);
+    List<String> out = new ArrayList<>();
+    try (KafkaConsumer<String, Reject> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+        rejects.keySerde().deserializer(), rejects.valueSerde().deserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value().getReason()));
+      }
+      // anything beyond the expected count shows up within a short extra poll
+      consumer.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value().getReason()));
+    }
+    return out;
+  }
+}
