@@ -4,6 +4,7 @@ import io.graphitekafka.aggregator.Aggregator;
 import io.graphitekafka.aggregator.AggregatorConfig;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
+import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.importer.ImportConfig;
@@ -13,13 +14,17 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +46,8 @@ public final class Main {
         flags("data-dir", StandaloneConfig.DATA_DIR, "conf-dir", StandaloneConfig.CONF_DIR,
             "bind", StandaloneConfig.BIND_ADDRESS, "carbon-port", StandaloneConfig.CARBON_PORT,
             "udp-port", StandaloneConfig.UDP_PORT, "pickle-port", StandaloneConfig.PICKLE_PORT,
-            "kafka-port", StandaloneConfig.BROKER_PORT, "partitions", StandaloneConfig.PARTITIONS)));
+            "kafka-port", StandaloneConfig.BROKER_PORT, "partitions", StandaloneConfig.PARTITIONS,
+            "metrics-port", StandaloneConfig.METRICS_PORT)));
     add(new Command("gateway", "accept Carbon input and produce points to Kafka",
         flags("bootstrap-servers", GatewayConfig.BOOTSTRAP_SERVERS, "bind", GatewayConfig.BIND_ADDRESS,
             "carbon-port", GatewayConfig.CARBON_PORT, "udp-port", GatewayConfig.UDP_PORT,
@@ -179,17 +185,30 @@ public final class Main {
   }
 
   /**
-   * Starts a service, prints its one {@code ready} line, and blocks until a signal has stopped it.
-   * Shutdown runs in a hook so that SIGTERM and Ctrl-C both flush before the JVM exits.
+   * Starts a service, prints its one {@code ready} line, and blocks until a signal has stopped it or the
+   * service has failed on its own (exit status 1). Shutdown runs in a hook so that SIGTERM and Ctrl-C
+   * both flush before the JVM exits.
    */
-  private static int serve(Starter start, AutoCloseable stop, Supplier<String> ready, PrintStream out)
-      throws Exception {
+  private static int serve(Starter start, AutoCloseable stop, Supplier<String> ready,
+      Supplier<Throwable> failure, PrintStream out) throws Exception {
     CountDownLatch done = onShutdown(stop);
     start.start();
     out.println(ready.get());
     out.flush();
-    done.await();
+    while (!done.await(1, TimeUnit.SECONDS)) {
+      Throwable failed = failure.get();
+      if (failed != null) {
+        log.error("stopping after a fatal error", failed);
+        stop.close();
+        return 1;
+      }
+    }
     return 0;
+  }
+
+  private static int serve(Starter start, AutoCloseable stop, Supplier<String> ready, PrintStream out)
+      throws Exception {
+    return serve(start, stop, ready, () -> null, out);
   }
 
   private static int runStandalone(StandaloneConfig config, PrintStream out) throws Exception {
@@ -206,13 +225,33 @@ public final class Main {
 
   private static int runAggregator(AggregatorConfig config, PrintStream out) throws Exception {
     Aggregator aggregator = new Aggregator(config);
-    return serve(aggregator::start, aggregator, () -> "graphite-kafka aggregator ready", out);
+    PointsReporter reporter = new PointsReporter(aggregator.metrics(), config.bootstrapServers(),
+        config.kafkaOverrides(), config.pointsTopic(),
+        config.getString(AggregatorConfig.METRIC_INSTANCE));
+    int port = config.getInt(AggregatorConfig.METRICS_HTTP_PORT);
+    PrometheusEndpoint endpoint = port < 0 ? null : new PrometheusEndpoint(
+        config.getString(AggregatorConfig.METRICS_HTTP_BIND), port, List.of(aggregator.metrics()));
+    AutoCloseable stop = () -> {
+      if (endpoint != null) {
+        endpoint.close();
+      }
+      reporter.close();
+      aggregator.close();
+    };
+    return serve(() -> {
+      aggregator.start();
+      reporter.start(Duration.ofSeconds(config.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS)));
+      if (endpoint != null) {
+        endpoint.start();
+      }
+    }, stop, () -> "graphite-kafka aggregator ready", () -> aggregator.state() == KafkaStreams.State.ERROR
+        ? new IllegalStateException("the Kafka Streams client is in state ERROR") : null, out);
   }
 
   private static int runSink(SinkConfig config, PrintStream out) throws Exception {
     Sink sink = new Sink(config);
     return serve(sink::start, sink,
-        () -> "graphite-kafka sink ready: writing under " + config.whisperDir(), out);
+        () -> "graphite-kafka sink ready: writing under " + config.whisperDir(), sink::failure, out);
   }
 
   private static int runImport(ImportConfig config, PrintStream out, PrintStream err) throws Exception {

@@ -5,6 +5,7 @@ import io.graphitekafka.aggregator.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
+import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -32,6 +34,8 @@ public final class Standalone implements AutoCloseable {
   private Sink sink;
   private Aggregator aggregator;
   private Gateway gateway;
+  private PointsReporter aggregatorReporter;
+  private PrometheusEndpoint metricsEndpoint;
 
   public Standalone(StandaloneConfig config) {
     this.config = config;
@@ -62,8 +66,13 @@ public final class Standalone implements AutoCloseable {
     aggProps.put(AggregatorConfig.BOOTSTRAP_SERVERS, bootstrap);
     aggProps.put(AggregatorConfig.CONF_DIR, config.getString(StandaloneConfig.CONF_DIR));
     aggProps.put(AggregatorConfig.STATE_DIR, dataDir.resolve("aggregator-state").toString());
-    aggregator = new Aggregator(new AggregatorConfig(aggProps));
+    AggregatorConfig aggConfig = new AggregatorConfig(aggProps);
+    aggregator = new Aggregator(aggConfig);
     aggregator.start();
+    aggregatorReporter = new PointsReporter(aggregator.metrics(), bootstrap, Map.of(),
+        aggConfig.pointsTopic(), aggConfig.getString(AggregatorConfig.METRIC_INSTANCE));
+    aggregatorReporter.start(
+        Duration.ofSeconds(aggConfig.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS)));
 
     Map<String, Object> gwProps = new HashMap<>();
     gwProps.put(GatewayConfig.BOOTSTRAP_SERVERS, bootstrap);
@@ -74,6 +83,12 @@ public final class Standalone implements AutoCloseable {
     gateway = new Gateway(new GatewayConfig(gwProps));
     gateway.start();
 
+    int metricsPort = config.getInt(StandaloneConfig.METRICS_PORT);
+    if (metricsPort >= 0) {
+      metricsEndpoint = new PrometheusEndpoint(bind, metricsPort,
+          List.of(gateway.metrics(), aggregator.metrics(), sink.metrics()));
+      metricsEndpoint.start();
+    }
     awaitAggregatorRunning();
   }
 
@@ -92,7 +107,8 @@ public final class Standalone implements AutoCloseable {
     String bind = config.getString(StandaloneConfig.BIND_ADDRESS);
     return "plaintext tcp " + bind + ":" + gateway.carbonPort() + ", plaintext udp " + bind + ":"
         + gateway.udpPort() + ", pickle " + bind + ":" + gateway.picklePort() + ", kafka "
-        + broker.bootstrapServers() + ", whisper files under "
+        + broker.bootstrapServers() + (metricsEndpoint == null ? "" : ", metrics http://" + bind + ":"
+        + metricsEndpoint.port() + "/metrics") + ", whisper files under "
         + config.dataDir().toAbsolutePath().resolve("whisper");
   }
 
@@ -107,7 +123,9 @@ public final class Standalone implements AutoCloseable {
   @Override
   public synchronized void close() {
     log.info("stopping: gateway, aggregator, sink, broker");
+    closeQuietly(metricsEndpoint);
     closeQuietly(gateway);
+    closeQuietly(aggregatorReporter);
     closeQuietly(aggregator);
     closeQuietly(sink);
     closeQuietly(broker);

@@ -19,6 +19,7 @@ public final class StandaloneConfig extends AbstractConfig {
   public static final String PICKLE_PORT = "pickle.port";
   public static final String BROKER_PORT = "broker.port";
   public static final String PARTITIONS = "partitions";
+  public static final String METRICS_PORT = "metrics.http.port";
 
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef()
@@ -38,7 +39,10 @@ public final class StandaloneConfig extends AbstractConfig {
           .define(BROKER_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.HIGH,
               "Port of the embedded Kafka broker.")
           .define(PARTITIONS, Type.INT, 4, Range.between(1, 1024), Importance.MEDIUM,
-              "Partitions of the pipeline's topics when they are created.");
+              "Partitions of the pipeline's topics when they are created.")
+          .define(METRICS_PORT, Type.INT, 9108, Range.between(-1, 65535), Importance.MEDIUM,
+              "Port of the Prometheus endpoint GET /metrics with every service's counters; -1 disables"
+                  + " it.");
 
   public StandaloneConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

@@ -71,7 +71,8 @@ class StandaloneEndToEndIT {
         """);
     int carbonPort = freePort();
     int kafkaPort = freePort();
-    start(carbonPort, kafkaPort);
+    int metricsPort = freePort();
+    start(carbonPort, kafkaPort, metricsPort);
 
     long now = System.currentTimeMillis() / 1000;
     long t10m = now - Math.floorMod(now, 600) - 600; // a whole 10-minute interval, fully in the past
@@ -126,6 +127,17 @@ class StandaloneEndToEndIT {
 
     readWithReferenceWhisperFetch(avg, t10m);
 
+    // every service's counters on the one Prometheus endpoint
+    String metrics = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("graphite_kafka_relays_metricsReceived_total 132\n",
+        "graphite_kafka_relays_rejects_field_count_total 1\n",
+        "graphite_kafka_relays_rejects_nan_value_total 1\n",
+        "graphite_kafka_aggregator_metricsReceived_total 132\n",
+        "graphite_kafka_agents_committedPoints_total");
+
     process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();
     assertThat(process.exitValue()).isIn(0, 143); // 143: the JVM's status after SIGTERM and its hooks
@@ -179,11 +191,12 @@ class StandaloneEndToEndIT {
     assertThat(text).contains(from + "\t0.000000", (from + 10) + "\t1.000000", (from + 50) + "\t5.000000");
   }
 
-  private void start(int carbonPort, int kafkaPort) throws Exception {
+  private void start(int carbonPort, int kafkaPort, int metricsPort) throws Exception {
     ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
         "--data-dir", dataDir.toString(), "--conf-dir", confDir.toString(),
         "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
         "--udp-port", Integer.toString(freePort()), "--pickle-port", Integer.toString(freePort()),
+        "--metrics-port", Integer.toString(metricsPort),
         "--partitions", "3")
         .redirectErrorStream(true);
     builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");

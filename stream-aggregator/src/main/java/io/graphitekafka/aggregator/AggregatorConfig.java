@@ -25,6 +25,10 @@ public final class AggregatorConfig extends AbstractConfig {
   public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
   public static final String RULES_RELOAD_SECONDS = "rules.reload.interval.seconds";
   public static final String SERIES_CACHE_MAX = "series.cache.max";
+  public static final String METRIC_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
+  public static final String METRIC_INSTANCE = "carbon.metric.instance";
+  public static final String METRICS_HTTP_PORT = "metrics.http.port";
+  public static final String METRICS_HTTP_BIND = "metrics.http.bind";
   public static final String KAFKA_PREFIX = "kafka.";
 
   public static final ConfigDef CONFIG_DEF =
@@ -59,7 +63,16 @@ public final class AggregatorConfig extends AbstractConfig {
                   + "(modification time and size), as carbon re-reads them every 60 s; 0 disables it.")
           .define(SERIES_CACHE_MAX, Type.INT, 100_000, Range.atLeast(1), Importance.LOW,
               "Series states kept decoded in memory per task; the least recently used beyond this are "
-                  + "dropped after a commit and read back from the local store when needed.");
+                  + "dropped after a commit and read back from the local store when needed.")
+          .define(METRIC_INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,
+              "Self-metrics are written to the points topic as carbon.aggregator.<host>-<instance>.* this"
+                  + " often (carbon's CARBON_METRIC_INTERVAL); 0 disables it.")
+          .define(METRIC_INSTANCE, Type.STRING, "a", Importance.LOW,
+              "The <instance> of the self-metrics prefix.")
+          .define(METRICS_HTTP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
+              "Port of the Prometheus endpoint GET /metrics; -1 disables it.")
+          .define(METRICS_HTTP_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
+              "Address the Prometheus endpoint binds to.");
 
   public AggregatorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

@@ -33,10 +33,10 @@ public final class SinkConfig extends AbstractConfig {
   public static final String MAX_UPDATES_PER_SECOND = "max.updates.per.second";
   public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
   public static final String POINTS_TOPIC = "topic.points";
-  public static final String METRICS_INTERVAL_SECONDS = "metrics.interval.seconds";
-  public static final String METRICS_INSTANCE = "metrics.instance";
-  public static final String PROMETHEUS_PORT = "metrics.prometheus.port";
-  public static final String PROMETHEUS_BIND = "metrics.prometheus.bind";
+  public static final String METRICS_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
+  public static final String METRICS_INSTANCE = "carbon.metric.instance";
+  public static final String PROMETHEUS_PORT = "metrics.http.port";
+  public static final String PROMETHEUS_BIND = "metrics.http.bind";
   public static final String KAFKA_PREFIX = "kafka.";
 
   private static final String UNLIMITED = "inf";

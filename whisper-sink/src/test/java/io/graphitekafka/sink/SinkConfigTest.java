@@ -57,7 +57,7 @@ class SinkConfigTest {
   void namesTheMetricsInstanceAfterTheStaticMemberUnlessGivenOne() {
     assertThat(config(Map.of()).metricsInstance()).isEqualTo("a");
     assertThat(config(Map.of("group.instance.id", "store-3")).metricsInstance()).isEqualTo("store-3");
-    assertThat(config(Map.of("group.instance.id", "x", "metrics.instance", "b")).metricsInstance())
+    assertThat(config(Map.of("group.instance.id", "x", "carbon.metric.instance", "b")).metricsInstance())
         .isEqualTo("b");
   }
 }
