@@ -4,6 +4,7 @@ import io.graphitekafka.aggregator.Aggregator;
 import io.graphitekafka.aggregator.AggregatorConfig;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
+import io.graphitekafka.gateway.load.LoadGenerator;
 import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
@@ -59,6 +60,10 @@ public final class Main {
         flags("bootstrap-servers", SinkConfig.BOOTSTRAP_SERVERS, "data-dir", SinkConfig.DATA_DIR,
             "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
             "replay-from", SinkConfig.REPLAY_FROM)));
+    add(new Command("loadgen", "send deterministic Carbon plaintext load to a gateway and report points/s",
+        flags("host", LoadgenConfig.HOST, "port", LoadgenConfig.PORT, "connections",
+            LoadgenConfig.CONNECTIONS, "points", LoadgenConfig.POINTS_PER_CONNECTION, "series",
+            LoadgenConfig.SERIES)));
     add(new Command("import", "produce an existing Whisper tree to carbon.archives (migration)",
         flags("whisper-dir", ImportConfig.WHISPER_DIR, "bootstrap-servers", ImportConfig.BOOTSTRAP_SERVERS,
             "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
@@ -111,6 +116,8 @@ public final class Main {
           return runAggregator(new AggregatorConfig(props), out);
         case "sink":
           return runSink(new SinkConfig(props), out);
+        case "loadgen":
+          return runLoadgen(new LoadgenConfig(props), out);
         case "import":
           return runImport(new ImportConfig(props), out, err);
         default:
@@ -252,6 +259,13 @@ public final class Main {
     Sink sink = new Sink(config);
     return serve(sink::start, sink,
         () -> "graphite-kafka sink ready: writing under " + config.whisperDir(), sink::failure, out);
+  }
+
+  private static int runLoadgen(LoadgenConfig config, PrintStream out) throws Exception {
+    LoadGenerator.Result r = new LoadGenerator(config.spec()).run();
+    out.printf(java.util.Locale.ROOT, "sent %d points (%d bytes) in %.3f s: %.0f points/s%n", r.points(),
+        r.bytes(), r.nanos() / 1e9, r.pointsPerSecond());
+    return 0;
   }
 
   private static int runImport(ImportConfig config, PrintStream out, PrintStream err) throws Exception {
