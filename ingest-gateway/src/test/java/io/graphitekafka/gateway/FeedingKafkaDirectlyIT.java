@@ -9,7 +9,6 @@ import io.graphitekafka.schemas.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,20 +34,6 @@ class FeedingKafkaDirectlyIT {
   private static final Path TELEGRAF_EXAMPLE = Path.of(System.getProperty("graphite.kafka.home", ".."))
       .resolve("docs/examples/telegraf-carbon-lines.conf");
 
-  private static Map<String, Object> gatewayProps(EmbeddedKafkaBroker kafka, String suffix) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(GatewayConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-    props.put(GatewayConfig.BIND_ADDRESS, "127.0.0.1");
-    props.put(GatewayConfig.CARBON_PORT, "0");
-    props.put(GatewayConfig.PICKLE_PORT, "-1");
-    props.put(GatewayConfig.POINTS_TOPIC, "points-" + suffix);
-    props.put(GatewayConfig.REJECTS_TOPIC, "rejects-" + suffix);
-    props.put(GatewayConfig.LINES_TOPIC, "lines-" + suffix);
-    props.put(GatewayConfig.LINES_GROUP_ID, "gateway-" + suffix);
-    props.put(GatewayConfig.METRIC_INTERVAL_SECONDS, "0");
-    return props;
-  }
-
   @Test
   void theKcatOneLinerFeedsTheLinesTopic(EmbeddedKafkaBroker kafka) throws Exception {
     Path kcat = Path.of("/usr/bin/kcat");
@@ -67,7 +52,7 @@ class FeedingKafkaDirectlyIT {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
 
-    try (Gateway gateway = new Gateway(new GatewayConfig(gatewayProps(kafka, suffix)))) {
+    try (Gateway gateway = new Gateway(new GatewayConfig(GatewayIT.baseConfig(kafka, suffix)))) {
       gateway.start();
       List<ConsumerRecord<String, MetricPoint>> points = KafkaRecords.consume(
           kafka.bootstrapServers(), Topics.points("points-" + suffix), 2, java.time.Duration.ofSeconds(30));
@@ -96,7 +81,7 @@ class FeedingKafkaDirectlyIT {
       producer.send(new ProducerRecord<>("lines-" + suffix, telegrafValue.getBytes(StandardCharsets.UTF_8)))
           .get();
     }
-    try (Gateway gateway = new Gateway(new GatewayConfig(gatewayProps(kafka, suffix)))) {
+    try (Gateway gateway = new Gateway(new GatewayConfig(GatewayIT.baseConfig(kafka, suffix)))) {
       gateway.start();
       List<ConsumerRecord<String, MetricPoint>> points = KafkaRecords.consume(
           kafka.bootstrapServers(), Topics.points("points-" + suffix), 2, java.time.Duration.ofSeconds(30));

@@ -98,7 +98,8 @@ class GatewayIT {
     return KafkaRecords.consume(kafka.bootstrapServers(), topic, expected, Duration.ofSeconds(30));
   }
 
-  private static Map<String, Object> baseConfig(EmbeddedKafkaBroker kafka, String suffix) {
+  /** A gateway on free loopback ports, with topics and lines group named after {@code suffix}. */
+  static Map<String, Object> baseConfig(EmbeddedKafkaBroker kafka, String suffix) {
     Map<String, Object> props = new HashMap<>();
     props.put(GatewayConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     props.put(GatewayConfig.BIND_ADDRESS, "127.0.0.1");
