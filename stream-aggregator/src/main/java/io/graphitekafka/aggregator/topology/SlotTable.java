@@ -64,6 +64,31 @@ final class SlotTable {
   }
 
   /**
+   * {@link #lowerBound}, looking at the last few entries first: points mostly arrive in time order, so
+   * the interval sought is usually among them (and in cache).
+   */
+  int lowerBoundFromEnd(long interval) {
+    int i = size;
+    for (int steps = 0; steps < 8; steps++) {
+      if (i == 0 || intervals[i - 1] < interval) {
+        return i;
+      }
+      i--;
+    }
+    int lo = 0;
+    int hi = i;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (intervals[mid] < interval) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
    * Records a write of {@code value} at {@code interval}. Entries of earlier or later laps that share the
    * ring position ({@code retention} apart) are forgotten, since the file's slot now holds this interval
    * (whisper.py {@code __archive_update_many} writes by position, whatever the slot held before).
@@ -73,7 +98,7 @@ final class SlotTable {
         && Math.max(intervals[size - 1], interval) - Math.min(intervals[0], interval) >= retention) {
       removeRingMates(interval, retention);
     }
-    int i = lowerBound(interval);
+    int i = lowerBoundFromEnd(interval);
     if (i < size && intervals[i] == interval) {
       values[i] = value;
       if (!dirty[i]) {
