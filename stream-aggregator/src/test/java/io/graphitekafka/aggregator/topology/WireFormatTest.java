@@ -147,7 +147,7 @@ class WireFormatTest {
         });
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 1000)
   void anyValueIsReadOrRejectedAsTheSerdeDoes(@ForAll("damaged") byte[] bytes) {
     assertSameAsSerde(new PointReader(POINT_SERDE), bytes);
   }
