@@ -39,6 +39,8 @@ public final class BenchChild {
       for (Map.Entry<String, Double> e : aggregator.metrics().gauges().entrySet()) {
         line.append(' ').append(e.getKey()).append('=').append(e.getValue().longValue());
       }
+      line.append(" gcMillis=").append(RollupThroughputBench.gcMillis());
+      line.append(" jitMillis=").append(RollupThroughputBench.jitMillis());
       System.out.println(line);
       System.out.flush();
       Thread.sleep(200);

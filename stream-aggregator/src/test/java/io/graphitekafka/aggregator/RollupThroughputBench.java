@@ -8,6 +8,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -18,7 +20,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * {@code bench.aggregatorJvm} ({@code same}: aggregator and broker in this JVM, the default;
  * {@code child}: the aggregator in a JVM of its own, so its CPU time excludes the broker's), and
  * {@code bench.set.<key>=<value>} to pass any {@link AggregatorConfig} setting, e.g.
- * {@code -Dbench.set.kafka.producer.compression.type=none}.
+ * {@code -Dbench.set.kafka.producer.compression.type=none}, and {@code bench.childJvmArgs} (JVM options
+ * of the child, space-separated, e.g. a flight recording).
  */
 class RollupThroughputBench {
 
@@ -176,6 +181,21 @@ class RollupThroughputBench {
     /** CPU nanoseconds of the aggregator's process, or -1 if it shares this JVM. */
     long processCpuNanos();
 
+    /** The aggregator JVM's process id. */
+    default long pid() {
+      return ProcessHandle.current().pid();
+    }
+
+    /** Time the aggregator's JVM spent in garbage collection (as its collector beans count it). */
+    default long gcMillis() {
+      return RollupThroughputBench.gcMillis();
+    }
+
+    /** Time the aggregator's JVM spent compiling. */
+    default long jitMillis() {
+      return RollupThroughputBench.jitMillis();
+    }
+
     Map<String, Long> metrics();
   }
 
@@ -226,10 +246,15 @@ class RollupThroughputBench {
       try (OutputStream out = Files.newOutputStream(file)) {
         props.store(out, null);
       }
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          BenchChild.class.getName(), file.toString(), Long.toString(now))
-          .redirectErrorStream(true).start();
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      String jvmArgs = System.getProperty("bench.childJvmArgs", "").trim();
+      if (!jvmArgs.isEmpty()) {
+        command.addAll(List.of(jvmArgs.split("\\s+")));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchChild.class.getName(),
+          file.toString(), Long.toString(now)));
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
       Thread reader = new Thread(() -> {
         try (BufferedReader in = new BufferedReader(
             new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -267,6 +292,30 @@ class RollupThroughputBench {
     }
 
     @Override
+    public long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public long gcMillis() {
+      return metric("gcMillis");
+    }
+
+    @Override
+    public long jitMillis() {
+      return metric("jitMillis");
+    }
+
+    private long metric(String name) {
+      for (String kv : lastMetrics.get().split(" ")) {
+        if (kv.startsWith(name + "=")) {
+          return Long.parseLong(kv.substring(name.length() + 1));
+        }
+      }
+      return 0;
+    }
+
+    @Override
     public Map<String, Long> metrics() {
       try {
         Thread.sleep(300); // one more report after the last commit
@@ -290,13 +339,26 @@ class RollupThroughputBench {
     }
   }
 
+  static long gcMillis() {
+    long total = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
+  }
+
+  static long jitMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit == null || !jit.isCompilationTimeMonitoringSupported() ? 0 : jit.getTotalCompilationTime();
+  }
+
   /**
    * CPU use at one moment: this JVM's, its stream threads' (and their producers' I/O threads'), the
    * aggregator child's if any, and the whole machine's busy time from /proc/stat (Linux only).
    */
   private record CpuSnapshot(
       long nanos, long jvmCpu, long streamThreadsCpu, long producerIoCpu, long childCpu,
-      long machineBusy, long machineTotal) {
+      long machineBusy, long machineTotal, long gcMillis, long jitMillis, Map<String, Long> threadTicks) {
 
     static CpuSnapshot take(Target target) {
       long nanos = System.nanoTime();
@@ -329,7 +391,36 @@ class RollupThroughputBench {
       } catch (IOException | RuntimeException e) {
         // not Linux: no machine figures
       }
-      return new CpuSnapshot(nanos, jvm, stream, io, child, busy, all);
+      long gc = target == null ? RollupThroughputBench.gcMillis() : target.gcMillis();
+      long compiling = target == null ? RollupThroughputBench.jitMillis() : target.jitMillis();
+      long pid = target == null ? ProcessHandle.current().pid() : target.pid();
+      return new CpuSnapshot(nanos, jvm, stream, io, child, busy, all, gc, compiling, threadTicks(pid));
+    }
+
+    /**
+     * CPU clock ticks of the aggregator's JVM by kind of thread, from /proc (Linux only; empty
+     * elsewhere): compiler threads, GC threads, and all others.
+     */
+    static Map<String, Long> threadTicks(long pid) {
+      Map<String, Long> ticks = new HashMap<>();
+      try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+        for (Path task : (Iterable<Path>) tasks::iterator) {
+          try {
+            String stat = Files.readString(task.resolve("stat"));
+            String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            String kind = comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") ? "jit"
+                : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "gc" : "other";
+            ticks.merge(kind, t, Long::sum);
+          } catch (IOException | RuntimeException e) {
+            // the thread ended meanwhile
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // not Linux
+      }
+      return ticks;
     }
 
     /** What was used between {@code earlier} and this snapshot, in cores and CPU microseconds per point. */
@@ -352,6 +443,14 @@ class RollupThroughputBench {
           s.append(String.format(", of which stream threads %.2f us/point, their producers' I/O %.2f us/point",
               stream * 1e6 / points, io * 1e6 / points));
         }
+      }
+      s.append(String.format(", GC pauses %d ms", gcMillis - earlier.gcMillis));
+      if (!threadTicks.isEmpty()) {
+        // USER_HZ is 100 on Linux.
+        s.append(String.format("; aggregator JVM threads: JIT %.1f s, GC %.1f s, others %.1f s CPU",
+            (threadTicks.getOrDefault("jit", 0L) - earlier.threadTicks.getOrDefault("jit", 0L)) / 100.0,
+            (threadTicks.getOrDefault("gc", 0L) - earlier.threadTicks.getOrDefault("gc", 0L)) / 100.0,
+            (threadTicks.getOrDefault("other", 0L) - earlier.threadTicks.getOrDefault("other", 0L)) / 100.0));
       }
       if (machineTotal > 0) {
         double busyShare = (double) (machineBusy - earlier.machineBusy) / (machineTotal - earlier.machineTotal);
