@@ -149,13 +149,21 @@ final class SlotTable {
     if (size == 0 || intervals[0] >= keepFrom) {
       return;
     }
+    // Entries are sorted: only those before `end` can go, and the rest moves down in one block.
+    int end = keepFrom == Long.MAX_VALUE ? size : lowerBound(keepFrom);
     int kept = 0;
-    for (int i = 0; i < size; i++) {
-      if (intervals[i] >= keepFrom || dirty[i]) {
+    for (int i = 0; i < end; i++) {
+      if (dirty[i]) {
         move(i, kept++);
       }
     }
-    size = kept;
+    if (kept < end) {
+      int tail = size - end;
+      System.arraycopy(intervals, end, intervals, kept, tail);
+      System.arraycopy(values, end, values, kept, tail);
+      System.arraycopy(dirty, end, dirty, kept, tail);
+      size = kept + tail;
+    }
   }
 
   private void move(int from, int to) {
