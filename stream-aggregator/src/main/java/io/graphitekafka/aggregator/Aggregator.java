@@ -4,7 +4,10 @@ import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -44,13 +47,32 @@ public final class Aggregator implements AutoCloseable {
     });
   }
 
+  /** Client settings the aggregator defaults to, under Kafka Streams' client prefixes. */
+  static final Map<String, Object> THROUGHPUT_DEFAULTS = Map.of(
+      StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20,
+      StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 262_144,
+      StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4",
+      StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
+
   static Properties streamsProperties(AggregatorConfig config) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(AggregatorConfig.APPLICATION_ID));
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(AggregatorConfig.STATE_DIR));
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(AggregatorConfig.COMMIT_INTERVAL_MS));
-    props.putAll(config.kafkaOverrides());
+    Map<String, Object> overrides = config.kafkaOverrides();
+    // Throughput defaults, each overridable with kafka.*: archive points are small records sent in
+    // bursts at each emission, so batch them (lz4 shrinks the repeated names and layouts); tasks have a
+    // single input partition, so there is nothing to wait for before processing buffered records.
+    for (Map.Entry<String, Object> d : THROUGHPUT_DEFAULTS.entrySet()) {
+      String key = d.getKey();
+      String unprefixed = key.substring(key.indexOf('.') + 1);
+      if (!overrides.containsKey(key) && !overrides.containsKey(unprefixed)) {
+        props.put(key, d.getValue());
+      }
+    }
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    props.putAll(overrides);
     // Not overridable: the exactness argument in the README rests on both.
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);

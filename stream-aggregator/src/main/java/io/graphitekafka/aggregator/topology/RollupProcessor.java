@@ -1,23 +1,21 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.schemas.topic.Topic;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.Map;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.avro.message.MissingSchemaException;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -30,29 +28,50 @@ import org.slf4j.LoggerFactory;
  * and every emit interval sends each slot written since the last emission once, with its latest value.
  * Undecodable or invalid records become rejects.
  */
-final class RollupProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
+final class RollupProcessor implements Processor<byte[], byte[], Object, Object> {
 
   private static final Logger log = LoggerFactory.getLogger(RollupProcessor.class);
 
   /** Whisper stores timestamps as u32. */
   static final long MAX_TIMESTAMP = 0xFFFF_FFFFL;
 
-  private final AvroSerde<MetricPoint> pointSerde = AvroSerde.singleObject(MetricPoint.class);
+  private final PointReader points = new PointReader(AvroSerde.singleObject(MetricPoint.class));
+  private final String archivesTopic;
+  private final Serializer<String> keySerializer;
+  private final Serializer<ArchivePoint> archiveSerializer;
+  /** Null if the archive serializer's output is not one this encoder can reproduce. */
+  private final ArchivePointEncoder encoder;
   private final Function<String, SeriesLayout> resolver;
   private final Clock clock;
   private final long graceSeconds;
   private final Duration emitInterval;
   private final RollupMetrics metrics;
-  private final Set<String> pending = new LinkedHashSet<>();
-  private final Map<SeriesLayout, ArchiveLayout> avroLayouts = new HashMap<>();
+  /**
+   * Series with slots to emit, in the order they were first written, each once
+   * ({@link SeriesState#queued}); a series whose live object was replaced may appear twice, and its
+   * second turn finds nothing to send.
+   */
+  private final List<String> pending = new ArrayList<>();
   private final double[] scratch = new double[64];
 
-  private ProcessorContext<String, SpecificRecord> context;
+  private ProcessorContext<Object, Object> context;
   private SeriesStore store;
 
+  /**
+   * @param archives the archive topic: archive points are sent as the bytes its serializers would write
+   *     (see {@link ArchivePointEncoder})
+   */
   RollupProcessor(
-      Function<String, SeriesLayout> resolver, Clock clock, long graceSeconds, Duration emitInterval,
-      RollupMetrics metrics) {
+      Topic<String, ArchivePoint> archives, Function<String, SeriesLayout> resolver, Clock clock,
+      long graceSeconds, Duration emitInterval, RollupMetrics metrics) {
+    this.archivesTopic = archives.name();
+    this.keySerializer = archives.keySerde().serializer();
+    this.archiveSerializer = archives.valueSerde().serializer();
+    this.encoder = ArchivePointEncoder.create(archiveSerializer, archivesTopic);
+    if (encoder == null) {
+      log.warn("the archive serializer's output is not a fixed framing plus Avro binary; "
+          + "encoding every archive point with it");
+    }
     this.resolver = resolver;
     this.clock = clock;
     this.graceSeconds = graceSeconds;
@@ -61,7 +80,7 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
   }
 
   @Override
-  public void init(ProcessorContext<String, SpecificRecord> context) {
+  public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.store = context.getStateStore(RollupTopology.SERIES_STORE);
     pending.clear();
@@ -72,17 +91,16 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    MetricPoint point;
     try {
-      point = pointSerde.decode(record.value());
+      points.read(record.value());
     } catch (SerializationException e) {
       reject(record, e.getCause() instanceof MissingSchemaException ? "unknown_schema" : "undecodable",
           e.getMessage());
       return;
     }
-    String metric = point.getMetric();
-    long timestamp = point.getTimestamp();
-    double value = point.getValue();
+    String metric = points.metric;
+    long timestamp = points.timestamp;
+    double value = points.value;
     if (metric.isEmpty()) {
       reject(record, "empty_name", "empty series name");
       return;
@@ -124,27 +142,36 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
       store.add(metric, state);
       metrics.seriesCreated.increment();
     } else {
-      store.changed(metric);
+      store.changed(metric, state);
     }
-    pending.add(metric);
+    if (!state.queued) {
+      state.queued = true;
+      pending.add(metric);
+    }
   }
 
   /** Sends every slot written since the last emission, once, with its latest value. */
   private void emitPending(long wallClockMillis) {
     for (String metric : pending) {
       SeriesState state = store.get(metric);
-      if (state == null || !state.hasPending()) {
+      if (state == null) {
         continue;
       }
-      ArchiveLayout layout = avroLayouts.computeIfAbsent(state.layout(), Layouts::toAvro);
+      state.queued = false;
+      if (!state.hasPending()) {
+        continue;
+      }
+      if (state.metricUtf8 == null) {
+        // The key as the topic's serializer writes it (UTF-8), shared by all of the series' records.
+        state.metricUtf8 = keySerializer.serialize(archivesTopic, metric);
+      }
       int archives = state.layout().archives().size();
       for (int a = 0; a < archives; a++) {
         SlotTable table = state.table(a);
         for (int i = 0; i < table.size(); i++) {
           if (table.dirtyAt(i)) {
-            ArchivePoint out =
-                new ArchivePoint(metric, a, table.intervalAt(i), table.valueAt(i), layout);
-            context.forward(new Record<String, SpecificRecord>(metric, out, wallClockMillis),
+            context.forward(new Record<Object, Object>(state.metricUtf8,
+                    encode(metric, state, a, table.intervalAt(i), table.valueAt(i)), wallClockMillis),
                 RollupTopology.ARCHIVES_SINK);
             metrics.sent.increment();
           }
@@ -152,9 +179,21 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
         table.markClean();
       }
       state.trim();
-      store.changed(metric);
+      store.changed(metric, state);
     }
     pending.clear();
+  }
+
+  /** The archive point's value as the archive topic's serializer writes it. */
+  private byte[] encode(String metric, SeriesState state, int archive, long timestamp, double value) {
+    if (encoder == null) {
+      return archiveSerializer.serialize(archivesTopic,
+          new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(state.layout())));
+    }
+    if (state.layoutAvro == null) {
+      state.layoutAvro = encoder.layoutBytes(state.layout());
+    }
+    return encoder.encode(state.metricUtf8, state.layoutAvro, archive, timestamp, value);
   }
 
   private void reject(Record<byte[], byte[]> record, String reason, String detail) {
@@ -163,7 +202,7 @@ final class RollupProcessor implements Processor<byte[], byte[], String, Specifi
     byte[] raw = record.value() == null ? new byte[0] : record.value();
     Reject reject = new Reject(ByteBuffer.wrap(raw), reason, detail, "stream-aggregator", null, null,
         clock.millis());
-    context.forward(new Record<String, SpecificRecord>(reason, reject, record.timestamp()),
+    context.forward(new Record<Object, Object>(reason, reject, record.timestamp()),
         RollupTopology.REJECTS_SINK);
   }
 }

@@ -51,10 +51,12 @@ public final class RollupTopology {
     topology.addSource(POINTS_SOURCE, Serdes.ByteArray().deserializer(),
         Serdes.ByteArray().deserializer(), config.pointsTopic());
     topology.addProcessor(ROLLUP_PROCESSOR,
-        () -> new RollupProcessor(resolver, clock, grace, emitInterval, rollupMetrics), POINTS_SOURCE);
+        () -> new RollupProcessor(archives, resolver, clock, grace, emitInterval, rollupMetrics),
+        POINTS_SOURCE);
     topology.addStateStore(store, ROLLUP_PROCESSOR);
-    topology.addSink(ARCHIVES_SINK, archives.name(), archives.keySerde().serializer(),
-        archives.valueSerde().serializer(), ROLLUP_PROCESSOR);
+    // The processor sends archive points already serialized, as the topic's serdes would write them.
+    topology.addSink(ARCHIVES_SINK, archives.name(), Serdes.ByteArray().serializer(),
+        Serdes.ByteArray().serializer(), ROLLUP_PROCESSOR);
     topology.addSink(REJECTS_SINK, rejects.name(), rejects.keySerde().serializer(),
         rejects.valueSerde().serializer(), ROLLUP_PROCESSOR);
     return topology;

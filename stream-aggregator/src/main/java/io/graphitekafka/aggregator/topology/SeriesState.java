@@ -37,6 +37,17 @@ final class SeriesState {
   private final SlotTable[] tables;
   private long newest;
   private long horizon;
+  /** The horizon of the last {@link #trim}; trimming again with the same horizon changes nothing. */
+  private long trimmedAt = Long.MAX_VALUE;
+
+  // Bookkeeping of the live object for SeriesStore and RollupProcessor, never serialized.
+  /** Changed since the store last persisted it. */
+  boolean unsaved;
+  /** In the processor's list of series to emit. */
+  boolean queued;
+  /** The series name in UTF-8 and the Avro binary of the layout, once the series has been emitted. */
+  byte[] metricUtf8;
+  byte[] layoutAvro;
 
   SeriesState(SeriesLayout layout) {
     this(layout, Long.MIN_VALUE, Long.MIN_VALUE, null);
@@ -132,14 +143,17 @@ final class SeriesState {
       }
       tables[lower].put(start, layout.method().aggregate(known, count, slots), spec.retention());
     }
-    trim();
+    // Only a new horizon lets more slots go: a put adds dirty slots, which trimming keeps anyway.
+    if (horizon != trimmedAt) {
+      trim();
+    }
     return outcome;
   }
 
   /** The known values among {@code slots} consecutive intervals from {@code start}, in time order. */
   private static int collectKnown(SlotTable table, long start, long step, int slots, double[] known) {
     int count = 0;
-    int i = table.lowerBound(start);
+    int i = table.lowerBoundFromEnd(start);
     long end = start + step * slots;
     for (; i < table.size() && table.intervalAt(i) < end; i++) {
       // Every kept interval is aligned to the archive's step, so those in range are exactly the slots.
@@ -153,6 +167,7 @@ final class SeriesState {
    * i only from the archive-(i+1) interval holding it, and nothing reads the coarsest archive.
    */
   void trim() {
+    trimmedAt = horizon;
     int last = archives.length - 1;
     for (int i = 0; i < last; i++) {
       long keepFrom = horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives[i + 1].interval(horizon);

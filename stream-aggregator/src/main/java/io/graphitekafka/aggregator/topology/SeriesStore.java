@@ -1,7 +1,9 @@
 package io.graphitekafka.aggregator.topology;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +32,8 @@ final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> 
   private final LongAdder stateBytes;
   private final LongAdder stateSeries;
   private final LinkedHashMap<String, Entry> live = new LinkedHashMap<>(1024, 0.75f, true);
-  private final Set<String> unsaved = new HashSet<>();
+  /** Series whose live state changed since the last flush, each once ({@link SeriesState#unsaved}). */
+  private final List<String> unsaved = new ArrayList<>();
   private long ownBytes;
   private long ownSeries;
 
@@ -72,14 +75,21 @@ final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> 
   /** Adds the state of a new series. */
   void add(String metric, SeriesState state) {
     live.put(metric, new Entry(state, 0));
+    state.unsaved = true;
     unsaved.add(metric);
     ownSeries++;
     stateSeries.increment();
   }
 
-  /** Notes that a state returned by {@link #get} was changed and must be persisted at the next commit. */
-  void changed(String metric) {
-    unsaved.add(metric);
+  /**
+   * Notes that {@code state}, just returned by {@link #get} for {@code metric}, was changed and must be
+   * persisted at the next commit.
+   */
+  void changed(String metric, SeriesState state) {
+    if (!state.unsaved) {
+      state.unsaved = true;
+      unsaved.add(metric);
+    }
   }
 
   /**
@@ -112,9 +122,10 @@ final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> 
   public void flushCache() {
     for (String metric : unsaved) {
       Entry e = live.get(metric);
-      if (e == null) {
+      if (e == null || !e.state.unsaved) {
         continue;
       }
+      e.state.unsaved = false;
       byte[] bytes = e.state.toBytes();
       inner.put(metric, bytes);
       long delta = bytes.length - e.persistedSize;

@@ -64,6 +64,31 @@ final class SlotTable {
   }
 
   /**
+   * {@link #lowerBound}, looking at the last few entries first: points mostly arrive in time order, so
+   * the interval sought is usually among them (and in cache).
+   */
+  int lowerBoundFromEnd(long interval) {
+    int i = size;
+    for (int steps = 0; steps < 8; steps++) {
+      if (i == 0 || intervals[i - 1] < interval) {
+        return i;
+      }
+      i--;
+    }
+    int lo = 0;
+    int hi = i;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (intervals[mid] < interval) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
    * Records a write of {@code value} at {@code interval}. Entries of earlier or later laps that share the
    * ring position ({@code retention} apart) are forgotten, since the file's slot now holds this interval
    * (whisper.py {@code __archive_update_many} writes by position, whatever the slot held before).
@@ -73,7 +98,7 @@ final class SlotTable {
         && Math.max(intervals[size - 1], interval) - Math.min(intervals[0], interval) >= retention) {
       removeRingMates(interval, retention);
     }
-    int i = lowerBound(interval);
+    int i = lowerBoundFromEnd(interval);
     if (i < size && intervals[i] == interval) {
       values[i] = value;
       if (!dirty[i]) {
@@ -124,13 +149,21 @@ final class SlotTable {
     if (size == 0 || intervals[0] >= keepFrom) {
       return;
     }
+    // Entries are sorted: only those before `end` can go, and the rest moves down in one block.
+    int end = keepFrom == Long.MAX_VALUE ? size : lowerBound(keepFrom);
     int kept = 0;
-    for (int i = 0; i < size; i++) {
-      if (intervals[i] >= keepFrom || dirty[i]) {
+    for (int i = 0; i < end; i++) {
+      if (dirty[i]) {
         move(i, kept++);
       }
     }
-    size = kept;
+    if (kept < end) {
+      int tail = size - end;
+      System.arraycopy(intervals, end, intervals, kept, tail);
+      System.arraycopy(values, end, values, kept, tail);
+      System.arraycopy(dirty, end, dirty, kept, tail);
+      size = kept + tail;
+    }
   }
 
   private void move(int from, int to) {

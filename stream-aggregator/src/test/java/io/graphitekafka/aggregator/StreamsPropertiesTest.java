@@ -1,0 +1,39 @@
+package io.graphitekafka.aggregator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/** The Kafka Streams settings the aggregator derives from its configuration. */
+class StreamsPropertiesTest {
+
+  @Test
+  void throughputDefaultsApplyUnlessOverridden() {
+    Properties props = Aggregator.streamsProperties(new AggregatorConfig(Map.of()));
+    assertThat(props).containsEntry("producer.linger.ms", 20)
+        .containsEntry("producer.batch.size", 262_144)
+        .containsEntry("producer.compression.type", "lz4")
+        .containsEntry("consumer.max.poll.records", 5000)
+        .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L)
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+  }
+
+  @Test
+  void prefixedAndUnprefixedOverridesWin() {
+    Properties props = Aggregator.streamsProperties(new AggregatorConfig(Map.of(
+        "kafka.producer.compression.type", "zstd",
+        "kafka.linger.ms", "5",
+        "kafka.max.task.idle.ms", "0",
+        "kafka.processing.guarantee", "at_least_once")));
+    assertThat(props).containsEntry("producer.compression.type", "zstd")
+        .containsEntry("linger.ms", "5")
+        .doesNotContainKey("producer.linger.ms")
+        .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0")
+        .containsEntry("producer.batch.size", 262_144)
+        // Exactly-once is not overridable.
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+  }
+}
