@@ -78,8 +78,12 @@ final class SinkTestSupport {
   }
 
   static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka) {
+    // One request in flight: the first sends to a just-created topic can meet NOT_LEADER_OR_FOLLOWER,
+    // and on a loaded machine later batches then overtook the retried first one, leaving the idempotent
+    // producer stuck on OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout.
     return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+        ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
         new StringSerializer(), new ByteArraySerializer());
   }
 
