@@ -32,6 +32,9 @@ public final class SinkConfig extends AbstractConfig {
   public static final String MAX_CREATES_PER_MINUTE = "max.creates.per.minute";
   public static final String MAX_UPDATES_PER_SECOND = "max.updates.per.second";
   public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+  public static final String WRITE_BATCH_MAX_RECORDS = "write.batch.max.records";
+  public static final String WRITE_BATCH_MAX_BYTES = "write.batch.max.bytes";
+  public static final String WRITE_BATCH_MAX_MS = "write.batch.max.ms";
   public static final String POINTS_TOPIC = "topic.points";
   public static final String METRICS_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
   public static final String METRICS_INSTANCE = "carbon.metric.instance";
@@ -82,10 +85,20 @@ public final class SinkConfig extends AbstractConfig {
                   + " files not yet created are never dropped: their partition pauses until there is"
                   + " budget. Bursts of up to one second's worth.")
           .define(MAX_UPDATES_PER_SECOND, Type.STRING, UNLIMITED, RATE, Importance.MEDIUM,
-              "Most file updates (one per file per poll) per second (carbon's MAX_UPDATES_PER_SECOND),"
+              "Most file updates (one per file per write batch) per second (carbon's MAX_UPDATES_PER_SECOND),"
                   + " or inf. Above it consumption pauses; nothing is dropped.")
           .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(100), Importance.LOW,
               "Longest wait between retries of a failed write or commit (doubling from 100 ms).")
+          .define(WRITE_BATCH_MAX_RECORDS, Type.INT, 200_000, Range.atLeast(1), Importance.MEDIUM,
+              "Most records gathered from successive polls into one write batch. A batch is written,"
+                  + " flushed and committed as a whole; the more points of a file it holds, the fewer"
+                  + " writes per point.")
+          .define(WRITE_BATCH_MAX_BYTES, Type.LONG, 64L * 1024 * 1024, Range.atLeast(1),
+              Importance.LOW, "Most record value bytes in one write batch.")
+          .define(WRITE_BATCH_MAX_MS, Type.LONG, 500L, Range.atLeast(0), Importance.MEDIUM,
+              "Longest time a write batch gathers records before it is written and committed; it is"
+                  + " written sooner when full or when a poll finds nothing new. 0 writes every poll"
+                  + " on its own. Bounds how long a point waits before it is in its file.")
           .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
               Importance.LOW, "Topic the sink's own carbon.agents.* series are sent to.")
           .define(METRICS_INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,

@@ -67,6 +67,15 @@ final class RateLimiter {
     return tokens >= 1;
   }
 
+  /** The tokens in the bucket now, negative in debt; infinite without a limit. */
+  double available() {
+    if (unlimited()) {
+      return Double.POSITIVE_INFINITY;
+    }
+    refill();
+    return tokens;
+  }
+
   /** Whether more tokens were taken than the bucket has had. */
   boolean inDebt() {
     if (unlimited()) {

@@ -4,22 +4,34 @@ import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
 import io.graphitekafka.schemas.naming.SeriesPaths;
-import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.whisper.WhisperHeader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.message.MissingSchemaException;
-import org.apache.kafka.common.errors.SerializationException;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
 
 /**
  * Turns a record value into a {@link DecodedPoint}, or says why it cannot be written: undecodable bytes,
  * an unknown schema fingerprint, an invalid layout, an archive index outside it, a slot outside
  * Whisper's u32 timestamps, or a name that cannot be a file inside the whisper root.
+ *
+ * <p>The sink's hot path. Values are Avro single-object encoded {@code ArchivePoint}s (0xC3 0x01, the
+ * schema's CRC-64-AVRO fingerprint, then Avro binary). The fixed fields are read in place; the series
+ * name and the embedded layout, which repeat from record to record, are looked up by their raw bytes,
+ * so a record of a known series with a known layout is decoded without building a String, an Avro
+ * object or a layout. A layout seen for the first time is read with Avro's own datum reader. It
+ * accepts and refuses what {@code AvroSerde.singleObject(ArchivePoint.class)} does (bytes after the
+ * record are ignored, as there); {@code RecordDecoderTest} checks the two against each other.
  */
 final class RecordDecoder {
 
@@ -32,13 +44,28 @@ final class RecordDecoder {
 
   private static final long MAX_U32 = 0xFFFF_FFFFL;
   private static final int CACHE_LIMIT = 100_000;
+  private static final int HEADER = 10;
+  private static final long FINGERPRINT =
+      SchemaNormalization.parsingFingerprint64(ArchivePoint.getClassSchema());
 
-  private final AvroSerde<ArchivePoint> serde = AvroSerde.singleObject(ArchivePoint.class);
   private final Path whisperRoot;
   private final boolean hashTaggedNames;
-  // Layouts and paths repeat across records; both caches are cleared when they grow past the limit.
-  private final Map<ArchiveLayout, Object> layouts = new HashMap<>();
-  private final Map<String, Object> paths = new HashMap<>();
+  private final SpecificDatumReader<ArchiveLayout> layoutReader =
+      new SpecificDatumReader<>(ArchiveLayout.class);
+  private BinaryDecoder layoutDecoder;
+  // Both caches are keyed by raw bytes and cleared when they grow past the limit. A layout maps to its
+  // SeriesLayout or to a String saying what is wrong with it; a name to its Series.
+  private final Map<Bytes, Object> layouts = new HashMap<>();
+  private final Map<Bytes, Series> names = new HashMap<>();
+  private final Bytes probe = new Bytes();
+
+  // the read position in the value being decoded
+  private byte[] buf;
+  private int pos;
+  private int end;
+
+  /** A series name as decoded, with its file or the reason it cannot have one. */
+  record Series(String metric, Path path, String problem) {}
 
   RecordDecoder(Path whisperRoot, boolean hashTaggedNames) {
     this.whisperRoot = whisperRoot.toAbsolutePath().normalize();
@@ -46,43 +73,126 @@ final class RecordDecoder {
   }
 
   DecodedPoint decode(byte[] value) throws BadRecordException {
-    ArchivePoint point;
-    try {
-      point = serde.decode(value);
-    } catch (SerializationException e) {
-      boolean unknown = e.getCause() instanceof MissingSchemaException;
-      throw new BadRecordException(unknown ? UNKNOWN_SCHEMA : UNDECODABLE, e.getMessage());
+    if (value == null || value.length == 0) {
+      throw new BadRecordException(UNDECODABLE, "empty ArchivePoint value");
     }
-    SeriesLayout layout = layout(point.getLayout());
-    int archive = point.getArchive();
+    if (value[0] == 0) {
+      throw new BadRecordException(UNDECODABLE, "value is in Confluent Schema Registry framing"
+          + " (magic byte 0), which needs schema.registry.url");
+    }
+    if (value.length < HEADER || value[0] != (byte) 0xC3 || value[1] != 0x01) {
+      throw new BadRecordException(UNDECODABLE,
+          "not Avro single-object encoding (expected 0xC3 0x01 header and an 8-byte fingerprint)");
+    }
+    long fingerprint = 0;
+    for (int i = 9; i >= 2; i--) {
+      fingerprint = (fingerprint << 8) | (value[i] & 0xff);
+    }
+    if (fingerprint != FINGERPRINT) {
+      throw new BadRecordException(UNKNOWN_SCHEMA, "unknown schema fingerprint for ArchivePoint");
+    }
+    buf = value;
+    pos = HEADER;
+    end = value.length;
+    Series series;
+    int archive;
+    long timestamp;
+    double pointValue;
+    Object layoutOrProblem;
+    try {
+      int nameLength = readLength();
+      series = series(pos, nameLength);
+      pos += nameLength;
+      archive = readInt();
+      timestamp = readLong();
+      need(8);
+      pointValue = Double.longBitsToDouble(readLittleEndianLong());
+      layoutOrProblem = layout();
+    } catch (IOException e) {
+      throw new BadRecordException(UNDECODABLE,
+          "corrupt ArchivePoint value (" + value.length + " bytes): " + e);
+    } finally {
+      buf = null;
+    }
+    if (layoutOrProblem instanceof String problem) {
+      throw new BadRecordException(INVALID_LAYOUT, problem);
+    }
+    SeriesLayout layout = (SeriesLayout) layoutOrProblem;
     if (archive < 0 || archive >= layout.archives().size()) {
       throw new BadRecordException(BAD_ARCHIVE_INDEX, "archive index " + archive + " outside the "
           + layout.archives().size() + " archives of " + layout.archives());
     }
     int step = layout.archives().get(archive).secondsPerPoint();
-    long timestamp = point.getTimestamp();
     if (timestamp < 0 || timestamp > MAX_U32) {
       throw new BadRecordException(BAD_TIMESTAMP,
           "timestamp " + timestamp + " does not fit Whisper's unsigned 32-bit timestamps");
     }
+    if (series.problem() != null) {
+      throw new BadRecordException(INVALID_NAME, series.problem());
+    }
     long interval = timestamp - Math.floorMod(timestamp, step);
-    String metric = point.getMetric();
-    return new DecodedPoint(metric, path(metric), layout, step, interval, point.getValue());
+    return new DecodedPoint(series.metric(), series.path(), layout, step, interval, pointValue);
   }
 
-  private SeriesLayout layout(ArchiveLayout avro) throws BadRecordException {
-    Object cached = layouts.get(avro);
+  // --- cached parts ----------------------------------------------------------------------------
+
+  private Series series(int offset, int length) {
+    probe.set(buf, offset, length);
+    Series cached = names.get(probe);
     if (cached == null) {
+      String metric = new String(buf, offset, length, StandardCharsets.UTF_8);
+      try {
+        cached = new Series(metric, SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames), null);
+      } catch (InvalidSeriesNameException e) {
+        cached = new Series(metric, null, e.getMessage());
+      }
+      if (names.size() >= CACHE_LIMIT) {
+        names.clear();
+      }
+      names.put(probe.copy(), cached);
+    }
+    return cached;
+  }
+
+  /** Skips over the layout's bytes, then looks them up; a new layout is read by Avro and validated. */
+  private Object layout() throws IOException {
+    int start = pos;
+    while (true) {
+      long count = readLong();
+      if (count == 0) {
+        break;
+      }
+      if (count < 0) {
+        count = -count;
+        readLong(); // the block's size in bytes
+      }
+      for (long i = 0; i < count; i++) {
+        readInt();
+        readInt();
+      }
+    }
+    int methodLength = readLength();
+    pos += methodLength;
+    need(4);
+    pos += 4;
+    probe.set(buf, start, pos - start);
+    Object cached = layouts.get(probe);
+    if (cached == null) {
+      Bytes key = probe.copy();
+      layoutDecoder = DecoderFactory.get().binaryDecoder(key.array, layoutDecoder);
+      ArchiveLayout avro;
+      try {
+        avro = layoutReader.read(null, layoutDecoder);
+      } catch (RuntimeException e) {
+        throw new IOException(e.toString(), e);
+      }
       cached = validate(avro);
       if (layouts.size() >= CACHE_LIMIT) {
         layouts.clear();
       }
-      layouts.put(avro, cached);
+      layouts.put(key, cached);
     }
-    if (cached instanceof String problem) {
-      throw new BadRecordException(INVALID_LAYOUT, problem);
-    }
-    return (SeriesLayout) cached;
+    return cached;
   }
 
   // The layout, or a String saying what is wrong with it.
@@ -102,22 +212,96 @@ final class RecordDecoder {
     }
   }
 
-  private Path path(String metric) throws BadRecordException {
-    Object cached = paths.get(metric);
-    if (cached == null) {
-      try {
-        cached = SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames);
-      } catch (InvalidSeriesNameException e) {
-        cached = e.getMessage();
-      }
-      if (paths.size() >= CACHE_LIMIT) {
-        paths.clear();
-      }
-      paths.put(metric, cached);
+  // --- Avro binary, as org.apache.avro.io.BinaryDecoder reads it ---------------------------------
+
+  private void need(int n) throws IOException {
+    if (end - pos < n) {
+      throw new IOException("truncated at byte " + pos);
     }
-    if (cached instanceof String problem) {
-      throw new BadRecordException(INVALID_NAME, problem);
+  }
+
+  /** A string's or bytes' length: a non-negative int with at least that many bytes left. */
+  private int readLength() throws IOException {
+    int n = readInt();
+    if (n < 0) {
+      throw new IOException("malformed data: length is negative: " + n);
     }
-    return (Path) cached;
+    need(n);
+    return n;
+  }
+
+  /** Zig-zag varint of at most 5 bytes; higher bits of the fifth byte are dropped, as Avro does. */
+  private int readInt() throws IOException {
+    int n = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      need(1);
+      int b = buf[pos++] & 0xff;
+      n |= (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        return (n >>> 1) ^ -(n & 1);
+      }
+    }
+    throw new IOException("invalid int encoding");
+  }
+
+  /** Zig-zag varint of at most 10 bytes. */
+  private long readLong() throws IOException {
+    long n = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+      need(1);
+      long b = buf[pos++] & 0xff;
+      n |= (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        return (n >>> 1) ^ -(n & 1);
+      }
+    }
+    throw new IOException("invalid long encoding");
+  }
+
+  private long readLittleEndianLong() {
+    long v = 0;
+    for (int i = 7; i >= 0; i--) {
+      v = (v << 8) | (buf[pos + i] & 0xff);
+    }
+    pos += 8;
+    return v;
+  }
+
+  /** A slice of bytes as a map key; the probe is re-pointed per lookup, stored keys own a copy. */
+  private static final class Bytes {
+    private byte[] array;
+    private int offset;
+    private int length;
+    private int hash;
+
+    void set(byte[] array, int offset, int length) {
+      this.array = array;
+      this.offset = offset;
+      this.length = length;
+      int h = 1;
+      for (int i = offset, e = offset + length; i < e; i++) {
+        h = 31 * h + array[i];
+      }
+      this.hash = h;
+    }
+
+    Bytes copy() {
+      Bytes b = new Bytes();
+      b.array = Arrays.copyOfRange(array, offset, offset + length);
+      b.length = length;
+      b.hash = hash;
+      return b;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Bytes b && b.hash == hash && Arrays.equals(array, offset, offset + length,
+          b.array, b.offset, b.offset + b.length);
+    }
   }
 }

@@ -48,8 +48,10 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,8 +80,13 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private final ReplayFrom replayFrom;
   private final List<Integer> explicitPartitions;
   private final long maxBackoffMs;
+  private final int batchMaxRecords;
+  private final long batchMaxBytes;
+  private final long batchMaxNanos;
+  // The write batch gathered from one or more polls, written, flushed and committed as a whole.
+  private final Batch batch = new Batch();
   private final String offsetReset;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaConsumer<Void, byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> rejectProducer;
   private final AtomicReference<Exception> rejectFailure = new AtomicReference<>();
   private final Map<String, Long> rejectsLogged = new HashMap<>();
@@ -112,13 +119,29 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.replayFrom = config.replayFrom();
     this.explicitPartitions = config.explicitPartitions();
     this.maxBackoffMs = config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS);
+    this.batchMaxRecords = config.getInt(SinkConfig.WRITE_BATCH_MAX_RECORDS);
+    this.batchMaxBytes = config.getLong(SinkConfig.WRITE_BATCH_MAX_BYTES);
+    this.batchMaxNanos = TimeUnit.MILLISECONDS.toNanos(config.getLong(SinkConfig.WRITE_BATCH_MAX_MS));
     Map<String, Object> consumerProps = consumerProperties(config);
     this.offsetReset = String.valueOf(consumerProps.get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))
         .toLowerCase(Locale.ROOT);
-    this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    // keys (the series name, for partitioning) are never read: skipped without copying them
+    this.consumer = new KafkaConsumer<>(consumerProps, new SkipKey(), new ByteArrayDeserializer());
     this.rejectProducer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(),
         new ByteArraySerializer());
+  }
+
+  /** A key deserializer that skips the key's bytes. */
+  private static final class SkipKey implements Deserializer<Void> {
+    @Override
+    public Void deserialize(String topic, byte[] data) {
+      return null;
+    }
+
+    @Override
+    public Void deserialize(String topic, Headers headers, ByteBuffer data) {
+      return null;
+    }
   }
 
   static Map<String, Object> consumerProperties(SinkConfig config) {
@@ -132,7 +155,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50_000);
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
     props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink");
@@ -184,13 +208,15 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       own();
       long backoff = INITIAL_BACKOFF_MS;
       while (running) {
-        Map<TopicPartition, Long> batchStart = new HashMap<>();
         try {
           applyFlowControl();
-          ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
+          ConsumerRecords<Void, byte[]> records = consumer.poll(pollTimeout());
           updateLag();
           if (!records.isEmpty()) {
-            writeAndCommit(records, batchStart);
+            gather(records);
+          }
+          if (!batch.isEmpty() && (records.isEmpty() || batchFull())) {
+            writeAndCommit();
           }
           backoff = INITIAL_BACKOFF_MS;
         } catch (WakeupException e) {
@@ -209,11 +235,21 @@ public final class SinkLoop implements Runnable, AutoCloseable {
           }
           stats.errors.increment();
           log.error("writing or committing {} failed; retrying from the start of the batch in {} ms: {}",
-              batchStart, backoff, e.toString());
+              batch.start, backoff, e.toString());
           writer.discard();
-          rewind(batchStart);
+          rewind(batch.start);
+          batch.clear();
           sleep(backoff);
           backoff = Math.min(backoff * 2, maxBackoffMs);
+        }
+      }
+      if (!batch.isEmpty()) {
+        try {
+          writeAndCommit(); // close() finishes the batch
+        } catch (IOException | KafkaException e) {
+          log.warn("could not finish the last batch {} on close; it is read again at the next start:"
+              + " {}", batch.start, e.toString());
+          writer.discard();
         }
       }
     } catch (WakeupException e) {
@@ -258,9 +294,13 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // Every batch is written, flushed and committed before the next poll; what is left is a commit
-      // that failed, whose writes are flushed here and committed before the partitions are given up.
+      // The batch gathered so far is written, flushed and committed before the partitions are given up,
+      // as is a commit that failed earlier. If that fails, nothing of the batch is committed: the new
+      // owners rewrite the revoked partitions, and the kept ones are read again from the batch's start.
       try {
+        if (!batch.isEmpty()) {
+          commit(writeAndFlush());
+        }
         writer.flush();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : partitions) {
@@ -275,6 +315,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       } catch (IOException | KafkaException e) {
         log.warn("could not flush and commit {} before giving them up; their new owner rewrites"
             + " them: {}", partitions, e.toString());
+        abandonBatch(partitions);
       }
       forget(partitions);
       log.info("revoked {}", partitions);
@@ -282,6 +323,9 @@ public final class SinkLoop implements Runnable, AutoCloseable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      // Not ours any more, so nothing of the batch is written: the new owners rewrite the lost
+      // partitions, and the kept ones are read again from the batch's start.
+      abandonBatch(partitions);
       forget(partitions);
       log.warn("lost {} without a chance to commit; their new owner rewrites them", partitions);
     }
@@ -291,6 +335,18 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       log.info("assigned {}", partitions);
       replay(partitions);
     }
+  }
+
+  /** Drops the gathered batch unwritten and rewinds the partitions still owned to its start. */
+  private void abandonBatch(Collection<TopicPartition> givenUp) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    writer.discard();
+    Map<TopicPartition, Long> kept = new HashMap<>(batch.start);
+    givenUp.forEach(kept::remove);
+    rewind(kept);
+    batch.clear();
   }
 
   private void forget(Collection<TopicPartition> partitions) {
@@ -381,10 +437,27 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     if (!waitingForCreates.isEmpty()) {
       wait = Math.max(wait, createBudget.nanosUntil(1));
     }
+    long millis = POLL_TIMEOUT.toMillis();
     if (throttled || !waitingForCreates.isEmpty()) {
-      return Duration.ofMillis(Math.max(1, Math.min(MAX_PAUSED_POLL_MS, wait / 1_000_000)));
+      millis = Math.max(1, Math.min(MAX_PAUSED_POLL_MS, wait / 1_000_000));
     }
-    return POLL_TIMEOUT;
+    if (!batch.isEmpty()) {
+      // a batch waits for more records until its deadline at most
+      long left = batch.startedNanos + batchMaxNanos - System.nanoTime();
+      millis = Math.min(millis, Math.max(0, left / 1_000_000));
+    }
+    return Duration.ofMillis(millis);
+  }
+
+  /**
+   * Whether the batch is to be written now: it holds the most records or bytes, it is as old as
+   * allowed, or it updates as many files as the update budget has left (each file of a batch is one
+   * update, and the budget is what slows consumption down).
+   */
+  private boolean batchFull() {
+    return batch.records >= batchMaxRecords || batch.bytes >= batchMaxBytes
+        || System.nanoTime() - batch.startedNanos >= batchMaxNanos
+        || batch.series.size() >= updateBudget.available();
   }
 
   private void updateLag() {
@@ -395,25 +468,53 @@ public final class SinkLoop implements Runnable, AutoCloseable {
 
   // --- the batch -------------------------------------------------------------------------------
 
-  private void writeAndCommit(ConsumerRecords<byte[], byte[]> records,
-      Map<TopicPartition, Long> batchStart) throws IOException {
-    Map<String, SeriesBatch> batches = new LinkedHashMap<>();
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+  /**
+   * The write batch: per-series slots in offset order, the next offset of each partition and the
+   * partition's first offset in the batch (where a failed batch is read again from).
+   */
+  private static final class Batch {
+    final Map<String, SeriesBatch> series = new LinkedHashMap<>();
+    final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    final Map<TopicPartition, Long> start = new HashMap<>();
+    int records;
+    long bytes;
+    long startedNanos;
+
+    boolean isEmpty() {
+      return start.isEmpty();
+    }
+
+    void clear() {
+      series.clear();
+      offsets.clear();
+      start.clear();
+      records = 0;
+      bytes = 0;
+    }
+  }
+
+  /** Decodes a poll's records into the batch; a record whose file cannot be created yet stops its partition. */
+  private void gather(ConsumerRecords<Void, byte[]> records) {
+    if (batch.isEmpty()) {
+      batch.startedNanos = System.nanoTime();
+    }
     for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-      long next = list.get(0).offset();
-      batchStart.put(tp, next);
-      for (ConsumerRecord<byte[], byte[]> record : list) {
+      List<ConsumerRecord<Void, byte[]>> list = records.records(tp);
+      long first = list.get(0).offset();
+      batch.start.putIfAbsent(tp, first);
+      long next = first;
+      for (ConsumerRecord<Void, byte[]> record : list) {
+        byte[] value = record.value();
         DecodedPoint point;
         try {
-          point = decoder.decode(record.value());
+          point = decoder.decode(value);
         } catch (BadRecordException e) {
           reject(record, e.reason(), e.getMessage());
           next = record.offset() + 1;
           continue;
         }
-        SeriesBatch batch = batches.get(point.metric());
-        if (batch == null) {
+        SeriesBatch series = batch.series.get(point.metric());
+        if (series == null) {
           if (!writer.exists(point.metric(), point.path()) && !createBudget.tryAcquire()) {
             // No budget to create this file: stop the partition here and come back to this record.
             consumer.seek(tp, record.offset());
@@ -423,26 +524,58 @@ public final class SinkLoop implements Runnable, AutoCloseable {
             log.debug("create budget spent; pausing {} at offset {}", tp, record.offset());
             break;
           }
-          batch = new SeriesBatch(point.metric(), point.path(), point.layout());
-          batches.put(point.metric(), batch);
+          series = new SeriesBatch(point.metric(), point.path(), point.layout());
+          batch.series.put(point.metric(), series);
         }
-        batch.add(point.secondsPerPoint(), point.interval(), point.value());
-        batch.addRecord(record.value());
+        series.add(point.secondsPerPoint(), point.interval(), point.value());
+        series.addRecord(value);
+        batch.records++;
+        batch.bytes += value.length;
         next = record.offset() + 1;
       }
-      if (next > list.get(0).offset()) {
-        offsets.put(tp, new OffsetAndMetadata(next));
+      if (next > first) {
+        batch.offsets.put(tp, new OffsetAndMetadata(next));
       }
     }
+  }
 
+  private void writeAndCommit() throws IOException {
+    commit(writeAndFlush());
+  }
+
+  /** Commits a written and flushed batch, then counts it and empties it. */
+  private void commit(Written done) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(batch.offsets);
+    if (!offsets.isEmpty()) {
+      uncommitted.putAll(offsets);
+      consumer.commitSync(offsets);
+      offsets.keySet().forEach(uncommitted::remove);
+    }
+    batch.clear();
+    // counted after the commit, so a batch written again after a failed commit is counted once
+    stats.updates(done.operations, done.written, done.nanos);
+    stats.droppedTooOld.add(done.tooOld);
+    stats.droppedNoArchive.add(done.noArchive);
+    log.trace("committed {}", offsets);
+    updateBudget.consume(done.operations);
+    if (updateBudget.inDebt()) {
+      throttled = true;
+      stats.throttlePauses.increment();
+    }
+  }
+
+  private record Written(long operations, long written, long tooOld, long noArchive, long nanos) {}
+
+  /** Writes the batch, then flushes every written file and the rejects; the batch stays until committed. */
+  private Written writeAndFlush() throws IOException {
     long started = System.nanoTime();
     long written = 0;
     long tooOld = 0;
     long noArchive = 0;
     long operations = 0;
-    for (SeriesBatch batch : batches.values()) {
+    for (SeriesBatch series : batch.series.values()) {
       try {
-        WriteResult result = writer.write(batch);
+        WriteResult result = writer.write(series);
         written += result.written();
         tooOld += result.droppedTooOld();
         noArchive += result.droppedNoArchive();
@@ -451,8 +584,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         // A corrupt file is never written to; its points go to the rejects topic, not lost, and the
         // partition goes on. Retrying could not help until an operator repairs or removes the file.
         stats.errors.increment();
-        log.error("{}; rejecting its {} records", e.getMessage(), batch.records().size());
-        for (byte[] raw : batch.records()) {
+        log.error("{}; rejecting its {} records", e.getMessage(), series.records().size());
+        for (byte[] raw : series.records()) {
           reject(raw, "corrupt_file", e.getMessage(), topic);
         }
       }
@@ -464,20 +597,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     if (sendFailure != null) {
       throw new KafkaException("sending rejects to " + rejects.name() + " failed", sendFailure);
     }
-    if (!offsets.isEmpty()) {
-      uncommitted.putAll(offsets);
-      consumer.commitSync(offsets);
-      offsets.keySet().forEach(uncommitted::remove);
-    }
-    stats.updates(operations, written, elapsed);
-    stats.droppedTooOld.add(tooOld);
-    stats.droppedNoArchive.add(noArchive);
-    log.trace("committed {}", offsets);
-    updateBudget.consume(operations);
-    if (updateBudget.inDebt()) {
-      throttled = true;
-      stats.throttlePauses.increment();
-    }
+    return new Written(operations, written, tooOld, noArchive, elapsed);
   }
 
   /** Errors a retry cannot fix: bad credentials or permissions, a fenced static member, bad config. */
@@ -527,7 +647,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     consumer.seek(tp, e.offset() + 1);
   }
 
-  private void reject(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
+  private void reject(ConsumerRecord<Void, byte[]> record, String reason, String detail) {
     long seen = rejectsLogged.merge(reason, 1L, Long::sum);
     if (seen <= LOGGED_REJECTS_PER_REASON || seen % 1000 == 0) {
       log.warn("rejected record {}-{}@{} ({} so far with this reason): {}: {}", record.topic(),

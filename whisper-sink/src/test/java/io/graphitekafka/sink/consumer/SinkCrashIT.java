@@ -64,6 +64,9 @@ class SinkCrashIT {
     Path crashDir = tmp.resolve("crashed");
     Map<String, Object> props = props(kafka, names, crashDir, group);
     props.put("kafka.max.poll.records", "40");
+    // write batches of three polls: the kill lands between batches of several polls, and the
+    // reference run below (default, much larger batches) must still give the same bytes
+    props.put(SinkConfig.WRITE_BATCH_MAX_RECORDS, "100");
     Path propsFile = tmp.resolve("sink.properties");
     writeProperties(propsFile, props);
 

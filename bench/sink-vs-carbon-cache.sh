@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# End to end, graphite-kafka standalone against Debian's carbon-cache: the same Carbon plaintext input
+# (SERIES series x PER_SERIES points at 10 s spacing ending now, interleaved by series as live traffic
+# is) is sent over TCP on loopback to each, and the time is taken from the first byte sent until every
+# point can be read from the Whisper files.
+#
+# Both get the same retention (10s:6h,1m:7d,10m:5y, average, xFilesFactor 0.5, this repository's
+# conf/ defaults) and write into files created beforehand (sparse, by python3-whisper), so the figure is
+# the cost of accepting and writing points, not of creating 10,000 files of 3.3 MB each (33 GB with
+# either system's default zero fill).
+#
+# usage: bench/sink-vs-carbon-cache.sh        (from anywhere; needs graphite-carbon, python3-whisper,
+#                                              netcat, and a built tree: ./mvnw -q -B -DskipTests package)
+# env:   SERIES (10000), PER_SERIES (100), RUNS (1), ONLY (graphite-kafka | carbon-cache), KEEP=1 keeps
+#        the temp dirs, BUILD=1 builds first, TIMELINE=1 samples graphite-kafka's Prometheus counters every
+#        second into timeline.txt in the temp dir (implies KEEP) to see which stage is behind
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+here="$root/bench"
+SERIES=${SERIES:-10000}
+PER_SERIES=${PER_SERIES:-100}
+RUNS=${RUNS:-1}
+ONLY=${ONLY:-}
+PY=/usr/bin/python3
+total=$((SERIES * PER_SERIES))
+
+for tool in carbon-cache nc "$PY"; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install graphite-carbon python3-whisper netcat-openbsd)" >&2; exit 1; }
+done
+"$PY" -c 'import whisper' || { echo "python3-whisper is missing" >&2; exit 1; }
+if [ -n "${BUILD:-}" ]; then
+  (cd "$root" && ./mvnw -q -B -DskipTests package)
+fi
+
+work="$(mktemp -d /tmp/sink-vs-carbon.XXXXXX)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ -n "${KEEP:-}${TIMELINE:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() { # port seconds
+  for _ in $(seq 1 $(($2 * 5))); do nc -z 127.0.0.1 "$1" 2>/dev/null && return 0; sleep 0.2; done
+  echo "nothing listens on $1 after $2 s" >&2; return 1
+}
+
+# measure NAME WHISPER_DIR PORT: sends the input, waits for every point, writes the seconds taken to
+# $work/NAME.secs
+measure() {
+  local name=$1 dir=$2 port=$3
+  local end=$(( $(date +%s) / 10 * 10 ))
+  "$PY" "$here/points.py" input "$work/input.txt" "$SERIES" "$PER_SERIES" "$end"
+  "$PY" "$here/points.py" wait "$dir" "$SERIES" "$PER_SERIES" "$end" > "$work/check.out" &
+  local check=$!
+  until grep -q ready "$work/check.out"; do sleep 0.1; done # it has opened every file
+  local t0; t0=$(date +%s.%N)
+  nc -q1 127.0.0.1 "$port" < "$work/input.txt"
+  local t_sent; t_sent=$(date +%s.%N)
+  wait "$check"
+  local done_at passes
+  read -r done_at passes < <(tail -n1 "$work/check.out")
+  local secs; secs=$("$PY" -c "print('%.2f' % ($done_at - $t0))")
+  local sent; sent=$("$PY" -c "print('%.2f' % ($t_sent - $t0))")
+  echo "$name: $total points readable after $secs s (nc done after $sent s, 1 s of it -q1; $passes check passes);" \
+    "$("$PY" -c "print('%.0f' % ($total / ($done_at - $t0)))") points/s" >&2
+  echo "$secs" > "$work/$name.secs"
+}
+
+run_graphite_kafka() {
+  local d="$work/gk"
+  rm -rf "$d"; mkdir -p "$d/whisper"
+  "$PY" "$here/points.py" create "$d/whisper" "$SERIES"
+  local carbon pickle kafka metrics=-1 sampler=""
+  carbon=$(free_port); pickle=$(free_port); kafka=$(free_port)
+  [ -n "${TIMELINE:-}" ] && metrics=$(free_port)
+  GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" standalone --data-dir "$d" --bind 127.0.0.1 \
+    --carbon-port "$carbon" --udp-port "$carbon" --pickle-port "$pickle" --kafka-port "$kafka" \
+    --metrics-port "$metrics" > "$d/standalone.log" 2>&1 &
+  pid=$!
+  if [ -n "${TIMELINE:-}" ]; then
+    wait_port "$metrics" 180
+    (while sleep 1; do
+      echo "t=$(date +%s.%N)"
+      "$PY" -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:$metrics/metrics').read().decode())" \
+        2>/dev/null | grep -E '^graphite_kafka_[a-z_]*(points|Points|received|committed|updateOperations)[^ ]* ' || true
+    done > "$work/timeline.txt") &
+    sampler=$!
+  fi
+  wait_port "$carbon" 180
+  # the sink has joined its group once it logs its assignment
+  for _ in $(seq 1 300); do grep -q "assigned \[carbon.archives" "$d/standalone.log" && break; sleep 0.2; done
+  measure graphite-kafka "$d/whisper" "$carbon"
+  [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null || true; }
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+}
+
+run_carbon_cache() {
+  local d="$work/carbon"
+  rm -rf "$d"; mkdir -p "$d/conf" "$d/storage/whisper" "$d/log"
+  "$PY" "$here/points.py" create "$d/storage/whisper" "$SERIES"
+  local port; port=$(free_port)
+  cat > "$d/conf/carbon.conf" <<CONF
+[cache]
+STORAGE_DIR = $d/storage
+LOCAL_DATA_DIR = $d/storage/whisper
+WHITELISTS_DIR = $d/storage/lists
+CONF_DIR = $d/conf
+LOG_DIR = $d/log
+PID_DIR = $d
+ENABLE_LOGROTATION = False
+USER =
+MAX_CACHE_SIZE = inf
+MAX_UPDATES_PER_SECOND = inf
+MAX_CREATES_PER_MINUTE = inf
+WHISPER_SPARSE_CREATE = True
+LOG_UPDATES = False
+LOG_CREATES = False
+LOG_CACHE_HITS = False
+LOG_CACHE_QUEUE_SORTS = False
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = $port
+ENABLE_UDP_LISTENER = False
+PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_PORT = $(free_port)
+CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_PORT = $(free_port)
+LOG_LISTENER_CONN_SUCCESS = False
+CARBON_METRIC_INTERVAL = 0
+ENABLE_TAGS = False
+CONF
+  cat > "$d/conf/storage-schemas.conf" <<CONF
+[default]
+pattern = .*
+retentions = 10s:6h,1m:7d,10m:5y
+CONF
+  cat > "$d/conf/storage-aggregation.conf" <<CONF
+[default]
+pattern = .*
+xFilesFactor = 0.5
+aggregationMethod = average
+CONF
+  carbon-cache --config="$d/conf/carbon.conf" --nodaemon --logfile="$d/log/console.log" start \
+    > "$d/carbon.out" 2>&1 &
+  pid=$!
+  wait_port "$port" 60
+  measure carbon-cache "$d/storage/whisper" "$port"
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+}
+
+echo "$(date -u +%FT%TZ) $(uname -n), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+  "$total points, $SERIES series x $PER_SERIES" >&2
+for run in $(seq 1 "$RUNS"); do
+  rm -f "$work"/*.secs
+  [ "$ONLY" != carbon-cache ] && run_graphite_kafka
+  [ "$ONLY" != graphite-kafka ] && run_carbon_cache
+  gk=$(cat "$work/graphite-kafka.secs" 2>/dev/null || true)
+  cc=$(cat "$work/carbon-cache.secs" 2>/dev/null || true)
+  if [ -n "$gk" ] && [ -n "$cc" ]; then
+    echo "run $run: graphite-kafka ${gk} s, carbon-cache ${cc} s, graphite-kafka/carbon-cache time ratio" \
+      "$("$PY" -c "print('%.2f' % ($gk / $cc))") (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  fi
+done
