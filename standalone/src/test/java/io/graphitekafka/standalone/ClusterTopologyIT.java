@@ -135,6 +135,8 @@ class ClusterTopologyIT {
     List<Path> files;
     try (Stream<Path> s = Files.walk(root)) {
       files = s.filter(p -> p.toString().endsWith(".wsp")).toList();
+    } catch (java.io.UncheckedIOException e) {
+      return Set.of(); // a file being created was renamed under the walk; look again next round
     }
     long now = System.currentTimeMillis() / 1000;
     for (Path f : files) {
