@@ -10,13 +10,11 @@ import io.graphitekafka.gateway.server.KafkaLinesReceiver;
 import io.graphitekafka.gateway.server.MetricFilter;
 import io.graphitekafka.gateway.server.PointHandler;
 import io.graphitekafka.schemas.avro.MetricPoint;
-import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.metrics.CarbonReporter;
 import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
-import io.graphitekafka.schemas.serde.AvroSerde;
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
-import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -28,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.Serdes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,9 +59,9 @@ public final class Gateway implements AutoCloseable {
     this.flow = new FlowControl(config.getLong(GatewayConfig.PAUSE_BYTES),
         config.getLong(GatewayConfig.RESUME_BYTES), config.getLong(GatewayConfig.UDP_DROP_BYTES),
         metrics);
-    SchemaRegistryClient registry = registry(config);
+    SchemaRegistryClient registry = RegistrySettings.client(config);
     this.producer = PointProducer.create(config.bootstrapServers(), config.kafkaOverrides(),
-        pointsTopic(config.pointsTopic(), registry), rejectsTopic(config.rejectsTopic(), registry),
+        Topics.points(config.pointsTopic(), registry), Topics.rejects(config.rejectsTopic(), registry),
         flow, metrics);
     MetricFilter filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
         config.getString(GatewayConfig.BLACKLIST_FILE));
@@ -95,26 +92,6 @@ public final class Gateway implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind the metrics endpoint to port " + httpPort, e);
     }
-  }
-
-  /** The points topic, in Confluent's wire format when a Schema Registry is configured. */
-  static Topic<String, MetricPoint> pointsTopic(String name, SchemaRegistryClient registry) {
-    return registry == null ? Topics.points(name)
-        : new Topic<>(name, Serdes.String(), AvroSerde.confluent(MetricPoint.class, registry));
-  }
-
-  static Topic<String, Reject> rejectsTopic(String name, SchemaRegistryClient registry) {
-    return registry == null ? Topics.rejects(name)
-        : new Topic<>(name, Serdes.String(), AvroSerde.confluent(Reject.class, registry));
-  }
-
-  private static SchemaRegistryClient registry(GatewayConfig config) {
-    String url = config.getString(GatewayConfig.SCHEMA_REGISTRY_URL);
-    if (url == null || url.isBlank()) {
-      return null;
-    }
-    return new SchemaRegistryClient(url,
-        config.getPassword(GatewayConfig.SCHEMA_REGISTRY_USER_INFO).value());
   }
 
   public void start() throws InterruptedException {

@@ -1,5 +1,6 @@
 package io.graphitekafka.gateway;
 
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.time.Duration;
 import java.util.Map;
@@ -40,8 +41,8 @@ public final class GatewayConfig extends AbstractConfig {
   public static final String METRIC_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
   public static final String METRIC_INSTANCE = "carbon.metric.instance";
   public static final String METRICS_HTTP_PORT = "metrics.http.port";
-  public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
-  public static final String SCHEMA_REGISTRY_USER_INFO = "schema.registry.basic.auth.user.info";
+  public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
+  public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
   /** Producer settings (and the lines consumer's, under {@code kafka.consumer.}) pass through here. */
   public static final String KAFKA_PREFIX = "kafka.";
   public static final String KAFKA_CONSUMER_PREFIX = "kafka.consumer.";
@@ -113,12 +114,11 @@ public final class GatewayConfig extends AbstractConfig {
           .define(METRIC_INSTANCE, Type.STRING, "a", Importance.LOW,
               "Instance name in carbon.relays.<host>-<instance>; empty leaves out '-<instance>'.")
           .define(METRICS_HTTP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
-              "Port of the Prometheus endpoint GET /metrics on bind.address; -1 disables it.")
-          .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
-              "Confluent Schema Registry base URL; when set, values use Confluent's wire format "
-                  + "under subject <topic>-value, otherwise Avro single-object encoding.")
-          .define(SCHEMA_REGISTRY_USER_INFO, Type.PASSWORD, "", Importance.LOW,
-              "user:password for HTTP basic auth against the Schema Registry.");
+              "Port of the Prometheus endpoint GET /metrics on bind.address; -1 disables it.");
+
+  static {
+    RegistrySettings.define(CONFIG_DEF);
+  }
 
   public GatewayConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

@@ -2,6 +2,7 @@ package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -41,11 +42,30 @@ public final class Aggregator implements AutoCloseable {
     this.rules = new StorageRulesWatcher(config.confDir());
     this.streams = new KafkaStreams(
         RollupTopology.build(config, rules::resolve, clock, metrics), streamsProperties(config));
-    streams.setUncaughtExceptionHandler(e -> {
-      log.error("stream thread failed; shutting the aggregator down", e);
-      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-    });
+    streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
   }
+
+  /**
+   * A Schema Registry that does not answer is an outage, not a fault of the data: the thread is replaced
+   * after a pause and its tasks resume from their last commit (exactly-once, so nothing is counted
+   * twice). Anything else stops the aggregator, so the process exits and its supervisor sees it.
+   */
+  static StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+    if (RegistryUnavailableException.isCause(e)) {
+      log.warn("Schema Registry unavailable; retrying from the last commit in {} ms: {}",
+          REGISTRY_RETRY_PAUSE.toMillis(), e.toString());
+      try {
+        Thread.sleep(REGISTRY_RETRY_PAUSE.toMillis());
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+    log.error("stream thread failed; shutting the aggregator down", e);
+    return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+  }
+
+  private static final Duration REGISTRY_RETRY_PAUSE = Duration.ofSeconds(2);
 
   /** Client settings the aggregator defaults to, under Kafka Streams' client prefixes. */
   static final Map<String, Object> THROUGHPUT_DEFAULTS = Map.of(

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,8 @@ public final class AggregatorConfig extends AbstractConfig {
   public static final String METRICS_HTTP_PORT = "metrics.http.port";
   public static final String METRICS_HTTP_BIND = "metrics.http.bind";
   public static final String KAFKA_PREFIX = "kafka.";
+  public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
+  public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
 
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef()
@@ -73,6 +76,10 @@ public final class AggregatorConfig extends AbstractConfig {
               "Port of the Prometheus endpoint GET /metrics; -1 disables it.")
           .define(METRICS_HTTP_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
               "Address the Prometheus endpoint binds to.");
+
+  static {
+    RegistrySettings.define(CONFIG_DEF);
+  }
 
   public AggregatorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

@@ -2,9 +2,12 @@ package io.graphitekafka.aggregator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 
 /** The Kafka Streams settings the aggregator derives from its configuration. */
@@ -35,5 +38,16 @@ class StreamsPropertiesTest {
         .containsEntry("producer.batch.size", 262_144)
         // Exactly-once is not overridable.
         .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+  }
+
+  @Test
+  void aRegistryOutageReplacesTheThreadAndAnythingElseStopsTheAggregator() {
+    Throwable outage = new StreamsException("failed to process",
+        new RegistryUnavailableException("Schema Registry http://r:8081/ unreachable", null));
+
+    assertThat(Aggregator.onStreamThreadFailure(outage))
+        .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+    assertThat(Aggregator.onStreamThreadFailure(new StreamsException("disk full")))
+        .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
   }
 }

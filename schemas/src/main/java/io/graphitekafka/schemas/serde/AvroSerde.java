@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -42,6 +43,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   private static final byte CONFLUENT_MAGIC = 0;
   private static final int CONFLUENT_HEADER = 5;
+  private static final int SINGLE_OBJECT_HEADER = 10;
 
   private final Class<T> type;
   private final Schema schema;
@@ -53,6 +55,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final SpecificDatumWriter<T> writer;
   private final Map<String, Integer> idsByTopic = new ConcurrentHashMap<>();
   private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
+  private final Map<Integer, Boolean> currentById = new ConcurrentHashMap<>();
+  private final byte[] singleObjectHeader;
 
   private AvroSerde(Class<T> type, WireFormat format, SchemaRegistryClient registry) {
     if (format == WireFormat.CONFLUENT && registry == null) {
@@ -66,6 +70,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     this.decoder = new BinaryMessageDecoder<>(model, schema);
     this.registry = registry;
     this.writer = new SpecificDatumWriter<>(schema, model);
+    long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+    this.singleObjectHeader = new byte[SINGLE_OBJECT_HEADER];
+    singleObjectHeader[0] = (byte) 0xC3;
+    singleObjectHeader[1] = 0x01;
+    for (int i = 0; i < 8; i++) {
+      singleObjectHeader[2 + i] = (byte) (fingerprint >>> (8 * i));
+    }
   }
 
   public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type, WireFormat format) {
@@ -183,8 +194,20 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
     int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8)
         | (data[4] & 0xff);
-    SpecificDatumReader<T> reader = readersById.computeIfAbsent(id,
-        i -> new SpecificDatumReader<>(registry.schemaById(i), schema, model));
+    SpecificDatumReader<T> reader = readersById.get(id);
+    if (reader == null) {
+      Schema writerSchema;
+      try {
+        writerSchema = registry.schemaById(id);
+      } catch (RegistryUnavailableException e) {
+        throw e;
+      } catch (SerializationException e) {
+        throw new SerializationException("unknown schema id " + id + " for " + type.getSimpleName()
+            + ": " + e.getMessage(), new MissingSchemaException(e.getMessage()));
+      }
+      reader = new SpecificDatumReader<>(writerSchema, schema, model);
+      readersById.putIfAbsent(id, reader);
+    }
     try {
       BinaryDecoder binary = DecoderFactory.get()
           .binaryDecoder(data, CONFLUENT_HEADER, data.length - CONFLUENT_HEADER, null);
@@ -197,6 +220,45 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       throw new SerializationException("corrupt Confluent-framed " + type.getSimpleName()
           + " value (schema id " + id + ", " + data.length + " bytes): " + e, e);
     }
+  }
+
+  /**
+   * Where the Avro binary body of {@code data} starts if it was written with exactly this serde's
+   * schema, in either wire format: 10 after a single-object header with this schema's fingerprint, 5
+   * after a Confluent header whose schema id the registry maps to a schema with the same parsing
+   * canonical form; -1 otherwise (another schema, an unknown id, unknown framing), in which case
+   * {@link #decode} reads it with schema resolution or says what is wrong. For readers that decode the
+   * body themselves.
+   *
+   * @throws RegistryUnavailableException if the id is new and no registry answered
+   */
+  public int currentSchemaBodyOffset(byte[] data) {
+    if (data == null || data.length == 0) {
+      return -1;
+    }
+    if (data[0] == CONFLUENT_MAGIC) {
+      if (registry == null || data.length < CONFLUENT_HEADER) {
+        return -1;
+      }
+      int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8)
+          | (data[4] & 0xff);
+      Boolean current = currentById.get(id);
+      if (current == null) {
+        try {
+          current = SchemaNormalization.parsingFingerprint64(registry.schemaById(id))
+              == SchemaNormalization.parsingFingerprint64(schema);
+        } catch (RegistryUnavailableException e) {
+          throw e;
+        } catch (SerializationException e) {
+          return -1; // unknown id or unparsable schema: decode() says so
+        }
+        currentById.put(id, current);
+      }
+      return current ? CONFLUENT_HEADER : -1;
+    }
+    return data.length >= SINGLE_OBJECT_HEADER
+        && Arrays.equals(data, 0, SINGLE_OBJECT_HEADER, singleObjectHeader, 0, SINGLE_OBJECT_HEADER)
+        ? SINGLE_OBJECT_HEADER : -1;
   }
 
   @Override

@@ -23,13 +23,16 @@ import org.slf4j.LoggerFactory;
  * subject ({@code POST /subjects/{subject}/versions}) and looking a schema up by its global id
  * ({@code GET /schemas/ids/{id}}). Both answers are cached for the life of the client, since a
  * registered schema's id never changes. Thread-safe; uses the JDK's HttpClient, with optional basic
- * auth, and tries each of several comma-separated base URLs in turn.
+ * auth, and tries each of several comma-separated base URLs in turn. When none answers (unreachable, or
+ * an HTTP 5xx), it throws {@link RegistryUnavailableException}; any other failure is a plain
+ * {@link SerializationException}.
  */
 public final class SchemaRegistryClient {
 
   private static final Logger log = LoggerFactory.getLogger(SchemaRegistryClient.class);
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
+  private final String urls;
   private final List<URI> baseUris;
   private final String authorization;
   private final Duration timeout;
@@ -52,6 +55,7 @@ public final class SchemaRegistryClient {
     if (uris.isEmpty()) {
       throw new IllegalArgumentException("no Schema Registry URL in '" + urls + "'");
     }
+    this.urls = urls;
     this.baseUris = List.copyOf(uris);
     this.authorization = userInfo == null || userInfo.isEmpty() ? null
         : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
@@ -61,6 +65,11 @@ public final class SchemaRegistryClient {
 
   public SchemaRegistryClient(String urls, String userInfo) {
     this(urls, userInfo, Duration.ofSeconds(10));
+  }
+
+  /** The base URLs as configured. */
+  public String urls() {
+    return urls;
   }
 
   /**
@@ -115,7 +124,7 @@ public final class SchemaRegistryClient {
   }
 
   private Map<String, Object> call(String method, String path, String body) {
-    SerializationException last = null;
+    RegistryUnavailableException last = null;
     for (URI base : baseUris) {
       URI uri = base.resolve(path);
       HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
@@ -133,7 +142,7 @@ public final class SchemaRegistryClient {
       try {
         response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       } catch (IOException e) {
-        last = new SerializationException("Schema Registry " + uri + " unreachable: " + e, e);
+        last = new RegistryUnavailableException("Schema Registry " + uri + " unreachable: " + e, e);
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -148,7 +157,7 @@ public final class SchemaRegistryClient {
         }
       }
       if (status >= 500) {
-        last = new SerializationException(describe(method, uri, status, response.body()));
+        last = new RegistryUnavailableException(describe(method, uri, status, response.body()), null);
         continue;
       }
       throw new SerializationException(describe(method, uri, status, response.body()));

@@ -4,6 +4,8 @@ import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
+import io.graphitekafka.schemas.serde.SchemaRegistryClient;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
@@ -21,11 +23,24 @@ public final class Topics {
   private Topics() {}
 
   public static Topic<String, MetricPoint> points(String name) {
-    return new Topic<>(name, Serdes.String(), AvroSerde.singleObject(MetricPoint.class));
+    return points(name, null);
+  }
+
+  /**
+   * The points topic: with a registry, values are written in Confluent's wire format and read in either
+   * format; without one (null), written and read in Avro single-object encoding.
+   */
+  public static Topic<String, MetricPoint> points(String name, SchemaRegistryClient registry) {
+    return new Topic<>(name, Serdes.String(), serde(MetricPoint.class, registry));
   }
 
   public static Topic<String, ArchivePoint> archives(String name) {
-    return new Topic<>(name, Serdes.String(), AvroSerde.singleObject(ArchivePoint.class));
+    return archives(name, null);
+  }
+
+  /** The archives topic, in the format {@link #points(String, SchemaRegistryClient)} describes. */
+  public static Topic<String, ArchivePoint> archives(String name, SchemaRegistryClient registry) {
+    return new Topic<>(name, Serdes.String(), serde(ArchivePoint.class, registry));
   }
 
   /** Raw Carbon plaintext lines as values, as Telegraf's graphite output or kcat write them. */
@@ -35,6 +50,16 @@ public final class Topics {
 
   /** Rejected input, keyed by the reason code. */
   public static Topic<String, Reject> rejects(String name) {
-    return new Topic<>(name, Serdes.String(), AvroSerde.singleObject(Reject.class));
+    return rejects(name, null);
+  }
+
+  /** The rejects topic, in the format {@link #points(String, SchemaRegistryClient)} describes. */
+  public static Topic<String, Reject> rejects(String name, SchemaRegistryClient registry) {
+    return new Topic<>(name, Serdes.String(), serde(Reject.class, registry));
+  }
+
+  private static <T extends SpecificRecord> AvroSerde<T> serde(Class<T> type,
+      SchemaRegistryClient registry) {
+    return registry == null ? AvroSerde.singleObject(type) : AvroSerde.confluent(type, registry);
   }
 }

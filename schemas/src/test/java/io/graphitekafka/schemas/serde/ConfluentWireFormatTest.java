@@ -179,4 +179,57 @@ class ConfluentWireFormatTest {
 
     assertThat(failover.register("x-value", MetricPoint.getClassSchema())).isPositive();
   }
+
+  @Test
+  void aRegistryThatDoesNotAnswerIsUnavailableNotABadRecord() throws Exception {
+    byte[] bytes = AvroSerde.confluent(MetricPoint.class, client()).encode("carbon.points", POINT);
+    AvroSerde<MetricPoint> fresh = AvroSerde.confluent(MetricPoint.class, client());
+    registry.down(true);
+
+    assertThatThrownBy(() -> fresh.decode(bytes)).isInstanceOf(RegistryUnavailableException.class)
+        .hasMessageContaining("HTTP 503");
+    assertThatThrownBy(() -> fresh.currentSchemaBodyOffset(bytes))
+        .isInstanceOf(RegistryUnavailableException.class);
+    java.net.ServerSocket closed = new java.net.ServerSocket(0);
+    int deadPort = closed.getLocalPort();
+    closed.close();
+    assertThatThrownBy(() -> new SchemaRegistryClient("http://127.0.0.1:" + deadPort, null)
+        .schemaById(1)).isInstanceOf(RegistryUnavailableException.class).hasMessageContaining("unreachable");
+
+    registry.down(false);
+    assertThat(fresh.decode(bytes)).isEqualTo(POINT);
+  }
+
+  @Test
+  void anUnknownIdIsABadRecordNotAnOutage() {
+    byte[] bytes = {0, 0, 0, 0, 99, 2, 97, 2, 0, 0, 0, 0, 0, 0, 0, 0};
+    AvroSerde<MetricPoint> serde = AvroSerde.confluent(MetricPoint.class, client());
+
+    assertThatThrownBy(() -> serde.decode(bytes)).isInstanceOf(SerializationException.class)
+        .isNotInstanceOf(RegistryUnavailableException.class).hasMessageContaining("40403");
+    assertThat(serde.currentSchemaBodyOffset(bytes)).isEqualTo(-1);
+  }
+
+  @Test
+  void bodyOffsetIsWhereTheCurrentSchemasBinaryStartsInEitherFormat() throws Exception {
+    AvroSerde<MetricPoint> serde = AvroSerde.confluent(MetricPoint.class, client());
+    byte[] confluent = serde.encode("carbon.points", POINT);
+    byte[] singleObject = AvroSerde.singleObject(MetricPoint.class).encode(POINT);
+    Schema older = SchemaBuilder.record("MetricPoint").namespace("io.graphitekafka.schemas.avro")
+        .fields().requiredString("metric").requiredLong("timestamp").requiredDouble("value")
+        .optionalString("host").endRecord();
+    int olderId = registry.preload("carbon.points-value", older);
+    byte[] otherSchema = Arrays.copyOf(confluent, confluent.length);
+    ByteBuffer.wrap(otherSchema, 1, 4).putInt(olderId);
+
+    assertThat(serde.currentSchemaBodyOffset(confluent)).isEqualTo(5);
+    assertThat(serde.currentSchemaBodyOffset(singleObject)).isEqualTo(10);
+    assertThat(Arrays.copyOfRange(confluent, 5, confluent.length))
+        .isEqualTo(Arrays.copyOfRange(singleObject, 10, singleObject.length));
+    assertThat(serde.currentSchemaBodyOffset(otherSchema)).isEqualTo(-1);
+    assertThat(AvroSerde.singleObject(MetricPoint.class).currentSchemaBodyOffset(confluent))
+        .isEqualTo(-1);
+    assertThat(serde.currentSchemaBodyOffset(new byte[] {(byte) 0xC3, 1, 0})).isEqualTo(-1);
+    assertThat(serde.currentSchemaBodyOffset(new byte[0])).isEqualTo(-1);
+  }
 }

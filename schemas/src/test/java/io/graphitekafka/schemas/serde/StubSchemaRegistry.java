@@ -19,17 +19,18 @@ import org.apache.avro.Schema;
  * Confluent's semantics: a schema gets one global id however many subjects it is registered under,
  * registering it again returns that id, errors carry {@code error_code} and {@code message}.
  */
-final class StubSchemaRegistry implements AutoCloseable {
+public final class StubSchemaRegistry implements AutoCloseable {
 
   private final HttpServer server;
   private final String expectedAuthorization;
   private final Map<String, Integer> idsBySchema = new LinkedHashMap<>();
   private final Map<Integer, String> schemasById = new LinkedHashMap<>();
   private final Map<String, List<Integer>> versionsBySubject = new LinkedHashMap<>();
-  final List<String> requests = new CopyOnWriteArrayList<>();
+  public final List<String> requests = new CopyOnWriteArrayList<>();
+  private volatile boolean down;
 
   /** @param userInfo the {@code user:password} that must be sent, or null for no auth */
-  StubSchemaRegistry(String userInfo) throws IOException {
+  public StubSchemaRegistry(String userInfo) throws IOException {
     this.expectedAuthorization = userInfo == null ? null
         : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -37,16 +38,21 @@ final class StubSchemaRegistry implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
+  /** While down, every request is answered 503 as a registry that lost its Kafka store answers. */
+  public void down(boolean down) {
+    this.down = down;
+  }
+
   /** Registers a schema directly, as another producer would have. */
-  synchronized int preload(String subject, Schema schema) {
+  public synchronized int preload(String subject, Schema schema) {
     return register(subject, schema.toString());
   }
 
-  synchronized List<Integer> versions(String subject) {
+  public synchronized List<Integer> versions(String subject) {
     return new ArrayList<>(versionsBySubject.getOrDefault(subject, List.of()));
   }
 
@@ -71,6 +77,10 @@ final class StubSchemaRegistry implements AutoCloseable {
       String method = exchange.getRequestMethod();
       String path = exchange.getRequestURI().getRawPath();
       requests.add(method + " " + path);
+      if (down) {
+        respond(exchange, 503, "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
+        return;
+      }
       if (expectedAuthorization != null
           && !expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
         respond(exchange, 401, "{\"error_code\":401,\"message\":\"Unauthorized\"}");

@@ -3,20 +3,19 @@ package io.graphitekafka.aggregator.topology;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Reads {@code MetricPoint} values into reused fields. A value framed exactly as {@code serde} frames the
- * current schema (single-object encoding: 0xC3 0x01 and the schema's fingerprint) whose Avro binary
+ * Reads {@code MetricPoint} values into reused fields. A value written with the current schema in either
+ * wire format (single-object encoding with its fingerprint, or Confluent framing with a schema id the
+ * registry maps to the same schema; see {@link AvroSerde#currentSchemaBodyOffset}) whose Avro binary
  * body is well-formed and fills the value exactly is read here, without a decoder, a record or a
- * boxed field; anything else (another framing or fingerprint, a truncated, over-long or malformed body)
- * goes to {@link AvroSerde#decode}, which reads it or throws exactly as it always did.
+ * boxed field; anything else (another framing, fingerprint or schema, a truncated, over-long or
+ * malformed body) goes to {@link AvroSerde#decode}, which reads it or throws exactly as it always did.
  */
 final class PointReader {
 
   private final AvroSerde<MetricPoint> serde;
-  private final byte[] framing;
 
   String metric;
   long timestamp;
@@ -24,13 +23,14 @@ final class PointReader {
 
   PointReader(AvroSerde<MetricPoint> serde) {
     this.serde = serde;
-    this.framing = framingOf(serde);
   }
 
   /**
    * Reads one value into {@link #metric}, {@link #timestamp} and {@link #value}.
    *
-   * @throws SerializationException as {@link AvroSerde#decode} does
+   * @throws SerializationException as {@link AvroSerde#decode} does; a
+   *     {@code RegistryUnavailableException} when the value names a schema id not seen before and no
+   *     registry answered
    */
   void read(byte[] data) {
     if (!readDirect(data)) {
@@ -43,11 +43,10 @@ final class PointReader {
 
   /** Whether the value was well-formed and read here; fields are only set when it was. */
   boolean readDirect(byte[] data) {
-    if (framing == null || data == null || data.length < framing.length + 1 + 1 + 8
-        || !Arrays.equals(data, 0, framing.length, framing, 0, framing.length)) {
+    int pos = serde.currentSchemaBodyOffset(data);
+    if (pos < 0 || data.length < pos + 1 + 1 + 8) {
       return false;
     }
-    int pos = framing.length;
     // metric: Avro int length (zig-zag varint, at most 5 bytes), then UTF-8.
     int n = 0;
     int shift = 0;
@@ -94,18 +93,5 @@ final class PointReader {
     timestamp = (l >>> 1) ^ -(l & 1);
     value = Double.longBitsToDouble(bits);
     return true;
-  }
-
-  /** What {@code serde} writes before the Avro binary of a point, or null if that is not fixed. */
-  private static byte[] framingOf(AvroSerde<MetricPoint> serde) {
-    byte[] a = serde.encode(new MetricPoint("a", 1L, 1.0));
-    byte[] b = serde.encode(new MetricPoint("bb", 3L, 2.0));
-    // Bodies: "a" is 02 61, 1L is 02, 1.0 is 8 bytes; "bb" is 04 62 62, 3L is 06, 2.0 is 8 bytes.
-    int fa = a.length - 11;
-    int fb = b.length - 12;
-    if (fa < 0 || fa != fb || !Arrays.equals(a, 0, fa, b, 0, fb)) {
-      return null;
-    }
-    return Arrays.copyOf(a, fa);
   }
 }

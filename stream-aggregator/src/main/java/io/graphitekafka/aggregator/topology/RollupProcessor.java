@@ -5,6 +5,7 @@ import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
+import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import java.nio.ByteBuffer;
@@ -35,7 +36,7 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
   /** Whisper stores timestamps as u32. */
   static final long MAX_TIMESTAMP = 0xFFFF_FFFFL;
 
-  private final PointReader points = new PointReader(AvroSerde.singleObject(MetricPoint.class));
+  private final PointReader points;
   private final String archivesTopic;
   private final Serializer<String> keySerializer;
   private final Serializer<ArchivePoint> archiveSerializer;
@@ -58,12 +59,14 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
   private SeriesStore store;
 
   /**
+   * @param points the points topic, whose value serde reads the input
    * @param archives the archive topic: archive points are sent as the bytes its serializers would write
    *     (see {@link ArchivePointEncoder})
    */
-  RollupProcessor(
+  RollupProcessor(Topic<String, MetricPoint> points,
       Topic<String, ArchivePoint> archives, Function<String, SeriesLayout> resolver, Clock clock,
       long graceSeconds, Duration emitInterval, RollupMetrics metrics) {
+    this.points = new PointReader((AvroSerde<MetricPoint>) points.valueSerde());
     this.archivesTopic = archives.name();
     this.keySerializer = archives.keySerde().serializer();
     this.archiveSerializer = archives.valueSerde().serializer();
@@ -93,6 +96,9 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
   public void process(Record<byte[], byte[]> record) {
     try {
       points.read(record.value());
+    } catch (RegistryUnavailableException e) {
+      // Not the record's fault: fail the task, which is retried from the last commit (see Aggregator).
+      throw e;
     } catch (SerializationException e) {
       reject(record, e.getCause() instanceof MissingSchemaException ? "unknown_schema" : "undecodable",
           e.getMessage());

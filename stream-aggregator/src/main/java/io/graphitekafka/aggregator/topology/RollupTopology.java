@@ -2,8 +2,11 @@ package io.graphitekafka.aggregator.topology;
 
 import io.graphitekafka.aggregator.AggregatorConfig;
 import io.graphitekafka.schemas.avro.ArchivePoint;
+import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.schemas.serde.RegistrySettings;
+import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
@@ -15,7 +18,8 @@ import org.apache.kafka.streams.Topology;
 
 /**
  * The aggregator's topology: points in, archive points and rejects out, with one named, changelogged
- * store of per-series rollup state. Point values are read as bytes and decoded in the processor, so a
+ * store of per-series rollup state. With {@code schema.registry.url} set, it reads points in either wire
+ * format and writes archive points and rejects in Confluent's; otherwise single-object encoding only. Point values are read as bytes and decoded in the processor, so a
  * record that cannot be decoded becomes a reject instead of stopping the application.
  */
 public final class RollupTopology {
@@ -39,8 +43,10 @@ public final class RollupTopology {
   public static Topology build(
       AggregatorConfig config, Function<String, SeriesLayout> resolver, Clock clock,
       SelfMetrics metrics) {
-    Topic<String, ArchivePoint> archives = Topics.archives(config.archivesTopic());
-    Topic<String, Reject> rejects = Topics.rejects(config.rejectsTopic());
+    SchemaRegistryClient registry = RegistrySettings.client(config);
+    Topic<String, MetricPoint> points = Topics.points(config.pointsTopic(), registry);
+    Topic<String, ArchivePoint> archives = Topics.archives(config.archivesTopic(), registry);
+    Topic<String, Reject> rejects = Topics.rejects(config.rejectsTopic(), registry);
     RollupMetrics rollupMetrics = new RollupMetrics(metrics);
     SeriesStoreBuilder store = new SeriesStoreBuilder(SERIES_STORE, config.seriesCacheMax(),
         rollupMetrics.stateBytes, rollupMetrics.stateSeries);
@@ -51,7 +57,7 @@ public final class RollupTopology {
     topology.addSource(POINTS_SOURCE, Serdes.ByteArray().deserializer(),
         Serdes.ByteArray().deserializer(), config.pointsTopic());
     topology.addProcessor(ROLLUP_PROCESSOR,
-        () -> new RollupProcessor(archives, resolver, clock, grace, emitInterval, rollupMetrics),
+        () -> new RollupProcessor(points, archives, resolver, clock, grace, emitInterval, rollupMetrics),
         POINTS_SOURCE);
     topology.addStateStore(store, ROLLUP_PROCESSOR);
     // The processor sends archive points already serialized, as the topic's serdes would write them.

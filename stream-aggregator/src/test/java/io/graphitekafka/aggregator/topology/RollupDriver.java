@@ -5,6 +5,7 @@ import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
@@ -33,12 +34,22 @@ final class RollupDriver implements AutoCloseable {
   private final TestInputTopic<String, MetricPoint> points;
   private final TestInputTopic<String, byte[]> rawPoints;
   private final TestOutputTopic<String, ArchivePoint> archives;
+  private final TestOutputTopic<String, byte[]> rawArchives;
   private final TestOutputTopic<String, Reject> rejects;
   private final Path stateDir;
 
   RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now) {
+    this(resolver, graceSeconds, now, null);
+  }
+
+  /** @param registry the Schema Registry the topology and the test topics use, or null for none */
+  RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
+      SchemaRegistryClient registry) {
     this.clock = new MutableClock(now);
     Map<String, Object> settings = new HashMap<>();
+    if (registry != null) {
+      settings.put(AggregatorConfig.SCHEMA_REGISTRY_URL, registry.urls());
+    }
     settings.put(AggregatorConfig.GRACE_SECONDS, graceSeconds);
     settings.put(AggregatorConfig.EMIT_INTERVAL_MS, EMIT_INTERVAL.toMillis());
     AggregatorConfig config = new AggregatorConfig(settings);
@@ -54,14 +65,16 @@ final class RollupDriver implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     driver = new TopologyTestDriver(RollupTopology.build(config, resolver, clock, metrics), props);
-    Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS);
+    Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
     points = driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
     rawPoints = driver.createInputTopic(in.name(), Serdes.String().serializer(),
         Serdes.ByteArray().serializer());
-    Topic<String, ArchivePoint> out = Topics.archives(Topics.DEFAULT_ARCHIVES);
+    Topic<String, ArchivePoint> out = Topics.archives(Topics.DEFAULT_ARCHIVES, registry);
     archives = driver.createOutputTopic(out.name(), out.keySerde().deserializer(),
         out.valueSerde().deserializer());
-    Topic<String, Reject> rej = Topics.rejects(Topics.DEFAULT_REJECTS);
+    rawArchives = driver.createOutputTopic(out.name(), Serdes.String().deserializer(),
+        Serdes.ByteArray().deserializer());
+    Topic<String, Reject> rej = Topics.rejects(Topics.DEFAULT_REJECTS, registry);
     rejects = driver.createOutputTopic(rej.name(), rej.keySerde().deserializer(),
         rej.valueSerde().deserializer());
   }
@@ -81,6 +94,11 @@ final class RollupDriver implements AutoCloseable {
 
   List<ArchivePoint> archivePoints() {
     return archives.readValuesToList();
+  }
+
+  /** The archive topic's values as bytes; reading them here consumes them for {@link #archivePoints}. */
+  List<byte[]> rawArchiveValues() {
+    return rawArchives.readValuesToList();
   }
 
   TestOutputTopic<String, ArchivePoint> archiveTopic() {
