@@ -6,6 +6,7 @@ import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.gateway.load.LoadGenerator;
 import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.importer.ImportConfig;
@@ -52,14 +53,17 @@ public final class Main {
     add(new Command("gateway", "accept Carbon input and produce points to Kafka",
         flags("bootstrap-servers", GatewayConfig.BOOTSTRAP_SERVERS, "bind", GatewayConfig.BIND_ADDRESS,
             "carbon-port", GatewayConfig.CARBON_PORT, "udp-port", GatewayConfig.UDP_PORT,
-            "pickle-port", GatewayConfig.PICKLE_PORT)));
+            "pickle-port", GatewayConfig.PICKLE_PORT,
+            "schema-registry-url", GatewayConfig.SCHEMA_REGISTRY_URL)));
     add(new Command("aggregator", "roll points up into archive points (Kafka Streams)",
         flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
-            "conf-dir", AggregatorConfig.CONF_DIR)));
+            "conf-dir", AggregatorConfig.CONF_DIR,
+            "schema-registry-url", AggregatorConfig.SCHEMA_REGISTRY_URL)));
     add(new Command("sink", "write archive points into Whisper files",
         flags("bootstrap-servers", SinkConfig.BOOTSTRAP_SERVERS, "data-dir", SinkConfig.DATA_DIR,
             "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
-            "replay-from", SinkConfig.REPLAY_FROM)));
+            "replay-from", SinkConfig.REPLAY_FROM,
+            "schema-registry-url", RegistrySettings.URL)));
     add(new Command("loadgen", "send deterministic Carbon plaintext load to a gateway and report points/s",
         flags("host", LoadgenConfig.HOST, "port", LoadgenConfig.PORT, "connections",
             LoadgenConfig.CONNECTIONS, "points", LoadgenConfig.POINTS_PER_CONNECTION, "series",
@@ -67,7 +71,8 @@ public final class Main {
     add(new Command("import", "produce an existing Whisper tree to carbon.archives (migration)",
         flags("whisper-dir", ImportConfig.WHISPER_DIR, "bootstrap-servers", ImportConfig.BOOTSTRAP_SERVERS,
             "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
-            "tag-names", ImportConfig.TAG_NAMES_FILE)));
+            "tag-names", ImportConfig.TAG_NAMES_FILE,
+            "schema-registry-url", RegistrySettings.URL)));
   }
 
   private Main() {}

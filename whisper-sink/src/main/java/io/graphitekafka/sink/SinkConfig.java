@@ -1,5 +1,6 @@
 package io.graphitekafka.sink;
 
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.whisper.FillMode;
 import java.nio.file.Path;
@@ -110,6 +111,10 @@ public final class SinkConfig extends AbstractConfig {
               "Port of the Prometheus /metrics endpoint; -1 disables it, 0 picks a free port.")
           .define(PROMETHEUS_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
               "Address the Prometheus endpoint binds to.");
+
+  static {
+    RegistrySettings.define(CONFIG_DEF);
+  }
 
   public SinkConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

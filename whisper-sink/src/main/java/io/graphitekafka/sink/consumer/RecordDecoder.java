@@ -4,7 +4,9 @@ import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
 import io.graphitekafka.schemas.naming.SeriesPaths;
+import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
+import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.whisper.WhisperHeader;
@@ -18,7 +20,9 @@ import java.util.Map;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Turns a record value into a {@link DecodedPoint}, or says why it cannot be written: undecodable bytes,
@@ -26,7 +30,9 @@ import org.apache.avro.specific.SpecificDatumReader;
  * Whisper's u32 timestamps, or a name that cannot be a file inside the whisper root.
  *
  * <p>The sink's hot path. Values are Avro single-object encoded {@code ArchivePoint}s (0xC3 0x01, the
- * schema's CRC-64-AVRO fingerprint, then Avro binary). The fixed fields are read in place; the series
+ * schema's CRC-64-AVRO fingerprint, then Avro binary) or, with a Schema Registry, Confluent-framed ones
+ * (magic 0 and a 4-byte schema id; the body is read here too when the id's schema is the current one,
+ * and through Avro's schema resolution otherwise). The fixed fields are read in place; the series
  * name and the embedded layout, which repeat from record to record, are looked up by their raw bytes,
  * so a record of a known series with a known layout is decoded without building a String, an Avro
  * object or a layout. A layout seen for the first time is read with Avro's own datum reader. It
@@ -45,11 +51,13 @@ final class RecordDecoder {
   private static final long MAX_U32 = 0xFFFF_FFFFL;
   private static final int CACHE_LIMIT = 100_000;
   private static final int HEADER = 10;
+  private static final AvroSerde<ArchivePoint> CURRENT = AvroSerde.singleObject(ArchivePoint.class);
   private static final long FINGERPRINT =
       SchemaNormalization.parsingFingerprint64(ArchivePoint.getClassSchema());
 
   private final Path whisperRoot;
   private final boolean hashTaggedNames;
+  private final AvroSerde<ArchivePoint> confluent;
   private final SpecificDatumReader<ArchiveLayout> layoutReader =
       new SpecificDatumReader<>(ArchiveLayout.class);
   private BinaryDecoder layoutDecoder;
@@ -68,31 +76,45 @@ final class RecordDecoder {
   record Series(String metric, Path path, String problem) {}
 
   RecordDecoder(Path whisperRoot, boolean hashTaggedNames) {
+    this(whisperRoot, hashTaggedNames, null);
+  }
+
+  /**
+   * @param confluent reads Confluent-framed values through a Schema Registry, or null when none is
+   *     configured (such values are then undecodable)
+   */
+  RecordDecoder(Path whisperRoot, boolean hashTaggedNames, AvroSerde<ArchivePoint> confluent) {
     this.whisperRoot = whisperRoot.toAbsolutePath().normalize();
     this.hashTaggedNames = hashTaggedNames;
+    this.confluent = confluent;
   }
 
   DecodedPoint decode(byte[] value) throws BadRecordException {
     if (value == null || value.length == 0) {
       throw new BadRecordException(UNDECODABLE, "empty ArchivePoint value");
     }
+    int header;
     if (value[0] == 0) {
-      throw new BadRecordException(UNDECODABLE, "value is in Confluent Schema Registry framing"
-          + " (magic byte 0), which needs schema.registry.url");
-    }
-    if (value.length < HEADER || value[0] != (byte) 0xC3 || value[1] != 0x01) {
-      throw new BadRecordException(UNDECODABLE,
-          "not Avro single-object encoding (expected 0xC3 0x01 header and an 8-byte fingerprint)");
-    }
-    long fingerprint = 0;
-    for (int i = 9; i >= 2; i--) {
-      fingerprint = (fingerprint << 8) | (value[i] & 0xff);
-    }
-    if (fingerprint != FINGERPRINT) {
-      throw new BadRecordException(UNKNOWN_SCHEMA, "unknown schema fingerprint for ArchivePoint");
+      header = confluentBody(value);
+      if (header < 0) {
+        return decode(resolved(value));
+      }
+    } else {
+      if (value.length < HEADER || value[0] != (byte) 0xC3 || value[1] != 0x01) {
+        throw new BadRecordException(UNDECODABLE,
+            "not Avro single-object encoding (expected 0xC3 0x01 header and an 8-byte fingerprint)");
+      }
+      long fingerprint = 0;
+      for (int i = 9; i >= 2; i--) {
+        fingerprint = (fingerprint << 8) | (value[i] & 0xff);
+      }
+      if (fingerprint != FINGERPRINT) {
+        throw new BadRecordException(UNKNOWN_SCHEMA, "unknown schema fingerprint for ArchivePoint");
+      }
+      header = HEADER;
     }
     buf = value;
-    pos = HEADER;
+    pos = header;
     end = value.length;
     Series series;
     int archive;
@@ -132,6 +154,38 @@ final class RecordDecoder {
     }
     long interval = timestamp - Math.floorMod(timestamp, step);
     return new DecodedPoint(series.metric(), series.path(), layout, step, interval, pointValue);
+  }
+
+  /**
+   * Where the body of a Confluent-framed value in the current schema starts (5), or -1 if it was written
+   * with another registered version of the schema.
+   *
+   * @throws RegistryUnavailableException if its schema id is new and no registry answered: not the
+   *     record's fault, so the caller retries rather than rejecting it
+   */
+  private int confluentBody(byte[] value) throws BadRecordException {
+    if (confluent == null) {
+      throw new BadRecordException(UNDECODABLE, "value is in Confluent Schema Registry framing"
+          + " (magic byte 0), which needs schema.registry.url");
+    }
+    return confluent.currentSchemaBodyOffset(value);
+  }
+
+  /**
+   * A value in another version of the schema (or an unknown id), read with Avro's schema resolution and
+   * written again as single-object encoding in the current one; rare, so not worth a fast path.
+   */
+  private byte[] resolved(byte[] value) throws BadRecordException {
+    ArchivePoint point;
+    try {
+      point = confluent.decode(value);
+    } catch (RegistryUnavailableException e) {
+      throw e;
+    } catch (SerializationException e) {
+      throw new BadRecordException(e.getCause() instanceof MissingSchemaException
+          ? UNKNOWN_SCHEMA : UNDECODABLE, e.getMessage());
+    }
+    return CURRENT.encode(point);
   }
 
   // --- cached parts ----------------------------------------------------------------------------

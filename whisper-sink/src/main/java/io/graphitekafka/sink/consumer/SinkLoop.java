@@ -1,6 +1,10 @@
 package io.graphitekafka.sink.consumer;
 
+import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.Reject;
+import io.graphitekafka.schemas.serde.AvroSerde;
+import io.graphitekafka.schemas.serde.RegistrySettings;
+import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.ReplayFrom;
@@ -110,8 +114,10 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.config = config;
     this.stats = stats;
     this.topic = config.archivesTopic();
-    this.rejects = Topics.rejects(config.rejectsTopic());
-    this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES));
+    SchemaRegistryClient registry = RegistrySettings.client(config);
+    this.rejects = Topics.rejects(config.rejectsTopic(), registry);
+    this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
+        registry == null ? null : AvroSerde.confluent(ArchivePoint.class, registry));
     this.writer = new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
         config.getInt(SinkConfig.MAX_OPEN_FILES), stats, clock);
     this.createBudget = RateLimiter.perSecond(config.maxCreatesPerMinute() / 60, System::nanoTime);

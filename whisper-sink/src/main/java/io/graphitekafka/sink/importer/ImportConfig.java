@@ -1,5 +1,6 @@
 package io.graphitekafka.sink.importer;
 
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,6 +37,10 @@ public final class ImportConfig extends AbstractConfig {
           .define(TAG_NAMES_FILE, Type.STRING, "", Importance.LOW,
               "A file of tagged series names, one a line, for files stored under hashed _tagged paths:"
                   + " a hash cannot be turned back into its name.");
+
+  static {
+    RegistrySettings.define(CONFIG_DEF);
+  }
 
   public ImportConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

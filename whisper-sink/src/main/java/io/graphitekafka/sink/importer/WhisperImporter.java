@@ -3,6 +3,7 @@ package io.graphitekafka.sink.importer;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.serde.Layouts;
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.whisper.ArchiveInfo;
@@ -72,7 +73,8 @@ public final class WhisperImporter {
     this.whisperDir = config.whisperDir().toAbsolutePath().normalize();
     this.stateFile = config.stateFile();
     this.rate = config.getLong(ImportConfig.RATE);
-    this.topic = Topics.archives(config.getString(ImportConfig.ARCHIVES_TOPIC));
+    this.topic = Topics.archives(config.getString(ImportConfig.ARCHIVES_TOPIC),
+        RegistrySettings.client(config));
     String tagNames = config.getString(ImportConfig.TAG_NAMES_FILE);
     this.names = new SeriesNameFromPath(
         tagNames.isEmpty() ? List.of() : Files.readAllLines(Path.of(tagNames), StandardCharsets.UTF_8));

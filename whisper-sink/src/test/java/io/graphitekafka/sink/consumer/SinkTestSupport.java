@@ -185,7 +185,13 @@ final class SinkTestSupport {
   }
 
   static List<String> rejectReasons(EmbeddedKafkaBroker kafka, String topic, int expected) {
-    Topic<String, Reject> rejects = Topics.rejects(topic);
+    return rejectReasons(kafka, Topics.rejects(topic), expected);
+  }
+
+  /** The reasons on a rejects topic read with its serdes (say, through a Schema Registry). */
+  static List<String> rejectReasons(EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects,
+      int expected) {
+    String topic = rejects.name();
     List<String> out = new ArrayList<>();
     try (KafkaConsumer<String, Reject> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
