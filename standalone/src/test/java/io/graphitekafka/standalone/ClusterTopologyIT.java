@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.whisper.WhisperFile;
 import io.graphitekafka.sink.whisper.WhisperFormatException;
@@ -28,10 +29,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The reference deployment's topology as separate {@code bin/graphite-kafka} processes on one machine: a
  * gateway, two aggregators sharing the work, and two storage hosts each owning half of the partitions,
  * against a real broker. Where Debian's graphite-web and gunicorn are installed, each storage host also
- * gets a graphite-web and a front graphite-web federates them, as in docker-compose.yml.
+ * gets a graphite-web and a front graphite-web federates them, as in docker-compose.yml. As there,
+ * every service uses a Schema Registry (here a stand-in implementing its REST API), so points and
+ * archive points travel in Confluent's wire format.
  */
 class ClusterTopologyIT {
 
@@ -65,8 +73,10 @@ class ClusterTopologyIT {
 
   @Test
   void twoStorageHostsHoldDisjointHalvesOfTheSeriesAndTheFrontSeesThemAll() throws Exception {
-    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build()) {
+    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build();
+        StubSchemaRegistry registry = new StubSchemaRegistry(null)) {
       kafka.start();
+      String registryUrl = registry.url();
       kafka.createTopics(4, Topics.DEFAULT_POINTS, Topics.DEFAULT_ARCHIVES, Topics.DEFAULT_LINES,
           Topics.DEFAULT_REJECTS);
       String bootstrap = kafka.bootstrapServers();
@@ -75,17 +85,18 @@ class ClusterTopologyIT {
       int carbonPort = freePort();
 
       start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage1.toString(),
-          "--group", "storage1", "--partitions", "0-1");
+          "--group", "storage1", "--partitions", "0-1", "--schema-registry-url", registryUrl);
       start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage2.toString(),
-          "--group", "storage2", "--partitions", "2-3");
+          "--group", "storage2", "--partitions", "2-3", "--schema-registry-url", registryUrl);
       for (int i = 1; i <= 2; i++) {
         Path props = work.resolve("aggregator" + i + ".properties");
         Files.writeString(props, "state.dir=" + work.resolve("aggregator" + i + "-state") + "\n");
         start("aggregator", "--config", props.toString(), "--bootstrap-servers", bootstrap,
-            "--conf-dir", HOME.resolve("conf").toString());
+            "--conf-dir", HOME.resolve("conf").toString(), "--schema-registry-url", registryUrl);
       }
       start("gateway", "--bootstrap-servers", bootstrap, "--bind", "127.0.0.1",
-          "--carbon-port", Integer.toString(carbonPort), "--pickle-port", "-1");
+          "--carbon-port", Integer.toString(carbonPort), "--pickle-port", "-1",
+          "--schema-registry-url", registryUrl);
 
       long now = System.currentTimeMillis() / 1000;
       long t = now - Math.floorMod(now, 60) - 60;
@@ -120,9 +131,32 @@ class ClusterTopologyIT {
       Set<String> both = new HashSet<>(on1);
       both.retainAll(on2);
       assertThat(both).as("no series on both hosts").isEmpty();
+      // Every service used the registry: points and archive points travel in Confluent's wire format.
+      assertThat(registry.versions(Topics.DEFAULT_POINTS + "-value")).hasSize(1);
+      assertThat(registry.versions(Topics.DEFAULT_ARCHIVES + "-value")).hasSize(1);
+      assertThat(firstValue(bootstrap, Topics.DEFAULT_POINTS)[0]).isZero();
+      assertThat(firstValue(bootstrap, Topics.DEFAULT_ARCHIVES)[0]).isZero();
 
       federateWithGraphiteWeb(storage1, storage2, t);
     }
+  }
+
+  /** The value of the first record found on {@code topic}. */
+  private static byte[] firstValue(String bootstrap, String topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          return r.value();
+        }
+      }
+    }
+    throw new AssertionError("no record on " + topic);
   }
 
   /** Series whose 10 s archive holds all six points, named from their file path. */
