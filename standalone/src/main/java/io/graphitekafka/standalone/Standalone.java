@@ -57,16 +57,15 @@ public final class Standalone implements AutoCloseable {
     String bootstrap = broker.bootstrapServers();
 
     Map<String, Object> sinkProps = new HashMap<>();
-    sinkProps.put(SinkConfig.BOOTSTRAP_SERVERS, bootstrap);
     sinkProps.put(SinkConfig.DATA_DIR, dataDir.toString());
-    sink = new Sink(new SinkConfig(sinkProps));
+    sink = new Sink(new SinkConfig(serviceProperties(config, "sink.", sinkProps, bootstrap)));
     sink.start();
 
     Map<String, Object> aggProps = new HashMap<>();
-    aggProps.put(AggregatorConfig.BOOTSTRAP_SERVERS, bootstrap);
     aggProps.put(AggregatorConfig.CONF_DIR, config.getString(StandaloneConfig.CONF_DIR));
     aggProps.put(AggregatorConfig.STATE_DIR, dataDir.resolve("aggregator-state").toString());
-    AggregatorConfig aggConfig = new AggregatorConfig(aggProps);
+    AggregatorConfig aggConfig =
+        new AggregatorConfig(serviceProperties(config, "aggregator.", aggProps, bootstrap));
     aggregator = new Aggregator(aggConfig);
     aggregator.start();
     aggregatorReporter = new PointsReporter(aggregator.metrics(), bootstrap, Map.of(),
@@ -75,12 +74,11 @@ public final class Standalone implements AutoCloseable {
         Duration.ofSeconds(aggConfig.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS)));
 
     Map<String, Object> gwProps = new HashMap<>();
-    gwProps.put(GatewayConfig.BOOTSTRAP_SERVERS, bootstrap);
     gwProps.put(GatewayConfig.BIND_ADDRESS, bind);
     gwProps.put(GatewayConfig.CARBON_PORT, config.getInt(StandaloneConfig.CARBON_PORT));
     gwProps.put(GatewayConfig.UDP_PORT, config.getInt(StandaloneConfig.UDP_PORT));
     gwProps.put(GatewayConfig.PICKLE_PORT, config.getInt(StandaloneConfig.PICKLE_PORT));
-    gateway = new Gateway(new GatewayConfig(gwProps));
+    gateway = new Gateway(new GatewayConfig(serviceProperties(config, "gateway.", gwProps, bootstrap)));
     gateway.start();
 
     int metricsPort = config.getInt(StandaloneConfig.METRICS_PORT);
@@ -90,6 +88,20 @@ public final class Standalone implements AutoCloseable {
       metricsEndpoint.start();
     }
     awaitAggregatorRunning();
+  }
+
+  /**
+   * A service's settings: what standalone derives for it ({@code derived}), then every
+   * {@code <prefix>key=value} of the standalone configuration as {@code key=value} (so
+   * {@code sink.fill.mode=fallocate} or {@code gateway.max.connections=5000} reach that service and win
+   * over what was derived), then {@code bootstrap.servers}, which is always the embedded broker.
+   */
+  static Map<String, Object> serviceProperties(StandaloneConfig config, String prefix,
+      Map<String, Object> derived, String bootstrap) {
+    Map<String, Object> props = new HashMap<>(derived);
+    props.putAll(config.originalsWithPrefix(prefix));
+    props.put("bootstrap.servers", bootstrap);
+    return props;
   }
 
   private void awaitAggregatorRunning() throws InterruptedException {

@@ -8,7 +8,11 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
-/** Configuration of {@code graphite-kafka standalone}: one process, an embedded broker, all services. */
+/**
+ * Configuration of {@code graphite-kafka standalone}: one process, an embedded broker, all services.
+ * Any service setting can be given with the service's prefix, {@code gateway.}, {@code aggregator.} or
+ * {@code sink.} (say {@code sink.fill.mode=fallocate}); see {@link Standalone#serviceProperties}.
+ */
 public final class StandaloneConfig extends AbstractConfig {
 
   public static final String DATA_DIR = "data.dir";

@@ -77,8 +77,9 @@ public final class SinkConfig extends AbstractConfig {
               "How new files are filled: zero (carbon's default), sparse, or fallocate.")
           .define(FSYNC, Type.BOOLEAN, false, Importance.MEDIUM,
               "fsync each written file before its offsets are committed (carbon's WHISPER_FSYNC).")
-          .define(MAX_OPEN_FILES, Type.INT, 1024, Range.atLeast(1), Importance.LOW,
-              "Most Whisper files kept open at once (an LRU of descriptors and parsed headers).")
+          .define(MAX_OPEN_FILES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+              "Most Whisper files kept open at once (an LRU of descriptors and parsed headers); 0 "
+                  + "(the default) takes half the process's file-descriptor limit, between 1024 and 65536.")
           .define(HASH_TAGGED_NAMES, Type.BOOLEAN, true, Importance.LOW,
               "Store tagged series under hashed file names (carbon's TAG_HASH_FILENAMES).")
           .define(MAX_CREATES_PER_MINUTE, Type.STRING, UNLIMITED, RATE, Importance.MEDIUM,
@@ -165,6 +166,28 @@ public final class SinkConfig extends AbstractConfig {
 
   public String bootstrapServers() {
     return String.join(",", getList(BOOTSTRAP_SERVERS));
+  }
+
+  /** {@code max.open.files}, with 0 resolved against the process's descriptor limit. */
+  public int maxOpenFiles() {
+    int configured = getInt(MAX_OPEN_FILES);
+    return configured > 0 ? configured : automaticMaxOpenFiles(descriptorLimit());
+  }
+
+  static int automaticMaxOpenFiles(long descriptorLimit) {
+    if (descriptorLimit <= 0) {
+      return 1024;
+    }
+    return (int) Math.max(1024, Math.min(65_536, descriptorLimit / 2));
+  }
+
+  /** The JVM's descriptor limit (which it raises to the hard limit on start), or -1 if unknown. */
+  private static long descriptorLimit() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return -1;
   }
 
   public Path whisperDir() {

@@ -60,4 +60,14 @@ class SinkConfigTest {
     assertThat(config(Map.of("group.instance.id", "x", "carbon.metric.instance", "b")).metricsInstance())
         .isEqualTo("b");
   }
+
+  @Test
+  void maxOpenFilesDefaultsToHalfTheDescriptorLimitWithinBounds() {
+    assertThat(SinkConfig.automaticMaxOpenFiles(20_000)).isEqualTo(10_000);
+    assertThat(SinkConfig.automaticMaxOpenFiles(1024)).isEqualTo(1024);
+    assertThat(SinkConfig.automaticMaxOpenFiles(1_048_576)).isEqualTo(65_536);
+    assertThat(SinkConfig.automaticMaxOpenFiles(-1)).isEqualTo(1024);
+    assertThat(config(Map.of()).maxOpenFiles()).isBetween(1024, 65_536);
+    assertThat(config(Map.of("max.open.files", "300")).maxOpenFiles()).isEqualTo(300);
+  }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +31,8 @@ final class ArchiveWriter implements AutoCloseable {
 
   private final FillMode fillMode;
   private final boolean fsync;
+  /** Directories that got a new file since the last flush; only kept with fsync on. */
+  private final Set<Path> createdIn = new LinkedHashSet<>();
   private final SinkStats stats;
   private final Clock clock;
   private final LinkedHashMap<String, WhisperFile> open;
@@ -126,6 +129,12 @@ final class ArchiveWriter implements AutoCloseable {
       }
       it.remove();
     }
+    // A file created since the last flush is durable only once its directory entry is: the rename
+    // that put it in place (and any directory made for it) reaches the disk with the directory.
+    for (Path dir : createdIn) {
+      WhisperFile.syncDirectory(dir);
+    }
+    createdIn.clear();
   }
 
   private WhisperFile file(SeriesBatch batch) throws IOException {
@@ -147,8 +156,21 @@ final class ArchiveWriter implements AutoCloseable {
     if (Files.exists(path)) {
       file = WhisperFile.open(path);
     } else {
+      Path existing = path.toAbsolutePath().getParent();
+      while (fsync && existing != null && !Files.isDirectory(existing)) {
+        existing = existing.getParent();
+      }
       file = WhisperFile.createAtomically(path, batch.layout, fillMode);
       stats.creates.increment();
+      if (fsync) {
+        // the new file's directory, and each directory made for it up to one that existed before
+        for (Path dir = path.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+          createdIn.add(dir);
+          if (dir.equals(existing)) {
+            break;
+          }
+        }
+      }
       log.debug("created {} with {}", path, batch.layout);
     }
     if (!file.layout().equals(batch.layout) && mismatchLogged.add(batch.metric)) {

@@ -119,7 +119,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
         registry == null ? null : AvroSerde.confluent(ArchivePoint.class, registry));
     this.writer = new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
-        config.getInt(SinkConfig.MAX_OPEN_FILES), stats, clock);
+        config.maxOpenFiles(), stats, clock);
     this.createBudget = RateLimiter.perSecond(config.maxCreatesPerMinute() / 60, System::nanoTime);
     this.updateBudget = RateLimiter.perSecond(config.maxUpdatesPerSecond(), System::nanoTime);
     this.replayFrom = config.replayFrom();

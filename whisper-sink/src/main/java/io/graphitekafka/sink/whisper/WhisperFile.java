@@ -146,6 +146,18 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
+   * Makes a directory's entries durable (fsync of the directory), so a file renamed into it survives a
+   * power loss under its new name. A no-op where the platform cannot open a directory for syncing.
+   */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (UnsupportedOperationException | java.nio.file.AccessDeniedException e) {
+      // Windows cannot open a directory as a channel; the rename is as durable as it gets there
+    }
+  }
+
+  /**
    * Opens an existing file for reading and writing after validating its header.
    *
    * @throws WhisperFormatException if the header is corrupt, the archive table does not match the file,

@@ -55,6 +55,23 @@ class ArchiveWriterTest {
   }
 
   @Test
+  void withFsyncFilesInNewNestedDirectoriesAreWrittenAndFlushed() throws Exception {
+    writer = new ArchiveWriter(FillMode.SPARSE, true, 2, metrics,
+        Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+
+    writer.write(batch("deep.new.dirs.x", RECORDS, new long[][] {{0, T0, 1}}));
+    writer.write(batch("deep.new.dirs.y", RECORDS, new long[][] {{0, T0, 2}}));
+    writer.write(batch("other.z", RECORDS, new long[][] {{0, T0, 3}}));
+    writer.flush(); // syncs every directory made for the new files, up to the whisper root
+    writer.flush();
+
+    assertThat(metrics.creates.sum()).isEqualTo(3);
+    try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/deep/new/dirs/y.wsp"))) {
+      assertThat(f.fetch(T0 - 1, T0 + 9, NOW).values()).containsExactly(2.0);
+    }
+  }
+
+  @Test
   void writesOnlyTheArchivesAnExistingFileWithAnotherLayoutHasAndCountsTheMismatchOnce()
       throws Exception {
     Path path = dataDir.resolve("whisper/a/b.wsp");
