@@ -52,7 +52,9 @@ public final class Gateway implements AutoCloseable {
   private final KafkaLinesReceiver lines;
   private final CarbonReporter reporter;
   private final PrometheusEndpoint prometheus;
+  private final MetricFilter filter;
   private ScheduledFuture<?> housekeeping;
+  private ScheduledFuture<?> filterRefresh;
 
   public Gateway(GatewayConfig config) {
     this.config = config;
@@ -63,7 +65,7 @@ public final class Gateway implements AutoCloseable {
     this.producer = PointProducer.create(config.bootstrapServers(), config.kafkaOverrides(),
         Topics.points(config.pointsTopic(), registry), Topics.rejects(config.rejectsTopic(), registry),
         flow, metrics);
-    MetricFilter filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
+    this.filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
         config.getString(GatewayConfig.BLACKLIST_FILE));
     this.handler = new PointHandler(
         new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()), producer, filter,
@@ -110,6 +112,9 @@ public final class Gateway implements AutoCloseable {
       flow.accountPausedTime();
       guard.reconcile();
     }, 1, 1, TimeUnit.SECONDS);
+    long refresh = MetricFilter.REFRESH_INTERVAL.toMillis();
+    filterRefresh = boss.next().scheduleWithFixedDelay(filter::refresh, refresh, refresh,
+        TimeUnit.MILLISECONDS);
     reporter.start(Duration.ofSeconds(config.getInt(GatewayConfig.METRIC_INTERVAL_SECONDS)));
     if (prometheus != null) {
       prometheus.start();
@@ -165,6 +170,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (housekeeping != null) {
       housekeeping.cancel(false);
+    }
+    if (filterRefresh != null) {
+      filterRefresh.cancel(false);
     }
     guard.closeAll();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * carbon's whitelist.conf and blacklist.conf: one Python regex per line, matched with
  * {@code re.search} against the metric path as received. A name passes if no blacklist pattern
  * matches and then, when the whitelist holds any pattern, a whitelist pattern matches (carbon
- * protocols.py {@code metricReceived}, regexlist.py {@code RegexList}).
+ * protocols.py {@code metricReceived}, regexlist.py {@code RegexList}). Like carbon, a filter read from
+ * files looks at them again every 10 s ({@link #refresh}): a file whose modification time moved is read
+ * again, and a file that does not exist is an empty list.
  */
 public final class MetricFilter {
 
@@ -25,21 +27,98 @@ public final class MetricFilter {
   /** The outcome for one name. */
   public enum Verdict { ACCEPT, NOT_WHITELISTED, BLACKLISTED }
 
-  private final List<Pattern> whitelist;
-  private final List<Pattern> blacklist;
+  /** How often carbon's RegexList looks at its file again. */
+  public static final java.time.Duration REFRESH_INTERVAL = java.time.Duration.ofSeconds(10);
+
+  private final ListFile whitelistFile;
+  private final ListFile blacklistFile;
+  private volatile List<Pattern> whitelist;
+  private volatile List<Pattern> blacklist;
 
   public MetricFilter(List<Pattern> whitelist, List<Pattern> blacklist) {
+    this(whitelist, blacklist, null, null);
+  }
+
+  private MetricFilter(List<Pattern> whitelist, List<Pattern> blacklist, ListFile whitelistFile,
+      ListFile blacklistFile) {
     this.whitelist = List.copyOf(whitelist);
     this.blacklist = List.copyOf(blacklist);
+    this.whitelistFile = whitelistFile;
+    this.blacklistFile = blacklistFile;
   }
 
   public static MetricFilter none() {
     return new MetricFilter(List.of(), List.of());
   }
 
-  /** Reads both files; an empty path means no list. */
+  /** Reads both files; an empty path means no list, a missing file an empty one until it appears. */
   public static MetricFilter fromFiles(String whitelistFile, String blacklistFile) {
-    return new MetricFilter(read(whitelistFile), read(blacklistFile));
+    ListFile white = ListFile.of(whitelistFile);
+    ListFile black = ListFile.of(blacklistFile);
+    MetricFilter filter = new MetricFilter(List.of(), List.of(), white, black);
+    filter.refresh();
+    return filter;
+  }
+
+  /**
+   * Reads again each list file whose modification time changed since it was last read (carbon's
+   * {@code read_list}); a file that disappeared empties its list. A file that cannot be read keeps the
+   * list as it was. Call it every {@link #REFRESH_INTERVAL}.
+   */
+  public void refresh() {
+    if (whitelistFile != null) {
+      List<Pattern> read = whitelistFile.readIfChanged();
+      if (read != null) {
+        whitelist = read;
+      }
+    }
+    if (blacklistFile != null) {
+      List<Pattern> read = blacklistFile.readIfChanged();
+      if (read != null) {
+        blacklist = read;
+      }
+    }
+  }
+
+  /** One list's file and when it was last read. */
+  private static final class ListFile {
+    private final Path path;
+    private long lastModified = Long.MIN_VALUE;
+    private boolean present = true;
+
+    private ListFile(Path path) {
+      this.path = path;
+    }
+
+    static ListFile of(String file) {
+      return file == null || file.isBlank() ? null : new ListFile(Path.of(file));
+    }
+
+    /** The list if the file changed (an empty one if it is gone), or null if it did not. */
+    synchronized List<Pattern> readIfChanged() {
+      if (!Files.exists(path)) {
+        if (present) {
+          log.warn("metric filter file {} does not exist; its list is empty until it does", path);
+        }
+        present = false;
+        lastModified = Long.MIN_VALUE;
+        return List.of();
+      }
+      present = true;
+      try {
+        long modified = Files.getLastModifiedTime(path).toMillis();
+        if (modified == lastModified) {
+          return null;
+        }
+        List<Pattern> patterns = parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
+        lastModified = modified;
+        log.info("{} patterns from {}", patterns.size(), path);
+        return List.copyOf(patterns);
+      } catch (IOException | UncheckedIOException e) {
+        log.error("cannot read metric filter file {}; keeping its previous list: {}", path, e.toString());
+        return null;
+      }
+    }
   }
 
   /**
@@ -62,22 +141,9 @@ public final class MetricFilter {
     return out;
   }
 
-  private static List<Pattern> read(String file) {
-    if (file == null || file.isBlank()) {
-      return List.of();
-    }
-    Path path = Path.of(file);
-    try {
-      List<Pattern> patterns = parse(Files.readAllLines(path, StandardCharsets.UTF_8), file);
-      log.info("{} patterns from {}", patterns.size(), path);
-      return patterns;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read metric filter file " + path, e);
-    }
-  }
-
+  /** Whether no list can ever filter: none configured (a configured file may fill up later). */
   public boolean isEmpty() {
-    return whitelist.isEmpty() && blacklist.isEmpty();
+    return whitelistFile == null && blacklistFile == null && whitelist.isEmpty() && blacklist.isEmpty();
   }
 
   public Verdict check(String metric) {
@@ -85,7 +151,8 @@ public final class MetricFilter {
     if (matchesAny(blacklist, metric)) {
       return Verdict.BLACKLISTED;
     }
-    if (!whitelist.isEmpty() && !matchesAny(whitelist, metric)) {
+    List<Pattern> white = whitelist;
+    if (!white.isEmpty() && !matchesAny(white, metric)) {
       return Verdict.NOT_WHITELISTED;
     }
     return Verdict.ACCEPT;
