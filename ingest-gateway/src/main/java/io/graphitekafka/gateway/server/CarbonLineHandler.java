@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +57,12 @@ final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
-      // the framer has discarded the line up to its newline; its bytes are not kept
-      points.reject(new byte[0], 0, 0, RejectReason.LINE_TOO_LONG.code(),
-          "line longer than " + maxLineLength + " bytes; discarded up to the next newline",
+    if (cause instanceof CarbonLineFramer.LineTooLongException tooLong) {
+      // the framer discarded the line up to its newline and kept its first bytes for the reject
+      byte[] head = tooLong.head();
+      points.reject(head, 0, head.length, RejectReason.LINE_TOO_LONG.code(),
+          "line of " + tooLong.length() + " bytes is longer than " + maxLineLength
+              + "; the reject keeps its first " + head.length + " bytes",
           source(ctx.channel(), protocol), System.currentTimeMillis(), null);
       return;
     }

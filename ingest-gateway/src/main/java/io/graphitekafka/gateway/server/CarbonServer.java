@@ -10,7 +10,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +65,8 @@ public final class CarbonServer implements AutoCloseable {
     CarbonLineHandler handler = new CarbonLineHandler(connections.points(), maxLineLength);
     return p -> {
       guard(p, connections);
-      // failFast=false: the over-long line is discarded up to its newline, then reported once
-      p.addLast("framer", new LineBasedFrameDecoder(maxLineLength, true, false));
+      // an over-long line is discarded up to its newline, then reported once with its first bytes
+      p.addLast("framer", new CarbonLineFramer(maxLineLength));
       p.addLast("lines", handler);
     };
   }

@@ -21,6 +21,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** A gateway's handlers wired to a MockProducer, for EmbeddedChannel and socket tests without Kafka. */
 final class Harness {
 
+  static final int MAX_LINE_LENGTH = 16384;
+
+  int maxLineLength() {
+    return MAX_LINE_LENGTH;
+  }
+
+
   static final Topic<String, MetricPoint> POINTS = Topics.points("carbon.points");
   static final Topic<String, Reject> REJECTS = Topics.rejects("carbon.rejects");
 
@@ -41,13 +48,13 @@ final class Harness {
     mock = new MockProducer<>(autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
     flow = new FlowControl(pauseBytes, resumeBytes, dropBytes, metrics);
     producer = new PointProducer(mock, POINTS, REJECTS, flow, metrics);
-    points = new PointHandler(new CarbonLineDecoder(1, 16384), producer, filter, metrics);
+    points = new PointHandler(new CarbonLineDecoder(1, MAX_LINE_LENGTH), producer, filter, metrics);
     guard = new ConnectionGuard(maxConnections, flow, metrics);
     connections = new CarbonServer.Connections(points, guard, idleSeconds);
   }
 
   EmbeddedChannel plaintext() {
-    return channel(CarbonServer.plaintextPipeline(16384, connections));
+    return channel(CarbonServer.plaintextPipeline(MAX_LINE_LENGTH, connections));
   }
 
   EmbeddedChannel pickle(int maxFrame) {

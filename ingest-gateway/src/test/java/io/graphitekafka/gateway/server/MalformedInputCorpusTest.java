@@ -157,6 +157,12 @@ class MalformedInputCorpusTest {
     ch.writeInbound(Unpooled.copiedBuffer(VALID + "\n", StandardCharsets.UTF_8));
 
     assertThat(h.rejectCount("line_too_long")).isEqualTo(1);
+    Reject reject = h.rejects().get(0);
+    byte[] raw = new byte[reject.getRaw().remaining()];
+    reject.getRaw().duplicate().get(raw);
+    // the reject keeps the line's first max.line.length bytes
+    assertThat(raw).hasSize(h.maxLineLength()).isEqualTo(Arrays.copyOf(longLine, raw.length));
+    assertThat(reject.getDetail()).contains("20015 bytes");
     assertThat(h.pointNames()).containsExactly("after.bad.input");
     assertThat(ch.isOpen()).isTrue();
   }
