@@ -98,12 +98,13 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** The points topic, in Confluent's wire format when a Schema Registry is configured. */
-  static Topic<String, MetricPoint> pointsTopic(String name, SchemaRegistryClient registry) {
+  public static Topic<String, MetricPoint> pointsTopic(String name, SchemaRegistryClient registry) {
     return registry == null ? Topics.points(name)
         : new Topic<>(name, Serdes.String(), AvroSerde.confluent(MetricPoint.class, registry));
   }
 
-  static Topic<String, Reject> rejectsTopic(String name, SchemaRegistryClient registry) {
+  /** The rejects topic, in Confluent's wire format when a Schema Registry is configured. */
+  public static Topic<String, Reject> rejectsTopic(String name, SchemaRegistryClient registry) {
     return registry == null ? Topics.rejects(name)
         : new Topic<>(name, Serdes.String(), AvroSerde.confluent(Reject.class, registry));
   }
