@@ -2,6 +2,7 @@ package io.graphitekafka.standalone;
 
 import io.graphitekafka.aggregator.Aggregator;
 import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.AggregatorReset;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.gateway.load.LoadGenerator;
@@ -51,6 +52,9 @@ public final class Main {
 
   private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
+  /** {@code aggregator-reset --dry-run true}: only print what the reset tool would do. */
+  private static final String RESET_DRY_RUN = "reset.dry.run";
+
   static {
     add(new Command("standalone", "run an embedded Kafka broker and every service in one process",
         flags("data-dir", StandaloneConfig.DATA_DIR, "conf-dir", StandaloneConfig.CONF_DIR,
@@ -83,6 +87,10 @@ public final class Main {
             "max-rejects", ProduceConfig.MAX_REJECTS, "timeout", ProduceConfig.TIMEOUT_SECONDS,
             "schema-registry-url", ProduceConfig.SCHEMA_REGISTRY_URL),
         ProduceConfig.INPUT));
+    add(new Command("aggregator-reset",
+        "make the stopped aggregators reprocess carbon.points from the earliest (Streams reset tool)",
+        flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
+            "conf-dir", AggregatorConfig.CONF_DIR, "dry-run", RESET_DRY_RUN)));
   }
 
   private Main() {}
@@ -137,6 +145,8 @@ public final class Main {
           return runImport(new ImportConfig(props), out, err);
         case "produce":
           return runProduce(new ProduceConfig(props), out, err);
+        case "aggregator-reset":
+          return runAggregatorReset(props, out);
         default:
           throw new AssertionError(command.name());
       }
@@ -314,6 +324,21 @@ public final class Main {
     }
     out.println(summary.describe());
     return summary.exitCode();
+  }
+
+  private static int runAggregatorReset(Map<String, String> props, PrintStream out) {
+    Map<String, String> settings = new HashMap<>(props);
+    String dryRun = settings.remove(RESET_DRY_RUN);
+    if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
+      throw new ConfigException("--dry-run", dryRun, "expected true or false");
+    }
+    boolean dry = "true".equals(dryRun);
+    int status = AggregatorReset.run(new AggregatorConfig(settings), dry);
+    if (status == 0) {
+      out.println(dry ? "graphite-kafka aggregator-reset: dry run only; nothing was changed"
+          : "graphite-kafka aggregator-reset: done; the next start reprocesses every point on the topic");
+    }
+    return status;
   }
 
   /** Runs {@code close} on SIGTERM/SIGINT; the returned latch opens once it has finished. */

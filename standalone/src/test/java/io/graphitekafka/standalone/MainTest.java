@@ -105,4 +105,16 @@ class MainTest {
     assertThat(run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("produce");
   }
+
+  @Test
+  void aggregatorResetReadsTheAggregatorsConfigAndRefusesABadDryRunValue(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("aggregator.properties");
+    Files.writeString(file, "application.id = agg-a\nkafka.security.protocol = SASL_SSL\n");
+    assertThat(Main.options("aggregator-reset", "--config", file.toString(), "--dry-run", "true"))
+        .containsEntry("application.id", "agg-a").containsEntry("reset.dry.run", "true")
+        .containsEntry("kafka.security.protocol", "SASL_SSL");
+    assertThat(run("aggregator-reset", "--dry-run", "maybe")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--dry-run").contains("true or false");
+  }
 }
