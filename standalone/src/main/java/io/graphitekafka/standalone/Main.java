@@ -2,9 +2,12 @@ package io.graphitekafka.standalone;
 
 import io.graphitekafka.aggregator.Aggregator;
 import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.AggregatorReset;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.gateway.load.LoadGenerator;
+import io.graphitekafka.gateway.produce.CarbonFileProducer;
+import io.graphitekafka.gateway.produce.ProduceConfig;
 import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.sink.Sink;
@@ -38,10 +41,20 @@ public final class Main {
 
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
-  /** A subcommand: its flags, each mapped to the config key it sets. */
-  private record Command(String name, String synopsis, Map<String, String> flags) {}
+  /**
+   * A subcommand: its flags, each mapped to the config key it sets, and the key its one positional
+   * argument sets (null when it takes none).
+   */
+  private record Command(String name, String synopsis, Map<String, String> flags, String positional) {
+    Command(String name, String synopsis, Map<String, String> flags) {
+      this(name, synopsis, flags, null);
+    }
+  }
 
   private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+  /** {@code aggregator-reset --dry-run true}: only print what the reset tool would do. */
+  private static final String RESET_DRY_RUN = "reset.dry.run";
 
   static {
     add(new Command("standalone", "run an embedded Kafka broker and every service in one process",
@@ -73,6 +86,16 @@ public final class Main {
             "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
             "tag-names", ImportConfig.TAG_NAMES_FILE,
             "schema-registry-url", RegistrySettings.URL)));
+    add(new Command("produce", "produce Carbon lines or pickle from FILE or stdin (-) to carbon.points",
+        flags("bootstrap-servers", ProduceConfig.BOOTSTRAP_SERVERS, "topic", ProduceConfig.POINTS_TOPIC,
+            "rejects-topic", ProduceConfig.REJECTS_TOPIC, "format", ProduceConfig.FORMAT,
+            "max-rejects", ProduceConfig.MAX_REJECTS, "timeout", ProduceConfig.TIMEOUT_SECONDS,
+            "schema-registry-url", ProduceConfig.SCHEMA_REGISTRY_URL),
+        ProduceConfig.INPUT));
+    add(new Command("aggregator-reset",
+        "make the stopped aggregators reprocess carbon.points from the earliest (Streams reset tool)",
+        flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
+            "conf-dir", AggregatorConfig.CONF_DIR, "dry-run", RESET_DRY_RUN)));
   }
 
   private Main() {}
@@ -125,6 +148,10 @@ public final class Main {
           return runLoadgen(new LoadgenConfig(props), out);
         case "import":
           return runImport(new ImportConfig(props), out, err);
+        case "produce":
+          return runProduce(new ProduceConfig(props), out, err);
+        case "aggregator-reset":
+          return runAggregatorReset(props, out);
         default:
           throw new AssertionError(command.name());
       }
@@ -153,7 +180,11 @@ public final class Main {
         return null;
       }
       if (!arg.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+        if (command.positional() == null || fromFlags.containsKey(command.positional())) {
+          throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+        }
+        fromFlags.put(command.positional(), arg);
+        continue;
       }
       String name = arg.substring(2);
       String value;
@@ -279,6 +310,42 @@ public final class Main {
     return summary.failures().isEmpty() ? 0 : 1;
   }
 
+  /** Exit status: 0 all produced, 3 some input rejected (beyond --max-rejects), 1 a Kafka failure. */
+  private static int runProduce(ProduceConfig config, PrintStream out, PrintStream err)
+      throws IOException {
+    String input = config.input();
+    CarbonFileProducer.Summary summary;
+    if (input.equals(ProduceConfig.STDIN)) {
+      summary = new CarbonFileProducer(config).run(System.in, "stdin");
+    } else {
+      Path file = Path.of(input);
+      if (!Files.isReadable(file)) {
+        err.println("graphite-kafka produce: cannot read " + file);
+        return 2;
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        summary = new CarbonFileProducer(config).run(in, input);
+      }
+    }
+    out.println(summary.describe());
+    return summary.exitCode();
+  }
+
+  private static int runAggregatorReset(Map<String, String> props, PrintStream out) {
+    Map<String, String> settings = new HashMap<>(props);
+    String dryRun = settings.remove(RESET_DRY_RUN);
+    if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
+      throw new ConfigException("--dry-run", dryRun, "expected true or false");
+    }
+    boolean dry = "true".equals(dryRun);
+    int status = AggregatorReset.run(new AggregatorConfig(settings), dry);
+    if (status == 0) {
+      out.println(dry ? "graphite-kafka aggregator-reset: dry run only; nothing was changed"
+          : "graphite-kafka aggregator-reset: done; the next start reprocesses every point on the topic");
+    }
+    return status;
+  }
+
   /** Runs {@code close} on SIGTERM/SIGINT; the returned latch opens once it has finished. */
   private static CountDownLatch onShutdown(AutoCloseable close) {
     CountDownLatch done = new CountDownLatch(1);
@@ -307,7 +374,8 @@ public final class Main {
   }
 
   private static void usage(Command command, PrintStream out) {
-    out.println("usage: graphite-kafka " + command.name() + " [--config FILE] [options]");
+    out.println("usage: graphite-kafka " + command.name() + " [--config FILE] [options]"
+        + (command.positional() == null ? "" : " [FILE|-]"));
     out.println(command.synopsis());
     out.println();
     out.println("  --config FILE   a properties file; the flags below win over its keys");

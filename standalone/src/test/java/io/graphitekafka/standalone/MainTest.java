@@ -67,4 +67,54 @@ class MainTest {
         .contains("--data-dir", "--conf-dir", "--carbon-port", "--udp-port", "--pickle-port",
             "--kafka-port", "--partitions");
   }
+
+  @Test
+  void produceTakesTheInputAsItsOnePositionalArgument(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("produce.properties");
+    Files.writeString(file, "kafka.security.protocol = SASL_SSL\ntopic.points = from-file\n");
+
+    assertThat(Main.options("produce", "--config", file.toString(), "backfill.txt", "--format",
+        "pickle", "--topic", "points-x", "--max-rejects=5"))
+        .containsEntry("input", "backfill.txt").containsEntry("format", "pickle")
+        .containsEntry("topic.points", "points-x").containsEntry("max.rejects", "5")
+        .containsEntry("kafka.security.protocol", "SASL_SSL");
+    assertThat(Main.options("produce", "-")).containsEntry("input", "-");
+    assertThat(Main.options("produce")).doesNotContainKey("input");
+  }
+
+  @Test
+  void produceRefusesASecondInputAnUnknownFormatAndAMissingFile(@TempDir Path dir) {
+    assertThat(run("produce", "a.txt", "b.txt")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unexpected argument 'b.txt'");
+    assertThat(run("produce", "--format", "json", "-")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("format").contains("json");
+    assertThat(run("produce", dir.resolve("missing.txt").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot read").contains("missing.txt");
+    // the other commands still take no positional argument
+    assertThat(run("sink", "extra")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unexpected argument 'extra'");
+  }
+
+  @Test
+  void produceHelpShowsTheInputAndEveryFlag() {
+    assertThat(run("produce", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("[FILE|-]", "--format", "--topic",
+        "--rejects-topic", "--bootstrap-servers", "--max-rejects", "--timeout",
+        "--schema-registry-url");
+    out.reset();
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("produce");
+  }
+
+  @Test
+  void aggregatorResetReadsTheAggregatorsConfigAndRefusesABadDryRunValue(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("aggregator.properties");
+    Files.writeString(file, "application.id = agg-a\nkafka.security.protocol = SASL_SSL\n");
+    assertThat(Main.options("aggregator-reset", "--config", file.toString(), "--dry-run", "true"))
+        .containsEntry("application.id", "agg-a").containsEntry("reset.dry.run", "true")
+        .containsEntry("kafka.security.protocol", "SASL_SSL");
+    assertThat(run("aggregator-reset", "--dry-run", "maybe")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--dry-run").contains("true or false");
+  }
 }

@@ -108,6 +108,14 @@ public final class Aggregator implements AutoCloseable {
     streams.start();
   }
 
+  /**
+   * Deletes this instance's local state (the stores under {@code state.dir/<application.id>}); only
+   * before {@link #start()}. Kafka Streams refuses while another process on this host holds the state.
+   */
+  public void cleanUpLocalState() {
+    streams.cleanUp();
+  }
+
   public KafkaStreams.State state() {
     return streams.state();
   }

@@ -1,6 +1,5 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.carbon.DecodeResult;
 import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.graphitekafka.gateway.carbon.PickleResult;
 import io.graphitekafka.gateway.carbon.RejectReason;
@@ -10,7 +9,6 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,36 +44,8 @@ final class PickleFrameHandler extends SimpleChannelInboundHandler<ByteBuf> {
           arrival, null);
       return;
     }
-    List<DecodeResult> elements = ((PickleResult.Decoded) result).elements();
-    String firstReason = null;
-    String firstDetail = null;
-    int bad = 0;
-    for (DecodeResult element : elements) {
-      String reason;
-      String detail;
-      if (element instanceof DecodeResult.Reject r) {
-        reason = r.reason().code();
-        detail = r.detail();
-      } else if (points.point((DecodeResult.Point) element, null)
-          != PointHandler.Outcome.INVALID_NAME) {
-        continue;
-      } else {
-        reason = RejectReason.INVALID_NAME.code();
-        detail = PointHandler.describeInvalidName(((DecodeResult.Point) element).rawName());
-      }
-      bad++;
-      if (firstReason == null) {
-        firstReason = reason; // counted by points.reject below
-        firstDetail = detail;
-      } else {
-        points.countReject(reason);
-      }
-    }
-    if (firstReason != null) {
-      points.reject(bytes, 0, bytes.length, firstReason,
-          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail, source,
-          arrival, null);
-    }
+    points.pickleElements(bytes, 0, bytes.length, ((PickleResult.Decoded) result).elements(), source,
+        arrival, null);
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.naming.InvalidSeriesNameException;
 import io.graphitekafka.schemas.naming.SeriesNames;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -100,6 +101,43 @@ public final class PointHandler {
     received.increment();
     producer.sendPoint(new MetricPoint(name, p.timestamp(), p.value()), delivery);
     return Outcome.PRODUCED;
+  }
+
+  /**
+   * Produces the points of one decoded pickle frame ({@code buf[offset, offset+length)}). Bad elements
+   * are each counted; the frame's raw bytes go to the rejects topic once, with the first bad element's
+   * reason, and the good elements are produced.
+   */
+  public void pickleElements(byte[] buf, int offset, int length, List<DecodeResult> elements,
+      Source source, long arrivalMillis, Delivery delivery) {
+    String firstReason = null;
+    String firstDetail = null;
+    int bad = 0;
+    for (DecodeResult element : elements) {
+      String reason;
+      String detail;
+      if (element instanceof DecodeResult.Reject r) {
+        reason = r.reason().code();
+        detail = r.detail();
+      } else if (point((DecodeResult.Point) element, delivery) != Outcome.INVALID_NAME) {
+        continue;
+      } else {
+        reason = RejectReason.INVALID_NAME.code();
+        detail = describeInvalidName(((DecodeResult.Point) element).rawName());
+      }
+      bad++;
+      if (firstReason == null) {
+        firstReason = reason; // counted by reject below
+        firstDetail = detail;
+      } else {
+        countReject(reason);
+      }
+    }
+    if (firstReason != null) {
+      reject(buf, offset, length, firstReason,
+          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail, source,
+          arrivalMillis, delivery);
+    }
   }
 
   /** Why a name that {@link #point} found invalid is invalid (only called on that path). */

@@ -17,6 +17,7 @@ import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
+import io.graphitekafka.sink.whisper.WhisperFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -177,5 +178,82 @@ class StorageHostsIT {
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(late.size());
     }
     assertThat(tree(dir).keySet()).hasSize(SERIES).allMatch(f -> f.startsWith("whisper/late/"));
+  }
+
+  /**
+   * Rebuilding a lost host from a backup: restore the files as they were at the backup, then replay
+   * from the backup's time. Only the records stamped since then are read; the slots they carry are
+   * rewritten (also where the restored or damaged files hold something else), and every slot that
+   * only earlier records wrote keeps what the files hold, even a value the topic never carried.
+   */
+  @Test
+  void replayFromTheBackupTimeRewritesOnlyNewerRecordsAndKeepsOlderSlots(EmbeddedKafkaBroker kafka)
+      throws Exception {
+    String group = "lost-" + names.suffix();
+    Path host = tmp.resolve("host");
+    writeAll(kafka, host, group);
+    Path backup = copy(host, tmp.resolve("backup"));
+    Thread.sleep(20);
+    Instant backupTime = Instant.now();
+    Thread.sleep(20);
+    List<ArchivePoint> newer = new ArrayList<>();
+    for (int s = 0; s < SERIES; s++) {
+      String metric = "hosts.dc" + (s % 3) + ".s" + s;
+      for (int i = 0; i < 30; i++) {
+        newer.add(point(metric, LAYOUT, 0, START + 600 + 10L * i, 1000 + s + i));
+      }
+      for (int i = 0; i < 5; i++) {
+        newer.add(point(metric, LAYOUT, 1, START + 600 + 60L * i, 2000 + s + i));
+      }
+    }
+    produce(kafka, names.archives(), newer);
+    records += newer.size();
+    writeAll(kafka, host, group); // the host as it was when it was lost
+
+    // a slot written only before the backup, holding a value no record on the topic carries
+    String file = "whisper/hosts/dc0/s0.wsp";
+    Path restored = copy(backup, tmp.resolve("restored"));
+    overwrite(restored.resolve(file), 0, START, 12345.0);
+    // the same, on a copy of the host whose newer slots were damaged
+    Path damaged = copy(host, tmp.resolve("damaged"));
+    for (String f : tree(damaged).keySet()) {
+      for (int i = 0; i < 30; i++) {
+        overwrite(damaged.resolve(f), 0, START + 600 + 10L * i, -1);
+      }
+      overwrite(damaged.resolve(f), 1, START + 600, -1);
+    }
+    overwrite(damaged.resolve(file), 0, START, 12345.0);
+    Path expected = copy(host, tmp.resolve("expected"));
+    overwrite(expected.resolve(file), 0, START, 12345.0);
+    assertThat(tree(restored).get(file)).isNotEqualTo(tree(expected).get(file));
+    assertThat(tree(damaged).get(file)).isNotEqualTo(tree(expected).get(file));
+
+    for (Path dir : List.of(restored, damaged)) {
+      try (Sink sink = sink(kafka, dir, "rebuild-" + dir.getFileName() + "-" + names.suffix(),
+          Map.of(SinkConfig.REPLAY_FROM, backupTime.toString()))) {
+        SinkTestSupport.await("replay since the backup into " + dir, WAIT,
+            () -> sink.stats().committedPoints.sum() >= newer.size());
+        Thread.sleep(500);
+        assertThat(sink.stats().committedPoints.sum()).as("points read since the backup")
+            .isEqualTo(newer.size());
+      }
+      assertSameFiles(expected, dir);
+    }
+  }
+
+  private static Path copy(Path from, Path to) throws java.io.IOException {
+    try (var files = java.nio.file.Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+    return to;
+  }
+
+  private static void overwrite(Path file, int archive, long interval, double value)
+      throws java.io.IOException {
+    try (WhisperFile wsp = WhisperFile.open(file)) {
+      wsp.writeSlots(archive, new long[] {interval}, new double[] {value}, 1);
+    }
   }
 }
