@@ -1,6 +1,5 @@
 package io.graphitekafka.gateway.produce;
 
-import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.DecodeResult;
@@ -83,10 +82,6 @@ public final class CarbonFileProducer implements AutoCloseable {
     this.lineDecoder = new CarbonLineDecoder(resolution, maxLineLength);
     this.pickleDecoder = new PickleDecoder(resolution);
     this.handler = new PointHandler(lineDecoder, producer, MetricFilter.none(), metrics);
-  }
-
-    return new SchemaRegistryClient(url,
-        config.getPassword(ProduceConfig.SCHEMA_REGISTRY_USER_INFO).value());
   }
 
   /**
