@@ -100,6 +100,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private final Set<TopicPartition> replayed = new HashSet<>();
   // Offsets written and flushed whose commit has not succeeded yet.
   private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+  // The offset last committed per owned partition, to see a position that moved past markers since.
+  private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
   private volatile Throwable failure;
@@ -223,6 +225,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
           }
           if (!batch.isEmpty() && (records.isEmpty() || batchFull())) {
             writeAndCommit();
+          } else if (batch.isEmpty() && records.isEmpty()) {
+            commitAdvancedPositions();
           }
           backoff = INITIAL_BACKOFF_MS;
         } catch (WakeupException e) {
@@ -359,6 +363,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     for (TopicPartition tp : partitions) {
       waitingForCreates.remove(tp);
       uncommitted.remove(tp);
+      committedPositions.remove(tp);
       stats.removeLag(tp.partition());
     }
   }
@@ -545,6 +550,45 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * On a topic written with transactions (the aggregator's), each transaction ends with a commit marker
+   * that takes an offset but is never returned as a record, and aborted records are skipped. Committing
+   * the last written record + 1 would leave every partition's committed offset one or more below its end
+   * offset for good, and lag tools would never show 0. So where the consumer's position has moved past
+   * what is committed or in the batch, and every record before it is in the batch or committed (all
+   * records a poll returns are gathered, and a partition stopped for creates is sought back to its first
+   * unwritten record), the position is committed instead. Only partitions with a known position.
+   */
+  private void addAdvancedPositions(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    for (TopicPartition tp : consumer.assignment()) {
+      OffsetAndMetadata inBatch = offsets.get(tp);
+      Long committed = committedPositions.get(tp);
+      if (inBatch == null && committed == null) {
+        continue;
+      }
+      long position;
+      try {
+        position = consumer.position(tp, Duration.ZERO);
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        continue; // no position known without asking the broker: nothing read from it yet
+      }
+      long floor = inBatch != null ? inBatch.offset() : committed;
+      if (position > floor) {
+        offsets.put(tp, new OffsetAndMetadata(position));
+      }
+    }
+  }
+
+  /** With nothing to write, commits positions that only moved past transaction markers. */
+  private void commitAdvancedPositions() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    addAdvancedPositions(offsets);
+    if (!offsets.isEmpty()) {
+      consumer.commitSync(offsets);
+      offsets.forEach((tp, o) -> committedPositions.put(tp, o.offset()));
+    }
+  }
+
   private void writeAndCommit() throws IOException {
     commit(writeAndFlush());
   }
@@ -552,10 +596,12 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   /** Commits a written and flushed batch, then counts it and empties it. */
   private void commit(Written done) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(batch.offsets);
+    addAdvancedPositions(offsets);
     if (!offsets.isEmpty()) {
       uncommitted.putAll(offsets);
       consumer.commitSync(offsets);
       offsets.keySet().forEach(uncommitted::remove);
+      offsets.forEach((tp, o) -> committedPositions.put(tp, o.offset()));
     }
     batch.clear();
     // counted after the commit, so a batch written again after a failed commit is counted once

@@ -231,4 +231,47 @@ class SinkLoopIT {
     }
     assertThat(tree(dataDir)).hasSize(3);
   }
+
+  @Test
+  void onATopicWrittenWithTransactionsTheCommittedOffsetsReachTheEndOffsets(EmbeddedKafkaBroker kafka)
+      throws Exception {
+    Names names = Names.create(kafka, 2);
+    Map<String, Object> producerProps = new java.util.HashMap<>(Map.of(
+        org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + names.suffix()));
+    List<String> metrics = List.of("tx.a", "tx.b", "tx.c", "tx.d");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps,
+        new org.apache.kafka.common.serialization.StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      producer.initTransactions();
+      for (int t = 0; t < 3; t++) { // each transaction leaves a commit marker in each partition it wrote
+        producer.beginTransaction();
+        for (String metric : metrics) {
+          producer.send(new ProducerRecord<>(names.archives(), metric,
+              SERDE.encode(point(metric, LAYOUT, 0, T0 + 10L * t, t + 1.0))));
+        }
+        producer.commitTransaction();
+      }
+    }
+
+    String group = "sink-" + names.suffix();
+    try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)));
+        Admin admin = SinkTestSupport.admin(kafka)) {
+      sink.start();
+      long end = SinkTestSupport.endOffsets(admin, names.archives());
+      assertThat(end).as("records plus markers").isGreaterThan(12);
+      await("committed offsets to reach the end offsets " + end, WAIT,
+          () -> {
+            try {
+              return SinkTestSupport.committed(admin, group, names.archives()) == end;
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+      assertThat(sink.stats().committedPoints.sum()).isEqualTo(12);
+    }
+    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/tx/c.wsp"))) {
+      assertThat(file.fetch(T0 - 1, T0 + 29, NOW).values()).containsExactly(1.0, 2.0, 3.0);
+    }
+  }
 }
