@@ -9,21 +9,26 @@ import java.util.function.LongSupplier;
 /**
  * The sink's self-metrics in a {@link SelfMetrics} of role {@code agents}, under carbon-cache's stat
  * names (committedPoints, updateOperations, pointsPerUpdate, avgUpdateTime, creates, errors), plus the
- * sink's own drop and reject counters and a consumer-lag gauge per owned partition.
+ * sink's own drop and reject counters, a consumer-lag gauge per owned partition, and what to alert on
+ * when the sink cannot write: {@code writeErrors} and the {@code stalledSeconds} gauge.
  */
 public final class SinkStats {
 
   public static final String ROLE = "agents";
+  private static final long NOT_STALLED = Long.MIN_VALUE;
 
   private final SelfMetrics metrics;
   private final LongSupplier nanoClock;
   private final long windowNanos;
   private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
+  // nanoClock time of the first failure of the batch being retried; NOT_STALLED while batches commit
+  private volatile long stalledSince = NOT_STALLED;
 
   public final LongAdder committedPoints;
   public final LongAdder updateOperations;
   public final LongAdder creates;
   public final LongAdder errors;
+  public final LongAdder writeErrors;
   public final LongAdder layoutMismatches;
   public final LongAdder droppedTooOld;
   public final LongAdder droppedNoArchive;
@@ -48,6 +53,7 @@ public final class SinkStats {
     this.updateOperations = metrics.counter("updateOperations");
     this.creates = metrics.counter("creates");
     this.errors = metrics.counter("errors");
+    this.writeErrors = metrics.counter("writeErrors");
     this.layoutMismatches = metrics.counter("layoutMismatches");
     this.droppedTooOld = metrics.counter("droppedTooOld");
     this.droppedNoArchive = metrics.counter("droppedNoArchive");
@@ -56,6 +62,7 @@ public final class SinkStats {
     this.throttlePauses = metrics.counter("throttlePauses");
     metrics.gauge("pointsPerUpdate", () -> windowValue(true));
     metrics.gauge("avgUpdateTime", () -> windowValue(false));
+    metrics.gauge("stalledSeconds", this::stalledSeconds);
   }
 
   /** A fresh {@code agents} registry with one-minute windows, for tests and tools. */
@@ -112,6 +119,27 @@ public final class SinkStats {
     windowPoints = 0;
     windowOps = 0;
     windowNanosSpent = 0;
+  }
+
+  /**
+   * Marks a failed attempt to write or commit a batch (the disk is full, a file cannot be written, the
+   * broker is away); {@code stalledSeconds} counts from the first failure until {@link #committed()}.
+   */
+  public void failed() {
+    if (stalledSince == NOT_STALLED) {
+      stalledSince = nanoClock.getAsLong();
+    }
+  }
+
+  /** Marks a batch written, flushed and committed: the sink is not stalled. */
+  public void committed() {
+    stalledSince = NOT_STALLED;
+  }
+
+  /** Seconds since the sink last failed to write or commit a batch it has not managed to since; else 0. */
+  public double stalledSeconds() {
+    long since = stalledSince;
+    return since == NOT_STALLED ? 0.0 : Math.max(1, nanoClock.getAsLong() - since) / 1e9;
   }
 
   /** Sets the lag of an owned partition, registering its {@code consumerLag.<partition>} gauge. */

@@ -32,4 +32,19 @@ class SinkStatsTest {
     stats.removeLag(3);
     assertThat(stats.metrics().gauges()).doesNotContainKey("consumerLag.3");
   }
+
+  @Test
+  void stalledSecondsCountsFromTheFirstFailureUntilABatchCommits() {
+    AtomicLong nanos = new AtomicLong(5_000_000_000L);
+    SinkStats stats = new SinkStats(new SelfMetrics("agents"), 60, nanos::get);
+    assertThat(stats.metrics().gauges()).containsEntry("stalledSeconds", 0.0);
+    stats.failed();
+    nanos.addAndGet(2_000_000_000L);
+    stats.failed(); // a retry failing again does not restart the count
+    nanos.addAndGet(1_500_000_000L);
+    assertThat(stats.metrics().gauges()).containsEntry("stalledSeconds", 3.5);
+    stats.committed();
+    assertThat(stats.metrics().gauges()).containsEntry("stalledSeconds", 0.0);
+    assertThat(stats.metrics().counters()).containsKey("writeErrors");
+  }
 }

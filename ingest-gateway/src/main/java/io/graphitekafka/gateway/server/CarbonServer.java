@@ -3,6 +3,7 @@ package io.graphitekafka.gateway.server;
 import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -10,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Carbon TCP listener. Pipeline: the shared {@link ConnectionGuard} (limit, idle timeout,
- * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), then
- * a stateless shared handler that hands each frame to the {@link PointHandler}. Bad frames never close
+ * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), the
+ * idle timer when one is set (it counts frames, not bytes), then a stateless shared handler that hands
+ * each frame to the {@link PointHandler}. Bad frames never close
  * the connection; only I/O errors do.
  */
 public final class CarbonServer implements AutoCloseable {
@@ -64,9 +67,10 @@ public final class CarbonServer implements AutoCloseable {
   static Consumer<ChannelPipeline> plaintextPipeline(int maxLineLength, Connections connections) {
     CarbonLineHandler handler = new CarbonLineHandler(connections.points(), maxLineLength);
     return p -> {
-      guard(p, connections);
+      p.addLast("guard", connections.guard());
       // an over-long line is discarded up to its newline, then reported once with its first bytes
       p.addLast("framer", new CarbonLineFramer(maxLineLength));
+      idleTimeout(p, connections);
       p.addLast("lines", handler);
     };
   }
@@ -77,19 +81,34 @@ public final class CarbonServer implements AutoCloseable {
     PickleFrameHandler handler =
         new PickleFrameHandler(new PickleDecoder(timestampResolution), connections.points());
     return p -> {
-      guard(p, connections);
+      p.addLast("guard", connections.guard());
       // Int32StringReceiver framing; the length field is stripped, oversized frames are skipped
       p.addLast("framer", new LengthFieldBasedFrameDecoder(maxFrameLength + 4, 0, 4, 0, 4, true));
+      idleTimeout(p, connections);
       p.addLast("frames", handler);
     };
   }
 
-  private static void guard(ChannelPipeline p, Connections connections) {
+  /**
+   * The idle timeout sits after the framer, so only complete lines or pickle frames count as activity:
+   * a sender that trickles the bytes of a line it never ends (slowloris) is closed as idle too.
+   */
+  private static void idleTimeout(ChannelPipeline p, Connections connections) {
     if (connections.idleTimeoutSeconds() > 0) {
-      p.addLast("idle",
-          new IdleStateHandler(connections.idleTimeoutSeconds(), 0, 0, TimeUnit.SECONDS));
+      p.addLast("idle", new FrameIdleHandler(connections.idleTimeoutSeconds()));
     }
-    p.addLast("guard", connections.guard());
+  }
+
+  /** Reader-idle on frames; the event starts again at the head, where the {@link ConnectionGuard} acts on it. */
+  static final class FrameIdleHandler extends IdleStateHandler {
+    FrameIdleHandler(int seconds) {
+      super(seconds, 0, 0, TimeUnit.SECONDS);
+    }
+
+    @Override
+    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+      ctx.pipeline().fireUserEventTriggered(evt);
+    }
   }
 
   public void start() throws InterruptedException {

@@ -126,4 +126,25 @@ class BackpressureAndLimitsTest {
     Harness h = new Harness(true, 1 << 20, 1 << 10, 1 << 21, MetricFilter.none(), 0, 5);
     assertThat(h.plaintext().pipeline().get("idle")).isNotNull();
   }
+
+  @Test
+  void idleTimerCountsCompleteLinesAndFramesNotBytes() {
+    // after the framer: bytes of a line that never ends (slowloris) do not keep a connection alive
+    Harness h = new Harness(true, 1 << 20, 1 << 10, 1 << 21, MetricFilter.none(), 0, 5);
+    assertThat(h.plaintext().pipeline().names()).containsSubsequence("guard", "framer", "idle", "lines");
+    assertThat(h.pickle(1 << 20).pipeline().names()).containsSubsequence("guard", "framer", "idle", "frames");
+  }
+
+  @Test
+  void anIdleEventFromTheTimerReachesTheGuardAndClosesTheConnection() {
+    Harness h = new Harness(false, 2000, 500, 4000, MetricFilter.none(), 0, 60);
+    EmbeddedChannel ch = h.plaintext();
+    ch.pipeline().context("idle").fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+    assertThat(ch.isOpen()).as("an event fired after the guard does not close").isTrue();
+    // what the timer itself does: start the event again at the head
+    ((CarbonServer.FrameIdleHandler) ch.pipeline().get("idle")).channelIdle(
+        ch.pipeline().context("idle"), IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(h.counter(GatewayStats.IDLE_TIMEOUTS)).isEqualTo(1);
+  }
 }

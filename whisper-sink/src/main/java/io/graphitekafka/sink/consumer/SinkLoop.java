@@ -244,6 +244,10 @@ public final class SinkLoop implements Runnable, AutoCloseable {
             throw (KafkaException) e;
           }
           stats.errors.increment();
+          if (e instanceof IOException) {
+            stats.writeErrors.increment();
+          }
+          stats.failed();
           log.error("writing or committing {} failed; retrying from the start of the batch in {} ms: {}",
               batch.start, backoff, e.toString());
           writer.discard();
@@ -604,6 +608,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       offsets.forEach((tp, o) -> committedPositions.put(tp, o.offset()));
     }
     batch.clear();
+    stats.committed();
     // counted after the commit, so a batch written again after a failed commit is counted once
     stats.updates(done.operations, done.written, done.nanos);
     stats.droppedTooOld.add(done.tooOld);

@@ -1,0 +1,171 @@
+package io.graphitekafka.standalone.faults;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts services as separate {@code bin/graphite-kafka <service> --config FILE} processes, as an operator
+ * runs them, keeps their output for failure messages, and stops whatever is still running on close.
+ */
+final class Services implements AutoCloseable {
+
+  static final Path HOME =
+      Path.of(System.getProperty("graphite.kafka.home", "..")).toAbsolutePath().normalize();
+
+  private final Path dir;
+  private final List<Service> started = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+
+  Services(Path dir) {
+    this.dir = dir;
+  }
+
+  /** A running service process. */
+  record Service(String name, Process process, int metricsPort) {
+    long pid() {
+      return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no commit. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException(name + " survived SIGKILL");
+      }
+    }
+
+    Map<String, Double> metrics() throws IOException, InterruptedException {
+      return Prometheus.scrape(metricsPort);
+    }
+  }
+
+  /**
+   * Starts {@code service} with {@code settings} in a properties file plus a free Prometheus port, and
+   * waits for its ready line.
+   */
+  Service start(String name, String service, Map<String, String> settings) throws Exception {
+    int metricsPort = freePort();
+    Map<String, String> all = new LinkedHashMap<>(settings);
+    all.putIfAbsent("metrics.http.port", Integer.toString(metricsPort));
+    all.putIfAbsent("metrics.http.bind", "127.0.0.1");
+    all.putIfAbsent("carbon.metric.interval.seconds", "0"); // no self-metrics series in the files
+    Path config = dir.resolve(name + ".properties");
+    Properties p = new Properties();
+    all.forEach(p::setProperty);
+    try (Writer out = Files.newBufferedWriter(config)) {
+      p.store(out, null);
+    }
+    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), service,
+        "--config", config.toString()).redirectErrorStream(true);
+    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+    Process process = builder.start();
+    Service s = new Service(name, process, Integer.parseInt(all.get("metrics.http.port")));
+    started.add(s);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    drain(name, process, ready);
+    try {
+      ready.get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      fail(name + " never printed ready: " + e + "\n" + log());
+    }
+    return s;
+  }
+
+  /** Runs several {@link #start} calls at once, so the JVMs start side by side; in argument order. */
+  @SafeVarargs
+  static List<Service> together(Callable<Service>... starts) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(starts.length);
+    try {
+      List<Service> out = new ArrayList<>();
+      for (Future<Service> f : pool.invokeAll(List.of(starts))) {
+        try {
+          out.add(f.get());
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof Exception cause) {
+            throw cause;
+          }
+          throw (Error) e.getCause();
+        }
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The recent output of every process, for failure messages. */
+  String log() {
+    synchronized (output) {
+      int from = Math.max(0, output.size() - 200);
+      return String.join("\n", output.subList(from, output.size()));
+    }
+  }
+
+  /** Output lines of {@code name} containing {@code text}. */
+  List<String> linesOf(String name, String text) {
+    synchronized (output) {
+      return output.stream().filter(l -> l.startsWith(name + ": ") && l.contains(text)).toList();
+    }
+  }
+
+  private void drain(String name, Process p, CompletableFuture<Void> ready) {
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          output.add(name + ": " + line);
+          if (line.startsWith("graphite-kafka ") && line.contains(" ready")) {
+            ready.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+      ready.completeExceptionally(new IllegalStateException(name + " exited"));
+    }, "output-" + name);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** SIGTERM to every process still running, then SIGKILL to any that does not stop in 30 s. */
+  @Override
+  public void close() throws InterruptedException {
+    for (Service s : started) {
+      s.process().toHandle().destroy();
+    }
+    for (Service s : started) {
+      if (!s.process().waitFor(30, TimeUnit.SECONDS)) {
+        s.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
