@@ -73,6 +73,7 @@ class StandaloneEndToEndIT {
     int kafkaPort = freePort();
     int metricsPort = freePort();
     start(carbonPort, kafkaPort, metricsPort);
+    assertListensOnLoopbackOnly(carbonPort, kafkaPort, metricsPort);
 
     long now = System.currentTimeMillis() / 1000;
     long t10m = now - Math.floorMod(now, 600) - 600; // a whole 10-minute interval, fully in the past
@@ -223,6 +224,39 @@ class StandaloneEndToEndIT {
       ready.get(180, TimeUnit.SECONDS);
     } catch (Exception e) {
       fail("standalone never printed ready: " + e + "\n" + String.join("\n", output));
+    }
+  }
+
+  /**
+   * Without {@code --bind}, every port of the standalone process answers on 127.0.0.1 and refuses a
+   * connection to the same port on the host's other addresses.
+   */
+  private static void assertListensOnLoopbackOnly(int... ports) throws IOException {
+    java.net.InetAddress external = null;
+    for (java.net.NetworkInterface nic : java.util.Collections.list(
+        java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (nic.isUp() && !nic.isLoopback()) {
+        for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+          if (a instanceof java.net.Inet4Address) {
+            external = a;
+          }
+        }
+      }
+    }
+    for (int port : ports) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        assertThat(s.isConnected()).isTrue();
+      }
+      if (external == null) {
+        System.err.println("skipping the non-loopback check: this host has no other IPv4 address");
+        continue;
+      }
+      java.net.InetAddress address = external;
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+        try (Socket s = new Socket()) {
+          s.connect(new java.net.InetSocketAddress(address, port), 5_000);
+        }
+      }).as("port %d on %s", port, address).isInstanceOf(java.net.ConnectException.class);
     }
   }
 
