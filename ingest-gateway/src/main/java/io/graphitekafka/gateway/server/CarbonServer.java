@@ -23,8 +23,7 @@ import org.slf4j.LoggerFactory;
  * A Carbon TCP listener. Pipeline: the shared {@link ConnectionGuard} (limit, idle timeout,
  * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), the
  * idle timer when one is set (it counts frames, not bytes), then a stateless shared handler that hands
- * each frame to the {@link PointHandler}. Bad frames never close
- * the connection; only I/O errors do.
+ * each frame to the {@link PointHandler}. Bad frames never close the connection; only I/O errors do.
  */
 public final class CarbonServer implements AutoCloseable {
 
@@ -99,7 +98,7 @@ public final class CarbonServer implements AutoCloseable {
     }
   }
 
-  /** Reader-idle on frames; the event starts again at the head, where the {@link ConnectionGuard} acts on it. */
+  /** Reader-idle on frames; its event starts again at the head, where the {@link ConnectionGuard} is. */
   static final class FrameIdleHandler extends IdleStateHandler {
     FrameIdleHandler(int seconds) {
       super(seconds, 0, 0, TimeUnit.SECONDS);

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -209,10 +208,8 @@ final class KafkaProbe implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
-      } catch (ExecutionException | RuntimeException e) {
-        return false;
       } catch (Exception e) {
-        return false;
+        return false; // e.g. the broker restarting, or a service not answering yet: look again
       }
     };
   }

@@ -49,8 +49,10 @@ class WholePipelineFaultsIT {
 
       awaitProduced(gateway, input.size() / 4, services);
       f.broker().stop();
+      // the outage: 5 s, while the client keeps sending; the counter is read 1 s and 5 s into it
+      Thread.sleep(1_000);
       long producedWhileDown = (long) Prometheus.value(gateway.metrics(), PRODUCED);
-      Thread.sleep(5_000); // the outage; the client keeps sending meanwhile
+      Thread.sleep(4_000);
       long producedAfterOutage = (long) Prometheus.value(gateway.metrics(), PRODUCED);
       f.broker().start();
 
@@ -162,8 +164,9 @@ class WholePipelineFaultsIT {
       List<Rec> archives = p.awaitSunk(p.sinkGroup, p.archives);
       p.assertSameFilesAsReference();
       System.out.printf("faults aggregator: killed with %d of %d points committed (%d records of an"
-          + " open transaction in the log just before the kill, %d just after); %d archive points after the restart, %d in the"
-          + " reference%n", atKill, points.size(), openOutput.get(), openAfterKill, archives.size(),
+          + " open transaction in the log just before the kill, %d just after); %d archive points after"
+          + " the restart, %d in the reference%n", atKill, points.size(), openOutput.get(), openAfterKill,
+          archives.size(),
           f.referenceArchives().size());
     }
   }
