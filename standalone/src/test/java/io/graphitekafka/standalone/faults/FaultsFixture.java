@@ -82,8 +82,8 @@ final class FaultsFixture implements AutoCloseable {
     long started = System.nanoTime();
     try (Services services = new Services(work)) {
       Pipeline ref = new Pipeline(this, "reference", work.resolve("reference"), services);
-      Service gateway = Services.together(() -> ref.gateway("gateway"), () -> ref.aggregator("aggregator"),
-          () -> ref.sink("sink")).get(0);
+      Service gateway = Services.together(List.of(() -> ref.gateway("gateway"),
+          () -> ref.aggregator("aggregator"), () -> ref.sink("sink"))).get(0);
       try (Socket socket = new Socket("127.0.0.1", ref.carbonPort(gateway))) {
         OutputStream out = socket.getOutputStream();
         out.write(Workload.lines(input));

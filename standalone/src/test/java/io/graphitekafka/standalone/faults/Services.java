@@ -93,13 +93,12 @@ final class Services implements AutoCloseable {
     return s;
   }
 
-  /** Runs several {@link #start} calls at once, so the JVMs start side by side; in argument order. */
-  @SafeVarargs
-  static List<Service> together(Callable<Service>... starts) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(starts.length);
+  /** Runs several {@link #start} calls at once, so the JVMs start side by side; results in list order. */
+  static List<Service> together(List<Callable<Service>> starts) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(starts.size());
     try {
       List<Service> out = new ArrayList<>();
-      for (Future<Service> f : pool.invokeAll(List.of(starts))) {
+      for (Future<Service> f : pool.invokeAll(starts)) {
         try {
           out.add(f.get());
         } catch (ExecutionException e) {
@@ -152,13 +151,18 @@ final class Services implements AutoCloseable {
 
   /** SIGTERM to every process still running, then SIGKILL to any that does not stop in 30 s. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (Service s : started) {
       s.process().toHandle().destroy();
     }
     for (Service s : started) {
-      if (!s.process().waitFor(30, TimeUnit.SECONDS)) {
-        s.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      try {
+        if (!s.process().waitFor(30, TimeUnit.SECONDS)) {
+          s.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        s.process().destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -43,8 +43,8 @@ class WholePipelineFaultsIT {
     List<Point> input = f.input();
     try (Services services = new Services(dir)) {
       Pipeline p = new Pipeline(f, "broker", dir, services);
-      Service gateway = Services.together(() -> p.gateway("gateway"), () -> p.aggregator("aggregator"),
-          () -> p.sink("sink")).get(0);
+      Service gateway = Services.together(List.of(() -> p.gateway("gateway"),
+          () -> p.aggregator("aggregator"), () -> p.sink("sink"))).get(0);
       Sender sender = new Sender(p.carbonPort(gateway), input, 25_000);
 
       awaitProduced(gateway, input.size() / 4, services);
@@ -116,8 +116,8 @@ class WholePipelineFaultsIT {
           + " client, %d of %d sent again to a new gateway%n", acknowledged, stored.size(), written,
           rest.size(), input.size());
 
-      Service second = Services.together(() -> p.gateway("gateway-2"), () -> p.aggregator("aggregator"),
-          () -> p.sink("sink")).get(0);
+      Service second = Services.together(List.of(() -> p.gateway("gateway-2"),
+          () -> p.aggregator("aggregator"), () -> p.sink("sink"))).get(0);
       try (Socket socket = new Socket("127.0.0.1", p.carbonPort(second))) {
         OutputStream out = socket.getOutputStream();
         out.write(Workload.lines(rest));
@@ -134,9 +134,9 @@ class WholePipelineFaultsIT {
     List<Rec> points = f.referencePoints();
     try (Services services = new Services(dir)) {
       Pipeline p = new Pipeline(f, "aggregator", dir, services);
-      Service first = Services.together(
+      Service first = Services.together(List.of(
           () -> services.start("aggregator-1", "aggregator", p.aggregatorSettings("state")),
-          () -> p.sink("sink")).get(0);
+          () -> p.sink("sink"))).get(0);
       // the reference gateway's records, produced again at a live pace
       Thread copy = f.kafka().copyPaced(points, p.points, 20_000);
       // killed once a quarter of the input is committed and while a transaction holds output records
