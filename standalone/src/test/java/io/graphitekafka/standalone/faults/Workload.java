@@ -10,9 +10,9 @@ import java.util.List;
 /**
  * The input every fault scenario sends: 1,200 series in 10 groups, 100 ten-second slots each with about
  * one slot in nineteen left empty (so xFilesFactor gating matters), integer values (so averages do not
- * depend on summation order), and three aggregation methods. Timestamps are fixed once per test JVM, 30
- * to 13 minutes before the suite starts, well inside every archive's retention for the whole run, so
- * every scenario and the reference write the same slots.
+ * depend on summation order), and three aggregation methods. Timestamps are fixed once per test JVM,
+ * from 30–40 to 13–23 minutes before the suite starts, well inside every archive's retention for the
+ * whole run, so every scenario and the reference write the same slots.
  *
  * <p>Lines are ordered group by group and, inside a group, slot by slot: each series is in time order,
  * and new series keep appearing through the whole stream, as new hosts do.
