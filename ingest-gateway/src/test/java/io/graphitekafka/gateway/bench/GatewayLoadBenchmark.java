@@ -59,8 +59,8 @@ public final class GatewayLoadBenchmark {
       throws Exception {
     long before = produced(gateway);
     long start = System.nanoTime();
-    LoadGenerator.Result sent = new LoadGenerator(new LoadGenerator.Spec("127.0.0.1",
-        gateway.carbonPort(), connections, total / connections, 1000)).run();
+    LoadGenerator.Result sent = new LoadGenerator(LoadGenerator.Spec.plaintext("127.0.0.1",
+        gateway.carbonPort(), connections, 1000 * connections, total / connections / 1000)).run();
     long target = before + sent.points();
     while (produced(gateway) < target) {
       Thread.sleep(1);
@@ -110,8 +110,8 @@ public final class GatewayLoadBenchmark {
       try {
         Thread.sleep(1000);
         long start = System.nanoTime();
-        LoadGenerator.Result sent = new LoadGenerator(new LoadGenerator.Spec("127.0.0.1", relayPort,
-            connections, total / connections, 1000)).run();
+        LoadGenerator.Result sent = new LoadGenerator(LoadGenerator.Spec.plaintext("127.0.0.1",
+            relayPort, connections, 1000 * connections, total / connections / 1000)).run();
         // stop waiting once nothing has arrived for 10 s: the relay dropped the rest
         long last = -1;
         long lastChange = System.nanoTime();
