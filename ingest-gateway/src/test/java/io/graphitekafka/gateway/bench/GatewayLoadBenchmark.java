@@ -70,53 +70,58 @@ public final class GatewayLoadBenchmark {
             + " (client wrote at %,.0f points/s; backpressure %d ms)%n", label, sent.points(),
         seconds, sent.points() / seconds, sent.pointsPerSecond(),
         gateway.metrics().counters().get(GatewayStats.BACKPRESSURE_MILLIS));
+    if (!label.equals("warm-up")) {
+      System.out.printf("BENCH gateway connections=%d points=%d seconds=%.3f pps=%.0f clientpps=%.0f%n",
+          connections, sent.points(), seconds, sent.points() / seconds, sent.pointsPerSecond());
+    }
   }
 
   private static long produced(Gateway gateway) {
     return gateway.metrics().counters().getOrDefault(GatewayStats.POINTS_PRODUCED, 0L);
   }
 
-  /** carbon-c-relay listening on a free port and forwarding everything to a counting sink. */
+  /**
+   * carbon-c-relay listening on a free port and forwarding everything to a counting sink. Its own
+   * statistics go every second to a second listener, so drops are seen instead of guessed.
+   */
   private static void runCarbonCRelay(int connections, long total) throws Exception {
     Path binary = Path.of("/usr/bin/carbon-c-relay");
     if (!Files.isExecutable(binary)) {
       System.out.println("carbon-c-relay not installed; skipping the comparison");
       return;
     }
-    try (ServerSocket sink = new ServerSocket(0); ServerSocket probe = new ServerSocket(0)) {
+    try (ServerSocket sink = new ServerSocket(0); ServerSocket stats = new ServerSocket(0);
+        ServerSocket probe = new ServerSocket(0)) {
       int relayPort = probe.getLocalPort();
       probe.close();
       AtomicLong lines = new AtomicLong();
-      Thread accept = new Thread(() -> {
-        while (!sink.isClosed()) {
-          try {
-            Socket s = sink.accept();
-            Thread reader = new Thread(() -> count(s, lines));
-            reader.setDaemon(true);
-            reader.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
-      accept.setDaemon(true);
-      accept.start();
+      Map<String, Long> counters = new java.util.concurrent.ConcurrentHashMap<>();
+      accept(sink, s -> count(s, lines));
+      accept(stats, s -> collect(s, counters));
       Path conf = Files.createTempFile("relay", ".conf");
       Files.writeString(conf, "cluster sink forward 127.0.0.1:" + sink.getLocalPort() + ";\n"
+          + "cluster stats forward 127.0.0.1:" + stats.getLocalPort() + ";\n"
+          + "statistics submit every 1 seconds prefix with bench.relay send to stats stop;\n"
           + "match * send to sink stop;\n");
+      // -q: a queue as large as the input; -L 15: stall clients as long as the relay allows before
+      // dropping, the closest it has to backpressure; -w 2: one worker per core
       Process relay = new ProcessBuilder(binary.toString(), "-f", conf.toString(), "-p",
-          Integer.toString(relayPort), "-w", "2", "-q", "200000", "-b", "10000", "-s")
+          Integer.toString(relayPort), "-w", "2", "-q", Long.toString(Math.max(total, 25_000)),
+          "-L", "15", "-U", "1048576", "-E", "-H", "bench")
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       try {
-        Thread.sleep(1000);
+        waitForPort(relayPort);
         long start = System.nanoTime();
         LoadGenerator.Result sent = new LoadGenerator(LoadGenerator.Spec.plaintext("127.0.0.1",
             relayPort, connections, 1000 * connections, total / connections / 1000)).run();
-        // stop waiting once nothing has arrived for 10 s: the relay dropped the rest
+        // done when every point reached the sink, or when the relay's counters account for the rest
+        // as dropped, or when nothing has arrived for 10 s
         long last = -1;
         long lastChange = System.nanoTime();
         long end = lastChange;
-        while (lines.get() < sent.points() && System.nanoTime() - lastChange < 10_000_000_000L) {
+        while (lines.get() < sent.points()
+            && lines.get() + dropped(counters) < sent.points()
+            && System.nanoTime() - lastChange < 10_000_000_000L) {
           long now = lines.get();
           if (now != last) {
             last = now;
@@ -125,15 +130,81 @@ public final class GatewayLoadBenchmark {
           }
           Thread.sleep(1);
         }
-        double seconds = ((lines.get() >= sent.points() ? System.nanoTime() : end) - start) / 1e9;
+        if (lines.get() >= sent.points()) {
+          end = System.nanoTime();
+        }
+        double seconds = (end - start) / 1e9;
+        Thread.sleep(2500); // one more statistics interval
         System.out.printf("carbon-c-relay %-9s %,d of %,d points forwarded to the sink in %.2f s:"
-            + " %,.0f points/s%n", connections + " conn", lines.get(), sent.points(), seconds,
-            lines.get() / seconds);
+            + " %,.0f points/s (client wrote at %,.0f points/s; relay counters: dropped %d,"
+            + " received %d, sent %d)%n", connections + " conn", lines.get(), sent.points(), seconds,
+            lines.get() / seconds, sent.pointsPerSecond(), dropped(counters),
+            counter(counters, "metricsReceived"), counter(counters, "metricsSent"));
+        System.out.printf("BENCH relay connections=%d sent=%d forwarded=%d seconds=%.3f pps=%.0f"
+            + " dropped=%d%n", connections, sent.points(), lines.get(), seconds,
+            lines.get() / seconds, dropped(counters));
       } finally {
         relay.destroy();
         relay.waitFor();
         Files.deleteIfExists(conf);
       }
+    }
+  }
+
+  private static void waitForPort(int port) throws InterruptedException {
+    for (int i = 0; i < 200; i++) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException e) {
+        Thread.sleep(50);
+      }
+    }
+    throw new IllegalStateException("carbon-c-relay did not listen on " + port);
+  }
+
+  private static void accept(ServerSocket server, java.util.function.Consumer<Socket> reader) {
+    Thread accept = new Thread(() -> {
+      while (!server.isClosed()) {
+        try {
+          Socket s = server.accept();
+          Thread t = new Thread(() -> reader.accept(s));
+          t.setDaemon(true);
+          t.start();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    accept.setDaemon(true);
+    accept.start();
+  }
+
+  /** The relay's running counter of metrics dropped (its statistics), 0 before the first report. */
+  private static long dropped(Map<String, Long> counters) {
+    return counter(counters, "metricsDropped");
+  }
+
+  private static long counter(Map<String, Long> counters, String name) {
+    return counters.getOrDefault(name, 0L);
+  }
+
+  /** Keeps the latest value of each {@code bench.relay.<name>} statistic. */
+  private static void collect(Socket socket, Map<String, Long> counters) {
+    try (socket; java.io.BufferedReader in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        String[] f = line.split(" ");
+        if (f.length == 3 && f[0].startsWith("bench.relay.")) {
+          try {
+            counters.put(f[0].substring("bench.relay.".length()), (long) Double.parseDouble(f[1]));
+          } catch (NumberFormatException e) {
+            // not a number: ignore
+          }
+        }
+      }
+    } catch (IOException e) {
+      // relay closed the connection
     }
   }
 
