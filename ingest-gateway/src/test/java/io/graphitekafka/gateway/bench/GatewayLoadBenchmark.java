@@ -63,7 +63,7 @@ public final class GatewayLoadBenchmark {
         gateway.carbonPort(), connections, 1000 * connections, total / connections / 1000)).run();
     long target = before + sent.points();
     while (produced(gateway) < target) {
-      Thread.sleep(1);
+      Thread.sleep(2);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("gateway %-16s %,d points acknowledged by Kafka in %.2f s: %,.0f points/s"
@@ -128,7 +128,7 @@ public final class GatewayLoadBenchmark {
             lastChange = System.nanoTime();
             end = lastChange;
           }
-          Thread.sleep(1);
+          Thread.sleep(2);
         }
         if (lines.get() >= sent.points()) {
           end = System.nanoTime();
@@ -167,7 +167,7 @@ public final class GatewayLoadBenchmark {
       while (!server.isClosed()) {
         try {
           Socket s = server.accept();
-          Thread t = new Thread(() -> reader.accept(s));
+          Thread t = new Thread(() -> reader.accept(s), "relay-listener");
           t.setDaemon(true);
           t.start();
         } catch (IOException e) {

@@ -57,6 +57,8 @@ public final class SinkThroughputBenchmark {
       double seconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf("%d archive points into %d existing files in %.2f s: %.0f points/s%n", total,
           series, seconds, total / seconds);
+      System.out.printf("BENCH sink writes points=%d files=%d seconds=%.3f pps=%.0f%n", total, series,
+          seconds, total / seconds);
     }
   }
 
@@ -95,9 +97,29 @@ public final class SinkThroughputBenchmark {
             Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
       sink.start();
       long committed = 0;
+      // creates per second from the sink's own counter: from the first file created to the last, so
+      // the group join before it is not counted
+      long firstCreate = 0;
+      long lastCreate = 0;
+      long created = 0;
       while (committed < until) {
         Thread.sleep(20);
         committed = SinkTestSupport.committed(admin, group, "bench.archives");
+        long c = sink.stats().creates.sum();
+        if (c > created) {
+          lastCreate = System.nanoTime();
+          if (created == 0) {
+            firstCreate = lastCreate;
+          }
+          created = c;
+        }
+      }
+      if (created > 1) {
+        double seconds = (lastCreate - firstCreate) / 1e9;
+        System.out.printf("%d files created (sparse, one point each) in %.2f s: %.0f creates/s%n",
+            created, seconds, (created - 1) / seconds);
+        System.out.printf("BENCH sink creates files=%d seconds=%.3f cps=%.0f%n", created, seconds,
+            (created - 1) / seconds);
       }
       return committed;
     }
