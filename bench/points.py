@@ -94,7 +94,7 @@ def wait(root, series, per_series, end):
         os.close(fd)
     # not timed: the sample read once more through whisper's own fetch, as whisper-fetch does
     for s in sample:
-        _, _, values = whisper.fetch(path(root, s), first - 1, end + 1)
+        _, values = whisper.fetch(path(root, s), first - 1, end + 1)
         missing = sum(1 for v in values if v is None)
         if missing:
             sys.exit("whisper.fetch finds %d of %d points missing in %s" % (missing, len(values), path(root, s)))
