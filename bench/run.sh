@@ -185,6 +185,8 @@ if want 4; then
   put e2e_gk_accepted "$(sed -n 's/^graphite-kafka: .*nc done after \([0-9.]*\) s.*/\1/p' "$OUT/e2e.log")"
   put e2e_cc_seconds "$(sed -n 's/^carbon-cache: .* readable after \([0-9.]*\) s.*/\1/p' "$OUT/e2e.log")"
   put e2e_cc_accepted "$(sed -n 's/^carbon-cache: .*nc done after \([0-9.]*\) s.*/\1/p' "$OUT/e2e.log")"
+  put e2e_gk_cpu "$(sed -n 's/^graphite-kafka: .*process CPU \([0-9.]*\) s.*/\1/p' "$OUT/e2e.log")"
+  put e2e_cc_cpu "$(sed -n 's/^carbon-cache: .*process CPU \([0-9.]*\) s.*/\1/p' "$OUT/e2e.log")"
 fi
 
 # --- 5 and 6: freshness at 100,000 points/s, RSS and heap -------------------------------------------
@@ -215,30 +217,42 @@ if want 5; then
   GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" loadgen --port "$carbon" --connections 2 \
     --series "$FRESH_SERIES" --points-per-series 2 --timestamps now --prefix fresh --rate $((FRESH_RATE)) >&2
   sleep 15
+  # stage NAME RATE SECONDS SEED: load at RATE points/s for SECONDS with probes alongside
+  stage() {
+    echo "$1" > "$OUT/section"
+    local per=$(( ($2 * $3 + FRESH_SERIES - 1) / FRESH_SERIES ))
+    log "$1: $2 points/s over $FRESH_SERIES series for $3 s, probes every 0.1 s"
+    local c0; c0=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$spid/stat")
+    local t0; t0=$(date +%s.%N)
+    "$PY" "$here/freshness.py" probe 127.0.0.1 "$carbon" "$d/whisper" "$3" "$OUT/$1.txt" 10 0.1 \
+      > "$OUT/$1-probe.log" 2>&1 &
+    local probe=$!
+    GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" loadgen --port "$carbon" --connections 2 \
+      --series "$FRESH_SERIES" --points-per-series "$per" --timestamps now --prefix fresh \
+      --rate "$2" --seed "$4" > "$OUT/$1-loadgen.log" 2>&1
+    cat "$OUT/$1-loadgen.log" >&2
+    wait "$probe" || log "probe failed, see $OUT/$1-probe.log"
+    local c1; c1=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$spid/stat")
+    local t1; t1=$(date +%s.%N)
+    local f; f=$(head -n1 "$OUT/$1.txt")
+    echo "$f" >&2
+    for k in probes readable unresolved p50 p90 p99 max; do
+      put "${1}_$k" "$(echo "$f" | tr ' ' '\n' | sed -n "s/^$k=//p")"
+    done
+    put "${1}_rate" "$2"
+    put "${1}_seconds" "$3"
+    put "${1}_loadgen_pps" "$(sed -n 's/.*: \([0-9]*\) points\/s.*/\1/p' "$OUT/$1-loadgen.log")"
+    put "${1}_cores" "$("$PY" -c "print('%.2f' % (($c1 - $c0) / ($t1 - $t0)))")"
+  }
+  stage fresh_low $((FRESH_RATE / 10)) 30 3
+  stage fresh "$FRESH_RATE" "$FRESH_SECONDS" 2
   echo steady > "$OUT/section"
-  per_series=$(( (FRESH_RATE * FRESH_SECONDS + FRESH_SERIES - 1) / FRESH_SERIES ))
-  log "steady: $FRESH_RATE points/s over $FRESH_SERIES series for $FRESH_SECONDS s, probes every 0.1 s"
-  "$PY" "$here/freshness.py" probe 127.0.0.1 "$carbon" "$d/whisper" "$FRESH_SECONDS" "$OUT/freshness.txt" 10 0.1 \
-    > "$OUT/probe.log" 2>&1 &
-  probe=$!
-  GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" loadgen --port "$carbon" --connections 2 \
-    --series "$FRESH_SERIES" --points-per-series "$per_series" --timestamps now --prefix fresh \
-    --rate "$FRESH_RATE" --seed 2 > "$OUT/fresh-loadgen.log" 2>&1
-  cat "$OUT/fresh-loadgen.log" >&2
-  wait "$probe" || log "probe failed, see $OUT/probe.log"
+  sleep 4
   echo after > "$OUT/section"
-  head -n1 "$OUT/freshness.txt" >&2
   kill "$spid"; wait "$spid" 2>/dev/null || true
-  f=$(head -n1 "$OUT/freshness.txt")
-  for k in probes readable unresolved p50 p90 p99 max; do
-    put "fresh_$k" "$(echo "$f" | tr ' ' '\n' | sed -n "s/^$k=//p")"
-  done
   put fresh_series "$FRESH_SERIES"
-  put fresh_rate "$FRESH_RATE"
-  put fresh_seconds "$FRESH_SECONDS"
-  put fresh_loadgen_pps "$(sed -n 's/.*: \([0-9]*\) points\/s.*/\1/p' "$OUT/fresh-loadgen.log")"
   put rss_peak_kib "$(awk '{ if ($4 > m) m = $4 } END { print m + 0 }' "$OUT/memory.txt")"
-  put rss_steady_max_kib "$(awk '$2 == "steady" { if ($3 > m) m = $3 } END { print m + 0 }' "$OUT/memory.txt")"
+  put rss_steady_max_kib "$(awk '$2 == "fresh" { if ($3 > m) m = $3 } END { print m + 0 }' "$OUT/memory.txt")"
   put heap_used_max_kib "$(awk '{ if ($6 > m) m = $6 } END { print m + 0 }' "$OUT/memory.txt")"
   put heap_committed_max_kib "$(awk '{ if ($5 > m) m = $5 } END { print m + 0 }' "$OUT/memory.txt")"
   put standalone_opts "-Xmx1g (bin/graphite-kafka default)"

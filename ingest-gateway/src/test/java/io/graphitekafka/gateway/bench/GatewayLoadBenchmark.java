@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * point. If {@code carbon-c-relay} is installed, the same input is sent through it to a counting TCP
  * sink on loopback, for comparison. Run by hand (see the module README), not by the build.
  *
- * <p>Arguments: {@code [totalPoints] [partitions]}, default 4,000,000 and 12.
+ * <p>Arguments: {@code [totalPoints] [partitions]}, default 4,000,000 and 12. Properties:
+ * {@code bench.set.<key>=<value>} sets any gateway key (e.g. {@code -Dbench.set.kafka.linger.ms=20}),
+ * {@code bench.gatewayOnly} and {@code bench.relayOnly} run one side only.
  */
 public final class GatewayLoadBenchmark {
 
@@ -30,6 +32,17 @@ public final class GatewayLoadBenchmark {
   public static void main(String[] args) throws Exception {
     long total = args.length > 0 ? Long.parseLong(args[0]) : 4_000_000L;
     int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 12;
+    if (!Boolean.getBoolean("bench.relayOnly")) {
+      runGateways(total, partitions);
+    }
+    if (!Boolean.getBoolean("bench.gatewayOnly")) {
+      for (int connections : new int[] {1, 8}) {
+        runCarbonCRelay(connections, total);
+      }
+    }
+  }
+
+  private static void runGateways(long total, int partitions) throws Exception {
     try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder()
         .brokerProperty("num.io.threads", "2").brokerProperty("num.network.threads", "2").build()) {
       kafka.start();
@@ -41,6 +54,9 @@ public final class GatewayLoadBenchmark {
       props.put(GatewayConfig.PICKLE_PORT, "-1");
       props.put(GatewayConfig.LINES_ENABLED, "false");
       props.put(GatewayConfig.METRIC_INTERVAL_SECONDS, "0");
+      // any gateway setting, e.g. -Dbench.set.kafka.linger.ms=20
+      System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+          .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
       try (Gateway gateway = new Gateway(new GatewayConfig(props))) {
         gateway.start();
         // warm-up: JIT, producer connections, partition leaders
@@ -49,9 +65,6 @@ public final class GatewayLoadBenchmark {
           runGateway(gateway, connections, total, connections + " connection(s)");
         }
       }
-    }
-    for (int connections : new int[] {1, 8}) {
-      runCarbonCRelay(connections, total);
     }
   }
 
@@ -99,21 +112,38 @@ public final class GatewayLoadBenchmark {
       accept(sink, s -> count(s, lines));
       accept(stats, s -> collect(s, counters));
       Path conf = Files.createTempFile("relay", ".conf");
+      Path relayLog = Files.createTempFile("relay", ".log");
       Files.writeString(conf, "cluster sink forward 127.0.0.1:" + sink.getLocalPort() + ";\n"
           + "cluster stats forward 127.0.0.1:" + stats.getLocalPort() + ";\n"
           + "statistics submit every 1 seconds prefix with bench.relay send to stats stop;\n"
           + "match * send to sink stop;\n");
-      // -q: a queue as large as the input; -L 15: stall clients as long as the relay allows before
-      // dropping, the closest it has to backpressure; -w 2: one worker per core
+      // -q: a queue as large as the input, up to 1,000,000 points; -L 15: stall clients as long as
+      // the relay allows before dropping, the closest it has to backpressure; -w 2: a worker per core
+      long queue = Math.min(Math.max(total, 25_000), 1_000_000);
       Process relay = new ProcessBuilder(binary.toString(), "-f", conf.toString(), "-p",
-          Integer.toString(relayPort), "-w", "2", "-q", Long.toString(Math.max(total, 25_000)),
-          "-L", "15", "-U", "1048576", "-E", "-H", "bench")
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+          Integer.toString(relayPort), "-w", "2", "-q", Long.toString(queue), "-L", "15",
+          "-U", "1048576", "-E", "-H", "bench")
+          .redirectErrorStream(true).redirectOutput(relayLog.toFile()).start();
       try {
         waitForPort(relayPort);
         long start = System.nanoTime();
-        LoadGenerator.Result sent = new LoadGenerator(LoadGenerator.Spec.plaintext("127.0.0.1",
-            relayPort, connections, 1000 * connections, total / connections / 1000)).run();
+        LoadGenerator.Spec spec = LoadGenerator.Spec.plaintext("127.0.0.1", relayPort, connections,
+            1000 * connections, total / connections / 1000);
+        LoadGenerator.Result sent;
+        try {
+          sent = new LoadGenerator(spec).run();
+        } catch (IOException e) {
+          // the relay closed a connection: report what it forwarded until then
+          Thread.sleep(5000);
+          System.out.printf("carbon-c-relay %-9s closed a client connection (%s) after forwarding %,d of"
+              + " %,d points; its log: %s%n", connections + " conn", e.getMessage(), lines.get(),
+              spec.totalPoints(), String.join("\n  ", Files.readAllLines(relayLog).stream()
+                  .filter(l -> !l.isBlank()).skip(Math.max(0, Files.readAllLines(relayLog).size() - 8))
+                  .toList()));
+          System.out.printf("BENCH relay connections=%d sent=%d forwarded=%d seconds=0 pps=0 dropped=%d"
+              + " failed=1%n", connections, spec.totalPoints(), lines.get(), dropped(counters));
+          return;
+        }
         // done when every point reached the sink, or when the relay's counters account for the rest
         // as dropped, or when nothing has arrived for 10 s
         long last = -1;
@@ -147,6 +177,9 @@ public final class GatewayLoadBenchmark {
         relay.destroy();
         relay.waitFor();
         Files.deleteIfExists(conf);
+        if (lines.get() >= total) {
+          Files.deleteIfExists(relayLog);
+        }
       }
     }
   }
