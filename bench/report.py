@@ -140,13 +140,20 @@ def checks(r):
     if gk and cc:
         out.append(("end to end, carbon-cache time / graphite-kafka time", "%.2f x (%.1f s vs %.1f s)" % (cc / gk, gk, cc),
                     ">= 3 x", cc / gk >= 3))
+    gc, ccc = num(r, "e2e_gk_cpu"), num(r, "e2e_cc_cpu")
+    if gc and ccc:
+        out.append(("end to end, CPU time: carbon-cache / graphite-kafka (not a target; load-independent)",
+                    "%.2f x (%.1f CPU-s vs %.1f CPU-s)" % (ccc / gc, gc, ccc), "", None))
     p99 = num(r, "fresh_p99")
     if p99 is not None:
         unresolved = num(r, "fresh_unresolved") or 0
-        out.append(("freshness p99 at %s points/s" % fmt(num(r, "fresh_rate")),
-                    "%.2f s (p50 %.2f s%s)" % (p99, num(r, "fresh_p50"),
-                                               ", %d probes never readable" % unresolved if unresolved else ""),
-                    "< 2 s", p99 < 2 and unresolved == 0))
+        if p99 != p99:  # nan: no probe was readable
+            fig = "none of %s probes readable within 60 s after the load ended" % fmt(num(r, "fresh_probes"))
+        else:
+            fig = "%.2f s (p50 %.2f s%s)" % (p99, num(r, "fresh_p50"),
+                                            ", %d probes never readable" % unresolved if unresolved else "")
+        out.append(("freshness p99 at %s points/s" % fmt(num(r, "fresh_rate")), fig, "< 2 s",
+                    p99 == p99 and p99 < 2 and unresolved == 0))
     rss = num(r, "rss_peak_kib")
     if rss:
         out.append(("standalone peak RSS, %s active series" % fmt(num(r, "fresh_series")),
@@ -161,7 +168,8 @@ def fmt(x):
 def ratios(out):
     r = load(out)
     for label, fig, target, met in checks(r):
-        print("%-58s %-44s target %-22s %s" % (label, fig, target, "met" if met else "NOT met"))
+        print("%-58s %-44s target %-22s %s" % (label, fig, target or "-",
+                                                "" if met is None else "met" if met else "NOT met"))
 
 
 # --- chart ----------------------------------------------------------------------------------------
@@ -258,7 +266,8 @@ def render(out, md_path, svg_path):
     L.append("| target | measured | wanted | |")
     L.append("|---|---|---|---|")
     for label, fig, target, met in checks(r):
-        L.append("| %s | %s | %s | %s |" % (label, fig, target, "met" if met else "**not met**"))
+        L.append("| %s | %s | %s | %s |" % (label, fig, target or "-",
+                                           "" if met is None else "met" if met else "**not met**"))
     L.append("")
     L.append("## Machine and load")
     L.append("")
@@ -291,9 +300,9 @@ def render(out, md_path, svg_path):
     L.append("1. `GatewayLoadBenchmark %s %s` (ingest-gateway test classes): an embedded KRaft broker, the gateway "
              "and the load generator in one JVM, %s-partition `carbon.points`; %s plaintext points (1,000 series per "
              "connection) over 1 and then 8 connections, clock stopped when Kafka has acknowledged the last point "
-             "(acks=all, idempotent, lz4). Then `carbon-c-relay -w 2 -q <input size> -L 15` forwarding the same input "
-             "to a counting TCP listener on loopback, its statistics sent every second to a second listener so its "
-             "drop counter is read, not guessed." % (fmt(num(r, "gateway_points")).replace(",", ""), r.get("gateway_partitions", ""),
+             "(acks=all, idempotent, lz4). Then `carbon-c-relay -w 2 -q <queue> -L 15` forwarding the same input "
+             "to a counting TCP listener on loopback (the listener runs in the benchmark JVM), its statistics sent "
+             "every second to a second listener so its drop counter is read, not guessed (`-q` is the input size up to 1,000,000)." % (fmt(num(r, "gateway_points")).replace(",", ""), r.get("gateway_partitions", ""),
                                                      r.get("gateway_partitions", ""), fmt(num(r, "gateway_points"))))
     L.append("2. `RollupThroughputBench -Dbench.points=%s` (stream-aggregator): 10,000 series, "
              "`10s:6h,1m:7d,10m:5y`, input produced first, aggregator timed from RUNNING until its offsets are "
@@ -306,8 +315,8 @@ def render(out, md_path, svg_path):
              "plaintext file sent with `nc` to `bin/graphite-kafka standalone` and to carbon-cache, timed from the "
              "first byte until every point is readable in the finest archive of every file (then the sample is "
              "read again through `whisper.fetch`, which `whisper-fetch` uses)." % fmt(num(r, "e2e_series")))
-    L.append("5. `bin/graphite-kafka standalone` (`-Xmx1g`), %s files created beforehand; a warm-up sends 2 points per "
-             "series, then `bin/graphite-kafka loadgen --rate %s --timestamps now --connections 2 --series %s` runs "
+    L.append("5. `bin/graphite-kafka standalone` (its default JVM options, below), %s files created beforehand; a warm-up sends 2 points per "
+             "series, then a first stage at a tenth of the rate for 30 s, then `bin/graphite-kafka loadgen --rate %s --timestamps now --connections 2 --series %s` runs "
              "for %s s while `bench/freshness.py probe` sends a probe point every 0.1 s (10 probe series in turn, "
              "current timestamp, a value that grows with each probe) on its own connection and polls the probe's "
              "slot in its Whisper file every 5 ms: the delay is from just before the line is written to the socket "
@@ -327,11 +336,11 @@ def render(out, md_path, svg_path):
     L.append("| connections | gateway, points/s acknowledged by Kafka | load generator write rate | carbon-c-relay, points/s forwarded | relay forwarded / sent | relay dropped (its counter) | ratio |")
     L.append("|---|---|---|---|---|---|---|")
     for c in (1, 8):
-        g, rl = num(r, "gateway_%d_pps" % c), num(r, "relay_%d_pps" % c)
+        g, rl = num(r, "gateway_%d_pps" % c), num(r, "relay_%d_pps" % c) or None
         L.append("| %d | %s | %s | %s | %s / %s | %s | %s |" % (
             c, fmt(g), fmt(num(r, "gateway_%d_clientpps" % c)), fmt(rl), fmt(num(r, "relay_%d_forwarded" % c)),
             fmt(num(r, "relay_%d_sent" % c)), fmt(num(r, "relay_%d_dropped" % c)),
-            "%.2f x" % (g / rl) if g and rl else "-"))
+            "%.2f x" % (g / rl) if g and rl else "relay closed a client connection" if r.get("relay_%d_failed" % c) == "1" else "-"))
     L.append("")
     L.append("### 2. Aggregator")
     L.append("")
@@ -357,17 +366,26 @@ def render(out, md_path, svg_path):
     L.append("| input accepted (`nc` done, incl. its 1 s `-q1`) after | %s s | %s s |" % (
         r.get("e2e_gk_accepted", "-"), r.get("e2e_cc_accepted", "-")))
     L.append("| points/s | %s | %s |" % (fmt(per_s(r, "e2e_points", "e2e_gk_seconds")), fmt(per_s(r, "e2e_points", "e2e_cc_seconds"))))
+    L.append("| CPU time of the process (user + system) from first byte to readable | %s s | %s s |" % (
+        r.get("e2e_gk_cpu", "-"), r.get("e2e_cc_cpu", "-")))
     if gk and cc:
         L.append("| carbon-cache time / graphite-kafka time | %.2f | |" % (cc / gk))
     L.append("")
     L.append("### 5. Freshness")
     L.append("")
-    L.append("| load | load generator achieved | probes | readable | p50 | p90 | p99 | max |")
-    L.append("|---|---|---|---|---|---|---|---|")
-    L.append("| %s points/s, %s series, %s s | %s points/s | %s | %s | %s s | %s s | %s s | %s s |" % (
-        fmt(num(r, "fresh_rate")), fmt(num(r, "fresh_series")), r.get("fresh_seconds", "-"), fmt(num(r, "fresh_loadgen_pps")),
-        r.get("fresh_probes", "-"), r.get("fresh_readable", "-"), r.get("fresh_p50", "-"), r.get("fresh_p90", "-"),
-        r.get("fresh_p99", "-"), r.get("fresh_max", "-")))
+    L.append("| load | load generator achieved | standalone CPU (cores) | probes | readable | p50 | p90 | p99 | max |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
+    for st in ("fresh_low", "fresh"):
+        if st + "_rate" not in r:
+            continue
+        L.append("| %s points/s, %s series, %s s | %s points/s | %s | %s | %s | %s s | %s s | %s s | %s s |" % (
+            fmt(num(r, st + "_rate")), fmt(num(r, "fresh_series")), r.get(st + "_seconds", "-"),
+            fmt(num(r, st + "_loadgen_pps")), r.get(st + "_cores", "-"), r.get(st + "_probes", "-"),
+            r.get(st + "_readable", "-"), r.get(st + "_p50", "-"), r.get(st + "_p90", "-"), r.get(st + "_p99", "-"),
+            r.get(st + "_max", "-")))
+    L.append("")
+    L.append("A probe still unreadable 60 s after its stage's load ended counts as unresolved (no delay recorded); "
+             "`nan` means no probe was readable in that time.")
     L.append("")
     L.append("### 6. Standalone memory")
     L.append("")

@@ -58,6 +58,8 @@ else
   E2E_SERIES=10000; E2E_PER=100; FRESH_SERIES=100000; FRESH_SECONDS=60
 fi
 FRESH_RATE=100000
+# bin/graphite-kafka's default JVM options (GRAPHITE_KAFKA_OPTS replaces them, so they are repeated here)
+STANDALONE_OPTS="-Xmx1g -Djdk.nio.maxCachedBufferSize=262144"
 PARTITIONS=${PARTITIONS:-12}
 OUT=${OUT:-/tmp/graphite-kafka-bench-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
@@ -138,6 +140,7 @@ if want 1; then
       put "relay_${c}_forwarded" "$(echo "$kv" | sed -n 's/.*forwarded=\([0-9]*\).*/\1/p')"
       put "relay_${c}_sent" "$(echo "$kv" | sed -n 's/.*sent=\([0-9]*\).*/\1/p')"
       put "relay_${c}_dropped" "$(echo "$kv" | sed -n 's/.*dropped=\([0-9]*\).*/\1/p')"
+      put "relay_${c}_failed" "$(echo "$kv" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')"
     else
       put "gateway_${c}_clientpps" "$(echo "$kv" | sed -n 's/.*clientpps=\([0-9]*\).*/\1/p')"
     fi
@@ -176,7 +179,7 @@ fi
 # --- 4: end to end vs carbon-cache -----------------------------------------------------------------
 if want 4; then
   section e2e
-  GRAPHITE_KAFKA_OPTS="-Xmx1g $(agent_opts e2e)" SERIES=$E2E_SERIES PER_SERIES=$E2E_PER RUNS=1 \
+  GRAPHITE_KAFKA_OPTS="$STANDALONE_OPTS $(agent_opts e2e)" SERIES=$E2E_SERIES PER_SERIES=$E2E_PER RUNS=1 \
     "$here/sink-vs-carbon-cache.sh" > "$OUT/e2e.log" 2>&1 || log "end-to-end run failed, see $OUT/e2e.log"
   cat "$OUT/e2e.log" >&2
   put e2e_points "$((E2E_SERIES * E2E_PER))"
@@ -198,7 +201,7 @@ if want 5; then
   log "creating $FRESH_SERIES files (sparse, python3-whisper) for the load and 10 for the probes"
   "$PY" "$here/freshness.py" create "$d/whisper" fresh "$FRESH_SERIES"
   carbon=$(free_port); kafka=$(free_port); pickle=$(free_port)
-  GRAPHITE_KAFKA_NO_BUILD=1 GRAPHITE_KAFKA_OPTS="-Xmx1g $(agent_opts fresh)" "$root/bin/graphite-kafka" standalone \
+  GRAPHITE_KAFKA_NO_BUILD=1 GRAPHITE_KAFKA_OPTS="$STANDALONE_OPTS $(agent_opts fresh)" "$root/bin/graphite-kafka" standalone \
     --data-dir "$d" --bind 127.0.0.1 --carbon-port "$carbon" --udp-port "$carbon" --pickle-port "$pickle" \
     --kafka-port "$kafka" --metrics-port -1 > "$OUT/fresh-standalone.log" 2>&1 &
   spid=$!; pids+=("$spid")
@@ -255,7 +258,7 @@ if want 5; then
   put rss_steady_max_kib "$(awk '$2 == "fresh" { if ($3 > m) m = $3 } END { print m + 0 }' "$OUT/memory.txt")"
   put heap_used_max_kib "$(awk '{ if ($6 > m) m = $6 } END { print m + 0 }' "$OUT/memory.txt")"
   put heap_committed_max_kib "$(awk '{ if ($5 > m) m = $5 } END { print m + 0 }' "$OUT/memory.txt")"
-  put standalone_opts "-Xmx1g (bin/graphite-kafka default)"
+  put standalone_opts "$STANDALONE_OPTS, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} (bin/graphite-kafka defaults)"
   rm -rf "$d"
 fi
 section done
