@@ -18,7 +18,7 @@ GIB = 1024 * 1024  # KiB per GiB
 THREAD_GROUPS = [
     (r"loadgen", "load generator"),
     (r"relay-listener", "relay comparison: counting listener"),
-    (r"^(DestroyJavaVM|main)$", "benchmark main thread"),
+    (r"^(DestroyJavaVM|main)$", "main thread (start-up, benchmark driver)"),
     (r"IoEventLoopGroup|nioEventLoopGroup|epollEventLoop|gateway-(io|boss|worker)|netty",
      "gateway: Netty event loops"),
     (r"kafka-producer-network-thread", "Kafka producer I/O threads"),
@@ -186,11 +186,29 @@ def svg(r):
           ("end to end, carbon-cache", per_s(r, "e2e_points", "e2e_cc_seconds"), theirs),
           ("aggregator", num(r, "aggregator_pps"), other),
           ("sink, archive points into files", num(r, "sink_write_pps"), other)]
+    ratio_rows = []
+    for c in (1, 8):
+        g, rl = num(r, "gateway_%d_pps" % c), num(r, "relay_%d_pps" % c)
+        if g and rl:
+            ratio_rows.append(("gateway / carbon-c-relay, %d conn" % c, g / rl, ours))
+    gk, cc = num(r, "e2e_gk_seconds"), num(r, "e2e_cc_seconds")
+    if gk and cc:
+        ratio_rows.append(("end to end, carbon-cache time / ours", cc / gk, ours))
+    gc, ccc = num(r, "e2e_gk_cpu"), num(r, "e2e_cc_cpu")
+    if gc and ccc:
+        ratio_rows.append(("end to end, carbon-cache CPU / ours", ccc / gc, other))
+    panels.append(("graphite-kafka against the Debian tool, x (more is better; 1 = the same)", ratio_rows, 1.0,
+                   "parity", lambda v: "%.2f x" % v))
     panels.append(("Throughput, points/s (more is better)", [t for t in tp if t[1]], 500000, "gateway target",
                    lambda v: "{:,.0f}".format(v)))
-    fr = [("p50", num(r, "fresh_p50"), ours), ("p90", num(r, "fresh_p90"), ours), ("p99", num(r, "fresh_p99"), ours)]
-    panels.append(("Freshness at %s points/s, s from sent to readable (less is better)" % fmt(num(r, "fresh_rate")),
-                   [t for t in fr if t[1] is not None], 2.0, "target", lambda v: "%.2f s" % v))
+    fr = []
+    for st in ("fresh_low", "fresh"):
+        for q in ("p50", "p99"):
+            v = num(r, "%s_%s" % (st, q))
+            if v is not None and v == v:
+                fr.append(("%s at %s points/s" % (q, fmt(num(r, st + "_rate"))), v, ours))
+    panels.append(("Freshness, s from line sent to point readable (less is better)", fr, 2.0, "target",
+                   lambda v: "%.2f s" % v))
     mem = [("peak RSS", kib_gib(r, "rss_peak_kib"), ours), ("max heap used", kib_gib(r, "heap_used_max_kib"), other),
            ("max heap committed", kib_gib(r, "heap_committed_max_kib"), other)]
     panels.append(("Standalone memory, %s active series, GiB (less is better)" % fmt(num(r, "fresh_series")),

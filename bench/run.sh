@@ -17,7 +17,8 @@
 #   --only LIST   run only these sections
 #   --no-profile  no async-profiler (by default sections 1, 4 and 5 run with it, sampling every 10 ms)
 #   --no-docs     leave docs/ alone (results stay in the output directory)
-# env: OUT (output directory, default /tmp/graphite-kafka-bench-<date>), PARTITIONS (gateway topic, 12)
+# env: OUT (output directory, default /tmp/graphite-kafka-bench-<date>), PARTITIONS (gateway topic, 12),
+#      STANDALONE_OPTS (JVM options of the standalone process; default: bin/graphite-kafka's)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD="" ;;
     --no-profile) PROFILE="" ;;
     --no-docs) DOCS="" ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,7 +60,7 @@ else
 fi
 FRESH_RATE=100000
 # bin/graphite-kafka's default JVM options (GRAPHITE_KAFKA_OPTS replaces them, so they are repeated here)
-STANDALONE_OPTS="-Xmx1g -Djdk.nio.maxCachedBufferSize=262144"
+STANDALONE_OPTS="${STANDALONE_OPTS:--Xmx768m -Djdk.nio.maxCachedBufferSize=262144}"
 PARTITIONS=${PARTITIONS:-12}
 OUT=${OUT:-/tmp/graphite-kafka-bench-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
@@ -258,7 +259,7 @@ if want 5; then
   put rss_steady_max_kib "$(awk '$2 == "fresh" { if ($3 > m) m = $3 } END { print m + 0 }' "$OUT/memory.txt")"
   put heap_used_max_kib "$(awk '{ if ($6 > m) m = $6 } END { print m + 0 }' "$OUT/memory.txt")"
   put heap_committed_max_kib "$(awk '{ if ($5 > m) m = $5 } END { print m + 0 }' "$OUT/memory.txt")"
-  put standalone_opts "$STANDALONE_OPTS, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} (bin/graphite-kafka defaults)"
+  put standalone_opts "$STANDALONE_OPTS, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}"
   rm -rf "$d"
 fi
 section done
