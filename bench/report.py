@@ -67,13 +67,19 @@ def profile(path, top=15):
                     seen.add(fr)
                     project[fr] += n
     out = ["samples: %d (10 ms CPU each, all threads)" % total, "", "CPU by thread group:"]
+    rest = 0
     for g, n in by_group.most_common():
-        out.append("  %5.1f %%  %s" % (100.0 * n / total, g))
+        if n >= total / 200:
+            out.append("  %5.1f %%  %s" % (100.0 * n / total, g))
+        else:
+            rest += n
+    if rest:
+        out.append("  %5.1f %%  other threads, each under 0.5 %%" % (100.0 * rest / total))
     out += ["", "top frames (self time):"]
     for fr, n in self_frames.most_common(top):
         out.append("  %5.1f %%  %s" % (100.0 * n / total, fr))
     out += ["", "project methods (inclusive):"]
-    for fr, n in project.most_common(10):
+    for fr, n in project.most_common(12):
         out.append("  %5.1f %%  %s" % (100.0 * n / total, fr))
     return "\n".join(out)
 
@@ -105,7 +111,8 @@ def load_by_section(out):
     with open(path) as f:
         for line in f:
             p = line.split()
-            if len(p) < 9:
+            # a sample taken while the section file was being rewritten has no section name
+            if len(p) < 9 or re.match(r"^[0-9.]+$", p[1]):
                 continue
             cpu = [int(x) for x in p[6:]]  # "cpu" user nice system idle iowait irq softirq steal ...
             idle = cpu[3] + cpu[4]
