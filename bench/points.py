@@ -92,6 +92,12 @@ def wait(root, series, per_series, end):
                 time.sleep(0.05)
     for fd in fds:
         os.close(fd)
+    # not timed: the sample read once more through whisper's own fetch, as whisper-fetch does
+    for s in sample:
+        _, values = whisper.fetch(path(root, s), first - 1, end + 1)
+        missing = sum(1 for v in values if v is None)
+        if missing:
+            sys.exit("whisper.fetch finds %d of %d points missing in %s" % (missing, len(values), path(root, s)))
     print("%.3f %d" % (done_at, passes))
 
 

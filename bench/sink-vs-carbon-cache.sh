@@ -50,6 +50,11 @@ wait_port() { # port seconds
   echo "nothing listens on $1 after $2 s" >&2; return 1
 }
 
+# CPU time (user + system, seconds) the process has used so far, from /proc/PID/stat
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
 # measure NAME WHISPER_DIR PORT: sends the input, waits for every point, writes the seconds taken to
 # $work/NAME.secs
 measure() {
@@ -59,16 +64,19 @@ measure() {
   "$PY" "$here/points.py" wait "$dir" "$SERIES" "$PER_SERIES" "$end" > "$work/check.out" &
   local check=$!
   until grep -q ready "$work/check.out"; do sleep 0.1; done # it has opened every file
+  local cpu0; cpu0=$(cpu_seconds "$pid")
   local t0; t0=$(date +%s.%N)
   nc -q1 127.0.0.1 "$port" < "$work/input.txt"
   local t_sent; t_sent=$(date +%s.%N)
   wait "$check"
+  local cpu1; cpu1=$(cpu_seconds "$pid")
   local done_at passes
   read -r done_at passes < <(tail -n1 "$work/check.out")
   local secs; secs=$("$PY" -c "print('%.2f' % ($done_at - $t0))")
   local sent; sent=$("$PY" -c "print('%.2f' % ($t_sent - $t0))")
   echo "$name: $total points readable after $secs s (nc done after $sent s, 1 s of it -q1; $passes check passes);" \
-    "$("$PY" -c "print('%.0f' % ($total / ($done_at - $t0)))") points/s" >&2
+    "$("$PY" -c "print('%.0f' % ($total / ($done_at - $t0)))") points/s;" \
+    "process CPU $("$PY" -c "print('%.1f' % ($cpu1 - $cpu0))") s" >&2
   echo "$secs" > "$work/$name.secs"
 }
 

@@ -77,10 +77,12 @@ public final class Main {
             "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
             "replay-from", SinkConfig.REPLAY_FROM,
             "schema-registry-url", RegistrySettings.URL)));
-    add(new Command("loadgen", "send deterministic Carbon plaintext load to a gateway and report points/s",
-        flags("host", LoadgenConfig.HOST, "port", LoadgenConfig.PORT, "connections",
-            LoadgenConfig.CONNECTIONS, "points", LoadgenConfig.POINTS_PER_CONNECTION, "series",
-            LoadgenConfig.SERIES)));
+    add(new Command("loadgen", "send deterministic Carbon plaintext or pickle load and report points/s",
+        flags("host", LoadgenConfig.HOST, "port", LoadgenConfig.PORT, "protocol", LoadgenConfig.PROTOCOL,
+            "connections", LoadgenConfig.CONNECTIONS, "series", LoadgenConfig.SERIES,
+            "points-per-series", LoadgenConfig.POINTS_PER_SERIES, "rate", LoadgenConfig.RATE,
+            "timestamps", LoadgenConfig.TIMESTAMPS, "step", LoadgenConfig.STEP, "seed", LoadgenConfig.SEED,
+            "prefix", LoadgenConfig.PREFIX)));
     add(new Command("import", "produce an existing Whisper tree to carbon.archives (migration)",
         flags("whisper-dir", ImportConfig.WHISPER_DIR, "bootstrap-servers", ImportConfig.BOOTSTRAP_SERVERS,
             "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
@@ -298,9 +300,12 @@ public final class Main {
   }
 
   private static int runLoadgen(LoadgenConfig config, PrintStream out) throws Exception {
-    LoadGenerator.Result r = new LoadGenerator(config.spec()).run();
-    out.printf(java.util.Locale.ROOT, "sent %d points (%d bytes) in %.3f s: %.0f points/s%n", r.points(),
-        r.bytes(), r.nanos() / 1e9, r.pointsPerSecond());
+    LoadGenerator.Spec spec = config.spec();
+    LoadGenerator.Result r = new LoadGenerator(spec).run();
+    out.printf(java.util.Locale.ROOT, "sent %d points (%d bytes) in %.3f s: %.0f points/s"
+            + " (%s, %d connection(s), first byte at %d ms)%n", r.points(), r.bytes(), r.nanos() / 1e9,
+        r.pointsPerSecond(), spec.protocol().name().toLowerCase(java.util.Locale.ROOT),
+        spec.connections(), r.startEpochMillis());
     return 0;
   }
 

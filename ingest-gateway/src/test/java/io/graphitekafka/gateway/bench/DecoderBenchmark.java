@@ -49,8 +49,10 @@ public class DecoderBenchmark {
     plain = new byte[LINES][];
     tagged = new byte[LINES][];
     for (int i = 0; i < LINES; i++) {
-      String line = LoadGenerator.line(0, i, 100);
-      plain[i] = line.substring(0, line.length() - 1).getBytes(StandardCharsets.US_ASCII);
+      // the lines bin/graphite-kafka loadgen sends by default
+      plain[i] = (LoadGenerator.seriesName("loadgen", i % 100) + " "
+          + LoadGenerator.value(1, i % 100, i / 100) + " " + (LoadGenerator.BASE_TIMESTAMP + i / 100 * 10))
+          .getBytes(StandardCharsets.US_ASCII);
       tagged[i] = ("disk.used;host=web" + (i % 50) + ";dc=ams;env=prod " + i + ".25 1700000000")
           .getBytes(StandardCharsets.US_ASCII);
     }
