@@ -233,15 +233,23 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
    * @throws RegistryUnavailableException if the id is new and no registry answered
    */
   public int currentSchemaBodyOffset(byte[] data) {
-    if (data == null || data.length == 0) {
+    return data == null ? -1 : currentSchemaBodyOffset(data, 0, data.length);
+  }
+
+  /**
+   * {@link #currentSchemaBodyOffset(byte[])} for the value in {@code data[offset, offset + length)},
+   * such as a record's slice of a fetched buffer; the result is relative to {@code offset}.
+   */
+  public int currentSchemaBodyOffset(byte[] data, int offset, int length) {
+    if (length <= 0) {
       return -1;
     }
-    if (data[0] == CONFLUENT_MAGIC) {
-      if (registry == null || data.length < CONFLUENT_HEADER) {
+    if (data[offset] == CONFLUENT_MAGIC) {
+      if (registry == null || length < CONFLUENT_HEADER) {
         return -1;
       }
-      int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8)
-          | (data[4] & 0xff);
+      int id = ((data[offset + 1] & 0xff) << 24) | ((data[offset + 2] & 0xff) << 16)
+          | ((data[offset + 3] & 0xff) << 8) | (data[offset + 4] & 0xff);
       Boolean current = currentById.get(id);
       if (current == null) {
         try {
@@ -256,8 +264,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       }
       return current ? CONFLUENT_HEADER : -1;
     }
-    return data.length >= SINGLE_OBJECT_HEADER
-        && Arrays.equals(data, 0, SINGLE_OBJECT_HEADER, singleObjectHeader, 0, SINGLE_OBJECT_HEADER)
+    return length >= SINGLE_OBJECT_HEADER
+        && Arrays.equals(data, offset, offset + SINGLE_OBJECT_HEADER, singleObjectHeader, 0,
+            SINGLE_OBJECT_HEADER)
         ? SINGLE_OBJECT_HEADER : -1;
   }
 

@@ -232,4 +232,24 @@ class ConfluentWireFormatTest {
     assertThat(serde.currentSchemaBodyOffset(new byte[] {(byte) 0xC3, 1, 0})).isEqualTo(-1);
     assertThat(serde.currentSchemaBodyOffset(new byte[0])).isEqualTo(-1);
   }
+
+  @Test
+  void bodyOffsetOfASliceIsRelativeToTheSlice() throws Exception {
+    AvroSerde<MetricPoint> serde = AvroSerde.confluent(MetricPoint.class, client());
+    byte[] confluent = serde.encode("carbon.points", POINT);
+    byte[] singleObject = AvroSerde.singleObject(MetricPoint.class).encode(POINT);
+    // each value inside a larger buffer, after three bytes of something else, as in a fetched batch
+    byte[] buffer = new byte[3 + confluent.length + singleObject.length];
+    System.arraycopy(confluent, 0, buffer, 3, confluent.length);
+    System.arraycopy(singleObject, 0, buffer, 3 + confluent.length, singleObject.length);
+
+    assertThat(serde.currentSchemaBodyOffset(buffer, 3, confluent.length)).isEqualTo(5);
+    assertThat(serde.currentSchemaBodyOffset(buffer, 3 + confluent.length, singleObject.length))
+        .isEqualTo(10);
+    assertThat(serde.currentSchemaBodyOffset(buffer, 3, 4)).as("shorter than a Confluent header")
+        .isEqualTo(-1);
+    assertThat(serde.currentSchemaBodyOffset(buffer, 3 + confluent.length, 9))
+        .as("shorter than a single-object header").isEqualTo(-1);
+    assertThat(serde.currentSchemaBodyOffset(buffer, 0, 0)).isEqualTo(-1);
+  }
 }

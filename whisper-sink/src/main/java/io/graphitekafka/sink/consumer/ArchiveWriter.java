@@ -56,9 +56,14 @@ final class ArchiveWriter implements AutoCloseable {
     };
   }
 
-  /** Whether the series' file exists (open, or on disk), so writing it needs no create. */
-  boolean exists(String metric, Path path) {
-    return open.containsKey(metric) || Files.exists(path);
+  /** Whether the series' file is open (its header checked); does not count as a use in the LRU. */
+  boolean isOpen(String metric) {
+    return open.containsKey(metric);
+  }
+
+  /** Whether the file exists on disk, so writing it needs no create. */
+  boolean exists(Path path) {
+    return Files.exists(path);
   }
 
   /**

@@ -11,6 +11,7 @@ import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.whisper.WhisperHeader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -90,23 +91,43 @@ final class RecordDecoder {
   }
 
   DecodedPoint decode(byte[] value) throws BadRecordException {
-    if (value == null || value.length == 0) {
+    return value == null ? decode(new byte[0], 0, 0) : decode(value, 0, value.length);
+  }
+
+  /**
+   * Decodes the value between the buffer's position and limit, in place when the buffer has an array
+   * (as the consumer's fetched records do); the buffer's position is not changed.
+   */
+  DecodedPoint decode(ByteBuffer value) throws BadRecordException {
+    if (value == null) {
+      return decode(new byte[0], 0, 0);
+    }
+    if (value.hasArray()) {
+      return decode(value.array(), value.arrayOffset() + value.position(), value.remaining());
+    }
+    byte[] copy = new byte[value.remaining()];
+    value.duplicate().get(copy);
+    return decode(copy, 0, copy.length);
+  }
+
+  private DecodedPoint decode(byte[] value, int offset, int length) throws BadRecordException {
+    if (length == 0) {
       throw new BadRecordException(UNDECODABLE, "empty ArchivePoint value");
     }
     int header;
-    if (value[0] == 0) {
-      header = confluentBody(value);
+    if (value[offset] == 0) {
+      header = confluentBody(value, offset, length);
       if (header < 0) {
-        return decode(resolved(value));
+        return decode(resolved(Arrays.copyOfRange(value, offset, offset + length)));
       }
     } else {
-      if (value.length < HEADER || value[0] != (byte) 0xC3 || value[1] != 0x01) {
+      if (length < HEADER || value[offset] != (byte) 0xC3 || value[offset + 1] != 0x01) {
         throw new BadRecordException(UNDECODABLE,
             "not Avro single-object encoding (expected 0xC3 0x01 header and an 8-byte fingerprint)");
       }
       long fingerprint = 0;
       for (int i = 9; i >= 2; i--) {
-        fingerprint = (fingerprint << 8) | (value[i] & 0xff);
+        fingerprint = (fingerprint << 8) | (value[offset + i] & 0xff);
       }
       if (fingerprint != FINGERPRINT) {
         throw new BadRecordException(UNKNOWN_SCHEMA, "unknown schema fingerprint for ArchivePoint");
@@ -114,8 +135,8 @@ final class RecordDecoder {
       header = HEADER;
     }
     buf = value;
-    pos = header;
-    end = value.length;
+    pos = offset + header;
+    end = offset + length;
     Series series;
     int archive;
     long timestamp;
@@ -132,7 +153,7 @@ final class RecordDecoder {
       layoutOrProblem = layout();
     } catch (IOException e) {
       throw new BadRecordException(UNDECODABLE,
-          "corrupt ArchivePoint value (" + value.length + " bytes): " + e);
+          "corrupt ArchivePoint value (" + length + " bytes): " + e);
     } finally {
       buf = null;
     }
@@ -163,12 +184,12 @@ final class RecordDecoder {
    * @throws RegistryUnavailableException if its schema id is new and no registry answered: not the
    *     record's fault, so the caller retries rather than rejecting it
    */
-  private int confluentBody(byte[] value) throws BadRecordException {
+  private int confluentBody(byte[] value, int offset, int length) throws BadRecordException {
     if (confluent == null) {
       throw new BadRecordException(UNDECODABLE, "value is in Confluent Schema Registry framing"
           + " (magic byte 0), which needs schema.registry.url");
     }
-    return confluent.currentSchemaBodyOffset(value);
+    return confluent.currentSchemaBodyOffset(value, offset, length);
   }
 
   /**

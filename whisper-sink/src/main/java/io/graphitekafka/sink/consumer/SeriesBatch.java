@@ -1,6 +1,7 @@
 package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.schemas.storage.SeriesLayout;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,12 +21,19 @@ final class SeriesBatch {
   private long[][] intervals;
   private double[][] values;
   private int[] counts;
-  private final List<byte[]> records = new ArrayList<>();
+  private final boolean keepsRecords;
+  private final List<ByteBuffer> records = new ArrayList<>();
 
-  SeriesBatch(String metric, Path path, SeriesLayout layout) {
+  /**
+   * @param keepsRecords whether to keep the records' raw values: needed only when the file may turn
+   *     out to be corrupt when it is opened, that is when it is not open yet (an open file's header has
+   *     been checked). Not keeping them spares holding every value of the batch until it is written.
+   */
+  SeriesBatch(String metric, Path path, SeriesLayout layout, boolean keepsRecords) {
     this.metric = metric;
     this.path = path;
     this.layout = layout;
+    this.keepsRecords = keepsRecords;
     int n = layout.archives().size();
     this.precisions = new int[n];
     for (int i = 0; i < n; i++) {
@@ -65,12 +73,21 @@ final class SeriesBatch {
     return n - 1;
   }
 
-  /** Keeps a record's raw value, so the batch can be rejected whole if its file cannot be written. */
-  void addRecord(byte[] raw) {
-    records.add(raw);
+  /**
+   * Keeps a record's raw value, if this batch keeps them, so the batch can be rejected whole if its
+   * file cannot be written.
+   */
+  void addRecord(ByteBuffer raw) {
+    if (keepsRecords) {
+      records.add(raw);
+    }
   }
 
-  List<byte[]> records() {
+  boolean keepsRecords() {
+    return keepsRecords;
+  }
+
+  List<ByteBuffer> records() {
     return records;
   }
 

@@ -53,7 +53,7 @@ import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
@@ -90,7 +90,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   // The write batch gathered from one or more polls, written, flushed and committed as a whole.
   private final Batch batch = new Batch();
   private final String offsetReset;
-  private final KafkaConsumer<Void, byte[]> consumer;
+  private final KafkaConsumer<Void, ByteBuffer> consumer;
   private final KafkaProducer<byte[], byte[]> rejectProducer;
   private final AtomicReference<Exception> rejectFailure = new AtomicReference<>();
   private final Map<String, Long> rejectsLogged = new HashMap<>();
@@ -133,8 +133,11 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     Map<String, Object> consumerProps = consumerProperties(config);
     this.offsetReset = String.valueOf(consumerProps.get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))
         .toLowerCase(Locale.ROOT);
-    // keys (the series name, for partitioning) are never read: skipped without copying them
-    this.consumer = new KafkaConsumer<>(consumerProps, new SkipKey(), new ByteArrayDeserializer());
+    // Keys (the series name, for partitioning) are never read: skipped without copying them. Values
+    // are the record's own slice of the fetched (or decompressed) buffer, not a copy; the client
+    // allocates those buffers per fetch and never reuses them, so a slice stays valid in a write batch
+    // across polls.
+    this.consumer = new KafkaConsumer<>(consumerProps, new SkipKey(), new ByteBufferDeserializer());
     this.rejectProducer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(),
         new ByteArraySerializer());
   }
@@ -218,7 +221,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       while (running) {
         try {
           applyFlowControl();
-          ConsumerRecords<Void, byte[]> records = consumer.poll(pollTimeout());
+          ConsumerRecords<Void, ByteBuffer> records = consumer.poll(pollTimeout());
           updateLag();
           if (!records.isEmpty()) {
             gather(records);
@@ -509,17 +512,17 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   }
 
   /** Decodes a poll's records into the batch; a record whose file cannot be created yet stops its partition. */
-  private void gather(ConsumerRecords<Void, byte[]> records) {
+  private void gather(ConsumerRecords<Void, ByteBuffer> records) {
     if (batch.isEmpty()) {
       batch.startedNanos = System.nanoTime();
     }
     for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<Void, byte[]>> list = records.records(tp);
+      List<ConsumerRecord<Void, ByteBuffer>> list = records.records(tp);
       long first = list.get(0).offset();
       batch.start.putIfAbsent(tp, first);
       long next = first;
-      for (ConsumerRecord<Void, byte[]> record : list) {
-        byte[] value = record.value();
+      for (ConsumerRecord<Void, ByteBuffer> record : list) {
+        ByteBuffer value = record.value();
         DecodedPoint point;
         try {
           point = decoder.decode(value);
@@ -530,7 +533,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         }
         SeriesBatch series = batch.series.get(point.metric());
         if (series == null) {
-          if (!writer.exists(point.metric(), point.path()) && !createBudget.tryAcquire()) {
+          boolean open = writer.isOpen(point.metric());
+          if (!open && !writer.exists(point.path()) && !createBudget.tryAcquire()) {
             // No budget to create this file: stop the partition here and come back to this record.
             consumer.seek(tp, record.offset());
             consumer.pause(List.of(tp));
@@ -539,13 +543,13 @@ public final class SinkLoop implements Runnable, AutoCloseable {
             log.debug("create budget spent; pausing {} at offset {}", tp, record.offset());
             break;
           }
-          series = new SeriesBatch(point.metric(), point.path(), point.layout());
+          series = new SeriesBatch(point.metric(), point.path(), point.layout(), !open);
           batch.series.put(point.metric(), series);
         }
         series.add(point.secondsPerPoint(), point.interval(), point.value());
         series.addRecord(value);
         batch.records++;
-        batch.bytes += value.length;
+        batch.bytes += value.remaining();
         next = record.offset() + 1;
       }
       if (next > first) {
@@ -638,12 +642,18 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         noArchive += result.droppedNoArchive();
         operations++;
       } catch (WhisperFormatException e) {
+        if (!series.keepsRecords()) {
+          // Its file was open when the batch was gathered, then closed (evicted) and found corrupt
+          // when opened again: changed behind the sink's back. Its records were not kept, so the
+          // batch is retried; gathered again, they are kept and rejected below.
+          throw e;
+        }
         // A corrupt file is never written to; its points go to the rejects topic, not lost, and the
         // partition goes on. Retrying could not help until an operator repairs or removes the file.
         stats.errors.increment();
         log.error("{}; rejecting its {} records", e.getMessage(), series.records().size());
-        for (byte[] raw : series.records()) {
-          reject(raw, "corrupt_file", e.getMessage(), topic);
+        for (ByteBuffer raw : series.records()) {
+          reject(bytes(raw), "corrupt_file", e.getMessage(), topic);
         }
       }
     }
@@ -704,7 +714,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     consumer.seek(tp, e.offset() + 1);
   }
 
-  private void reject(ConsumerRecord<Void, byte[]> record, String reason, String detail) {
+  private void reject(ConsumerRecord<Void, ByteBuffer> record, String reason, String detail) {
     long seen = rejectsLogged.merge(reason, 1L, Long::sum);
     if (seen <= LOGGED_REJECTS_PER_REASON || seen % 1000 == 0) {
       log.warn("rejected record {}-{}@{} ({} so far with this reason): {}: {}", record.topic(),
@@ -713,7 +723,16 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       log.trace("rejected record {}-{}@{}: {}: {}", record.topic(), record.partition(),
           record.offset(), reason, detail);
     }
-    reject(record.value(), reason, detail, record.topic() + "-" + record.partition());
+    reject(bytes(record.value()), reason, detail, record.topic() + "-" + record.partition());
+  }
+
+  private static byte[] bytes(ByteBuffer value) {
+    if (value == null) {
+      return null;
+    }
+    byte[] copy = new byte[value.remaining()];
+    value.duplicate().get(copy);
+    return copy;
   }
 
   private void reject(byte[] value, String reason, String detail, String source) {

@@ -37,6 +37,7 @@ public final class WhisperFile implements Closeable {
   private static final int FALLOCATE_CHUNK = 1024 * 1024;
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FALLOCATE_CHUNK).asReadOnlyBuffer();
   private static final long NONE = Long.MIN_VALUE;
+  private static final long HEADER_READ = METADATA_SIZE + 8L * ARCHIVE_INFO_SIZE;
 
   private final Path path;
   private final FileChannel channel;
@@ -46,11 +47,9 @@ public final class WhisperFile implements Closeable {
   // Non-zero bases read from slot 0 of each archive; 0 means "read it again".
   private final long[] baseCache;
 
-  // Scratch space reused across calls to keep the write path free of allocation.
-  private ByteBuffer buffer;
-  private long[] sortKeys = new long[0];
-  private long[] runIntervals = new long[0];
-  private double[] runValues = new double[0];
+  // Scratch space reused across calls and files to keep the write path and opening a file free of
+  // allocation; one per thread, as a file is used by one thread at a time and calls never nest.
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private WhisperFile(Path path, FileChannel channel, WhisperHeader header, boolean writable) {
     this.path = path;
@@ -59,7 +58,6 @@ public final class WhisperFile implements Closeable {
     this.layout = header.layout();
     this.writable = writable;
     this.baseCache = new long[header.archives().size()];
-    this.buffer = ByteBuffer.allocateDirect(4096);
   }
 
   /**
@@ -193,7 +191,8 @@ public final class WhisperFile implements Closeable {
       throw new WhisperFormatException(
           path, "file has " + fileSize + " bytes, less than the " + METADATA_SIZE + "-byte metadata");
     }
-    ByteBuffer meta = ByteBuffer.allocate(METADATA_SIZE);
+    // one read for the metadata and the archive table of up to 8 archives, a second for a longer table
+    ByteBuffer meta = ByteBuffer.allocate((int) Math.min(fileSize, HEADER_READ));
     readFully(ch, meta, 0, path);
     meta.flip();
     long type = Integer.toUnsignedLong(meta.getInt());
@@ -215,9 +214,12 @@ public final class WhisperFile implements Closeable {
           path,
           "archive table of " + count + " entries needs " + headerSize + " bytes, file has " + fileSize);
     }
-    ByteBuffer table = ByteBuffer.allocate((int) (headerSize - METADATA_SIZE));
-    readFully(ch, table, METADATA_SIZE, path);
-    table.flip();
+    ByteBuffer table = meta;
+    if (headerSize > meta.limit()) {
+      table = ByteBuffer.allocate((int) (headerSize - METADATA_SIZE));
+      readFully(ch, table, METADATA_SIZE, path);
+      table.flip();
+    }
     List<ArchiveInfo> archives = new ArrayList<>((int) count);
     List<ArchiveSpec> specs = new ArrayList<>((int) count);
     long expectedOffset = headerSize;
@@ -295,7 +297,9 @@ public final class WhisperFile implements Closeable {
     if (count == 0) {
       return;
     }
-    ensureRunCapacity(count);
+    Scratch scratch = Scratch.forRuns(count);
+    long[] runIntervals = scratch.runIntervals;
+    double[] runValues = scratch.runValues;
     long step = archive.secondsPerPoint();
     long previous = NONE;
     boolean ordered = true;
@@ -323,9 +327,7 @@ public final class WhisperFile implements Closeable {
     } else {
       // Interval in the high bits, input position in the low 31: sorting the keys orders by interval
       // and, for equal intervals, by input position, so the last of a duplicate group is the newest.
-      if (sortKeys.length < count) {
-        sortKeys = new long[Math.max(count, sortKeys.length * 2)];
-      }
+      long[] sortKeys = scratch.sortKeys(count);
       for (int i = 0; i < count; i++) {
         sortKeys[i] = (runIntervals[i] << 31) | i;
       }
@@ -564,7 +566,9 @@ public final class WhisperFile implements Closeable {
     // Chronological order is the reverse of newest-first, so identical timestamps come in reverse
     // input order and keeping the last of each interval keeps the first point in input order.
     long[] aligned = new long[size];
-    ensureRunCapacity(size);
+    Scratch scratch = Scratch.forRuns(size);
+    long[] runIntervals = scratch.runIntervals;
+    double[] runValues = scratch.runValues;
     int n = 0;
     for (int k = 0; k < size; k++) {
       int i = order[end - 1 - k];
@@ -783,20 +787,43 @@ public final class WhisperFile implements Closeable {
     return order;
   }
 
-  private ByteBuffer buffer(int bytes) {
-    if (buffer.capacity() < bytes) {
-      buffer = ByteBuffer.allocateDirect(Math.max(bytes, buffer.capacity() * 2));
-    }
-    return buffer.clear();
+  private static ByteBuffer buffer(int bytes) {
+    return SCRATCH.get().buffer(bytes);
   }
 
-  private void ensureRunCapacity(int count) {
-    if (runIntervals.length < count) {
-      int size = Math.max(count, runIntervals.length * 2);
-      runIntervals = new long[size];
-      runValues = new double[size];
+  /** A thread's scratch space: a direct buffer for file I/O and the arrays of the runs being written. */
+  private static final class Scratch {
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
+    private long[] sortKeys = new long[0];
+    private long[] runIntervals = new long[0];
+    private double[] runValues = new double[0];
+
+    /** This thread's scratch, with run arrays of at least {@code count} elements. */
+    static Scratch forRuns(int count) {
+      Scratch s = SCRATCH.get();
+      if (s.runIntervals.length < count) {
+        int size = Math.max(count, s.runIntervals.length * 2);
+        s.runIntervals = new long[size];
+        s.runValues = new double[size];
+      }
+      return s;
+    }
+
+    long[] sortKeys(int count) {
+      if (sortKeys.length < count) {
+        sortKeys = new long[Math.max(count, sortKeys.length * 2)];
+      }
+      return sortKeys;
+    }
+
+    ByteBuffer buffer(int bytes) {
+      if (buffer.capacity() < bytes) {
+        buffer = ByteBuffer.allocateDirect(Math.max(bytes, buffer.capacity() * 2));
+      }
+      return buffer.clear();
     }
   }
+
 
   private void checkWritable() throws IOException {
     if (!writable) {

@@ -47,7 +47,7 @@ class ArchiveWriterTest {
 
   private SeriesBatch batch(String metric, SeriesLayout layout, long[][] points) {
     SeriesBatch b = new SeriesBatch(metric, SeriesPaths.resolve(dataDir.resolve("whisper"), metric),
-        layout);
+        layout, true);
     for (long[] p : points) {
       b.add(layout.archives().get((int) p[0]).secondsPerPoint(), p[1], p[2]);
     }

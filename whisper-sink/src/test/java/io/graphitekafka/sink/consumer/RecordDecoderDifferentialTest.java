@@ -12,6 +12,7 @@ import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.whisper.WhisperHeader;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -78,8 +79,23 @@ class RecordDecoderDifferentialTest {
       default -> { }
     }
     byte[] input = value;
+    Object expected = outcome(() -> reference(bytes(input)));
     assertThat(outcome(() -> decoder.decode(bytes(input)))).as(Arrays.toString(input))
-        .isEqualTo(outcome(() -> reference(bytes(input))));
+        .isEqualTo(expected);
+    // the same value as the consumer hands it over: a slice of a larger fetched buffer
+    assertThat(outcome(() -> decoder.decode(slice(input, random)))).as(Arrays.toString(input))
+        .isEqualTo(expected);
+  }
+
+  /** The value inside a buffer with other bytes before and after it, positioned on the value. */
+  private static ByteBuffer slice(byte[] v, Random random) {
+    byte[] around = new byte[v.length + 16];
+    random.nextBytes(around);
+    int at = random.nextInt(9);
+    System.arraycopy(v, 0, around, at, v.length);
+    return random.nextBoolean()
+        ? ByteBuffer.wrap(around, at, v.length)
+        : ByteBuffer.wrap(around, at, v.length).slice();
   }
 
   private static byte[] bytes(byte[] v) {

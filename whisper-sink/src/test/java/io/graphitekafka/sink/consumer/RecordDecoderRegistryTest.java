@@ -71,6 +71,11 @@ class RecordDecoderRegistryTest {
     assertThat(framed[0]).isZero();
     assertThat(decoder.decode(framed)).isEqualTo(expected);
     assertThat(decoder.decode(SERDE.encode(POINT))).isEqualTo(expected);
+    // as the consumer hands it over: inside a larger buffer
+    byte[] around = new byte[framed.length + 7];
+    System.arraycopy(framed, 0, around, 4, framed.length);
+    assertThat(decoder.decode(java.nio.ByteBuffer.wrap(around, 4, framed.length)))
+        .isEqualTo(expected);
     assertThat(expected).isEqualTo(new DecodedPoint("servers.web01.cpu",
         ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5));
   }

@@ -15,7 +15,9 @@ import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.ArchiveRetention;
+import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.Layouts;
+import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.schemas.storage.AggregationMethod;
 import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
@@ -272,6 +274,110 @@ class SinkLoopIT {
     }
     try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/tx/c.wsp"))) {
       assertThat(file.fetch(T0 - 1, T0 + 29, NOW).values()).containsExactly(1.0, 2.0, 3.0);
+    }
+  }
+
+  /**
+   * Values are the records' own slices of the fetched buffers, held in a write batch across many polls:
+   * with each compression codec (records read from a decompressed stream) and without (records read in
+   * place from the fetch response), every point must reach its slot.
+   */
+  @Test
+  void recordsHeldAcrossPollsKeepTheirBytesWithEveryCompression(EmbeddedKafkaBroker kafka)
+      throws Exception {
+    for (String codec : List.of("none", "lz4", "zstd", "gzip", "snappy")) {
+      Names names = Names.create(kafka, 2);
+      List<String> metrics = new ArrayList<>();
+      for (int s = 0; s < 20; s++) {
+        metrics.add("codec." + codec + ".s" + s);
+      }
+      Map<String, Object> producerProps = new java.util.HashMap<>(Map.of(
+          org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+          kafka.bootstrapServers(),
+          org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
+          org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20,
+          org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+          org.apache.kafka.clients.producer.ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1));
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps,
+          new org.apache.kafka.common.serialization.StringSerializer(),
+          new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        for (int i = 0; i < 30; i++) {
+          for (int s = 0; s < metrics.size(); s++) {
+            String metric = metrics.get(s);
+            producer.send(new ProducerRecord<>(names.archives(), metric,
+                SERDE.encode(point(metric, LAYOUT, 0, T0 - 300 + 10L * i, s * 1000 + i))));
+          }
+        }
+        producer.flush();
+      }
+      String group = "codec-" + names.suffix();
+      Map<String, Object> props = props(kafka, names, dataDir, group);
+      props.put("kafka.max.poll.records", "7"); // a write batch of about 85 polls
+      props.put(SinkConfig.WRITE_BATCH_MAX_MS, "60000");
+      try (Sink sink = new Sink(new SinkConfig(props))) {
+        sink.start();
+        awaitCommitted(kafka, group, names.archives(), 600, WAIT);
+        assertThat(sink.stats().rejected.sum()).as(codec).isZero();
+      }
+      for (int s = 0; s < metrics.size(); s++) {
+        Path file = dataDir.resolve("whisper/codec/" + codec + "/s" + s + ".wsp");
+        try (WhisperFile f = WhisperFile.openReadOnly(file)) {
+          List<Double> expected = new ArrayList<>();
+          for (int i = 0; i < 30; i++) {
+            expected.add((double) (s * 1000 + i));
+          }
+          assertThat(f.fetch(T0 - 301, T0 - 1, NOW).values()).as(codec + " " + file)
+              .containsExactlyElementsOf(expected);
+        }
+      }
+    }
+  }
+
+  /**
+   * Raw values are kept only for series whose file is not open when the batch is gathered. A file that
+   * was open then, but is evicted by the open-file limit and found corrupt when opened again (changed
+   * behind the sink's back), gets its batch retried, and its records are rejected with their bytes.
+   */
+  @Test
+  void aFileFoundCorruptWhenReopenedWithinABatchHasItsRecordsRejectedWithTheirBytes(
+      EmbeddedKafkaBroker kafka) throws Exception {
+    Names names = Names.create(kafka, 1);
+    String group = "reopen-" + names.suffix();
+    Map<String, Object> props = props(kafka, names, dataDir, group);
+    props.put(SinkConfig.MAX_OPEN_FILES, "1");
+    props.put(SinkConfig.WRITE_BATCH_MAX_MS, "3000");
+    Path victim = dataDir.resolve("whisper/reopen/victim.wsp");
+    byte[] victimValue = SERDE.encode(point("reopen.victim", LAYOUT, 0, T0 + 10, 2.0));
+    try (Sink sink = new Sink(new SinkConfig(props))) {
+      sink.start();
+      produce(kafka, names.archives(), List.of(point("reopen.victim", LAYOUT, 0, T0, 1.0)));
+      awaitCommitted(kafka, group, names.archives(), 1, WAIT);
+      // the victim's file is the one open file; its header is now destroyed on disk
+      byte[] garbage = new byte[64];
+      Arrays.fill(garbage, (byte) 0x7F);
+      Files.write(victim, garbage, java.nio.file.StandardOpenOption.WRITE);
+      // one batch: another series, whose file is written first and takes the only descriptor, then
+      // the victim (open when gathered, so its value is not kept), reopened when its turn comes
+      try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka)) {
+        producer.send(new ProducerRecord<>(names.archives(), "k",
+            SERDE.encode(point("reopen.other", LAYOUT, 0, T0, 3.0))));
+        producer.send(new ProducerRecord<>(names.archives(), "k", victimValue));
+      }
+      awaitCommitted(kafka, group, names.archives(), 3, WAIT);
+      assertThat(sink.metrics().counters()).containsEntry("rejects.corrupt_file", 1L);
+      assertThat(sink.stats().errors.sum()).as("the retry and the corrupt file").isGreaterThanOrEqualTo(2);
+      assertThat(sink.stats().committedPoints.sum()).isEqualTo(2);
+    }
+    List<Reject> rejected = SinkTestSupport.rejects(kafka, Topics.rejects(names.rejects()), 1);
+    assertThat(rejected).singleElement().satisfies(r -> {
+      assertThat(r.getReason()).isEqualTo("corrupt_file");
+      byte[] raw = new byte[r.getRaw().remaining()];
+      r.getRaw().duplicate().get(raw);
+      assertThat(raw).isEqualTo(victimValue);
+    });
+    assertThat(Arrays.copyOf(Files.readAllBytes(victim), 64)).containsOnly((byte) 0x7F);
+    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/reopen/other.wsp"))) {
+      assertThat(file.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(3.0);
     }
   }
 }

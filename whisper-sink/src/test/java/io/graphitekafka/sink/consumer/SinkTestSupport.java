@@ -191,8 +191,14 @@ final class SinkTestSupport {
   /** The reasons on a rejects topic read with its serdes (say, through a Schema Registry). */
   static List<String> rejectReasons(EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects,
       int expected) {
+    return rejects(kafka, rejects, expected).stream().map(Reject::getReason).toList();
+  }
+
+  /** The reject records on a rejects topic: at least {@code expected} unless 30 s pass first. */
+  static List<Reject> rejects(EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects,
+      int expected) {
     String topic = rejects.name();
-    List<String> out = new ArrayList<>();
+    List<Reject> out = new ArrayList<>();
     try (KafkaConsumer<String, Reject> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
@@ -201,10 +207,10 @@ final class SinkTestSupport {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value().getReason()));
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
       }
       // anything beyond the expected count shows up within a short extra poll
-      consumer.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value().getReason()));
+      consumer.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
     }
     return out;
   }

@@ -9,13 +9,14 @@ import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -39,6 +40,7 @@ public final class SinkThroughputBenchmark {
     int series = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int perSeries = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+    int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     Path dataDir = Files.createTempDirectory("sink-bench");
     ArchiveLayout layout = Layouts.toAvro(LAYOUT);
     long now = System.currentTimeMillis() / 1000;
@@ -46,20 +48,33 @@ public final class SinkThroughputBenchmark {
     try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().build()) {
       kafka.start();
       kafka.createTopics(partitions, "bench.archives", "bench.rejects");
-      // warm-up: one point per series creates every file
+      // first sink: one point per series creates every file
       produce(kafka, series, 1, start - 60, layout);
-      long warm = run(kafka, dataDir, "bench-warm", series);
-      // the measured stream: perSeries consecutive minutes per series, interleaved like live traffic
-      produce(kafka, series, perSeries, start, layout);
-      long total = (long) series * perSeries;
-      long t0 = System.nanoTime();
-      run(kafka, dataDir, "bench-warm", warm + total);
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("%d archive points into %d existing files in %.2f s: %.0f points/s%n", total,
-          series, seconds, total / seconds);
-      System.out.printf("BENCH sink writes points=%d files=%d seconds=%.3f pps=%.0f%n", total, series,
-          seconds, total / seconds);
+      createFiles(kafka, dataDir, series);
+      // second sink: `rounds` rounds of perSeries consecutive minutes per series, interleaved by
+      // series like live traffic, all in the topic before it starts. The first round is the cold
+      // start (group join, files opened, code not yet compiled); the others are the steady state.
+      produce(kafka, series, perSeries * rounds, start, layout);
+      long round = (long) series * perSeries;
+      long[][] done = drain(kafka, dataDir, round, rounds);
+      report("writes-cold", done[0], done[1], round, series);
+      if (rounds > 1) {
+        report("writes", done[1], done[rounds], round * (rounds - 1), series);
+      }
     }
+  }
+
+  // Wall-clock rate, and CPU per point of the sink's thread and of the whole process (broker included).
+  private static void report(String what, long[] from, long[] to, long points, int files) {
+    double seconds = (to[0] - from[0]) / 1e9;
+    double threadNanos = (double) (to[1] - from[1]) / points;
+    double processNanos = (double) (to[2] - from[2]) / points;
+    System.out.printf("%d archive points into %d existing files in %.2f s: %.0f points/s; CPU per point:"
+        + " %.0f ns on the sink thread, %.0f ns in the process%n", points, files, seconds,
+        points / seconds, threadNanos, processNanos);
+    System.out.printf("BENCH sink %s points=%d files=%d seconds=%.3f pps=%.0f threadNsPerPoint=%.0f"
+        + " processNsPerPoint=%.0f%n", what, points, files, seconds, points / seconds, threadNanos,
+        processNanos);
   }
 
   private static void produce(EmbeddedKafkaBroker kafka, int series, int perSeries, long start,
@@ -83,31 +98,30 @@ public final class SinkThroughputBenchmark {
     }
   }
 
-  // Runs a sink until the group has committed `until` records; returns the committed total.
-  private static long run(EmbeddedKafkaBroker kafka, Path dataDir, String group, long until)
-      throws Exception {
+  private static Map<String, Object> sinkProps(EmbeddedKafkaBroker kafka, Path dataDir) {
     Map<String, Object> props = new HashMap<>();
     props.put(SinkConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     props.put(SinkConfig.DATA_DIR, dataDir.toString());
-    props.put(SinkConfig.GROUP_ID, group);
+    props.put(SinkConfig.GROUP_ID, "bench");
     props.put(SinkConfig.ARCHIVES_TOPIC, "bench.archives");
     props.put(SinkConfig.REJECTS_TOPIC, "bench.rejects");
     props.put(SinkConfig.METRICS_INTERVAL_SECONDS, "0");
     props.put(SinkConfig.MAX_OPEN_FILES, "20000");
     props.put(SinkConfig.FILL_MODE, "sparse");
-    try (Sink sink = new Sink(new SinkConfig(props));
-        Admin admin = Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+    return props;
+  }
+
+  // Runs a sink until it has created every file, and reports creates per second from its own
+  // counter: from the first file created to the last, so the group join before it is not counted.
+  private static void createFiles(EmbeddedKafkaBroker kafka, Path dataDir, int series)
+      throws Exception {
+    try (Sink sink = new Sink(new SinkConfig(sinkProps(kafka, dataDir)))) {
       sink.start();
-      long committed = 0;
-      // creates per second from the sink's own counter: from the first file created to the last, so
-      // the group join before it is not counted
       long firstCreate = 0;
       long lastCreate = 0;
       long created = 0;
-      while (committed < until) {
-        Thread.sleep(20);
-        committed = SinkTestSupport.committed(admin, group, "bench.archives");
+      while (sink.stats().committedPoints.sum() < series) {
+        Thread.sleep(5);
         long c = sink.stats().creates.sum();
         if (c > created) {
           lastCreate = System.nanoTime();
@@ -117,14 +131,43 @@ public final class SinkThroughputBenchmark {
           created = c;
         }
       }
-      if (created > 1) {
-        double seconds = (lastCreate - firstCreate) / 1e9;
-        System.out.printf("%d files created (sparse, one point each) in %.2f s: %.0f creates/s%n",
-            created, seconds, (created - 1) / seconds);
-        System.out.printf("BENCH sink creates files=%d seconds=%.3f cps=%.0f%n", created, seconds,
-            (created - 1) / seconds);
-      }
-      return committed;
+      double seconds = (lastCreate - firstCreate) / 1e9;
+      System.out.printf("%d files created (sparse, one point each) in %.2f s: %.0f creates/s%n",
+          created, seconds, (created - 1) / seconds);
+      System.out.printf("BENCH sink creates files=%d seconds=%.3f cps=%.0f%n", created, seconds,
+          (created - 1) / seconds);
     }
+  }
+
+  // Runs a sink until it has committed rounds * round points. Returns, per element i (0 is the start,
+  // i the moment the committed points reached i rounds, from the sink's own counter read every 5 ms):
+  // the wall clock, the CPU time of the sink's thread and the CPU time of the whole process.
+  private static long[][] drain(EmbeddedKafkaBroker kafka, Path dataDir, long round, int rounds)
+      throws Exception {
+    long[][] at = new long[rounds + 1][];
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    OperatingSystemMXBean os =
+        (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    try (Sink sink = new Sink(new SinkConfig(sinkProps(kafka, dataDir)))) {
+      sink.start();
+      long sinkThread = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().equals("whisper-sink")).findFirst().orElseThrow().getId();
+      at[0] = new long[] {System.nanoTime(), threads.getThreadCpuTime(sinkThread),
+          os.getProcessCpuTime()};
+      int reached = 0;
+      while (reached < rounds) {
+        Thread.sleep(5);
+        if (!sink.isRunning()) {
+          throw new IllegalStateException("the sink stopped", sink.failure());
+        }
+        long committed = sink.stats().committedPoints.sum();
+        long[] now = {System.nanoTime(), threads.getThreadCpuTime(sinkThread),
+            os.getProcessCpuTime()};
+        while (reached < rounds && committed >= round * (reached + 1)) {
+          at[++reached] = now;
+        }
+      }
+    }
+    return at;
   }
 }

@@ -243,4 +243,25 @@ class WhisperFileTest {
           .hasMessageContaining("read-only");
     }
   }
+
+  @Test
+  void opensHeadersOfAnyArchiveCountFromOneOrTwoReads() throws Exception {
+    // the header is read in one go up to 8 archives, in two beyond: check both sides of the boundary
+    for (int count : new int[] {1, 7, 8, 9, 12}) {
+      int[] sppPoints = new int[2 * count];
+      int spp = 1;
+      for (int i = 0; i < count; i++) {
+        sppPoints[2 * i] = spp;
+        sppPoints[2 * i + 1] = 4;
+        spp *= 2;
+      }
+      SeriesLayout layout = layout(AggregationMethod.MAX, 0.25f, sppPoints);
+      Path file = dir.resolve("archives" + count + ".wsp");
+      WhisperFile.create(file, layout, FillMode.SPARSE).close();
+      try (WhisperFile wsp = WhisperFile.open(file)) {
+        assertThat(wsp.layout()).as("%d archives", count).isEqualTo(layout);
+        assertThat(wsp.header().archives()).hasSize(count);
+      }
+    }
+  }
 }
