@@ -11,7 +11,10 @@ import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.sink.whisper.WhisperHeader;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,15 +66,20 @@ final class RecordDecoder {
       new SpecificDatumReader<>(ArchiveLayout.class);
   private BinaryDecoder layoutDecoder;
   // Both caches are keyed by raw bytes and cleared when they grow past the limit. A layout maps to its
-  // SeriesLayout or to a String saying what is wrong with it; a name to its Series.
-  private final Map<Bytes, Object> layouts = new HashMap<>();
+  // SeriesLayout or to a String saying what is wrong with it (the last one found is also kept aside);
+  // a name to its Series.
+  private final Map<Bytes, CachedLayout> layouts = new HashMap<>();
   private final Map<Bytes, Series> names = new HashMap<>();
   private final Bytes probe = new Bytes();
+  private CachedLayout lastLayout;
 
   // the read position in the value being decoded
   private byte[] buf;
   private int pos;
   private int end;
+
+  /** A layout's bytes and its SeriesLayout, or a String saying what is wrong with it. */
+  private record CachedLayout(Bytes key, Object layoutOrProblem) {}
 
   /** A series name as decoded, with its file or the reason it cannot have one. */
   record Series(String metric, Path path, String problem) {}
@@ -250,8 +258,12 @@ final class RecordDecoder {
     pos += methodLength;
     need(4);
     pos += 4;
+    // consecutive records nearly always carry the same layout: compare with the last one first
+    if (lastLayout != null && lastLayout.key().sameBytes(buf, start, pos - start)) {
+      return lastLayout.layoutOrProblem();
+    }
     probe.set(buf, start, pos - start);
-    Object cached = layouts.get(probe);
+    CachedLayout cached = layouts.get(probe);
     if (cached == null) {
       Bytes key = probe.copy();
       layoutDecoder = DecoderFactory.get().binaryDecoder(key.array, layoutDecoder);
@@ -261,13 +273,14 @@ final class RecordDecoder {
       } catch (RuntimeException e) {
         throw new IOException(e.toString(), e);
       }
-      cached = validate(avro);
+      cached = new CachedLayout(key, validate(avro));
       if (layouts.size() >= CACHE_LIMIT) {
         layouts.clear();
       }
       layouts.put(key, cached);
     }
-    return cached;
+    lastLayout = cached;
+    return cached.layoutOrProblem();
   }
 
   // The layout, or a String saying what is wrong with it.
@@ -344,6 +357,9 @@ final class RecordDecoder {
 
   /** A slice of bytes as a map key; the probe is re-pointed per lookup, stored keys own a copy. */
   private static final class Bytes {
+    private static final VarHandle LONGS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private byte[] array;
     private int offset;
     private int length;
@@ -353,11 +369,16 @@ final class RecordDecoder {
       this.array = array;
       this.offset = offset;
       this.length = length;
-      int h = 1;
-      for (int i = offset, e = offset + length; i < e; i++) {
-        h = 31 * h + array[i];
+      // eight bytes at a time: a name is hashed for every record
+      long h = length;
+      int i = offset;
+      for (int e = offset + length - 7; i < e; i += 8) {
+        h = (h ^ (long) LONGS.get(array, i)) * 0x9E3779B97F4A7C15L;
       }
-      this.hash = h;
+      for (int e = offset + length; i < e; i++) {
+        h = (h ^ array[i]) * 0x9E3779B97F4A7C15L;
+      }
+      this.hash = (int) (h ^ (h >>> 32));
     }
 
     Bytes copy() {
@@ -373,10 +394,14 @@ final class RecordDecoder {
       return hash;
     }
 
+    boolean sameBytes(byte[] other, int otherOffset, int otherLength) {
+      return Arrays.equals(array, offset, offset + length, other, otherOffset,
+          otherOffset + otherLength);
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof Bytes b && b.hash == hash && Arrays.equals(array, offset, offset + length,
-          b.array, b.offset, b.offset + b.length);
+      return o instanceof Bytes b && b.hash == hash && sameBytes(b.array, b.offset, b.length);
     }
   }
 }
