@@ -143,6 +143,10 @@ def checks(r):
         if g and rl:
             out.append(("gateway / carbon-c-relay, %d connection%s" % (c, "s" if c > 1 else ""),
                         "%.2f x" % (g / rl), ">= 1.5 x", g / rl >= 1.5))
+    sink = num(r, "sink_write_pps")
+    if sink:
+        out.append(("sink, archive points into existing files (steady state, broker in the same JVM)",
+                    "%s points/s" % fmt(sink), ">= 1,000,000 points/s", sink >= 1000000))
     gk, cc = num(r, "e2e_gk_seconds"), num(r, "e2e_cc_seconds")
     if gk and cc:
         out.append(("end to end, carbon-cache time / graphite-kafka time", "%.2f x (%.1f s vs %.1f s)" % (cc / gk, gk, cc),
@@ -192,7 +196,7 @@ def svg(r):
           ("end to end, graphite-kafka", per_s(r, "e2e_points", "e2e_gk_seconds"), ours),
           ("end to end, carbon-cache", per_s(r, "e2e_points", "e2e_cc_seconds"), theirs),
           ("aggregator", num(r, "aggregator_pps"), other),
-          ("sink, archive points into files", num(r, "sink_write_pps"), other)]
+          ("sink, archive points into files (steady)", num(r, "sink_write_pps"), other)]
     ratio_rows = []
     for c in (1, 8):
         g, rl = num(r, "gateway_%d_pps" % c), num(r, "relay_%d_pps" % c)
@@ -332,10 +336,16 @@ def render(out, md_path, svg_path):
     L.append("2. `RollupThroughputBench -Dbench.points=%s` (stream-aggregator): 10,000 series, "
              "`10s:6h,1m:7d,10m:5y`, input produced first, aggregator timed from RUNNING until its offsets are "
              "committed." % fmt(num(r, "aggregator_points")).replace(",", ""))
-    L.append("3. `SinkThroughputBenchmark %s 100 4` (whisper-sink): %s files created by the sink (sparse, one point each; "
-             "creates/s from the sink's own `creates` counter, first to last create), then %s archive points into "
-             "those existing files, timed until committed." % (r.get("sink_files", ""), fmt(num(r, "sink_files")),
-                                                                fmt(num(r, "sink_write_points"))))
+    rounds = int((num(r, "sink_write_points") or 0) / (num(r, "sink_cold_points") or 1)) + 1
+    L.append("3. `SinkThroughputBenchmark %s 100 4 %d` (whisper-sink, embedded broker in the same JVM, 4 partitions, "
+             "lz4): %s files created by the sink (sparse, one point each; creates/s from the sink's own `creates` "
+             "counter, first to last create); then %d rounds of %s archive points (100 consecutive minutes per "
+             "series, interleaved by series) all in the topic before a second sink starts, timed by its "
+             "`committedPoints` counter. The first round is the cold start (group join, files opened, code not "
+             "compiled yet); the rest is the steady state. CPU per point from the sink thread's CPU time and "
+             "the process's (the broker's included)." % (
+                 r.get("sink_files", ""), rounds, fmt(num(r, "sink_files")), rounds,
+                 fmt(num(r, "sink_cold_points"))))
     L.append("4. `bench/sink-vs-carbon-cache.sh` with %s series x 100 points (see `bench/README.md`): the same "
              "plaintext file sent with `nc` to `bin/graphite-kafka standalone` and to carbon-cache, timed from the "
              "first byte until every point is readable in the finest archive of every file (then the sample is "
@@ -376,10 +386,17 @@ def render(out, md_path, svg_path):
     L.append("")
     L.append("### 3. Sink")
     L.append("")
-    L.append("| archive points into existing files | points/s | files created | creates/s |")
+    L.append("| | archive points into existing files | points/s | CPU per point, sink thread / process |")
     L.append("|---|---|---|---|")
-    L.append("| %s | %s | %s | %s |" % (fmt(num(r, "sink_write_points")), fmt(num(r, "sink_write_pps")),
-                                       fmt(num(r, "sink_files")), fmt(num(r, "sink_creates_per_s"))))
+    L.append("| steady state | %s | %s | %s ns / %s ns |" % (
+        fmt(num(r, "sink_write_points")), fmt(num(r, "sink_write_pps")), fmt(num(r, "sink_thread_ns")),
+        fmt(num(r, "sink_process_ns"))))
+    L.append("| cold start (first round) | %s | %s | |" % (fmt(num(r, "sink_cold_points")),
+                                                         fmt(num(r, "sink_cold_pps"))))
+    L.append("")
+    L.append("| files created | creates/s |")
+    L.append("|---|---|")
+    L.append("| %s | %s |" % (fmt(num(r, "sink_files")), fmt(num(r, "sink_creates_per_s"))))
     L.append("")
     L.append("### 4. End to end vs carbon-cache")
     L.append("")

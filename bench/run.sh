@@ -52,10 +52,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ -n "$QUICK" ]; then
-  GW_POINTS=1000000; AGG_POINTS=1000000; SINK_SERIES=2000; SINK_PER=100
+  GW_POINTS=1000000; AGG_POINTS=1000000; SINK_SERIES=2000; SINK_PER=100; SINK_ROUNDS=3
   E2E_SERIES=2000; E2E_PER=100; FRESH_SERIES=10000; FRESH_SECONDS=20
 else
-  GW_POINTS=4000000; AGG_POINTS=2000000; SINK_SERIES=10000; SINK_PER=100
+  GW_POINTS=4000000; AGG_POINTS=2000000; SINK_SERIES=10000; SINK_PER=100; SINK_ROUNDS=4
   E2E_SERIES=10000; E2E_PER=100; FRESH_SERIES=100000; FRESH_SECONDS=60
 fi
 FRESH_RATE=100000
@@ -169,10 +169,14 @@ if want 3; then
   section sink
   CP=$(cp_of whisper-sink)
   java -Xmx2g -cp "$CP" io.graphitekafka.sink.consumer.SinkThroughputBenchmark "$SINK_SERIES" "$SINK_PER" 4 \
-    > "$OUT/sink.log" 2>&1 || log "sink bench failed, see $OUT/sink.log"
+    "$SINK_ROUNDS" > "$OUT/sink.log" 2>&1 || log "sink bench failed, see $OUT/sink.log"
   grep -E '^BENCH|creates/s|points/s' "$OUT/sink.log" >&2 || true
   put sink_write_pps "$(sed -n 's/^BENCH sink writes .* pps=\([0-9]*\).*/\1/p' "$OUT/sink.log")"
-  put sink_write_points "$((SINK_SERIES * SINK_PER))"
+  put sink_write_points "$((SINK_SERIES * SINK_PER * (SINK_ROUNDS - 1)))"
+  put sink_thread_ns "$(sed -n 's/^BENCH sink writes .* threadNsPerPoint=\([0-9]*\).*/\1/p' "$OUT/sink.log")"
+  put sink_process_ns "$(sed -n 's/^BENCH sink writes .* processNsPerPoint=\([0-9]*\).*/\1/p' "$OUT/sink.log")"
+  put sink_cold_pps "$(sed -n 's/^BENCH sink writes-cold .* pps=\([0-9]*\).*/\1/p' "$OUT/sink.log")"
+  put sink_cold_points "$((SINK_SERIES * SINK_PER))"
   put sink_creates_per_s "$(sed -n 's/^BENCH sink creates .* cps=\([0-9]*\).*/\1/p' "$OUT/sink.log")"
   put sink_files "$SINK_SERIES"
 fi

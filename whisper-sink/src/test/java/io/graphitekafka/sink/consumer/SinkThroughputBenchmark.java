@@ -24,9 +24,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * End-to-end sink throughput through a real broker (not part of the build's tests): archive points
- * already in the topic, consumed, written into existing Whisper files, flushed and committed. Arguments:
- * series, points per series, partitions.
+ * Sink throughput through a real broker in the same JVM (not part of the build's tests). A first sink
+ * creates the files (creates per second); a second one drains rounds of archive points already in the
+ * topic into those existing files: the first round is its cold start, the others its steady state
+ * (points per second, and CPU per point of its thread and of the whole process). Arguments: series,
+ * points per series per round, partitions, rounds.
  */
 public final class SinkThroughputBenchmark {
 
