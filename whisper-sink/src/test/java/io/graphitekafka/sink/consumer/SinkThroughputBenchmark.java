@@ -124,6 +124,9 @@ public final class SinkThroughputBenchmark {
       long created = 0;
       while (sink.stats().committedPoints.sum() < series) {
         Thread.sleep(5);
+        if (!sink.isRunning()) {
+          throw new IllegalStateException("the sink stopped", sink.failure());
+        }
         long c = sink.stats().creates.sum();
         if (c > created) {
           lastCreate = System.nanoTime();
