@@ -291,16 +291,9 @@ class SinkLoopIT {
       for (int s = 0; s < 20; s++) {
         metrics.add("codec." + codec + ".s" + s);
       }
-      Map<String, Object> producerProps = new java.util.HashMap<>(Map.of(
-          org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-          kafka.bootstrapServers(),
+      try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka, Map.of(
           org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
-          org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20,
-          org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-          org.apache.kafka.clients.producer.ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1));
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps,
-          new org.apache.kafka.common.serialization.StringSerializer(),
-          new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+          org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20))) {
         for (int i = 0; i < 30; i++) {
           for (int s = 0; s < metrics.size(); s++) {
             String metric = metrics.get(s);

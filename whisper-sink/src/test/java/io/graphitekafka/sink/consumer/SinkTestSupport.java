@@ -83,11 +83,18 @@ final class SinkTestSupport {
    * to fail forever with OUT_OF_ORDER_SEQUENCE_NUMBER. A duplicate from a retry rewrites the same slot.
    */
   static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka) {
-    return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+    return producer(kafka, Map.of());
+  }
+
+  /** {@link #producer(EmbeddedKafkaBroker)} with some settings changed, say compression. */
+  static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka, Map<String, Object> changed) {
+    Map<String, Object> props = new java.util.HashMap<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
         ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
-        new StringSerializer(), new ByteArraySerializer());
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1));
+    props.putAll(changed);
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
   /** Sends the points keyed by series name, in order, and waits until all are acknowledged. */
