@@ -45,6 +45,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidGroupIdException;
@@ -243,6 +244,12 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         } catch (RecordDeserializationException e) {
           skipCorruptRecord(e);
         } catch (IOException | KafkaException e) {
+          if (e instanceof InconsistentGroupProtocolException) {
+            throw new InconsistentGroupProtocolException("group " + config.getString(SinkConfig.GROUP_ID)
+                + " is in use by a member with another protocol or assignor (a Kafka Streams"
+                + " application id, or another consumer); give each storage replica a group.id of its"
+                + " own", e);
+          }
           if (isFatal(e)) {
             throw (KafkaException) e;
           }
@@ -667,7 +674,10 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     return new Written(operations, written, tooOld, noArchive, elapsed);
   }
 
-  /** Errors a retry cannot fix: bad credentials or permissions, a fenced static member, bad config. */
+  /**
+   * Errors a retry cannot fix: bad credentials or permissions, a fenced static member, bad config, a
+   * group id shared with another kind of application (handled before this check, for its message).
+   */
   private static boolean isFatal(Exception e) {
     return e instanceof AuthenticationException || e instanceof AuthorizationException
         || e instanceof FencedInstanceIdException || e instanceof UnsupportedVersionException

@@ -34,9 +34,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -371,6 +378,48 @@ class SinkLoopIT {
     assertThat(Arrays.copyOf(Files.readAllBytes(victim), 64)).containsOnly((byte) 0x7F);
     try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/reopen/other.wsp"))) {
       assertThat(file.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(3.0);
+    }
+  }
+
+  /**
+   * A group id already used by a member with another assignor (a Streams application, or a consumer
+   * with the range assignor) cannot be joined however often the sink retries: it stops with a message
+   * naming the group, instead of logging errors forever.
+   */
+  @Test
+  void stopsWithAClearErrorWhenItsGroupIsUsedByAnotherKindOfMember(EmbeddedKafkaBroker kafka)
+      throws Exception {
+    Names names = Names.create(kafka, 1);
+    String group = "shared-" + names.suffix();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicBoolean joined = new AtomicBoolean();
+    Thread other = new Thread(() -> {
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+          ConsumerConfig.GROUP_ID_CONFIG, group,
+          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(names.archives()));
+        while (!stop.get()) {
+          consumer.poll(Duration.ofMillis(100));
+          if (!consumer.assignment().isEmpty()) {
+            joined.set(true);
+          }
+        }
+      }
+    });
+    other.start();
+    try {
+      await("the other member to own the partition", WAIT, joined::get);
+      try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)))) {
+        sink.start();
+        assertThat(sink.awaitStopped(60, TimeUnit.SECONDS)).as("the sink stops").isTrue();
+        assertThat(sink.failure()).isInstanceOf(InconsistentGroupProtocolException.class)
+            .hasMessageContaining("group " + group + " is in use by a member with another protocol");
+      }
+    } finally {
+      stop.set(true);
+      other.join();
     }
   }
 }
