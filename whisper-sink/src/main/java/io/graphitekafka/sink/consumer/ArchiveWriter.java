@@ -7,6 +7,7 @@ import io.graphitekafka.sink.whisper.WhisperFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -156,11 +157,9 @@ final class ArchiveWriter implements AutoCloseable {
   }
 
   private WhisperFile openOrCreate(SeriesBatch batch) throws IOException {
-    WhisperFile file;
     Path path = batch.path;
-    if (Files.exists(path)) {
-      file = WhisperFile.open(path);
-    } else {
+    WhisperFile file = openIfExists(path);
+    if (file == null) {
       Path existing = path.toAbsolutePath().getParent();
       while (fsync && existing != null && !Files.isDirectory(existing)) {
         existing = existing.getParent();
@@ -185,6 +184,15 @@ final class ArchiveWriter implements AutoCloseable {
     }
     open.put(batch.metric, file);
     return file;
+  }
+
+  // Opening is tried first, with no stat before it: most writes go to files that exist.
+  private static WhisperFile openIfExists(Path path) throws IOException {
+    try {
+      return WhisperFile.open(path);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
   }
 
   private static int indexOfPrecision(List<ArchiveSpec> archives, int secondsPerPoint) {

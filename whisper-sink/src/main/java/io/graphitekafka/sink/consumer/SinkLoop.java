@@ -541,7 +541,10 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         SeriesBatch series = batch.series.get(point.metric());
         if (series == null) {
           boolean open = writer.isOpen(point.metric());
-          if (!open && !writer.exists(point.path()) && !createBudget.tryAcquire()) {
+          // Only a limited create budget needs to know whether the file exists (a stat per series
+          // whose file is not open); without a limit, the writer finds out when it opens the file.
+          if (!open && !createBudget.unlimited() && !writer.exists(point.path())
+              && !createBudget.tryAcquire()) {
             // No budget to create this file: stop the partition here and come back to this record.
             consumer.seek(tp, record.offset());
             consumer.pause(List.of(tp));

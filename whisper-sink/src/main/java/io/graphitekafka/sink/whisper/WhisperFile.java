@@ -177,7 +177,10 @@ public final class WhisperFile implements Closeable {
             ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
             : FileChannel.open(path, StandardOpenOption.READ);
     try {
-      return new WhisperFile(path, ch, readHeader(ch, path), writable);
+      long[] firstBase = new long[1];
+      WhisperFile file = new WhisperFile(path, ch, readHeader(ch, path, firstBase), writable);
+      file.baseCache[0] = firstBase[0];
+      return file;
     } catch (IOException | RuntimeException e) {
       closeQuietly(ch);
       throw e;
@@ -186,13 +189,23 @@ public final class WhisperFile implements Closeable {
 
   /** Reads and checks the header (whisper.py {@code __readHeader}, plus a check of the archive table). */
   static WhisperHeader readHeader(FileChannel ch, Path path) throws IOException {
+    return readHeader(ch, path, new long[1]);
+  }
+
+  /**
+   * {@link #readHeader(FileChannel, Path)}, also setting {@code firstBase[0]} to the first archive's
+   * base where the one read of a header of up to 8 archives reached it (it follows the header), else 0.
+   */
+  private static WhisperHeader readHeader(FileChannel ch, Path path, long[] firstBase)
+      throws IOException {
     long fileSize = ch.size();
     if (fileSize < METADATA_SIZE) {
       throw new WhisperFormatException(
           path, "file has " + fileSize + " bytes, less than the " + METADATA_SIZE + "-byte metadata");
     }
-    // one read for the metadata and the archive table of up to 8 archives, a second for a longer table
-    ByteBuffer meta = ByteBuffer.allocate((int) Math.min(fileSize, HEADER_READ));
+    // one read for the metadata, the archive table of up to 8 archives and the first archive's base
+    // (which saves a read of its own when the file is written), a second read for a longer table
+    ByteBuffer meta = ByteBuffer.allocate((int) Math.min(fileSize, HEADER_READ + 4));
     readFully(ch, meta, 0, path);
     meta.flip();
     long type = Integer.toUnsignedLong(meta.getInt());
@@ -255,6 +268,8 @@ public final class WhisperFile implements Closeable {
     if (problem != null) {
       throw new WhisperFormatException(path, "archive table whisper would not create: " + problem);
     }
+    firstBase[0] = headerSize + 4 <= meta.limit()
+        ? Integer.toUnsignedLong(meta.getInt((int) headerSize)) : 0;
     return new WhisperHeader(
         AggregationMethod.fromCode((int) type), maxRetention, xff, List.copyOf(archives));
   }

@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * topic into those existing files: the first round is its cold start, the others its steady state
  * (points per second, and CPU per point of its thread and of the whole process). Arguments: series,
  * points per series per round, partitions, rounds, and the sink's {@code max.open.files} (20,000: more
- * than the series, unless given fewer to measure a sink that reopens files).
+ * than the series, unless given fewer to measure a sink that reopens files). {@code -Dsink.<key>=<value>}
+ * sets any other sink setting.
  */
 public final class SinkThroughputBenchmark {
 
@@ -114,6 +115,9 @@ public final class SinkThroughputBenchmark {
     props.put(SinkConfig.METRICS_INTERVAL_SECONDS, "0");
     props.put(SinkConfig.MAX_OPEN_FILES, String.valueOf(maxOpenFiles));
     props.put(SinkConfig.FILL_MODE, "sparse");
+    // -Dsink.<key>=<value> sets any other sink setting, e.g. -Dsink.write.batch.max.records=1000000
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("sink."))
+        .forEach(k -> props.put(k.substring("sink.".length()), System.getProperty(k)));
     return props;
   }
 

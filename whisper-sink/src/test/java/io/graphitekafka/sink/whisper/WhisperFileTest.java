@@ -264,4 +264,45 @@ class WhisperFileTest {
       }
     }
   }
+
+  @Test
+  void aReopenedFileWritesWhereAFileKeptOpenDoes() throws Exception {
+    // Opening reads the first archive's base with the header when the header has up to 8 archives,
+    // and on its own after a longer one; either way a reopened file must put slots where a file kept
+    // open does, also for a base above 2^31 and for a run that wraps around the archive's end.
+    for (int count : new int[] {1, 7, 8, 9}) {
+      for (long base : new long[] {1_700_000_000L, 3_000_000_000L}) {
+        int[] sppPoints = new int[2 * count];
+        for (int i = 0; i < count; i++) {
+          sppPoints[2 * i] = 10 << i;
+          sppPoints[2 * i + 1] = 5;
+        }
+        SeriesLayout layout = layout(AggregationMethod.SUM, 0f, sppPoints);
+        long[] first = {base};
+        long[] later = {base + 30, base + 40, base + 50, base + 60};
+        double[] values = {1, 2, 3, 4};
+        Path kept = dir.resolve("kept" + count + "-" + base + ".wsp");
+        try (WhisperFile wsp = WhisperFile.create(kept, layout, FillMode.SPARSE)) {
+          wsp.writeSlots(0, first, new double[] {9}, 1);
+          wsp.writeSlots(0, later.clone(), values.clone(), 4);
+        }
+        Path reopened = dir.resolve("reopened" + count + "-" + base + ".wsp");
+        try (WhisperFile wsp = WhisperFile.create(reopened, layout, FillMode.SPARSE)) {
+          wsp.writeSlots(0, first, new double[] {9}, 1);
+        }
+        try (WhisperFile wsp = WhisperFile.open(reopened)) {
+          assertThat(wsp.isArchiveEmpty(0)).isFalse();
+          wsp.writeSlots(0, later.clone(), values.clone(), 4);
+        }
+        assertThat(Files.readAllBytes(reopened)).as("%d archives, base %d", count, base)
+            .isEqualTo(Files.readAllBytes(kept));
+        try (WhisperFile wsp = WhisperFile.openReadOnly(reopened)) {
+          // base+50 and base+60 wrapped onto the slots of base and base+10
+          assertThat(wsp.fetch(base + 29, base + 60, base + 60, 10).values())
+              .containsExactly(1.0, 2.0, 3.0, 4.0);
+        }
+      }
+    }
+  }
 }
+
