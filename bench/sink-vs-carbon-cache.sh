@@ -13,7 +13,10 @@
 #                                              netcat, and a built tree: ./mvnw -q -B -DskipTests package)
 # env:   SERIES (10000), PER_SERIES (100), RUNS (1), ONLY (graphite-kafka | carbon-cache), KEEP=1 keeps
 #        the temp dirs, BUILD=1 builds first, TIMELINE=1 samples graphite-kafka's Prometheus counters every
-#        second into timeline.txt in the temp dir (implies KEEP) to see which stage is behind
+#        second into timeline.txt in the temp dir (implies KEEP) to see which stage is behind,
+#        WARM=1 first sends each system the PER_SERIES intervals before the measured ones (timed too, and
+#        reported as "(cold)"), so the measured send meets a process that has run a while, as services do,
+#        GK_CONFIG=FILE passes --config FILE to graphite-kafka standalone (e.g. shorter intervals)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,11 +58,10 @@ cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
 }
 
-# measure NAME WHISPER_DIR PORT: sends the input, waits for every point, writes the seconds taken to
-# $work/NAME.secs
+# measure NAME WHISPER_DIR PORT END: sends the input of PER_SERIES intervals up to END, waits for every
+# point, writes the seconds taken to $work/NAME.secs
 measure() {
-  local name=$1 dir=$2 port=$3
-  local end=$(( $(date +%s) / 10 * 10 ))
+  local name=$1 dir=$2 port=$3 end=$4
   "$PY" "$here/points.py" input "$work/input.txt" "$SERIES" "$PER_SERIES" "$end"
   "$PY" "$here/points.py" wait "$dir" "$SERIES" "$PER_SERIES" "$end" > "$work/check.out" &
   local check=$!
@@ -80,6 +82,16 @@ measure() {
   echo "$secs" > "$work/$name.secs"
 }
 
+# measure_all NAME WHISPER_DIR PORT: with WARM, a timed first send of the intervals before, then the
+# measured send
+measure_all() {
+  local end=$(( $(date +%s) / 10 * 10 ))
+  if [ -n "${WARM:-}" ]; then
+    measure "$1 (cold)" "$2" "$3" $((end - 10 * PER_SERIES))
+  fi
+  measure "$1" "$2" "$3" "$end"
+}
+
 run_graphite_kafka() {
   local d="$work/gk"
   rm -rf "$d"; mkdir -p "$d/whisper"
@@ -87,7 +99,9 @@ run_graphite_kafka() {
   local carbon pickle kafka metrics=-1 sampler=""
   carbon=$(free_port); pickle=$(free_port); kafka=$(free_port)
   [ -n "${TIMELINE:-}" ] && metrics=$(free_port)
-  GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" standalone --data-dir "$d" --bind 127.0.0.1 \
+  local config=()
+  [ -n "${GK_CONFIG:-}" ] && config=(--config "$GK_CONFIG")
+  GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" standalone "${config[@]}" --data-dir "$d" --bind 127.0.0.1 \
     --carbon-port "$carbon" --udp-port "$carbon" --pickle-port "$pickle" --kafka-port "$kafka" \
     --metrics-port "$metrics" > "$d/standalone.log" 2>&1 &
   pid=$!
@@ -103,7 +117,7 @@ run_graphite_kafka() {
   wait_port "$carbon" 180
   # the sink has joined its group once it logs its assignment
   for _ in $(seq 1 300); do grep -q "assigned \[carbon.archives" "$d/standalone.log" && break; sleep 0.2; done
-  measure graphite-kafka "$d/whisper" "$carbon"
+  measure_all graphite-kafka "$d/whisper" "$carbon"
   [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null || true; }
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
@@ -157,7 +171,7 @@ CONF
     > "$d/carbon.out" 2>&1 &
   pid=$!
   wait_port "$port" 60
-  measure carbon-cache "$d/storage/whisper" "$port"
+  measure_all carbon-cache "$d/storage/whisper" "$port"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 }
 
@@ -170,6 +184,11 @@ for run in $(seq 1 "$RUNS"); do
   gk=$(cat "$work/graphite-kafka.secs" 2>/dev/null || true)
   cc=$(cat "$work/carbon-cache.secs" 2>/dev/null || true)
   if [ -n "$gk" ] && [ -n "$cc" ]; then
+    if [ -n "${WARM:-}" ]; then
+      gk0=$(cat "$work/graphite-kafka (cold).secs"); cc0=$(cat "$work/carbon-cache (cold).secs")
+      echo "run $run, first send (cold): graphite-kafka ${gk0} s, carbon-cache ${cc0} s," \
+        "graphite-kafka/carbon-cache time ratio $("$PY" -c "print('%.2f' % ($gk0 / $cc0))")"
+    fi
     echo "run $run: graphite-kafka ${gk} s, carbon-cache ${cc} s, graphite-kafka/carbon-cache time ratio" \
       "$("$PY" -c "print('%.2f' % ($gk / $cc))") (load $(cut -d' ' -f1-3 /proc/loadavg))"
   fi
