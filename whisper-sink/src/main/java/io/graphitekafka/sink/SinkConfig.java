@@ -74,7 +74,8 @@ public final class SinkConfig extends AbstractConfig {
               Importance.MEDIUM, "Topic for records that cannot be decoded or written.")
           .define(FILL_MODE, Type.STRING, "zero",
               ConfigDef.ValidString.in("zero", "sparse", "fallocate"), Importance.LOW,
-              "How new files are filled: zero (carbon's default), sparse, or fallocate.")
+              "How new files are filled: zero (carbon's default), sparse, or fallocate (blocks reserved"
+                  + " with posix_fallocate, none written; WHISPER_FALLOCATE_CREATE in Debian's carbon.conf).")
           .define(FSYNC, Type.BOOLEAN, false, Importance.MEDIUM,
               "fsync each written file before its offsets are committed (carbon's WHISPER_FSYNC).")
           .define(MAX_OPEN_FILES, Type.INT, 0, Range.atLeast(0), Importance.LOW,

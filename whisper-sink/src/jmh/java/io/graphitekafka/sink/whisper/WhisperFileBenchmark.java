@@ -90,11 +90,22 @@ public class WhisperFileBenchmark {
     }
   }
 
+  /** 10s:6h,1m:7d,10m:5y (conf/storage-schemas.conf's default): 3.3 MB a file. */
+  static final SeriesLayout LARGE_LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080), new ArchiveSpec(600, 262800)),
+          AggregationMethod.AVERAGE,
+          0.5f);
+
   /** A directory that receives new files during one iteration and is removed after it. */
   @State(Scope.Benchmark)
   public static class CreateDir {
-    @Param({"ZERO", "SPARSE"})
+    @Param({"ZERO", "SPARSE", "FALLOCATE"})
     FillMode fill;
+
+    /** {@code small}: {@link #LAYOUT}, 121 KiB; {@code large}: {@link #LARGE_LAYOUT}, 3.3 MB. */
+    @Param({"small", "large"})
+    String layout;
 
     Path dir;
     long counter;
@@ -113,7 +124,8 @@ public class WhisperFileBenchmark {
   @Benchmark
   public Path create(CreateDir s) throws IOException {
     Path p = s.dir.resolve("c" + s.counter++ + ".wsp");
-    try (WhisperFile f = WhisperFile.create(p, LAYOUT, s.fill)) {
+    SeriesLayout layout = s.layout.equals("large") ? LARGE_LAYOUT : LAYOUT;
+    try (WhisperFile f = WhisperFile.create(p, layout, s.fill)) {
       return f.path();
     }
   }

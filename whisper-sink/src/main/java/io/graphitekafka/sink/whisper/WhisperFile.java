@@ -92,7 +92,7 @@ public final class WhisperFile implements Closeable {
       switch (fill) {
         case ZERO -> writeZeros(ch, dataStart, end, ZERO_CHUNK);
         case SPARSE -> writeZeros(ch, end - 1, end, 1);
-        case FALLOCATE -> writeZeros(ch, dataStart, end, FALLOCATE_CHUNK);
+        case FALLOCATE -> allocate(ch, path, dataStart, end, Fallocate.available());
         default -> throw new AssertionError(fill);
       }
       WhisperFile file = new WhisperFile(path, ch, header, true);
@@ -110,6 +110,19 @@ public final class WhisperFile implements Closeable {
           LOG.warn("cannot delete partially created Whisper file {}", path, e);
         }
       }
+    }
+  }
+
+  /**
+   * Gives {@code [from, to)} its blocks: {@code posix_fallocate} where it can be called (the region reads
+   * as zeros without being written), else zeros written in 1 MiB chunks, which allocates the same blocks.
+   */
+  static void allocate(FileChannel ch, Path path, long from, long to, boolean nativeCall)
+      throws IOException {
+    if (nativeCall) {
+      Fallocate.allocate(path, from, to - from);
+    } else {
+      writeZeros(ch, from, to, FALLOCATE_CHUNK);
     }
   }
 
