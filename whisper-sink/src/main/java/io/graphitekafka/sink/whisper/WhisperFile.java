@@ -200,14 +200,10 @@ public final class WhisperFile implements Closeable {
     }
   }
 
-  /** Reads and checks the header (whisper.py {@code __readHeader}, plus a check of the archive table). */
-  static WhisperHeader readHeader(FileChannel ch, Path path) throws IOException {
-    return readHeader(ch, path, new long[1]);
-  }
-
   /**
-   * {@link #readHeader(FileChannel, Path)}, also setting {@code firstBase[0]} to the first archive's
-   * base where the one read of a header of up to 8 archives reached it (it follows the header), else 0.
+   * Reads and checks the header (whisper.py {@code __readHeader}, plus a check of the archive table), and
+   * sets {@code firstBase[0]} to the first archive's base where the one read of a header of up to 8
+   * archives reached it (it follows the header), else to 0.
    */
   private static WhisperHeader readHeader(FileChannel ch, Path path, long[] firstBase)
       throws IOException {
