@@ -72,10 +72,12 @@ public final class SinkConfig extends AbstractConfig {
               Importance.MEDIUM, "Input topic of ArchivePoint records.")
           .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
               Importance.MEDIUM, "Topic for records that cannot be decoded or written.")
-          .define(FILL_MODE, Type.STRING, "zero",
+          .define(FILL_MODE, Type.STRING, "fallocate",
               ConfigDef.ValidString.in("zero", "sparse", "fallocate"), Importance.LOW,
-              "How new files are filled: zero (carbon's default), sparse, or fallocate (blocks reserved"
-                  + " with posix_fallocate, none written; WHISPER_FALLOCATE_CREATE in Debian's carbon.conf).")
+              "How new files get their data region: fallocate (blocks reserved with posix_fallocate,"
+                  + " none written; WHISPER_FALLOCATE_CREATE = True in the carbon.conf Debian and carbon's"
+                  + " example ship; zeros are written where it cannot be called), zero (16 KiB chunks of"
+                  + " zeros, whisper's own default) or sparse (a hole).")
           .define(FSYNC, Type.BOOLEAN, false, Importance.MEDIUM,
               "fsync each written file before its offsets are committed (carbon's WHISPER_FSYNC).")
           .define(MAX_OPEN_FILES, Type.INT, 0, Range.atLeast(0), Importance.LOW,

@@ -54,6 +54,15 @@ class SinkConfigTest {
   }
 
   @Test
+  void reservesBlocksWithFallocateByDefaultAsCarbonsShippedConfigDoes() {
+    assertThat(config(Map.of()).fillMode()).isEqualTo(io.graphitekafka.sink.whisper.FillMode.FALLOCATE);
+    assertThat(config(Map.of("fill.mode", "zero")).fillMode())
+        .isEqualTo(io.graphitekafka.sink.whisper.FillMode.ZERO);
+    assertThatThrownBy(() -> config(Map.of("fill.mode", "preallocate")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("fill.mode");
+  }
+
+  @Test
   void namesTheMetricsInstanceAfterTheStaticMemberUnlessGivenOne() {
     assertThat(config(Map.of()).metricsInstance()).isEqualTo("a");
     assertThat(config(Map.of("group.instance.id", "store-3")).metricsInstance()).isEqualTo("store-3");
