@@ -93,7 +93,7 @@ public final class Standalone implements AutoCloseable {
   /**
    * A service's settings: what standalone derives for it ({@code derived}), then every
    * {@code <prefix>key=value} of the standalone configuration as {@code key=value} (so
-   * {@code sink.fill.mode=fallocate} or {@code gateway.max.connections=5000} reach that service and win
+   * {@code sink.fill.mode=sparse} or {@code gateway.max.connections=5000} reach that service and win
    * over what was derived), then {@code bootstrap.servers}, which is always the embedded broker.
    */
   static Map<String, Object> serviceProperties(StandaloneConfig config, String prefix,

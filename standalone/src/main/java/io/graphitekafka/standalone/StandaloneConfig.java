@@ -11,7 +11,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 /**
  * Configuration of {@code graphite-kafka standalone}: one process, an embedded broker, all services.
  * Any service setting can be given with the service's prefix, {@code gateway.}, {@code aggregator.} or
- * {@code sink.} (say {@code sink.fill.mode=fallocate}); see {@link Standalone#serviceProperties}.
+ * {@code sink.} (say {@code sink.fill.mode=sparse}); see {@link Standalone#serviceProperties}.
  */
 public final class StandaloneConfig extends AbstractConfig {
 
