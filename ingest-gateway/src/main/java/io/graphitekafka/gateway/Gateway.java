@@ -12,6 +12,7 @@ import io.graphitekafka.gateway.server.PointHandler;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.metrics.CarbonReporter;
 import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
+import io.graphitekafka.schemas.metrics.ProcessGauges;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
@@ -58,6 +59,8 @@ public final class Gateway implements AutoCloseable {
 
   public Gateway(GatewayConfig config) {
     this.config = config;
+    int interval = config.getInt(GatewayConfig.METRIC_INTERVAL_SECONDS);
+    ProcessGauges.register(metrics, interval == 0 ? 60 : interval);
     this.flow = new FlowControl(config.getLong(GatewayConfig.PAUSE_BYTES),
         config.getLong(GatewayConfig.RESUME_BYTES), config.getLong(GatewayConfig.UDP_DROP_BYTES),
         metrics);

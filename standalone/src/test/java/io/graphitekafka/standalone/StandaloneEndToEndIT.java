@@ -137,7 +137,10 @@ class StandaloneEndToEndIT {
         "graphite_kafka_relays_rejects_field_count_total 1\n",
         "graphite_kafka_relays_rejects_nan_value_total 1\n",
         "graphite_kafka_aggregator_metricsReceived_total 132\n",
-        "graphite_kafka_agents_committedPoints_total");
+        "graphite_kafka_agents_committedPoints_total",
+        // carbon's process gauges, under each role
+        "graphite_kafka_agents_cpuUsage ", "graphite_kafka_agents_memUsage ",
+        "graphite_kafka_relays_cpuUsage ", "graphite_kafka_aggregator_memUsage ");
 
     process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stops within 60 s of SIGTERM").isTrue();

@@ -1,6 +1,7 @@
 package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.topology.RollupTopology;
+import io.graphitekafka.schemas.metrics.ProcessGauges;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.time.Clock;
@@ -39,6 +40,8 @@ public final class Aggregator implements AutoCloseable {
   Aggregator(AggregatorConfig config, Clock clock) {
     this.config = config;
     this.metrics = new SelfMetrics(METRICS_ROLE);
+    int interval = config.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS);
+    ProcessGauges.register(metrics, interval == 0 ? 60 : interval);
     this.rules = new StorageRulesWatcher(config.confDir());
     this.streams = new KafkaStreams(
         RollupTopology.build(config, rules::resolve, clock, metrics), streamsProperties(config));

@@ -3,6 +3,7 @@ package io.graphitekafka.sink;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.metrics.CarbonReporter;
 import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
+import io.graphitekafka.schemas.metrics.ProcessGauges;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
@@ -42,6 +43,7 @@ public final class Sink implements AutoCloseable {
     int interval = config.getInt(SinkConfig.METRICS_INTERVAL_SECONDS);
     this.stats = new SinkStats(new SelfMetrics(SinkStats.ROLE), interval == 0 ? 60 : interval,
         System::nanoTime);
+    ProcessGauges.register(stats.metrics(), interval == 0 ? 60 : interval);
     int port = config.getInt(SinkConfig.PROMETHEUS_PORT);
     try {
       this.prometheus = port < 0 ? null : new PrometheusEndpoint(
