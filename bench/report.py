@@ -312,8 +312,9 @@ def render(out, md_path, svg_path):
                      ("commit", "graphite-kafka commit")):
         L.append("| %s | %s |" % (label, esc(r.get(k, ""))))
     L.append("")
-    L.append("The 2 cores are shared with other engineers' builds and tests, which ran during this run. "
-             "Load average (1 min) and how busy the whole machine was, per section (sampled every 5 s):")
+    L.append("The benchmarks share the cores with whatever else runs on the machine, and a section's own processes "
+             "(broker, services, load generator, reference tool) share them with each other. Load average (1 min) "
+             "and how busy the whole machine was, per section (sampled every 5 s), show both:")
     L.append("")
     L.append("| section | load average min – max | machine CPU busy |")
     L.append("|---|---|---|")
