@@ -623,10 +623,11 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
     batch.clear();
     stats.committed();
-    // counted after the commit, so a batch written again after a failed commit is counted once
-    stats.updates(done.operations, done.written, done.nanos);
+    // counted after the commit, so a batch written again after a failed commit is counted once; the
+    // drops before committedPoints, so whoever sees the points counted sees the drops too
     stats.droppedTooOld.add(done.tooOld);
     stats.droppedNoArchive.add(done.noArchive);
+    stats.updates(done.operations, done.written, done.nanos);
     log.trace("committed {}", offsets);
     updateBudget.consume(done.operations);
     if (updateBudget.inDebt()) {

@@ -61,6 +61,7 @@ class CreateStormIT {
       awaitCommitted(kafka, group, names.archives(), points.size(), Duration.ofSeconds(150));
       double seconds = (System.nanoTime() - started) / 1e9;
       assertThat(sink.stats().creates.sum()).isEqualTo(SERIES);
+      SinkTestSupport.awaitCounted(sink, 2L * SERIES);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(2L * SERIES);
       assertThat(sink.stats().createPauses.sum()).isPositive();
       // one second's burst, then the budget: the creates cannot have gone faster than that

@@ -81,6 +81,7 @@ class SinkLoopIT {
     try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)))) {
       sink.start();
       awaitCommitted(kafka, group, names.archives(), 10, WAIT);
+      SinkTestSupport.awaitCounted(sink, 9);
       assertThat(sink.stats().creates.sum()).isEqualTo(3);
       assertThat(sink.stats().droppedTooOld.sum()).isEqualTo(1);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(9);
@@ -219,6 +220,7 @@ class SinkLoopIT {
       // a burst of 20, then 40 more at 20 per second
       assertThat(millis).isGreaterThanOrEqualTo(1_500);
       assertThat(sink.stats().throttlePauses.sum()).isPositive();
+      SinkTestSupport.awaitCounted(sink, 60);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(60);
     }
     assertThat(tree(dataDir)).hasSize(60);
@@ -277,6 +279,7 @@ class SinkLoopIT {
               throw new AssertionError(e);
             }
           });
+      SinkTestSupport.awaitCounted(sink, 12);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(12);
     }
     try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/tx/c.wsp"))) {
@@ -366,6 +369,7 @@ class SinkLoopIT {
       awaitCommitted(kafka, group, names.archives(), 3, WAIT);
       assertThat(sink.metrics().counters()).containsEntry("rejects.corrupt_file", 1L);
       assertThat(sink.stats().errors.sum()).as("the retry and the corrupt file").isGreaterThanOrEqualTo(2);
+      SinkTestSupport.awaitCounted(sink, 2);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(2);
     }
     List<Reject> rejected = SinkTestSupport.rejects(kafka, Topics.rejects(names.rejects()), 1);

@@ -130,6 +130,7 @@ class SinkSchemaRegistryIT {
     try (Sink sink = new Sink(new SinkConfig(sinkProps(kafka, names, dataDir, group)))) {
       sink.start();
       awaitCommitted(kafka, group, names.archives(), 91, WAIT);
+      SinkTestSupport.awaitCounted(sink, 90);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(90);
     }
     assertAllWritten(dataDir);

@@ -11,6 +11,7 @@ import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -155,6 +156,16 @@ final class SinkTestSupport {
       }
       throw new AssertionError(group + " committed " + committed + " of " + total + " records");
     }
+  }
+
+  /**
+   * Waits until the sink has counted at least {@code points} committed points. A batch's counters are
+   * added just after its offsets are committed, so a test that has seen the offsets committed may still
+   * be a moment ahead of the counters.
+   */
+  static void awaitCounted(Sink sink, long points) throws Exception {
+    await(points + " committed points counted", Duration.ofSeconds(30),
+        () -> sink.stats().committedPoints.sum() >= points);
   }
 
   static void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
