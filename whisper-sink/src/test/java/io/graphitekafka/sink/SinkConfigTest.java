@@ -3,6 +3,7 @@ package io.graphitekafka.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.graphitekafka.sink.whisper.FillMode;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -55,9 +56,8 @@ class SinkConfigTest {
 
   @Test
   void reservesBlocksWithFallocateByDefaultAsCarbonsShippedConfigDoes() {
-    assertThat(config(Map.of()).fillMode()).isEqualTo(io.graphitekafka.sink.whisper.FillMode.FALLOCATE);
-    assertThat(config(Map.of("fill.mode", "zero")).fillMode())
-        .isEqualTo(io.graphitekafka.sink.whisper.FillMode.ZERO);
+    assertThat(config(Map.of()).fillMode()).isEqualTo(FillMode.FALLOCATE);
+    assertThat(config(Map.of("fill.mode", "zero")).fillMode()).isEqualTo(FillMode.ZERO);
     assertThatThrownBy(() -> config(Map.of("fill.mode", "preallocate")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("fill.mode");
   }
