@@ -1,5 +1,6 @@
 package io.graphitekafka.sink;
 
+import io.graphitekafka.schemas.metrics.MetricsWindow;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +20,7 @@ public final class SinkStats {
 
   private final SelfMetrics metrics;
   private final LongSupplier nanoClock;
-  private final long windowNanos;
+  private final MetricsWindow window;
   private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
   // nanoClock time of the first failure of the batch being retried; NOT_STALLED while batches commit
   private volatile long stalledSince = NOT_STALLED;
@@ -37,7 +38,6 @@ public final class SinkStats {
   public final LongAdder throttlePauses;
 
   // The current and the last complete window of write statistics, for pointsPerUpdate/avgUpdateTime.
-  private long windowStart;
   private long windowPoints;
   private long windowOps;
   private long windowNanosSpent;
@@ -47,8 +47,7 @@ public final class SinkStats {
   public SinkStats(SelfMetrics metrics, long windowSeconds, LongSupplier nanoClock) {
     this.metrics = metrics;
     this.nanoClock = nanoClock;
-    this.windowNanos = Math.max(1, windowSeconds) * 1_000_000_000L;
-    this.windowStart = nanoClock.getAsLong();
+    this.window = new MetricsWindow(windowSeconds, nanoClock);
     this.committedPoints = metrics.counter("committedPoints");
     this.updateOperations = metrics.counter("updateOperations");
     this.creates = metrics.counter("creates");
@@ -104,8 +103,7 @@ public final class SinkStats {
   }
 
   private void roll() {
-    long now = nanoClock.getAsLong();
-    if (now - windowStart < windowNanos) {
+    if (window.roll() < 0) {
       return;
     }
     if (windowOps > 0) {
@@ -115,7 +113,6 @@ public final class SinkStats {
       lastPointsPerUpdate = Double.NaN;
       lastAvgUpdateSeconds = Double.NaN;
     }
-    windowStart = now;
     windowPoints = 0;
     windowOps = 0;
     windowNanosSpent = 0;

@@ -20,18 +20,14 @@ public final class ProcessGauges {
   public static final String CPU_USAGE = "cpuUsage";
   public static final String MEM_USAGE = "memUsage";
 
-  private final LongSupplier nanoClock;
   private final LongSupplier cpuNanos;
-  private final long windowNanos;
-  private long windowStart;
+  private final MetricsWindow window;
   private long windowStartCpu;
   private double lastPercent = Double.NaN;
 
   private ProcessGauges(long windowSeconds, LongSupplier nanoClock, LongSupplier cpuNanos) {
-    this.nanoClock = nanoClock;
     this.cpuNanos = cpuNanos;
-    this.windowNanos = Math.max(1, windowSeconds) * 1_000_000_000L;
-    this.windowStart = nanoClock.getAsLong();
+    this.window = new MetricsWindow(windowSeconds, nanoClock);
     this.windowStartCpu = cpuNanos.getAsLong();
   }
 
@@ -55,17 +51,18 @@ public final class ProcessGauges {
   }
 
   synchronized double cpuPercent() {
-    long now = nanoClock.getAsLong();
     long cpu = cpuNanos.getAsLong();
-    long elapsed = now - windowStart;
-    double percent = elapsed <= 0 ? 0.0 : 100.0 * (cpu - windowStartCpu) / elapsed;
-    if (elapsed < windowNanos) {
-      return Double.isNaN(lastPercent) ? percent : lastPercent;
+    long completed = window.roll();
+    if (completed >= 0) {
+      lastPercent = 100.0 * (cpu - windowStartCpu) / completed;
+      windowStartCpu = cpu;
+      return lastPercent;
     }
-    lastPercent = percent;
-    windowStart = now;
-    windowStartCpu = cpu;
-    return percent;
+    if (!Double.isNaN(lastPercent)) {
+      return lastPercent;
+    }
+    long elapsed = window.elapsed(); // before the first window completes: the time so far
+    return elapsed <= 0 ? 0.0 : 100.0 * (cpu - windowStartCpu) / elapsed;
   }
 
   /** CPU time of the whole process so far, user and system, in nanoseconds. */
