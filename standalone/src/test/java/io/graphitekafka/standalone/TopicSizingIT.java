@@ -48,7 +48,7 @@ class TopicSizingIT {
         for (int i = 0; i < RECORDS; i++) {
           String series = "servers.host" + (i % SERIES / 100) + ".cpu.core" + (i % 100) + ".user";
           p.send(new ProducerRecord<>(archives.name(), series,
-              new ArchivePoint(series, i % 3, t0 + 10L * (i / SERIES), i * 0.5, avroLayout)));
+              new ArchivePoint(series, i % 3, t0 + 10L * (i / SERIES), i * 0.5, avroLayout, null)));
         }
       }
       Topic<String, MetricPoint> points = Topics.points("sizing.points");

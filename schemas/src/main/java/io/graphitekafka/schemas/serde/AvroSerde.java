@@ -2,8 +2,12 @@ package io.graphitekafka.schemas.serde;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -44,6 +48,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private static final byte CONFLUENT_MAGIC = 0;
   private static final int CONFLUENT_HEADER = 5;
   private static final int SINGLE_OBJECT_HEADER = 10;
+  private static final String HISTORY = "/io/graphitekafka/schemas/history/";
 
   private final Class<T> type;
   private final Schema schema;
@@ -68,6 +73,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     this.model = new SpecificData(type.getClassLoader());
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema);
+    for (Schema earlier : earlierVersions(type)) {
+      decoder.addSchema(earlier);
+    }
     this.registry = registry;
     this.writer = new SpecificDatumWriter<>(schema, model);
     long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
@@ -76,6 +84,26 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     singleObjectHeader[1] = 0x01;
     for (int i = 0; i < 8; i++) {
       singleObjectHeader[2 + i] = (byte) (fingerprint >>> (8 * i));
+    }
+  }
+
+  /**
+   * The earlier versions of a record's schema, which single-object values written before an upgrade
+   * still carry: {@code history/<Record>-v1.avsc}, {@code -v2}, ... next to this package's resources.
+   * Their values are read with Avro's schema resolution (a field added since takes its default).
+   */
+  static List<Schema> earlierVersions(Class<?> type) {
+    List<Schema> versions = new ArrayList<>();
+    for (int v = 1; ; v++) {
+      String resource = HISTORY + type.getSimpleName() + "-v" + v + ".avsc";
+      try (InputStream in = AvroSerde.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          return versions;
+        }
+        versions.add(new Schema.Parser().parse(in));
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading " + resource, e);
+      }
     }
   }
 

@@ -44,7 +44,7 @@ class AvroSerdeTest {
     SeriesLayout layout =
         new SeriesLayout(
             List.of(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080)), AggregationMethod.MAX, 0.1f);
-    ArchivePoint point = new ArchivePoint("x.y", 1, 1700000040L, 3.0, Layouts.toAvro(layout));
+    ArchivePoint point = new ArchivePoint("x.y", 1, 1700000040L, 3.0, Layouts.toAvro(layout), null);
 
     ArchivePoint back = serde.decode(serde.encode(point));
 

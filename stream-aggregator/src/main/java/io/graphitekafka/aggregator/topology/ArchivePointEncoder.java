@@ -27,11 +27,15 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>Avro binary of a record is its fields' encodings one after the other: {@code metric} (zig-zag
  * varint length, UTF-8), {@code archive} (zig-zag varint), {@code timestamp} (zig-zag varint),
- * {@code value} (8 bytes little-endian) and {@code layout}. The framing is whatever the serializer writes
+ * {@code value} (8 bytes little-endian), {@code layout} and {@code now} (a union: the branch index as a
+ * zig-zag varint, 0 for null, 1 followed by the long). The framing is whatever the serializer writes
  * before that body: {@link #create} learns it from the serializer and checks the result on probe
  * records, and returns null (use the serializer) if its output is not a fixed prefix plus the body.
  */
 final class ArchivePointEncoder {
+
+  /** The {@code archive} field of a raw point. */
+  static final int RAW_ARCHIVE = -1;
 
   private final byte[] framing;
   private final Map<SeriesLayout, byte[]> layouts = new HashMap<>();
@@ -48,7 +52,7 @@ final class ArchivePointEncoder {
     SeriesLayout layout = new SeriesLayout(
         List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)), AggregationMethod.AVERAGE, 0.5f);
     ArchivePoint probe = new ArchivePoint("probe.\u00e9t\u00e9", 1, 1_700_000_040L, 1.5,
-        Layouts.toAvro(layout));
+        Layouts.toAvro(layout), null);
     byte[] framed = serializer.serialize(topic, probe);
     byte[] body = avroBinary(probe);
     if (framed == null || framed.length < body.length
@@ -58,11 +62,15 @@ final class ArchivePointEncoder {
     ArchivePointEncoder encoder =
         new ArchivePointEncoder(Arrays.copyOf(framed, framed.length - body.length));
     ArchivePoint other = new ArchivePoint("a", 0, 0L, -0.0, Layouts.toAvro(
-        new SeriesLayout(List.of(new ArchiveSpec(1, 1)), AggregationMethod.SUM, 0f)));
-    for (ArchivePoint p : List.of(probe, other)) {
-      byte[] mine = encoder.encode(p.getMetric().getBytes(StandardCharsets.UTF_8),
-          encoder.layoutBytes(Layouts.fromAvro(p.getLayout())), p.getArchive(), p.getTimestamp(),
-          p.getValue());
+        new SeriesLayout(List.of(new ArchiveSpec(1, 1)), AggregationMethod.SUM, 0f)), null);
+    ArchivePoint raw = new ArchivePoint("r", RAW_ARCHIVE, 1_700_000_047L, 2.25, Layouts.toAvro(layout),
+        1_700_000_100L);
+    for (ArchivePoint p : List.of(probe, other, raw)) {
+      byte[] metric = p.getMetric().getBytes(StandardCharsets.UTF_8);
+      byte[] layoutBytes = encoder.layoutBytes(Layouts.fromAvro(p.getLayout()));
+      byte[] mine = p.getNow() == null
+          ? encoder.encode(metric, layoutBytes, p.getArchive(), p.getTimestamp(), p.getValue())
+          : encoder.encodeRaw(metric, layoutBytes, p.getTimestamp(), p.getValue(), p.getNow());
       if (!Arrays.equals(mine, serializer.serialize(topic, p))) {
         return null;
       }
@@ -82,8 +90,22 @@ final class ArchivePointEncoder {
    * @param layoutBytes {@link #layoutBytes} of the series' layout
    */
   byte[] encode(byte[] metricUtf8, byte[] layoutBytes, int archive, long timestamp, double value) {
+    return encode(metricUtf8, layoutBytes, archive, timestamp, value, false, 0);
+  }
+
+  /**
+   * The value the topic's serializer writes for a raw point, which the sink applies with whisper's own
+   * {@code update_many([(timestamp, value)], now)}.
+   */
+  byte[] encodeRaw(byte[] metricUtf8, byte[] layoutBytes, long timestamp, double value, long now) {
+    return encode(metricUtf8, layoutBytes, RAW_ARCHIVE, timestamp, value, true, now);
+  }
+
+  private byte[] encode(byte[] metricUtf8, byte[] layoutBytes, int archive, long timestamp,
+      double value, boolean raw, long now) {
     int size = framing.length + varLongSize(metricUtf8.length) + metricUtf8.length
-        + varLongSize(archive) + varLongSize(timestamp) + 8 + layoutBytes.length;
+        + varLongSize(archive) + varLongSize(timestamp) + 8 + layoutBytes.length
+        + (raw ? 1 + varLongSize(now) : 1);
     byte[] out = new byte[size];
     int pos = framing.length;
     System.arraycopy(framing, 0, out, 0, pos);
@@ -97,6 +119,13 @@ final class ArchivePointEncoder {
       out[pos++] = (byte) (bits >>> (8 * i));
     }
     System.arraycopy(layoutBytes, 0, out, pos, layoutBytes.length);
+    pos += layoutBytes.length;
+    if (raw) {
+      out[pos++] = 2; // union branch 1, zig-zag
+      writeVarLong(out, pos, now);
+    } else {
+      out[pos] = 0; // union branch 0: null
+    }
     return out;
   }
 

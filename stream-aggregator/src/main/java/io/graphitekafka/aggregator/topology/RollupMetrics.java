@@ -13,7 +13,11 @@ final class RollupMetrics {
   static final String SENT = "archivePointsSent";
   static final String LATE = "latePoints";
   static final String TOO_OLD = "droppedTooOld";
-  static final String BEYOND_GRACE = "droppedBeyondGrace";
+  /**
+   * Points sent to the sinks as raw points, for whisper's own propagation against the file: late points
+   * whose coarser slots the aggregator cannot compute from what it holds, and a new series' first ones.
+   */
+  static final String RAW_SENT = "rawPointsSent";
   static final String REJECTED = "rejected";
   static final String REJECTS_PREFIX = "rejects.";
   static final String SERIES_CREATED = "seriesCreated";
@@ -25,7 +29,7 @@ final class RollupMetrics {
   final LongAdder sent;
   final LongAdder late;
   final LongAdder tooOld;
-  final LongAdder beyondGrace;
+  final LongAdder rawSent;
   final LongAdder rejected;
   final LongAdder seriesCreated;
   final LongAdder stateSeries = new LongAdder();
@@ -37,7 +41,7 @@ final class RollupMetrics {
     this.sent = self.counter(SENT);
     this.late = self.counter(LATE);
     this.tooOld = self.counter(TOO_OLD);
-    this.beyondGrace = self.counter(BEYOND_GRACE);
+    this.rawSent = self.counter(RAW_SENT);
     this.rejected = self.counter(REJECTED);
     this.seriesCreated = self.counter(SERIES_CREATED);
     self.gauge(STATE_SERIES, stateSeries::sum);

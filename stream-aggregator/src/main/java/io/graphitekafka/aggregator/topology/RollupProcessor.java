@@ -126,29 +126,36 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     SeriesState state = store.get(metric);
     boolean created = state == null;
     if (created) {
-      state = new SeriesState(resolver.apply(metric));
+      state = SeriesState.first(resolver.apply(metric), timestamp);
     }
+    boolean late = !created && timestamp < state.newest();
     long now = Math.floorDiv(clock.millis(), 1000L);
-    switch (state.apply(timestamp, value, now, graceSeconds, scratch)) {
-      case TOO_OLD:
-        metrics.tooOld.increment();
-        log.trace("dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
-        return;
-      case BEYOND_GRACE:
-        metrics.beyondGrace.increment();
-        log.trace("dropped {} at {}: before the horizon {}", metric, timestamp, state.horizon());
-        return;
-      case LATE:
-        metrics.late.increment();
-        break;
-      default:
-        break;
+    SeriesState.Outcome outcome = state.apply(timestamp, value, now, graceSeconds, scratch);
+    if (outcome == SeriesState.Outcome.TOO_OLD) {
+      metrics.tooOld.increment();
+      log.trace("dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
+      return;
+    }
+    if (late) {
+      metrics.late.increment();
     }
     if (created) {
       store.add(metric, state);
       metrics.seriesCreated.increment();
     } else {
       store.changed(metric, state);
+    }
+    if (outcome == SeriesState.Outcome.RAW) {
+      // The sink applies it against the file after every slot written before it: same partition, in
+      // order.
+      long sentAt = clock.millis();
+      emit(metric, state, sentAt);
+      context.forward(new Record<Object, Object>(state.metricUtf8,
+          encodeRaw(metric, state, timestamp, value, now), sentAt),
+          RollupTopology.ARCHIVES_SINK);
+      metrics.rawSent.increment();
+      state.sentRaw(timestamp, value);
+      return;
     }
     if (!state.queued) {
       state.queued = true;
@@ -167,34 +174,75 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
       if (!state.hasPending()) {
         continue;
       }
-      if (state.metricUtf8 == null) {
-        // The key as the topic's serializer writes it (UTF-8), shared by all of the series' records.
-        state.metricUtf8 = keySerializer.serialize(archivesTopic, metric);
-      }
-      int archives = state.layout().archives().size();
-      for (int a = 0; a < archives; a++) {
-        SlotTable table = state.table(a);
-        for (int i = 0; i < table.size(); i++) {
-          if (table.dirtyAt(i)) {
-            context.forward(new Record<Object, Object>(state.metricUtf8,
-                    encode(metric, state, a, table.intervalAt(i), table.valueAt(i)), wallClockMillis),
-                RollupTopology.ARCHIVES_SINK);
-            metrics.sent.increment();
-          }
-        }
-        table.markClean();
-      }
+      emit(metric, state, wallClockMillis);
       state.trim();
       store.changed(metric, state);
     }
     pending.clear();
   }
 
+  /**
+   * Sends the series' slots written since its last emission. In each archive the first write into an
+   * archive that may be empty goes first, so the file's base is the slot whisper would have written
+   * first.
+   */
+  private void emit(String metric, SeriesState state, long timestamp) {
+    if (state.metricUtf8 == null) {
+      // The key as the topic's serializer writes it (UTF-8), shared by all of the series' records.
+      state.metricUtf8 = keySerializer.serialize(archivesTopic, metric);
+    }
+    int archives = state.layout().archives().size();
+    for (int a = 0; a < archives; a++) {
+      SlotTable table = state.table(a);
+      if (table.dirtyCount() == 0) {
+        continue;
+      }
+      long first = state.firstWrite(a);
+      int firstIndex = -1;
+      if (first >= 0) {
+        firstIndex = table.lowerBound(first);
+        if (firstIndex == table.size() || table.intervalAt(firstIndex) != first
+            || !table.dirtyAt(firstIndex)) {
+          firstIndex = -1;
+        } else {
+          send(metric, state, a, table, firstIndex, timestamp);
+        }
+        state.firstWriteEmitted(a);
+      }
+      for (int i = 0; i < table.size(); i++) {
+        if (i != firstIndex && table.dirtyAt(i)) {
+          send(metric, state, a, table, i, timestamp);
+        }
+      }
+      table.markClean();
+    }
+  }
+
+  private void send(String metric, SeriesState state, int archive, SlotTable table, int i,
+      long timestamp) {
+    context.forward(new Record<Object, Object>(state.metricUtf8,
+            encode(metric, state, archive, table.intervalAt(i), table.valueAt(i)), timestamp),
+        RollupTopology.ARCHIVES_SINK);
+    metrics.sent.increment();
+  }
+
+  /** A raw point's value as the archive topic's serializer writes it. */
+  private byte[] encodeRaw(String metric, SeriesState state, long timestamp, double value, long now) {
+    if (encoder == null) {
+      return archiveSerializer.serialize(archivesTopic, new ArchivePoint(metric,
+          ArchivePointEncoder.RAW_ARCHIVE, timestamp, value, Layouts.toAvro(state.layout()), now));
+    }
+    if (state.layoutAvro == null) {
+      state.layoutAvro = encoder.layoutBytes(state.layout());
+    }
+    return encoder.encodeRaw(state.metricUtf8, state.layoutAvro, timestamp, value, now);
+  }
+
   /** The archive point's value as the archive topic's serializer writes it. */
   private byte[] encode(String metric, SeriesState state, int archive, long timestamp, double value) {
     if (encoder == null) {
       return archiveSerializer.serialize(archivesTopic,
-          new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(state.layout())));
+          new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(state.layout()), null));
     }
     if (state.layoutAvro == null) {
       state.layoutAvro = encoder.layoutBytes(state.layout());

@@ -5,40 +5,62 @@ import io.graphitekafka.schemas.storage.ArchiveSpec;
 import io.graphitekafka.schemas.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * What the aggregator remembers about one series: its layout, fixed when the series is first seen, the
- * horizon before which points are no longer accepted, and per archive the slots a point at or after the
- * horizon can read, plus the written slots not emitted yet. It applies points with whisper.py's
- * {@code update_many} semantics for a one-point call.
+ * What the aggregator remembers about one series: its layout, fixed when the series is first seen, and
+ * per archive the slots it knows the file to hold, plus the written slots not emitted yet. It applies
+ * points with whisper.py's {@code update_many} semantics for a one-point call.
+ *
+ * <p>Per archive, the state knows the file from {@link #knownFrom(int)} on: there, a slot the table holds
+ * is what the file holds, and a slot it does not hold is empty to whisper (its timestamp does not match).
+ * A point is applied here only if every finer slot its propagation reads is known; otherwise it is
+ * {@link Outcome#RAW}: the caller emits the pending slots, sends the point to the sink, which applies it
+ * with whisper's own propagation against the file, and calls {@link #sentRaw}. Knowledge ends at the
+ * horizon (the grace behind the newest point: older slots are trimmed), at a raw point's coarser slots
+ * (whose values the file decides), and, for a new series, before the coarse intervals of its first point
+ * (the file may hold earlier points of them, written by carbon-cache, an import or an earlier state).
  */
 final class SeriesState {
 
   /** What became of one point. */
   enum Outcome {
-    /** Written, at or after the newest timestamp seen. */
+    /** Applied here: its slots are dirty and will be emitted. */
     WRITTEN,
-    /** Written, older than the newest timestamp seen but within the grace. */
-    LATE,
     /** Older than the layout's maximum retention: whisper drops it too. */
     TOO_OLD,
-    /** Before the horizon: the slots it would read are no longer known. */
-    BEYOND_GRACE
+    /** Reads slots this state does not know: to be sent to the sink as a raw point. */
+    RAW
   }
 
-  static final byte FORMAT_VERSION = 2;
+  static final byte FORMAT_VERSION = 3;
+  private static final byte FORMAT_V2 = 2;
   /** Offset of the flags byte in the serialized form; bit 0 is set while slots await emission. */
   static final int FLAGS_OFFSET = 1;
   static final byte FLAG_PENDING = 1;
+  /** {@link #firstWrite} of an archive that may still be empty in the file. */
+  static final long MAY_BE_EMPTY = -1;
+  /** {@link #firstWrite} of an archive written before. */
+  static final long WRITTEN_BEFORE = -2;
 
   private final SeriesLayout layout;
   private final ArchiveSpec[] archives;
   private final SlotTable[] tables;
+  /** Per archive, the first interval from which the table mirrors the file. */
+  private final long[] knownFrom;
+  /**
+   * Per archive, the interval of the first write made here into an archive that may have been empty, not
+   * emitted yet: emitted first, it sets the archive's base where whisper's first write would, so the
+   * files are equal byte for byte. Else {@link #MAY_BE_EMPTY} or {@link #WRITTEN_BEFORE}.
+   */
+  private final long[] firstWrite;
   private long newest;
   private long horizon;
   /** The horizon of the last {@link #trim}; trimming again with the same horizon changes nothing. */
   private long trimmedAt = Long.MAX_VALUE;
+  /** The archive whisper writes the last {@link Outcome#RAW} point into. */
+  private int rawTarget;
 
   // Bookkeeping of the live object for SeriesStore and RollupProcessor, never serialized.
   /** Changed since the store last persisted it. */
@@ -49,11 +71,25 @@ final class SeriesState {
   byte[] metricUtf8;
   byte[] layoutAvro;
 
-  SeriesState(SeriesLayout layout) {
-    this(layout, Long.MIN_VALUE, Long.MIN_VALUE, null);
+  /**
+   * A series seen for the first time, at {@code firstTimestamp}: each archive is known from the end of
+   * the coarser interval holding that point, since the file may already hold slots before it.
+   */
+  static SeriesState first(SeriesLayout layout, long firstTimestamp) {
+    ArchiveSpec[] archives = layout.archives().toArray(new ArchiveSpec[0]);
+    long[] knownFrom = new long[archives.length];
+    for (int i = 0; i < archives.length - 1; i++) {
+      ArchiveSpec coarser = archives[i + 1];
+      knownFrom[i] = coarser.interval(firstTimestamp) + coarser.secondsPerPoint();
+    }
+    knownFrom[archives.length - 1] = Long.MAX_VALUE;
+    long[] firstWrite = new long[archives.length];
+    Arrays.fill(firstWrite, MAY_BE_EMPTY);
+    return new SeriesState(layout, Long.MIN_VALUE, Long.MIN_VALUE, null, knownFrom, firstWrite);
   }
 
-  private SeriesState(SeriesLayout layout, long newest, long horizon, SlotTable[] tables) {
+  private SeriesState(SeriesLayout layout, long newest, long horizon, SlotTable[] tables,
+      long[] knownFrom, long[] firstWrite) {
     this.layout = layout;
     this.archives = layout.archives().toArray(new ArchiveSpec[0]);
     this.newest = newest;
@@ -65,6 +101,8 @@ final class SeriesState {
       }
     }
     this.tables = tables;
+    this.knownFrom = knownFrom;
+    this.firstWrite = firstWrite;
   }
 
   SeriesLayout layout() {
@@ -75,9 +113,31 @@ final class SeriesState {
     return newest;
   }
 
-  /** Points before this timestamp are dropped as beyond the grace. */
+  /** The grace behind the newest point: slots older than its coarser interval are forgotten. */
   long horizon() {
     return horizon;
+  }
+
+  /** From this interval on, archive {@code archive}'s table mirrors the file. */
+  long knownFrom(int archive) {
+    return knownFrom[archive];
+  }
+
+  /** The interval to emit first in {@code archive}, or a negative marker (see {@link #firstWrite}). */
+  long firstWrite(int archive) {
+    return firstWrite[archive];
+  }
+
+  /** Marks the archive's first write as emitted. */
+  void firstWriteEmitted(int archive) {
+    if (firstWrite[archive] >= 0) {
+      firstWrite[archive] = WRITTEN_BEFORE;
+    }
+  }
+
+  /** The archive whisper writes the last raw point into. */
+  int rawTarget() {
+    return rawTarget;
   }
 
   SlotTable table(int archive) {
@@ -104,7 +164,9 @@ final class SeriesState {
   /**
    * Applies one point at {@code now} (whisper.py {@code update_many([(timestamp, value)], now)}): the
    * point goes into the first archive whose retention covers its age (a future point into archive 0) and
-   * is propagated down while each coarser slot passes the xFilesFactor ({@code __propagate}).
+   * is propagated down while each coarser slot passes the xFilesFactor ({@code __propagate}). If the
+   * propagation would read a slot this state does not know, nothing is applied and the outcome is
+   * {@link Outcome#RAW}.
    *
    * @param scratch room for the known values of one coarser slot; a larger array is made if too small
    */
@@ -118,15 +180,15 @@ final class SeriesState {
     if (target == archives.length) {
       return Outcome.TOO_OLD;
     }
-    if (timestamp < horizon) {
-      return Outcome.BEYOND_GRACE;
-    }
-    Outcome outcome = timestamp < newest ? Outcome.LATE : Outcome.WRITTEN;
     newest = Math.max(newest, timestamp);
     horizon = Math.max(horizon, Math.min(timestamp, now) - graceSeconds);
+    if (!readsKnown(timestamp, target)) {
+      rawTarget = target;
+      return Outcome.RAW;
+    }
 
     ArchiveSpec written = archives[target];
-    tables[target].put(written.interval(timestamp), value, written.retention());
+    put(target, written.interval(timestamp), value);
     double[] known = scratch;
     for (int lower = target + 1; lower < archives.length; lower++) {
       ArchiveSpec higher = archives[lower - 1];
@@ -141,13 +203,54 @@ final class SeriesState {
       if (count == 0 || (double) count / slots < (double) layout.xFilesFactor()) {
         break;
       }
-      tables[lower].put(start, layout.method().aggregate(known, count, slots), spec.retention());
+      put(lower, start, layout.method().aggregate(known, count, slots));
     }
     // Only a new horizon lets more slots go: a put adds dirty slots, which trimming keeps anyway.
     if (horizon != trimmedAt) {
       trim();
     }
-    return outcome;
+    return Outcome.WRITTEN;
+  }
+
+  /** Whether every finer slot the propagation of a point at {@code timestamp} reads is known. */
+  private boolean readsKnown(long timestamp, int target) {
+    for (int lower = target + 1; lower < archives.length; lower++) {
+      if (archives[lower].interval(timestamp) < knownFrom[lower - 1]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void put(int archive, long interval, double value) {
+    tables[archive].put(interval, value, archives[archive].retention());
+    if (firstWrite[archive] == MAY_BE_EMPTY) {
+      firstWrite[archive] = interval;
+    }
+  }
+
+  /**
+   * Records that the last {@link Outcome#RAW} point went to the sink, after every pending slot was
+   * emitted: its own slot holds its value now; the coarser slots it may have changed, and the slots of
+   * earlier or later laps at their ring positions, are no longer known.
+   */
+  void sentRaw(long timestamp, double value) {
+    int target = rawTarget;
+    ArchiveSpec spec = archives[target];
+    tables[target].put(spec.interval(timestamp), value, spec.retention());
+    tables[target].markClean();
+    firstWrite[target] = WRITTEN_BEFORE;
+    for (int lower = target + 1; lower < archives.length; lower++) {
+      spec = archives[lower];
+      long interval = spec.interval(timestamp);
+      long last = tables[lower].forget(interval, spec.retention());
+      if (last >= knownFrom[lower]) {
+        knownFrom[lower] = last + spec.secondsPerPoint();
+      }
+    }
+    if (horizon != trimmedAt) {
+      trim();
+    }
   }
 
   /** The known values among {@code slots} consecutive intervals from {@code start}, in time order. */
@@ -163,8 +266,9 @@ final class SeriesState {
   }
 
   /**
-   * Forgets the slots no accepted point can read any more: a point at or after the horizon reads archive
-   * i only from the archive-(i+1) interval holding it, and nothing reads the coarsest archive.
+   * Forgets the slots before the horizon's coarser interval (a point at or after the horizon reads
+   * archive i only from the archive-(i+1) interval holding it) and every clean slot of the coarsest
+   * archive, which nothing reads.
    */
   void trim() {
     trimmedAt = horizon;
@@ -172,12 +276,13 @@ final class SeriesState {
     for (int i = 0; i < last; i++) {
       long keepFrom = horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives[i + 1].interval(horizon);
       tables[i].trimCleanBefore(keepFrom);
+      knownFrom[i] = Math.max(knownFrom[i], keepFrom);
     }
     tables[last].trimCleanBefore(Long.MAX_VALUE);
   }
 
   byte[] toBytes() {
-    int size = 1 + 1 + 8 + 8 + 1 + archives.length * 8 + 1 + 4;
+    int size = 1 + 1 + 8 + 8 + 1 + archives.length * 8 + 1 + 4 + archives.length * 16;
     for (SlotTable t : tables) {
       size += t.serializedSize();
     }
@@ -195,6 +300,9 @@ final class SeriesState {
     for (SlotTable t : tables) {
       t.writeTo(buf);
     }
+    for (int i = 0; i < archives.length; i++) {
+      buf.putLong(knownFrom[i]).putLong(firstWrite[i]);
+    }
     return buf.array();
   }
 
@@ -206,7 +314,7 @@ final class SeriesState {
   static SeriesState fromBytes(byte[] bytes) {
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     byte version = buf.get();
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != FORMAT_V2) {
       throw new IllegalStateException("unknown series state format " + version);
     }
     buf.get();
@@ -223,6 +331,22 @@ final class SeriesState {
     for (int i = 0; i < count; i++) {
       tables[i] = SlotTable.readFrom(buf);
     }
-    return new SeriesState(new SeriesLayout(archives, method, xff), newest, horizon, tables);
+    long[] knownFrom = new long[count];
+    long[] firstWrite = new long[count];
+    if (version == FORMAT_VERSION) {
+      for (int i = 0; i < count; i++) {
+        knownFrom[i] = buf.getLong();
+        firstWrite[i] = buf.getLong();
+      }
+    } else {
+      // Version 2 knew every slot from the horizon's coarser interval on (its tables were trimmed so).
+      for (int i = 0; i < count - 1; i++) {
+        knownFrom[i] = horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives.get(i + 1).interval(horizon);
+      }
+      knownFrom[count - 1] = Long.MAX_VALUE;
+      Arrays.fill(firstWrite, WRITTEN_BEFORE);
+    }
+    return new SeriesState(new SeriesLayout(archives, method, xff), newest, horizon, tables, knownFrom,
+        firstWrite);
   }
 }

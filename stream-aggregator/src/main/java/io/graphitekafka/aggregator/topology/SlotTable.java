@@ -138,6 +138,30 @@ final class SlotTable {
     size = kept;
   }
 
+  /**
+   * Forgets {@code interval} and every entry sharing its ring position ({@code retention} apart), whose
+   * slot a write the table does not see may have replaced.
+   *
+   * @return the latest of {@code interval} and the forgotten intervals
+   */
+  long forget(long interval, long retention) {
+    long latest = interval;
+    int kept = 0;
+    for (int i = 0; i < size; i++) {
+      long t = intervals[i];
+      if (Math.floorMod(t - interval, retention) == 0) {
+        latest = Math.max(latest, t);
+        if (dirty[i]) {
+          dirtyCount--;
+        }
+        continue;
+      }
+      move(i, kept++);
+    }
+    size = kept;
+    return latest;
+  }
+
   /** Marks every entry as emitted. */
   void markClean() {
     Arrays.fill(dirty, 0, size, false);

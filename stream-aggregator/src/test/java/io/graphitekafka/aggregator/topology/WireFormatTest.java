@@ -86,7 +86,7 @@ class WireFormatTest {
     byte[] key = ARCHIVES.keySerde().serializer().serialize(ARCHIVES.name(), metric);
     byte[] mine = encoder.encode(key, encoder.layoutBytes(layout), archive, timestamp, value);
     byte[] theirs = ARCHIVES.valueSerde().serializer().serialize(ARCHIVES.name(),
-        new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(layout)));
+        new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(layout), null));
     assertThat(mine).isEqualTo(theirs);
     assertThat(key).isEqualTo(metric.getBytes(StandardCharsets.UTF_8));
   }

@@ -39,6 +39,8 @@ final class ArchiveWriter implements AutoCloseable {
   private final LinkedHashMap<String, WhisperFile> open;
   private final Set<WhisperFile> dirty = new HashSet<>();
   private final Set<String> mismatchLogged = new HashSet<>();
+  private final long[] rawTimestamp = new long[1];
+  private final double[] rawValue = new double[1];
 
   ArchiveWriter(FillMode fillMode, boolean fsync, int maxOpenFiles, SinkStats stats, Clock clock) {
     this.fillMode = fillMode;
@@ -68,7 +70,8 @@ final class ArchiveWriter implements AutoCloseable {
   }
 
   /**
-   * Writes one series' batch; the data is in the page cache when this returns, durable after flush().
+   * Writes one series' batch, slots and raw points in the order they came; the data is in the page cache
+   * when this returns, durable after flush().
    * A slot older than its archive's retention is dropped: written, it would land on the ring position of
    * a newer slot and overwrite it. Into an archive never written before, the batch's first slot in
    * offset order is written alone first, so the archive's base (and with it every slot's position) is
@@ -79,11 +82,19 @@ final class ArchiveWriter implements AutoCloseable {
    */
   WriteResult write(SeriesBatch batch) throws IOException {
     WhisperFile file = file(batch);
-    List<ArchiveSpec> fileArchives = file.layout().archives();
     long now = clock.instant().getEpochSecond();
-    long written = 0;
-    long tooOld = 0;
-    long noArchive = 0;
+    long[] counts = new long[3];
+    for (SeriesBatch part = batch; part != null; part = part.next()) {
+      writeSlots(file, part, now, counts);
+      writeRaw(file, part, now, counts);
+    }
+    dirty.add(file);
+    return new WriteResult(counts[0], counts[1], counts[2]);
+  }
+
+  private void writeSlots(WhisperFile file, SeriesBatch batch, long now, long[] counts)
+      throws IOException {
+    List<ArchiveSpec> fileArchives = file.layout().archives();
     for (int a = 0; a < batch.archiveSlots(); a++) {
       int count = batch.count(a);
       if (count == 0) {
@@ -91,13 +102,13 @@ final class ArchiveWriter implements AutoCloseable {
       }
       int target = indexOfPrecision(fileArchives, batch.precision(a));
       if (target < 0) {
-        noArchive += count;
+        counts[2] += count;
         continue;
       }
       long[] intervals = batch.intervals(a);
       double[] values = batch.values(a);
       int kept = dropTooOld(intervals, values, count, now - fileArchives.get(target).retention());
-      tooOld += count - kept;
+      counts[1] += count - kept;
       if (kept == 0) {
         continue;
       }
@@ -105,10 +116,38 @@ final class ArchiveWriter implements AutoCloseable {
         file.writeSlots(target, intervals, values, 1);
       }
       file.writeSlots(target, intervals, values, kept);
-      written += kept;
+      counts[0] += kept;
     }
-    dirty.add(file);
-    return new WriteResult(written, tooOld, noArchive);
+  }
+
+  /**
+   * Applies the raw points as whisper.py's {@code update_many([(timestamp, value)], now)} with the
+   * {@code now} they carry, against the file's own layout: the point goes into the finest archive whose
+   * retention covers its age then, and the coarser archives are re-aggregated from the slots the file
+   * holds. A point older than the file's maximum retention at that {@code now} is dropped, as whisper
+   * drops it; so is one whose slot is older than its archive's retention at this sink's clock (a replay
+   * long after), which would overwrite a newer point sharing its slot.
+   */
+  private void writeRaw(WhisperFile file, SeriesBatch batch, long now, long[] counts)
+      throws IOException {
+    List<ArchiveSpec> archives = file.layout().archives();
+    for (int i = 0; i < batch.rawCount(); i++) {
+      long timestamp = batch.rawTimestamp(i);
+      long age = batch.rawNow(i) - timestamp;
+      int target = 0;
+      while (target < archives.size() && archives.get(target).retention() < age) {
+        target++;
+      }
+      if (target == archives.size()
+          || archives.get(target).interval(timestamp) < now - archives.get(target).retention()) {
+        counts[1]++;
+        continue;
+      }
+      rawTimestamp[0] = timestamp;
+      rawValue[0] = batch.rawValue(i);
+      file.updateMany(rawTimestamp, rawValue, 1, batch.rawNow(i));
+      counts[0]++;
+    }
   }
 
   /** Compacts the slots at or after {@code oldest} to the front, in order; returns how many there are. */

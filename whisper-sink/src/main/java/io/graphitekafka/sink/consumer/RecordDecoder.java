@@ -53,6 +53,8 @@ final class RecordDecoder {
   static final String INVALID_NAME = "invalid_name";
 
   private static final long MAX_U32 = 0xFFFF_FFFFL;
+  /** The {@code archive} field of a raw point. */
+  static final int RAW_ARCHIVE = -1;
   private static final int CACHE_LIMIT = 100_000;
   private static final int HEADER = 10;
   private static final AvroSerde<ArchivePoint> CURRENT = AvroSerde.singleObject(ArchivePoint.class);
@@ -138,7 +140,8 @@ final class RecordDecoder {
         fingerprint = (fingerprint << 8) | (value[offset + i] & 0xff);
       }
       if (fingerprint != FINGERPRINT) {
-        throw new BadRecordException(UNKNOWN_SCHEMA, "unknown schema fingerprint for ArchivePoint");
+        // an earlier version of the schema (values written before an upgrade), or an unknown one
+        return decode(earlierVersion(Arrays.copyOfRange(value, offset, offset + length)));
       }
       header = HEADER;
     }
@@ -150,6 +153,7 @@ final class RecordDecoder {
     long timestamp;
     double pointValue;
     Object layoutOrProblem;
+    long now = DecodedPoint.NOT_RAW;
     try {
       int nameLength = readLength();
       series = series(pos, nameLength);
@@ -159,6 +163,12 @@ final class RecordDecoder {
       need(8);
       pointValue = Double.longBitsToDouble(readLittleEndianLong());
       layoutOrProblem = layout();
+      long branch = readLong();
+      if (branch == 1) {
+        now = readLong();
+      } else if (branch != 0) {
+        throw new IOException("union branch " + branch + " of now outside [0, 1]");
+      }
     } catch (IOException e) {
       throw new BadRecordException(UNDECODABLE,
           "corrupt ArchivePoint value (" + length + " bytes): " + e);
@@ -169,6 +179,9 @@ final class RecordDecoder {
       throw new BadRecordException(INVALID_LAYOUT, problem);
     }
     SeriesLayout layout = (SeriesLayout) layoutOrProblem;
+    if (now != DecodedPoint.NOT_RAW) {
+      return raw(series, layout, archive, timestamp, pointValue, now);
+    }
     if (archive < 0 || archive >= layout.archives().size()) {
       throw new BadRecordException(BAD_ARCHIVE_INDEX, "archive index " + archive + " outside the "
           + layout.archives().size() + " archives of " + layout.archives());
@@ -182,7 +195,38 @@ final class RecordDecoder {
       throw new BadRecordException(INVALID_NAME, series.problem());
     }
     long interval = timestamp - Math.floorMod(timestamp, step);
-    return new DecodedPoint(series.metric(), series.path(), layout, step, interval, pointValue);
+    return new DecodedPoint(series.metric(), series.path(), layout, step, interval, pointValue,
+        DecodedPoint.NOT_RAW);
+  }
+
+  /** A raw point, which the sink applies with whisper's {@code update_many} at {@code now}. */
+  private static DecodedPoint raw(Series series, SeriesLayout layout, int archive, long timestamp,
+      double value, long now) throws BadRecordException {
+    if (archive != RAW_ARCHIVE) {
+      throw new BadRecordException(BAD_ARCHIVE_INDEX,
+          "a raw point (now set) has archive " + archive + " instead of " + RAW_ARCHIVE);
+    }
+    if (timestamp < 0 || timestamp > MAX_U32 || now < 0 || now > MAX_U32) {
+      throw new BadRecordException(BAD_TIMESTAMP, "raw point at " + timestamp + " with now " + now
+          + ": does not fit Whisper's unsigned 32-bit timestamps");
+    }
+    if (series.problem() != null) {
+      throw new BadRecordException(INVALID_NAME, series.problem());
+    }
+    return new DecodedPoint(series.metric(), series.path(), layout, 0, timestamp, value, now);
+  }
+
+  /**
+   * A single-object value with another fingerprint: an earlier version of the schema is read with
+   * Avro's schema resolution and encoded again in the current one; any other fingerprint is unknown.
+   */
+  private static byte[] earlierVersion(byte[] value) throws BadRecordException {
+    try {
+      return CURRENT.encode(CURRENT.decode(value));
+    } catch (SerializationException e) {
+      throw new BadRecordException(e.getCause() instanceof MissingSchemaException
+          ? UNKNOWN_SCHEMA : UNDECODABLE, e.getMessage());
+    }
   }
 
   /**

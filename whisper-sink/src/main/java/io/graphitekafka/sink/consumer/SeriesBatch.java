@@ -8,9 +8,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The slot writes of one poll for one series, grouped by archive precision, in offset order. Keyed by
- * precision rather than archive index, so records of one series carrying different layouts still land
- * in the right archive.
+ * The writes of one poll for one series, in offset order: slot writes grouped by archive precision,
+ * then the raw points that came after them, then (in {@link #next()}) whatever came after those. Slots
+ * are keyed by precision rather than archive index, so records of one series carrying different layouts
+ * still land in the right archive. A raw point's propagation reads the slots written before it, so slots
+ * and raw points are never reordered across each other.
  */
 final class SeriesBatch {
 
@@ -23,6 +25,14 @@ final class SeriesBatch {
   private int[] counts;
   private final boolean keepsRecords;
   private final List<ByteBuffer> records = new ArrayList<>();
+  private long[] rawTimestamps;
+  private double[] rawValues;
+  private long[] rawNows;
+  private int rawCount;
+  /** The writes that came after this part's raw points; null if none did. */
+  private SeriesBatch next;
+  /** The part new writes go to (the head's field). */
+  private SeriesBatch tail = this;
 
   /**
    * @param keepsRecords whether to keep the records' raw values: needed only when the file may turn
@@ -42,6 +52,37 @@ final class SeriesBatch {
     this.intervals = new long[n][];
     this.values = new double[n][];
     this.counts = new int[n];
+  }
+
+  /** Adds a decoded record of this series after every write added before it. */
+  void add(DecodedPoint point) {
+    SeriesBatch part = tail;
+    if (point.raw()) {
+      part.addRaw(point.interval(), point.value(), point.now());
+      return;
+    }
+    if (part.rawCount > 0) {
+      part.next = new SeriesBatch(metric, path, layout, false);
+      tail = part.next;
+      part = tail;
+    }
+    part.add(point.secondsPerPoint(), point.interval(), point.value());
+  }
+
+  private void addRaw(long timestamp, double value, long now) {
+    if (rawTimestamps == null) {
+      rawTimestamps = new long[4];
+      rawValues = new double[4];
+      rawNows = new long[4];
+    } else if (rawCount == rawTimestamps.length) {
+      rawTimestamps = Arrays.copyOf(rawTimestamps, rawCount * 2);
+      rawValues = Arrays.copyOf(rawValues, rawCount * 2);
+      rawNows = Arrays.copyOf(rawNows, rawCount * 2);
+    }
+    rawTimestamps[rawCount] = timestamp;
+    rawValues[rawCount] = value;
+    rawNows[rawCount] = now;
+    rawCount++;
   }
 
   void add(int secondsPerPoint, long interval, double value) {
@@ -112,11 +153,34 @@ final class SeriesBatch {
     return values[slot];
   }
 
+  /** The raw points after this part's slots, in offset order. */
+  int rawCount() {
+    return rawCount;
+  }
+
+  long rawTimestamp(int i) {
+    return rawTimestamps[i];
+  }
+
+  double rawValue(int i) {
+    return rawValues[i];
+  }
+
+  long rawNow(int i) {
+    return rawNows[i];
+  }
+
+  /** The part with the writes that came after this part's raw points, or null. */
+  SeriesBatch next() {
+    return next;
+  }
+
+  /** Slot writes and raw points in this part and the parts after it. */
   int points() {
-    int n = 0;
+    int n = rawCount;
     for (int c : counts) {
       n += c;
     }
-    return n;
+    return next == null ? n : n + next.points();
   }
 }

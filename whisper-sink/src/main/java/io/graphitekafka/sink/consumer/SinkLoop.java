@@ -556,7 +556,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
           series = new SeriesBatch(point.metric(), point.path(), point.layout(), !open);
           batch.series.put(point.metric(), series);
         }
-        series.add(point.secondsPerPoint(), point.interval(), point.value());
+        series.add(point);
         series.addRecord(value);
         batch.records++;
         batch.bytes += value.remaining();

@@ -165,7 +165,7 @@ public final class WhisperImporter {
         ArchiveSlots slots = ArchiveSlots.read(channel, file, archives.get(a));
         for (int i = 0; i < slots.count(); i++) {
           ArchivePoint point =
-              new ArchivePoint(metric, a, slots.timestamps()[i], slots.values()[i], layout);
+              new ArchivePoint(metric, a, slots.timestamps()[i], slots.values()[i], layout, null);
           producer.send(new ProducerRecord<>(topic.name(), key,
               topic.valueSerde().serializer().serialize(topic.name(), point)));
           sent++;

@@ -63,7 +63,8 @@ class RecordDecoderDifferentialTest {
     ArchivePoint point = new ArchivePoint(NAMES.get(random.nextInt(NAMES.size())),
         random.nextInt(6) - 1, timestamps[random.nextInt(timestamps.length)],
         random.nextBoolean() ? random.nextDouble() : Double.longBitsToDouble(random.nextLong()),
-        LAYOUTS.get(random.nextInt(LAYOUTS.size())));
+        LAYOUTS.get(random.nextInt(LAYOUTS.size())),
+        random.nextInt(3) == 0 ? timestamps[random.nextInt(timestamps.length)] : null);
     byte[] value = SERDE.encode(point);
     switch (random.nextInt(5)) {
       case 0 -> value = Arrays.copyOf(value, random.nextInt(value.length + 1));
@@ -140,6 +141,23 @@ class RecordDecoderDifferentialTest {
       throw new BadRecordException("invalid_layout", e.toString());
     }
     int archive = point.getArchive();
+    if (point.getNow() != null) {
+      long timestamp = point.getTimestamp();
+      long now = point.getNow();
+      if (archive != -1) {
+        throw new BadRecordException("bad_archive_index", "raw");
+      }
+      if (timestamp < 0 || timestamp > 0xFFFF_FFFFL || now < 0 || now > 0xFFFF_FFFFL) {
+        throw new BadRecordException("bad_timestamp", "raw");
+      }
+      Path path;
+      try {
+        path = SeriesPaths.resolve(ROOT, point.getMetric(), true);
+      } catch (InvalidSeriesNameException e) {
+        throw new BadRecordException("invalid_name", e.getMessage());
+      }
+      return new DecodedPoint(point.getMetric(), path, layout, 0, timestamp, point.getValue(), now);
+    }
     if (archive < 0 || archive >= layout.archives().size()) {
       throw new BadRecordException("bad_archive_index", "index");
     }
@@ -155,6 +173,6 @@ class RecordDecoderDifferentialTest {
       throw new BadRecordException("invalid_name", e.getMessage());
     }
     return new DecodedPoint(point.getMetric(), path, layout, step,
-        timestamp - Math.floorMod(timestamp, step), point.getValue());
+        timestamp - Math.floorMod(timestamp, step), point.getValue(), DecodedPoint.NOT_RAW);
   }
 }

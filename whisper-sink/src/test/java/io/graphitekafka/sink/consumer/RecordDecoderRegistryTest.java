@@ -34,7 +34,7 @@ class RecordDecoderRegistryTest {
       List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.MAX, 0.1f);
   private static final Path ROOT = Path.of("/data/whisper");
   private static final ArchivePoint POINT =
-      new ArchivePoint("servers.web01.cpu", 1, 1_800_000_059L, 4.5, Layouts.toAvro(LAYOUT));
+      new ArchivePoint("servers.web01.cpu", 1, 1_800_000_059L, 4.5, Layouts.toAvro(LAYOUT), null);
 
   private StubSchemaRegistry registry;
 
@@ -77,7 +77,7 @@ class RecordDecoderRegistryTest {
     assertThat(decoder.decode(java.nio.ByteBuffer.wrap(around, 4, framed.length)))
         .isEqualTo(expected);
     assertThat(expected).isEqualTo(new DecodedPoint("servers.web01.cpu",
-        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5));
+        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5, DecodedPoint.NOT_RAW));
   }
 
   @Test

@@ -27,7 +27,7 @@ class RecordDecoderTest {
   private final RecordDecoder decoder = new RecordDecoder(ROOT, true);
 
   private static byte[] encode(String metric, ArchiveLayout layout, int archive, long timestamp) {
-    return SERDE.encode(new ArchivePoint(metric, archive, timestamp, 4.5, layout));
+    return SERDE.encode(new ArchivePoint(metric, archive, timestamp, 4.5, layout, null));
   }
 
   private String reasonFor(byte[] value) {
@@ -44,7 +44,7 @@ class RecordDecoderTest {
   void decodesAValidPointWithItsAlignedSlotAndFile() throws Exception {
     DecodedPoint p = decoder.decode(encode("servers.web01.cpu", GOOD, 1, 1_800_000_059L));
     assertThat(p).isEqualTo(new DecodedPoint("servers.web01.cpu",
-        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5));
+        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5, DecodedPoint.NOT_RAW));
   }
 
   @Test

@@ -70,12 +70,12 @@ final class SinkTestSupport {
 
   static ArchivePoint point(String metric, SeriesLayout layout, int archive, long timestamp,
       double value) {
-    return new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(layout));
+    return new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(layout), null);
   }
 
   static ArchivePoint point(String metric, ArchiveLayout layout, int archive, long timestamp,
       double value) {
-    return new ArchivePoint(metric, archive, timestamp, value, layout);
+    return new ArchivePoint(metric, archive, timestamp, value, layout, null);
   }
 
   /**

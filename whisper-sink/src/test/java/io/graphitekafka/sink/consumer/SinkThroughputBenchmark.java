@@ -98,7 +98,7 @@ public final class SinkThroughputBenchmark {
         for (int s = 0; s < series; s++) {
           String metric = "bench.host" + (s % 100) + ".metric" + s;
           producer.send(new ProducerRecord<>("bench.archives", metric, SinkTestSupport.SERDE.encode(
-              new ArchivePoint(metric, 0, start + 60L * i, (double) (i + s), layout))));
+              new ArchivePoint(metric, 0, start + 60L * i, (double) (i + s), layout, null))));
         }
       }
       producer.flush();
