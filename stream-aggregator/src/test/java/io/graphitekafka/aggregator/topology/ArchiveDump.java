@@ -60,7 +60,10 @@ public final class ArchiveDump {
     return read(file);
   }
 
-  /** The aggregator's output applied to an empty file, one slot write per record, in order. */
+  /**
+   * The aggregator's output applied to an empty file, one write per record, in order: a slot record
+   * written as it is, a raw point with whisper's {@code update_many} at the record's now.
+   */
   public static List<Map<Long, Long>> applied(Path file, SeriesLayout layout, List<ArchivePoint> records)
       throws IOException {
     try (WhisperFile wsp = WhisperFile.create(file, layout, FillMode.ZERO)) {
@@ -68,7 +71,11 @@ public final class ArchiveDump {
         if (!Layouts.fromAvro(p.getLayout()).equals(layout)) {
           throw new AssertionError("record carries layout " + p.getLayout() + ", expected " + layout);
         }
-        wsp.writeSlots(p.getArchive(), new long[] {p.getTimestamp()}, new double[] {p.getValue()}, 1);
+        if (p.getNow() != null) {
+          wsp.updateMany(new long[] {p.getTimestamp()}, new double[] {p.getValue()}, 1, p.getNow());
+        } else {
+          wsp.writeSlots(p.getArchive(), new long[] {p.getTimestamp()}, new double[] {p.getValue()}, 1);
+        }
       }
     }
     return read(file);
