@@ -153,7 +153,8 @@ final class RecordDecoder {
     long timestamp;
     double pointValue;
     Object layoutOrProblem;
-    long now = DecodedPoint.NOT_RAW;
+    boolean raw = false;
+    long now = 0;
     try {
       int nameLength = readLength();
       series = series(pos, nameLength);
@@ -165,6 +166,7 @@ final class RecordDecoder {
       layoutOrProblem = layout();
       long branch = readLong();
       if (branch == 1) {
+        raw = true;
         now = readLong();
       } else if (branch != 0) {
         throw new IOException("union branch " + branch + " of now outside [0, 1]");
@@ -179,7 +181,7 @@ final class RecordDecoder {
       throw new BadRecordException(INVALID_LAYOUT, problem);
     }
     SeriesLayout layout = (SeriesLayout) layoutOrProblem;
-    if (now != DecodedPoint.NOT_RAW) {
+    if (raw) {
       return raw(series, layout, archive, timestamp, pointValue, now);
     }
     if (archive < 0 || archive >= layout.archives().size()) {
