@@ -22,6 +22,7 @@ public final class AggregatorConfig extends AbstractConfig {
   public static final String ARCHIVES_TOPIC = "topic.archives";
   public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String GRACE_SECONDS = "grace.seconds";
+  public static final String NEW_SERIES_FILES_EMPTY = "new.series.files.empty";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
   public static final String RULES_RELOAD_SECONDS = "rules.reload.interval.seconds";
@@ -52,9 +53,17 @@ public final class AggregatorConfig extends AbstractConfig {
               Importance.MEDIUM, "Topic for input records that cannot be decoded.")
           .define(GRACE_SECONDS, Type.LONG, 600L, Range.between(0L, 0xFFFF_FFFFL), Importance.MEDIUM,
               "How far behind the newest point of a series (or behind now, for a series ahead of the "
-                  + "clock) a late point may arrive and still update every archive. State per series is "
-                  + "the slots this window needs; older points are dropped and counted as "
-                  + "droppedBeyondGrace.")
+                  + "clock) the aggregator keeps the slots a late point's rollup reads. State per series "
+                  + "is the slots this window needs. It bounds memory, not data: an older point is sent "
+                  + "to the sink as a raw point, which applies it with whisper's own propagation against "
+                  + "the file (counted as rawPointsSent).")
+          .define(NEW_SERIES_FILES_EMPTY, Type.BOOLEAN, false, Importance.MEDIUM,
+              "Whether a series the aggregator sees for the first time has no file yet. false (the "
+                  + "default): its file may hold points already (written by carbon-cache, an import, or "
+                  + "before a reprocessing), so the points in the coarsest interval of its first point "
+                  + "are sent raw and rolled up by the sink from what the file holds. true: a fresh "
+                  + "installation where every file is written by this pipeline; the aggregator rolls "
+                  + "those points up itself, which saves the sink a read per archive per point.")
           .define(COMMIT_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
               "Kafka Streams commit interval: how often the exactly-once transaction commits, and so how "
                   + "often each changed series state is written to the changelog.")
@@ -107,6 +116,10 @@ public final class AggregatorConfig extends AbstractConfig {
 
   public long graceSeconds() {
     return getLong(GRACE_SECONDS);
+  }
+
+  public boolean newSeriesFilesEmpty() {
+    return getBoolean(NEW_SERIES_FILES_EMPTY);
   }
 
   public Duration emitInterval() {

@@ -45,6 +45,8 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
   private final Function<String, SeriesLayout> resolver;
   private final Clock clock;
   private final long graceSeconds;
+  /** Whether a series new to this state has no file yet (see AggregatorConfig). */
+  private final boolean newFilesEmpty;
   private final Duration emitInterval;
   private final RollupMetrics metrics;
   /**
@@ -65,7 +67,7 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
    */
   RollupProcessor(Topic<String, MetricPoint> points,
       Topic<String, ArchivePoint> archives, Function<String, SeriesLayout> resolver, Clock clock,
-      long graceSeconds, Duration emitInterval, RollupMetrics metrics) {
+      long graceSeconds, boolean newFilesEmpty, Duration emitInterval, RollupMetrics metrics) {
     this.points = new PointReader((AvroSerde<MetricPoint>) points.valueSerde());
     this.archivesTopic = archives.name();
     this.keySerializer = archives.keySerde().serializer();
@@ -78,6 +80,7 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     this.resolver = resolver;
     this.clock = clock;
     this.graceSeconds = graceSeconds;
+    this.newFilesEmpty = newFilesEmpty;
     this.emitInterval = emitInterval;
     this.metrics = metrics;
   }
@@ -126,7 +129,7 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     SeriesState state = store.get(metric);
     boolean created = state == null;
     if (created) {
-      state = SeriesState.first(resolver.apply(metric), timestamp);
+      state = SeriesState.first(resolver.apply(metric), timestamp, newFilesEmpty);
     }
     boolean late = !created && timestamp < state.newest();
     long now = Math.floorDiv(clock.millis(), 1000L);

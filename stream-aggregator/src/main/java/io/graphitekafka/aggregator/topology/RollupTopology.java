@@ -51,13 +51,15 @@ public final class RollupTopology {
     SeriesStoreBuilder store = new SeriesStoreBuilder(SERIES_STORE, config.seriesCacheMax(),
         rollupMetrics.stateBytes, rollupMetrics.stateSeries);
     long grace = config.graceSeconds();
+    boolean newFilesEmpty = config.newSeriesFilesEmpty();
     Duration emitInterval = config.emitInterval();
 
     Topology topology = new Topology();
     topology.addSource(POINTS_SOURCE, Serdes.ByteArray().deserializer(),
         Serdes.ByteArray().deserializer(), config.pointsTopic());
     topology.addProcessor(ROLLUP_PROCESSOR,
-        () -> new RollupProcessor(points, archives, resolver, clock, grace, emitInterval, rollupMetrics),
+        () -> new RollupProcessor(points, archives, resolver, clock, grace, newFilesEmpty,
+            emitInterval, rollupMetrics),
         POINTS_SOURCE);
     topology.addStateStore(store, ROLLUP_PROCESSOR);
     // The processor sends archive points already serialized, as the topic's serdes would write them.

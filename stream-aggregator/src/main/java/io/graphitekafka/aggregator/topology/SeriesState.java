@@ -72,15 +72,17 @@ final class SeriesState {
   byte[] layoutAvro;
 
   /**
-   * A series seen for the first time, at {@code firstTimestamp}: each archive is known from the end of
-   * the coarser interval holding that point, since the file may already hold slots before it.
+   * A series seen for the first time, at {@code firstTimestamp}. If its file may exist, each archive is
+   * known from the end of the coarser interval holding that point, since the file may already hold
+   * slots before it; if it has no file, every slot is known to be empty.
    */
-  static SeriesState first(SeriesLayout layout, long firstTimestamp) {
+  static SeriesState first(SeriesLayout layout, long firstTimestamp, boolean fileEmpty) {
     ArchiveSpec[] archives = layout.archives().toArray(new ArchiveSpec[0]);
     long[] knownFrom = new long[archives.length];
     for (int i = 0; i < archives.length - 1; i++) {
       ArchiveSpec coarser = archives[i + 1];
-      knownFrom[i] = coarser.interval(firstTimestamp) + coarser.secondsPerPoint();
+      knownFrom[i] = fileEmpty ? Long.MIN_VALUE
+          : coarser.interval(firstTimestamp) + coarser.secondsPerPoint();
     }
     knownFrom[archives.length - 1] = Long.MAX_VALUE;
     long[] firstWrite = new long[archives.length];

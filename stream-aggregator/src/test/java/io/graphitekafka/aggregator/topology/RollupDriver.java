@@ -45,8 +45,14 @@ final class RollupDriver implements AutoCloseable {
   /** @param registry the Schema Registry the topology and the test topics use, or null for none */
   RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
       SchemaRegistryClient registry) {
+    this(resolver, graceSeconds, now, registry, Map.of());
+  }
+
+  /** @param extra further aggregator settings */
+  RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
+      SchemaRegistryClient registry, Map<String, Object> extra) {
     this.clock = new MutableClock(now);
-    Map<String, Object> settings = new HashMap<>();
+    Map<String, Object> settings = new HashMap<>(extra);
     if (registry != null) {
       settings.put(AggregatorConfig.SCHEMA_REGISTRY_URL, registry.urls());
     }

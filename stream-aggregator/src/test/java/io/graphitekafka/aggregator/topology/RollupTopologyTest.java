@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.aggregator.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.schemas.avro.ArchivePoint;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -36,8 +38,19 @@ class RollupTopologyTest {
     return start(name -> layout, grace, now);
   }
 
+  /**
+   * A driver for an installation whose files are all written by the pipeline, so a new series' first
+   * points are rolled up by the aggregator: most tests here are about that rollup.
+   */
   private RollupDriver start(Function<String, SeriesLayout> resolver, long grace, long now) {
-    driver = new RollupDriver(resolver, grace, now);
+    driver = new RollupDriver(resolver, grace, now, null,
+        Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
+    return driver;
+  }
+
+  /** A driver with the default settings: a new series' file may hold points already. */
+  private RollupDriver startByDefault(SeriesLayout layout, long grace, long now) {
+    driver = new RollupDriver(name -> layout, grace, now);
     return driver;
   }
 
@@ -48,11 +61,16 @@ class RollupTopologyTest {
     }
   }
 
-  /** "archive@offset-from-T0=value" of everything emitted so far. */
+  /**
+   * "archive@offset-from-T0=value" of every slot emitted so far, and "raw@offset=value/now-offset" of
+   * every raw point.
+   */
   private List<String> emitted() {
     List<String> out = new ArrayList<>();
     for (ArchivePoint p : driver.archivePoints()) {
-      out.add(p.getArchive() + "@" + (p.getTimestamp() - T0) + "=" + p.getValue());
+      out.add(p.getNow() == null
+          ? p.getArchive() + "@" + (p.getTimestamp() - T0) + "=" + p.getValue()
+          : "raw@" + (p.getTimestamp() - T0) + "=" + p.getValue() + "/" + (p.getNow() - T0));
     }
     return out;
   }
@@ -197,7 +215,7 @@ class RollupTopologyTest {
   }
 
   @Test
-  void aLatePointBeyondGraceIsDroppedAndCountedAndStateStaysBounded() {
+  void aLatePointBeyondGraceGoesRawAfterThePendingSlotsAndStateStaysBounded() {
     start(THREE_ARCHIVES_SUM, 120, T0 + 3600);
     for (int i = 0; i < 300; i++) {
       driver.send("m", T0 + 10 * i, 1);
@@ -205,17 +223,45 @@ class RollupTopologyTest {
     driver.emit();
     driver.archivePoints();
 
-    driver.send("m", T0 + 2990 - 130, 5); // 130 s behind the newest point: beyond the 120 s grace
+    driver.send("m", T0 + 2990, 2); // rewrites the newest slot: pending until the next emission
+    // 200 s behind the newest point: its minute (2760) is older than the minute holding the horizon
+    // (2990 - 120 = 2870, minute 2820), whose 10 s slots the aggregator no longer keeps.
+    driver.send("m", T0 + 2990 - 200, 5);
+
+    // The pending slots first, then the late point for the sink to apply against the file.
+    assertThat(emitted()).containsExactly("0@2990=2.0", "1@2940=7.0", "2@2400=61.0",
+        "raw@2790=5.0/3600");
+    assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(1);
+    assertThat(driver.counter(RollupMetrics.LATE)).isEqualTo(1);
+    SeriesState state = driver.store().get("m");
+    // Archive 0 keeps the 10 s slots from the minute holding the horizon: 2820..2990, and the late one.
+    assertThat(state.table(0).size()).isEqualTo(19);
+    // Archive 1 keeps the minutes of the ten minutes holding the horizon but 2760, whose value the file
+    // decides now; it knows the minutes from 2820 on.
+    assertThat(state.table(1).size()).isEqualTo(9);
+    assertThat(state.knownFrom(1)).isEqualTo(T0 + 2820);
+    assertThat(state.table(2).size()).isZero();
+
+    // A point within the grace whose ten minutes read minute 2760 goes raw too; one in the next ten
+    // minutes is rolled up here.
+    driver.send("m", T0 + 2950, 4);
+    driver.send("m", T0 + 3000, 1);
+    driver.emit();
+    assertThat(emitted()).containsExactly("raw@2950=4.0/3600", "0@3000=1.0", "1@3000=1.0",
+        "2@3000=1.0");
+  }
+
+  @Test
+  void byDefaultANewSeriesGoesRawUntilItsFirstCoarsestIntervalEnds() {
+    startByDefault(THREE_ARCHIVES_SUM, 600, T0 + 1300);
+    driver.send("m", T0 + 590, 1); // the first point: its ten minutes may hold points in the file
+    driver.send("m", T0 + 600, 2); // the next ten minutes: the file holds nothing there
+    driver.send("m", T0 + 610, 3);
     driver.emit();
 
-    assertThat(driver.archiveTopic().isEmpty()).isTrue();
-    assertThat(driver.counter(RollupMetrics.BEYOND_GRACE)).isEqualTo(1);
-    SeriesState state = driver.store().get("m");
-    // Archive 0 keeps the 10 s slots from the minute holding newest - grace: 2870 -> 2820..2990.
-    assertThat(state.table(0).size()).isEqualTo(18);
-    // Archive 1 keeps the minutes from the ten minutes holding 2870: 2400..2940.
-    assertThat(state.table(1).size()).isEqualTo(10);
-    assertThat(state.table(2).size()).isZero();
+    assertThat(emitted()).containsExactly("raw@590=1.0/1300", "0@600=2.0", "0@610=3.0",
+        "1@600=5.0", "2@600=5.0");
+    assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(1);
   }
 
   @Test
@@ -298,7 +344,7 @@ class RollupTopologyTest {
 
   @Test
   void serializedStateRoundTripsWithPendingSlots() {
-    SeriesState state = new SeriesState(THREE_ARCHIVES_SUM);
+    SeriesState state = SeriesState.first(THREE_ARCHIVES_SUM, T0, true);
     double[] scratch = new double[64];
     state.apply(T0, 1, T0 + 100, 600, scratch);
     state.apply(T0 + 10, 2.5, T0 + 100, 600, scratch);
