@@ -175,4 +175,76 @@ class ArchiveWriterTest {
       assertThat(f.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(1.0);
     }
   }
+
+  private static DecodedPoint slot(SeriesLayout layout, int archive, long interval, double value) {
+    return new DecodedPoint("r.s", null, layout, layout.archives().get(archive).secondsPerPoint(),
+        interval, value, DecodedPoint.NOT_RAW);
+  }
+
+  private static DecodedPoint raw(SeriesLayout layout, long timestamp, double value, long now) {
+    return new DecodedPoint("r.s", null, layout, 0, timestamp, value, now);
+  }
+
+  private SeriesBatch batchOf(SeriesLayout layout, DecodedPoint... points) {
+    SeriesBatch b = new SeriesBatch("r.s", dataDir.resolve("whisper/r/s.wsp"), layout, true);
+    for (DecodedPoint p : points) {
+      b.add(p);
+    }
+    return b;
+  }
+
+  @Test
+  void rawPointsAreAppliedAsUpdateManyAgainstTheFileInOrderWithTheSlots() throws Exception {
+    // Slots, then raw points, then a slot again: the raw points' propagation reads the slots written
+    // before them, and the last slot rewrites what a raw point wrote.
+    SeriesBatch b = batchOf(RECORDS,
+        slot(RECORDS, 0, T0, 1), slot(RECORDS, 0, T0 + 10, 2),
+        raw(RECORDS, T0 + 25, 6, NOW), raw(RECORDS, T0 - 3000, 9, NOW),
+        slot(RECORDS, 0, T0 + 20, 3));
+    assertThat(b.points()).isEqualTo(5);
+    WriteResult result = writer().write(b);
+    writer.flush();
+
+    Path reference = dataDir.resolve("reference.wsp");
+    try (WhisperFile f = WhisperFile.create(reference, RECORDS, FillMode.SPARSE)) {
+      f.writeSlots(0, new long[] {T0, T0 + 10}, new double[] {1, 2}, 2);
+      f.updateMany(new long[] {T0 + 25}, new double[] {6}, 1, NOW);
+      f.updateMany(new long[] {T0 - 3000}, new double[] {9}, 1, NOW);
+      f.writeSlots(0, new long[] {T0 + 20}, new double[] {3}, 1);
+    }
+    assertThat(result).isEqualTo(new WriteResult(5, 0, 0));
+    assertThat(Files.readAllBytes(dataDir.resolve("whisper/r/s.wsp")))
+        .isEqualTo(Files.readAllBytes(reference));
+    try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/r/s.wsp"))) {
+      // the minute from the two slots and the raw point (T0 + 20 was raw 6 when it propagated)
+      assertThat(f.fetch(T0 - 1, T0 + 59, NOW, 60).values()).containsExactly(3.0);
+      // the point 3000 s old went raw into the minute archive (10 s keeps 3600 s: it is in archive 0)
+      assertThat(f.fetch(T0 - 3001, T0 - 2991, NOW).values()).containsExactly(9.0);
+    }
+  }
+
+  @Test
+  void aRawPointOlderThanTheFilesRetentionAtItsNowIsDroppedAndCountedAsWhisperDropsIt()
+      throws Exception {
+    long maxRetention = RECORDS.maxRetention();
+    WriteResult result = writer().write(batchOf(RECORDS,
+        raw(RECORDS, NOW - maxRetention - 1, 1, NOW), raw(RECORDS, NOW - 60, 2, NOW)));
+    assertThat(result).isEqualTo(new WriteResult(1, 1, 0));
+  }
+
+  @Test
+  void aRawPointGoesIntoTheArchivesOfTheFileItFindsNotThoseOfItsRecord() throws Exception {
+    Path path = dataDir.resolve("whisper/r/s.wsp");
+    SeriesLayout existing = new SeriesLayout(
+        List.of(new ArchiveSpec(60, 100), new ArchiveSpec(600, 100)), AggregationMethod.MAX, 0f);
+    WhisperFile.create(path, existing, FillMode.ZERO).close();
+
+    writer().write(batchOf(RECORDS, raw(RECORDS, T0 + 70, 4, NOW)));
+    writer.flush();
+
+    try (WhisperFile f = WhisperFile.openReadOnly(path)) {
+      assertThat(f.fetch(T0 + 59, T0 + 119, NOW).values()).containsExactly(4.0);
+      assertThat(f.fetch(T0 - 1, T0 + 599, NOW, 600).values()).containsExactly(4.0);
+    }
+  }
 }

@@ -108,4 +108,53 @@ class RecordDecoderTest {
       assertThat(reasonFor(encode(name, GOOD, 0, 1_800_000_000L))).as(name).isEqualTo("invalid_name");
     }
   }
+
+  private static byte[] encodeRaw(int archive, long timestamp, long now) {
+    return SERDE.encode(
+        new ArchivePoint("servers.web01.cpu", archive, timestamp, 4.5, GOOD, now));
+  }
+
+  @Test
+  void decodesARawPointWithItsOwnTimestampAndNow() throws Exception {
+    DecodedPoint p = decoder.decode(encodeRaw(-1, 1_800_000_059L, 1_800_000_100L));
+    assertThat(p.raw()).isTrue();
+    assertThat(p).isEqualTo(new DecodedPoint("servers.web01.cpu",
+        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 0, 1_800_000_059L, 4.5, 1_800_000_100L));
+  }
+
+  @Test
+  void rejectsARawPointWithAnArchiveIndexOrOutOfRangeTimes() {
+    assertThat(reasonFor(encodeRaw(0, 1_800_000_059L, 1_800_000_100L))).isEqualTo("bad_archive_index");
+    assertThat(reasonFor(encodeRaw(-1, 1L << 32, 1_800_000_100L))).isEqualTo("bad_timestamp");
+    assertThat(reasonFor(encodeRaw(-1, 1_800_000_059L, -1))).isEqualTo("bad_timestamp");
+    assertThat(reasonFor(encodeRaw(-1, 1_800_000_059L, Long.MIN_VALUE))).isEqualTo("bad_timestamp");
+  }
+
+  @Test
+  void readsValuesWrittenWithTheSchemaBeforeItHadNow() throws Exception {
+    // The first version of the record, as the services wrote it before raw points existed.
+    org.apache.avro.Schema v1;
+    try (var in = getClass().getResourceAsStream("/io/graphitekafka/schemas/history/ArchivePoint-v1.avsc")) {
+      v1 = new org.apache.avro.Schema.Parser().parse(in);
+    }
+    var record = new org.apache.avro.generic.GenericData.Record(v1);
+    record.put("metric", "servers.web01.cpu");
+    record.put("archive", 1);
+    record.put("timestamp", 1_800_000_059L);
+    record.put("value", 4.5);
+    record.put("layout", org.apache.avro.generic.GenericData.get().deepCopy(
+        ArchiveLayout.getClassSchema(), GOOD));
+    var encoder = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+        org.apache.avro.generic.GenericData.get(), v1);
+    java.nio.ByteBuffer encoded = encoder.encode(record);
+    byte[] value = Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
+        encoded.arrayOffset() + encoded.limit());
+
+    DecodedPoint p = decoder.decode(value);
+    assertThat(p).isEqualTo(new DecodedPoint("servers.web01.cpu",
+        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5, DecodedPoint.NOT_RAW));
+    byte[] unknown = value.clone();
+    unknown[3] ^= 0x21;
+    assertThat(reasonFor(unknown)).isEqualTo("unknown_schema");
+  }
 }
