@@ -126,13 +126,13 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     }
     metrics.received.increment();
 
+    long now = Math.floorDiv(clock.millis(), 1000L);
     SeriesState state = store.get(metric);
     boolean created = state == null;
     if (created) {
-      state = SeriesState.first(resolver.apply(metric), timestamp, newFilesEmpty);
+      state = SeriesState.first(resolver.apply(metric), now, newFilesEmpty);
     }
     boolean late = !created && timestamp < state.newest();
-    long now = Math.floorDiv(clock.millis(), 1000L);
     SeriesState.Outcome outcome = state.apply(timestamp, value, now, graceSeconds, scratch);
     if (outcome == SeriesState.Outcome.TOO_OLD) {
       metrics.tooOld.increment();

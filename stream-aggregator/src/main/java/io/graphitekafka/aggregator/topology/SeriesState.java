@@ -19,8 +19,9 @@ import java.util.List;
  * {@link Outcome#RAW}: the caller emits the pending slots, sends the point to the sink, which applies it
  * with whisper's own propagation against the file, and calls {@link #sentRaw}. Knowledge ends at the
  * horizon (the grace behind the newest point: older slots are trimmed), at a raw point's coarser slots
- * (whose values the file decides), and, for a new series, before the coarse intervals of its first point
- * (the file may hold earlier points of them, written by carbon-cache, an import or an earlier state).
+ * (whose values the file decides), and, for a new series, before the end of the coarse intervals holding
+ * the moment it was first seen (the file may hold any point up to then, written by carbon-cache, an
+ * import or an earlier run).
  */
 final class SeriesState {
 
@@ -72,17 +73,17 @@ final class SeriesState {
   byte[] layoutAvro;
 
   /**
-   * A series seen for the first time, at {@code firstTimestamp}. If its file may exist, each archive is
-   * known from the end of the coarser interval holding that point, since the file may already hold
-   * slots before it; if it has no file, every slot is known to be empty.
+   * A series seen for the first time, at {@code now}. If its file may exist, it may hold any slot up to
+   * that moment (written by carbon-cache, an import, or an earlier run before a reprocessing), so each
+   * archive is known only from the end of the coarser interval holding {@code now}; if it has no file,
+   * every slot is known to be empty.
    */
-  static SeriesState first(SeriesLayout layout, long firstTimestamp, boolean fileEmpty) {
+  static SeriesState first(SeriesLayout layout, long now, boolean fileEmpty) {
     ArchiveSpec[] archives = layout.archives().toArray(new ArchiveSpec[0]);
     long[] knownFrom = new long[archives.length];
     for (int i = 0; i < archives.length - 1; i++) {
       ArchiveSpec coarser = archives[i + 1];
-      knownFrom[i] = fileEmpty ? Long.MIN_VALUE
-          : coarser.interval(firstTimestamp) + coarser.secondsPerPoint();
+      knownFrom[i] = fileEmpty ? Long.MIN_VALUE : coarser.interval(now) + coarser.secondsPerPoint();
     }
     knownFrom[archives.length - 1] = Long.MAX_VALUE;
     long[] firstWrite = new long[archives.length];

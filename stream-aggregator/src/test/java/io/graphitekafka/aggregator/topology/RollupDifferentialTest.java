@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.aggregator.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.schemas.avro.ArchivePoint;
@@ -41,7 +42,7 @@ class RollupDifferentialTest {
       layout(new ArchiveSpec(60, 10)));
   static final List<Float> XFFS = List.of(0f, 0.1f, 0.2f, 0.5f, 1f / 3, 1f);
 
-  private static final Map<Long, RollupDriver> DRIVERS = new ConcurrentHashMap<>();
+  private static final Map<String, RollupDriver> DRIVERS = new ConcurrentHashMap<>();
   static final Map<String, SeriesLayout> LAYOUTS_BY_NAME = new ConcurrentHashMap<>();
   private static final AtomicLong SERIES = new AtomicLong();
 
@@ -52,7 +53,11 @@ class RollupDifferentialTest {
   /** One point as sent: its offset from T0, its value, how far "now" moves before it, emit after it. */
   record Step(long offset, double value, long nowAdvance, boolean emitAfter) {}
 
-  record Case(SeriesLayout layout, long grace, long startNow, List<Step> steps) {}
+  /**
+   * @param newFilesEmpty the aggregator's {@code new.series.files.empty}: whether it rolls a new
+   *     series' first points up itself or sends them raw
+   */
+  record Case(SeriesLayout layout, long grace, boolean newFilesEmpty, long startNow, List<Step> steps) {}
 
   @Provide
   Arbitrary<Case> cases() {
@@ -90,9 +95,9 @@ class RollupDifferentialTest {
           }),
           // sparse: few points far apart
           steps.list().ofMinSize(1).ofMaxSize(6));
-      return Combinators.combine(Arbitraries.of(0L, 30L, 300L, 1_000_000L),
+      return Combinators.combine(Arbitraries.of(0L, 30L, 300L, 1_000_000L), Arbitraries.of(false, true),
               Arbitraries.longs().between(0, maxRetention + maxRetention / 2), sequences)
-          .as((grace, start, seq) -> new Case(layout, grace, T0 + start, seq));
+          .as((grace, empty, start, seq) -> new Case(layout, grace, empty, T0 + start, seq));
     });
   }
 
@@ -100,8 +105,9 @@ class RollupDifferentialTest {
   void outputAppliedToEmptyFilesEqualsUpdateManyPerPoint(@ForAll("cases") Case c) throws IOException {
     String metric = "series." + SERIES.incrementAndGet();
     LAYOUTS_BY_NAME.put(metric, c.layout());
-    RollupDriver driver = DRIVERS.computeIfAbsent(c.grace(),
-        g -> new RollupDriver(name -> LAYOUTS_BY_NAME.get(name), g, T0));
+    RollupDriver driver = DRIVERS.computeIfAbsent(c.grace() + "/" + c.newFilesEmpty(),
+        k -> new RollupDriver(name -> LAYOUTS_BY_NAME.get(name), c.grace(), T0, null,
+            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, c.newFilesEmpty())));
 
     int n = c.steps().size();
     long[] timestamps = new long[n];

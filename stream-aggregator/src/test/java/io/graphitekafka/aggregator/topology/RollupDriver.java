@@ -107,6 +107,11 @@ final class RollupDriver implements AutoCloseable {
     return rawArchives.readValuesToList();
   }
 
+  /** The archive topic's records, key and value bytes, as a sink reads them; consumes them likewise. */
+  List<org.apache.kafka.streams.KeyValue<String, byte[]>> rawArchiveRecords() {
+    return rawArchives.readKeyValuesToList();
+  }
+
   TestOutputTopic<String, ArchivePoint> archiveTopic() {
     return archives;
   }

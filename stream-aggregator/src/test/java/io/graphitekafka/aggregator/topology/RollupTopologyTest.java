@@ -252,16 +252,20 @@ class RollupTopologyTest {
   }
 
   @Test
-  void byDefaultANewSeriesGoesRawUntilItsFirstCoarsestIntervalEnds() {
-    startByDefault(THREE_ARCHIVES_SUM, 600, T0 + 1300);
-    driver.send("m", T0 + 590, 1); // the first point: its ten minutes may hold points in the file
+  void byDefaultANewSeriesGoesRawUntilTheCoarsestIntervalOfItsFirstSightEnds() {
+    startByDefault(THREE_ARCHIVES_SUM, 600, T0 + 595);
+    // Seen first at 595: the file may hold any point up to then, so the ten minutes holding 595 go raw.
+    driver.send("m", T0 + 580, 1);
+    driver.send("m", T0 + 590, 1);
+    driver.clock.set(T0 + 615);
     driver.send("m", T0 + 600, 2); // the next ten minutes: the file holds nothing there
     driver.send("m", T0 + 610, 3);
+    driver.send("m", T0 + 30, 4); // history: raw, after the slots written before it
     driver.emit();
 
-    assertThat(emitted()).containsExactly("raw@590=1.0/1300", "0@600=2.0", "0@610=3.0",
-        "1@600=5.0", "2@600=5.0");
-    assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(1);
+    assertThat(emitted()).containsExactly("raw@580=1.0/595", "raw@590=1.0/595",
+        "0@600=2.0", "0@610=3.0", "1@600=5.0", "2@600=5.0", "raw@30=4.0/615");
+    assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(3);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.aggregator.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -15,6 +16,7 @@ import io.graphitekafka.schemas.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -43,7 +45,9 @@ class SchemaRegistryTopologyTest {
   @BeforeEach
   void start() throws Exception {
     registry = new StubSchemaRegistry(null);
-    driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client());
+    driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client(),
+        // new series rolled up here, so each point shows as slots
+        Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
   }
 
   @AfterEach
@@ -143,7 +147,9 @@ class SchemaRegistryTopologyTest {
         .encode("carbon.points", new MetricPoint("m", T0, 1.0));
     // A fresh topology has not looked up the id yet; the registry goes away before it does.
     driver.close();
-    driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client());
+    driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client(),
+        // new series rolled up here, so each point shows as slots
+        Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
     registry.down(true);
 
     Throwable failure = catchThrowable(() -> driver.sendRaw("m", valid));

@@ -91,6 +91,20 @@ class WireFormatTest {
     assertThat(key).isEqualTo(metric.getBytes(StandardCharsets.UTF_8));
   }
 
+  @Property(tries = 500)
+  void rawPointsAreEncodedAsTheTopicSerializerEncodesThem(
+      @ForAll("names") String metric, @ForAll("layouts") SeriesLayout layout,
+      @ForAll("longs") long timestamp, @ForAll("doubles") double value, @ForAll("longs") long now) {
+    ArchivePointEncoder encoder =
+        ArchivePointEncoder.create(ARCHIVES.valueSerde().serializer(), ARCHIVES.name());
+    byte[] key = ARCHIVES.keySerde().serializer().serialize(ARCHIVES.name(), metric);
+    byte[] mine = encoder.encodeRaw(key, encoder.layoutBytes(layout), timestamp, value, now);
+    byte[] theirs = ARCHIVES.valueSerde().serializer().serialize(ARCHIVES.name(),
+        new ArchivePoint(metric, ArchivePointEncoder.RAW_ARCHIVE, timestamp, value,
+            Layouts.toAvro(layout), now));
+    assertThat(mine).isEqualTo(theirs);
+  }
+
   @Test
   void anEncoderIsRefusedForASerializerWithAnotherFormat() {
     assertThat(ArchivePointEncoder.create((topic, p) -> new byte[] {1, 2, 3}, "t")).isNull();

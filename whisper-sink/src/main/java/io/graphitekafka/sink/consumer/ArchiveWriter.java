@@ -72,8 +72,8 @@ final class ArchiveWriter implements AutoCloseable {
   /**
    * Writes one series' batch, slots and raw points in the order they came; the data is in the page cache
    * when this returns, durable after flush().
-   * A slot older than its archive's retention is dropped: written, it would land on the ring position of
-   * a newer slot and overwrite it. Into an archive never written before, the batch's first slot in
+   * A slot older than its archive's retention (no second of it young enough for whisper to take) is
+   * dropped: written, it would land on the ring position of a newer slot and overwrite it. Into an archive never written before, the batch's first slot in
    * offset order is written alone first, so the archive's base (and with it every slot's position) is
    * the same however the stream was cut into batches.
    *
@@ -86,7 +86,7 @@ final class ArchiveWriter implements AutoCloseable {
     long[] counts = new long[3];
     for (SeriesBatch part = batch; part != null; part = part.next()) {
       writeSlots(file, part, now, counts);
-      writeRaw(file, part, now, counts);
+      writeRaw(file, part, counts);
     }
     dirty.add(file);
     return new WriteResult(counts[0], counts[1], counts[2]);
@@ -107,7 +107,11 @@ final class ArchiveWriter implements AutoCloseable {
       }
       long[] intervals = batch.intervals(a);
       double[] values = batch.values(a);
-      int kept = dropTooOld(intervals, values, count, now - fileArchives.get(target).retention());
+      ArchiveSpec spec = fileArchives.get(target);
+      // whisper takes a point whose age is at most the retention, so a slot is kept while its last
+      // second is that young
+      long oldest = now - spec.retention() - spec.secondsPerPoint() + 1;
+      int kept = dropTooOld(intervals, values, count, oldest);
       counts[1] += count - kept;
       if (kept == 0) {
         continue;
@@ -122,24 +126,17 @@ final class ArchiveWriter implements AutoCloseable {
 
   /**
    * Applies the raw points as whisper.py's {@code update_many([(timestamp, value)], now)} with the
-   * {@code now} they carry, against the file's own layout: the point goes into the finest archive whose
-   * retention covers its age then, and the coarser archives are re-aggregated from the slots the file
-   * holds. A point older than the file's maximum retention at that {@code now} is dropped, as whisper
-   * drops it; so is one whose slot is older than its archive's retention at this sink's clock (a replay
-   * long after), which would overwrite a newer point sharing its slot.
+   * {@code now} they carry, not this sink's clock, against the file's own layout: the point goes into the
+   * finest archive whose retention covers its age then, and the coarser archives are re-aggregated from
+   * the slots the file holds. A point older than the file's maximum retention at that {@code now} is
+   * dropped, as whisper drops it. A replay applies each point as it was applied the first time, and the
+   * records after it in the topic, replayed too, rewrite what they rewrote then.
    */
-  private void writeRaw(WhisperFile file, SeriesBatch batch, long now, long[] counts)
-      throws IOException {
-    List<ArchiveSpec> archives = file.layout().archives();
+  private void writeRaw(WhisperFile file, SeriesBatch batch, long[] counts) throws IOException {
+    long maxRetention = file.layout().maxRetention();
     for (int i = 0; i < batch.rawCount(); i++) {
       long timestamp = batch.rawTimestamp(i);
-      long age = batch.rawNow(i) - timestamp;
-      int target = 0;
-      while (target < archives.size() && archives.get(target).retention() < age) {
-        target++;
-      }
-      if (target == archives.size()
-          || archives.get(target).interval(timestamp) < now - archives.get(target).retention()) {
+      if (batch.rawNow(i) - timestamp > maxRetention) {
         counts[1]++;
         continue;
       }

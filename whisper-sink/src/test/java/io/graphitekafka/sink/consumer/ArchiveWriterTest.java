@@ -122,6 +122,18 @@ class ArchiveWriterTest {
   }
 
   @Test
+  void keepsASlotWhileItsLastSecondIsWithinTheRetentionAsWhisperTakesSuchAPoint() throws Exception {
+    writer = new ArchiveWriter(FillMode.SPARSE, false, 2, metrics,
+        Clock.fixed(Instant.ofEpochSecond(NOW + 5), ZoneOffset.UTC));
+    // At NOW + 5 whisper takes a point at NOW - 3595 (age 3600) into slot NOW - 3600; no second of
+    // slot NOW - 3610 is that young.
+    WriteResult r = writer.write(
+        batch("edge", RECORDS, new long[][] {{0, NOW - 3600, 1}, {0, NOW - 3610, 2}}));
+    assertThat(r.written()).isEqualTo(1);
+    assertThat(r.droppedTooOld()).isEqualTo(1);
+  }
+
+  @Test
   void keepsFilesCorrectWhenTheOpenFileLimitEvictsThem() throws Exception {
     ArchiveWriter w = writer(); // at most 2 open
     for (String m : List.of("m1", "m2", "m3", "m1")) {
@@ -199,7 +211,7 @@ class ArchiveWriterTest {
     // before them, and the last slot rewrites what a raw point wrote.
     SeriesBatch b = batchOf(RECORDS,
         slot(RECORDS, 0, T0, 1), slot(RECORDS, 0, T0 + 10, 2),
-        raw(RECORDS, T0 + 25, 6, NOW), raw(RECORDS, T0 - 3000, 9, NOW),
+        raw(RECORDS, T0 + 25, 6, NOW), raw(RECORDS, T0 - 2000, 9, NOW),
         slot(RECORDS, 0, T0 + 20, 3));
     assertThat(b.points()).isEqualTo(5);
     WriteResult result = writer().write(b);
@@ -209,7 +221,7 @@ class ArchiveWriterTest {
     try (WhisperFile f = WhisperFile.create(reference, RECORDS, FillMode.SPARSE)) {
       f.writeSlots(0, new long[] {T0, T0 + 10}, new double[] {1, 2}, 2);
       f.updateMany(new long[] {T0 + 25}, new double[] {6}, 1, NOW);
-      f.updateMany(new long[] {T0 - 3000}, new double[] {9}, 1, NOW);
+      f.updateMany(new long[] {T0 - 2000}, new double[] {9}, 1, NOW);
       f.writeSlots(0, new long[] {T0 + 20}, new double[] {3}, 1);
     }
     assertThat(result).isEqualTo(new WriteResult(5, 0, 0));
@@ -218,8 +230,8 @@ class ArchiveWriterTest {
     try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/r/s.wsp"))) {
       // the minute from the two slots and the raw point (T0 + 20 was raw 6 when it propagated)
       assertThat(f.fetch(T0 - 1, T0 + 59, NOW, 60).values()).containsExactly(3.0);
-      // the point 3000 s old went raw into the minute archive (10 s keeps 3600 s: it is in archive 0)
-      assertThat(f.fetch(T0 - 3001, T0 - 2991, NOW).values()).containsExactly(9.0);
+      // the point 2600 s old is in the 10 s archive, which keeps 3600 s
+      assertThat(f.fetch(T0 - 2001, T0 - 1991, NOW).values()).containsExactly(9.0);
     }
   }
 
