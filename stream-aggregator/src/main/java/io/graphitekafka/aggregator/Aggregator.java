@@ -103,10 +103,12 @@ public final class Aggregator implements AutoCloseable {
   }
 
   public void start() {
-    log.info("starting aggregator {} on {}: {} -> {}, grace {} s, emit every {} ms",
+    log.info("starting aggregator {} on {}: {} -> {}, grace {} s, emit every {} ms, "
+            + "new series' files {}",
         config.getString(AggregatorConfig.APPLICATION_ID), config.bootstrapServers(),
         config.pointsTopic(), config.archivesTopic(), config.graceSeconds(),
-        config.emitInterval().toMillis());
+        config.emitInterval().toMillis(),
+        config.newSeriesFilesEmpty() ? "empty" : "may hold points");
     rules.start(config.rulesReloadInterval());
     streams.start();
   }

@@ -145,6 +145,15 @@ class ExistingFilesDifferentialTest {
     pointsOnTopOfAnEarlierWritersFileEndAsWhisperLeavesThem(-233);
   }
 
+  /**
+   * A case found by the property: two laps of one ring position written in one sink batch, the older
+   * lap last, which the sink once wrote in interval order instead of the order they came in.
+   */
+  @Example
+  void twoLapsOfOneSlotInOneBatchEndAsTheLastWrittenLeavesIt() throws IOException {
+    pointsOnTopOfAnEarlierWritersFileEndAsWhisperLeavesThem(-1339586L);
+  }
+
   private static double value(Random random) {
     return random.nextInt(4) == 0 ? random.nextDouble() * 100 : random.nextInt(11) - 5;
   }

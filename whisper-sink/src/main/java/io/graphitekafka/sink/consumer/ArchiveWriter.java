@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -119,8 +120,9 @@ final class ArchiveWriter implements AutoCloseable {
       if (kept > 1 && file.isArchiveEmpty(target)) {
         file.writeSlots(target, intervals, values, 1);
       }
-      file.writeSlots(target, intervals, values, kept);
       counts[0] += kept;
+      kept = lastPerRingPosition(intervals, values, kept, spec);
+      file.writeSlots(target, intervals, values, kept);
     }
   }
 
@@ -145,6 +147,46 @@ final class ArchiveWriter implements AutoCloseable {
       file.updateMany(rawTimestamp, rawValue, 1, batch.rawNow(i));
       counts[0]++;
     }
+  }
+
+  /**
+   * Of slots sharing a ring position (intervals a multiple of the retention apart), keeps only the last
+   * in offset order, which is the one a file written slot by slot ends with; {@code writeSlots} writes in
+   * interval order, which would let the newer lap win instead. Compacts them to the front, in order;
+   * returns how many there are.
+   */
+  private static int lastPerRingPosition(long[] intervals, double[] values, int count, ArchiveSpec spec) {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (int i = 0; i < count; i++) {
+      min = Math.min(min, intervals[i]);
+      max = Math.max(max, intervals[i]);
+    }
+    if (count < 2 || max - min < spec.retention()) {
+      return count; // no two laps: the usual case
+    }
+    // Position in the high bits, offset order in the low 31: the last of each position sorts last.
+    long[] keys = new long[count];
+    for (int i = 0; i < count; i++) {
+      long position = Math.floorMod(Math.floorDiv(intervals[i], spec.secondsPerPoint()), spec.points());
+      keys[i] = (position << 31) | i;
+    }
+    Arrays.sort(keys);
+    boolean[] last = new boolean[count];
+    for (int k = 0; k < count; k++) {
+      if (k == count - 1 || keys[k] >>> 31 != keys[k + 1] >>> 31) {
+        last[(int) (keys[k] & 0x7FFF_FFFFL)] = true;
+      }
+    }
+    int kept = 0;
+    for (int i = 0; i < count; i++) {
+      if (last[i]) {
+        intervals[kept] = intervals[i];
+        values[kept] = values[i];
+        kept++;
+      }
+    }
+    return kept;
   }
 
   /** Compacts the slots at or after {@code oldest} to the front, in order; returns how many there are. */

@@ -134,6 +134,17 @@ class ArchiveWriterTest {
   }
 
   @Test
+  void ofTwoLapsOfOneSlotInABatchTheLastWrittenStaysAsIfWrittenOneByOne() throws Exception {
+    // archive 0 keeps one hour: T0 + 3600 shares T0's ring slot, and T0 comes last
+    writer().write(batch("laps", RECORDS, new long[][] {{0, T0 + 3600, 1}, {0, T0 + 10, 3}, {0, T0, 2}}));
+    writer.flush();
+
+    try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/laps.wsp"))) {
+      assertThat(f.fetch(T0 - 1, T0 + 19, NOW).values()).containsExactly(2.0, 3.0);
+    }
+  }
+
+  @Test
   void keepsFilesCorrectWhenTheOpenFileLimitEvictsThem() throws Exception {
     ArchiveWriter w = writer(); // at most 2 open
     for (String m : List.of("m1", "m2", "m3", "m1")) {
