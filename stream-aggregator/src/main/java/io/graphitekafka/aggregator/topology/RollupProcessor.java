@@ -151,7 +151,8 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     if (outcome == SeriesState.Outcome.RAW) {
       // The sink applies it against the file after every slot written before it: same partition, in
       // order.
-      long sentAt = clock.millis();
+      // the record's time is when it is sent, as for emitted slots: replays seek by it
+      long sentAt = context.currentSystemTimeMs();
       emit(metric, state, sentAt);
       context.forward(new Record<Object, Object>(state.metricUtf8,
           encodeRaw(metric, state, timestamp, value, now), sentAt),

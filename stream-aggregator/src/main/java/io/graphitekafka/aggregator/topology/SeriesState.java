@@ -226,8 +226,12 @@ final class SeriesState {
   }
 
   private void put(int archive, long interval, double value) {
-    tables[archive].put(interval, value, archives[archive].retention());
-    if (firstWrite[archive] == MAY_BE_EMPTY) {
+    long retention = archives[archive].retention();
+    tables[archive].put(interval, value, retention);
+    long first = firstWrite[archive];
+    if (first == MAY_BE_EMPTY || (first >= 0 && Math.floorMod(interval - first, retention) == 0)) {
+      // The first write, or a write over it at its ring position: the slot to emit first, since
+      // whisper's base is the first write's interval and positions count from it modulo the ring.
       firstWrite[archive] = interval;
     }
   }

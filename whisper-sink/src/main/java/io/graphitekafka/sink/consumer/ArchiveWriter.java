@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes series batches into Whisper files, creating missing files from the layout in the records and
- * keeping an LRU of open files. An existing file whose layout differs gets only the archives whose
- * precision it has; the mismatch is counted and logged once per file.
+ * keeping an LRU of open files. An existing file whose layout differs gets slots only in the archives
+ * whose precision it has, and raw points as whisper would apply them to it; the mismatch is counted and
+ * logged once per file.
  */
 final class ArchiveWriter implements AutoCloseable {
 
@@ -257,8 +258,9 @@ final class ArchiveWriter implements AutoCloseable {
     }
     if (!file.layout().equals(batch.layout) && mismatchLogged.add(batch.metric)) {
       stats.layoutMismatches.increment();
-      log.warn("{} has layout {} but records carry {}; writing only the archives whose precision"
-          + " matches", path, file.layout(), batch.layout);
+      log.warn("{} has layout {} but records carry {}; writing slots only into the archives whose"
+          + " precision matches, raw points into the file's own archives", path, file.layout(),
+          batch.layout);
     }
     open.put(batch.metric, file);
     return file;
