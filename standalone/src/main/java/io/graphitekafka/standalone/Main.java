@@ -62,7 +62,7 @@ public final class Main {
             "bind", StandaloneConfig.BIND_ADDRESS, "carbon-port", StandaloneConfig.CARBON_PORT,
             "udp-port", StandaloneConfig.UDP_PORT, "pickle-port", StandaloneConfig.PICKLE_PORT,
             "kafka-port", StandaloneConfig.BROKER_PORT, "partitions", StandaloneConfig.PARTITIONS,
-            "metrics-port", StandaloneConfig.METRICS_PORT)));
+            "metrics-port", StandaloneConfig.METRICS_PORT, "graphite-url", StandaloneConfig.GRAPHITE_URL)));
     add(new Command("gateway", "accept Carbon input and produce points to Kafka",
         flags("bootstrap-servers", GatewayConfig.BOOTSTRAP_SERVERS, "bind", GatewayConfig.BIND_ADDRESS,
             "carbon-port", GatewayConfig.CARBON_PORT, "udp-port", GatewayConfig.UDP_PORT,
@@ -75,7 +75,7 @@ public final class Main {
     add(new Command("sink", "write archive points into Whisper files",
         flags("bootstrap-servers", SinkConfig.BOOTSTRAP_SERVERS, "data-dir", SinkConfig.DATA_DIR,
             "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
-            "replay-from", SinkConfig.REPLAY_FROM,
+            "replay-from", SinkConfig.REPLAY_FROM, "graphite-url", SinkConfig.GRAPHITE_URL,
             "schema-registry-url", RegistrySettings.URL)));
     add(new Command("loadgen", "send deterministic Carbon plaintext or pickle load and report points/s",
         flags("host", LoadgenConfig.HOST, "port", LoadgenConfig.PORT, "protocol", LoadgenConfig.PROTOCOL,

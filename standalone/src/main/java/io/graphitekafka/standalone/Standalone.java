@@ -58,6 +58,7 @@ public final class Standalone implements AutoCloseable {
 
     Map<String, Object> sinkProps = new HashMap<>();
     sinkProps.put(SinkConfig.DATA_DIR, dataDir.toString());
+    sinkProps.put(SinkConfig.GRAPHITE_URL, config.getString(StandaloneConfig.GRAPHITE_URL));
     sink = new Sink(new SinkConfig(serviceProperties(config, "sink.", sinkProps, bootstrap)));
     sink.start();
 

@@ -24,6 +24,7 @@ public final class StandaloneConfig extends AbstractConfig {
   public static final String BROKER_PORT = "broker.port";
   public static final String PARTITIONS = "partitions";
   public static final String METRICS_PORT = "metrics.http.port";
+  public static final String GRAPHITE_URL = "graphite.url";
 
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef()
@@ -46,7 +47,10 @@ public final class StandaloneConfig extends AbstractConfig {
               "Partitions of the pipeline's topics when they are created.")
           .define(METRICS_PORT, Type.INT, 9108, Range.between(-1, 65535), Importance.MEDIUM,
               "Port of the Prometheus endpoint GET /metrics with every service's counters; -1 disables"
-                  + " it.");
+                  + " it.")
+          .define(GRAPHITE_URL, Type.STRING, "", Importance.MEDIUM,
+              "graphite-web's URL (carbon's GRAPHITE_URL): the sink registers the tagged series it "
+                  + "writes with its TagDB. Empty: no registration.");
 
   public StandaloneConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);

@@ -7,9 +7,12 @@ import io.graphitekafka.schemas.metrics.ProcessGauges;
 import io.graphitekafka.schemas.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.sink.consumer.SeriesListener;
 import io.graphitekafka.sink.consumer.SinkLoop;
+import io.graphitekafka.sink.tags.TagRegistrar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -34,6 +37,7 @@ public final class Sink implements AutoCloseable {
   private final SinkConfig config;
   private final SinkStats stats;
   private final SinkLoop loop;
+  private final TagRegistrar tags;
   private final KafkaProducer<String, MetricPoint> metricsProducer;
   private final CarbonReporter reporter;
   private final PrometheusEndpoint prometheus;
@@ -52,7 +56,8 @@ public final class Sink implements AutoCloseable {
       throw new UncheckedIOException("cannot open the Prometheus endpoint on port " + port, e);
     }
     try {
-      this.loop = new SinkLoop(config, stats);
+      this.tags = tagRegistrar(config, stats);
+      this.loop = new SinkLoop(config, stats, tags == null ? SeriesListener.NONE : tags);
     } catch (RuntimeException e) {
       if (prometheus != null) {
         prometheus.close();
@@ -81,7 +86,26 @@ public final class Sink implements AutoCloseable {
     }
   }
 
+  private static TagRegistrar tagRegistrar(SinkConfig config, SinkStats stats) {
+    String url = config.getString(SinkConfig.GRAPHITE_URL);
+    if (url.isBlank()) {
+      return null;
+    }
+    try {
+      return new TagRegistrar(url.trim(), Path.of(config.getString(SinkConfig.DATA_DIR)).resolve("tagdb"),
+          config.getInt(SinkConfig.TAGS_BATCH_SIZE), config.getInt(SinkConfig.TAGS_UPDATE_INTERVAL),
+          config.getBoolean(SinkConfig.TAGS_UNTAGGED),
+          Duration.ofMillis(config.getLong(SinkConfig.TAGS_TIMEOUT_MS)),
+          config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS), stats);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the tag registration journal", e);
+    }
+  }
+
   public void start() {
+    if (tags != null) {
+      tags.start();
+    }
     loop.start();
     if (reporter != null) {
       reporter.start(Duration.ofSeconds(config.getInt(SinkConfig.METRICS_INTERVAL_SECONDS)));
@@ -127,6 +151,13 @@ public final class Sink implements AutoCloseable {
     try {
       loop.close();
     } finally {
+      if (tags != null) {
+        try {
+          tags.close();
+        } catch (IOException e) {
+          log.warn("closing the tag registration journal: {}", e.toString());
+        }
+      }
       if (reporter != null) {
         reporter.close();
         metricsProducer.close(Duration.ofSeconds(5));

@@ -41,6 +41,11 @@ public final class SinkConfig extends AbstractConfig {
   public static final String METRICS_INSTANCE = "carbon.metric.instance";
   public static final String PROMETHEUS_PORT = "metrics.http.port";
   public static final String PROMETHEUS_BIND = "metrics.http.bind";
+  public static final String GRAPHITE_URL = "graphite.url";
+  public static final String TAGS_BATCH_SIZE = "tags.batch.size";
+  public static final String TAGS_UPDATE_INTERVAL = "tags.update.interval";
+  public static final String TAGS_UNTAGGED = "tags.untagged";
+  public static final String TAGS_TIMEOUT_MS = "tags.timeout.ms";
   public static final String KAFKA_PREFIX = "kafka.";
 
   private static final String UNLIMITED = "inf";
@@ -85,6 +90,21 @@ public final class SinkConfig extends AbstractConfig {
                   + "(the default) takes half the process's file-descriptor limit, between 1024 and 65536.")
           .define(HASH_TAGGED_NAMES, Type.BOOLEAN, true, Importance.LOW,
               "Store tagged series under hashed file names (carbon's TAG_HASH_FILENAMES).")
+          .define(GRAPHITE_URL, Type.STRING, "", Importance.MEDIUM,
+              "graphite-web's URL (carbon's GRAPHITE_URL), e.g. http://127.0.0.1:8080; credentials in "
+                  + "its user-info are sent as basic auth. With it set, the series the sink writes are "
+                  + "registered with graphite-web's TagDB (POST /tags/tagMultiSeries), from a journal "
+                  + "under <data.dir>/tagdb so that none is lost. Empty: no registration.")
+          .define(TAGS_BATCH_SIZE, Type.INT, 100, Range.atLeast(1), Importance.LOW,
+              "Series names per registration request (carbon's TAG_BATCH_SIZE).")
+          .define(TAGS_UPDATE_INTERVAL, Type.INT, 100, Range.atLeast(1), Importance.LOW,
+              "Every this many file updates, the updated series is registered again (carbon's "
+                  + "TAG_UPDATE_INTERVAL), so a TagDB that lost it gets it back.")
+          .define(TAGS_UNTAGGED, Type.BOOLEAN, false, Importance.LOW,
+              "Register untagged series too, as carbon 1.1.7 does; later carbon skips them by default "
+                  + "(SKIP_TAGS_FOR_NONTAGGED), and so does the sink.")
+          .define(TAGS_TIMEOUT_MS, Type.LONG, 5000L, Range.atLeast(1), Importance.LOW,
+              "Timeout of a registration request (carbon's is 5 s); a timed-out batch is retried.")
           .define(MAX_CREATES_PER_MINUTE, Type.STRING, UNLIMITED, RATE, Importance.MEDIUM,
               "Most new Whisper files per minute (carbon's MAX_CREATES_PER_MINUTE), or inf. Points of"
                   + " files not yet created are never dropped: their partition pauses until there is"

@@ -41,10 +41,17 @@ final class ArchiveWriter implements AutoCloseable {
   private final LinkedHashMap<String, WhisperFile> open;
   private final Set<WhisperFile> dirty = new HashSet<>();
   private final Set<String> mismatchLogged = new HashSet<>();
+  private final SeriesListener listener;
   private final long[] rawTimestamp = new long[1];
   private final double[] rawValue = new double[1];
 
   ArchiveWriter(FillMode fillMode, boolean fsync, int maxOpenFiles, SinkStats stats, Clock clock) {
+    this(fillMode, fsync, maxOpenFiles, stats, clock, SeriesListener.NONE);
+  }
+
+  ArchiveWriter(FillMode fillMode, boolean fsync, int maxOpenFiles, SinkStats stats, Clock clock,
+      SeriesListener listener) {
+    this.listener = listener;
     this.fillMode = fillMode;
     this.fsync = fsync;
     this.stats = stats;
@@ -91,6 +98,7 @@ final class ArchiveWriter implements AutoCloseable {
       writeRaw(file, part, counts);
     }
     dirty.add(file);
+    listener.updated(batch.metric);
     return new WriteResult(counts[0], counts[1], counts[2]);
   }
 
@@ -220,6 +228,7 @@ final class ArchiveWriter implements AutoCloseable {
       WhisperFile.syncDirectory(dir);
     }
     createdIn.clear();
+    listener.flushed(fsync);
   }
 
   private WhisperFile file(SeriesBatch batch) throws IOException {
@@ -243,6 +252,7 @@ final class ArchiveWriter implements AutoCloseable {
       while (fsync && existing != null && !Files.isDirectory(existing)) {
         existing = existing.getParent();
       }
+      listener.creating(batch.metric);
       file = WhisperFile.createAtomically(path, batch.layout, fillMode);
       stats.creates.increment();
       if (fsync) {

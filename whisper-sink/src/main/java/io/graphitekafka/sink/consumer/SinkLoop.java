@@ -110,10 +110,19 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private Thread thread;
 
   public SinkLoop(SinkConfig config, SinkStats stats) {
-    this(config, stats, Clock.systemUTC());
+    this(config, stats, SeriesListener.NONE);
+  }
+
+  /** @param listener told of series files created, written and flushed, on the loop's thread */
+  public SinkLoop(SinkConfig config, SinkStats stats, SeriesListener listener) {
+    this(config, stats, Clock.systemUTC(), listener);
   }
 
   SinkLoop(SinkConfig config, SinkStats stats, Clock clock) {
+    this(config, stats, clock, SeriesListener.NONE);
+  }
+
+  SinkLoop(SinkConfig config, SinkStats stats, Clock clock, SeriesListener listener) {
     this.config = config;
     this.stats = stats;
     this.topic = config.archivesTopic();
@@ -122,7 +131,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
         registry == null ? null : AvroSerde.confluent(ArchivePoint.class, registry));
     this.writer = new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
-        config.maxOpenFiles(), stats, clock);
+        config.maxOpenFiles(), stats, clock, listener);
     this.createBudget = RateLimiter.perSecond(config.maxCreatesPerMinute() / 60, System::nanoTime);
     this.updateBudget = RateLimiter.perSecond(config.maxUpdatesPerSecond(), System::nanoTime);
     this.replayFrom = config.replayFrom();
