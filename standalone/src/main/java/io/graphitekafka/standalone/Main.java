@@ -86,7 +86,7 @@ public final class Main {
     add(new Command("import", "produce an existing Whisper tree to carbon.archives (migration)",
         flags("whisper-dir", ImportConfig.WHISPER_DIR, "bootstrap-servers", ImportConfig.BOOTSTRAP_SERVERS,
             "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
-            "tag-names", ImportConfig.TAG_NAMES_FILE,
+            "tag-names", ImportConfig.TAG_NAMES_FILE, "tag-names-from", ImportConfig.TAG_NAMES_FROM,
             "schema-registry-url", RegistrySettings.URL)));
     add(new Command("produce", "produce Carbon lines or pickle from FILE or stdin (-) to carbon.points",
         flags("bootstrap-servers", ProduceConfig.BOOTSTRAP_SERVERS, "topic", ProduceConfig.POINTS_TOPIC,

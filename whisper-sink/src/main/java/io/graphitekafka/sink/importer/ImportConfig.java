@@ -19,6 +19,7 @@ public final class ImportConfig extends AbstractConfig {
   public static final String RATE = "rate.points.per.second";
   public static final String STATE_FILE = "state.file";
   public static final String TAG_NAMES_FILE = "tag.names.file";
+  public static final String TAG_NAMES_FROM = "tag.names.from";
   public static final String KAFKA_PREFIX = "kafka.";
 
   public static final ConfigDef CONFIG_DEF =
@@ -36,7 +37,12 @@ public final class ImportConfig extends AbstractConfig {
                   + " where it stopped; delete it to import everything again.")
           .define(TAG_NAMES_FILE, Type.STRING, "", Importance.LOW,
               "A file of tagged series names, one a line, for files stored under hashed _tagged paths:"
-                  + " a hash cannot be turned back into its name.");
+                  + " a hash cannot be turned back into its name.")
+          .define(TAG_NAMES_FROM, Type.STRING, "", Importance.LOW,
+              "The old installation's graphite-web URL: the tagged series names come from its TagDB"
+                  + " (GET /tags/findSeries?expr=name=~.+), matched to the hashed files by their hash;"
+                  + " credentials in the URL's user-info are sent as basic auth. Adds to "
+                  + TAG_NAMES_FILE + ".");
 
   static {
     RegistrySettings.define(CONFIG_DEF);

@@ -76,8 +76,16 @@ public final class WhisperImporter {
     this.topic = Topics.archives(config.getString(ImportConfig.ARCHIVES_TOPIC),
         RegistrySettings.client(config));
     String tagNames = config.getString(ImportConfig.TAG_NAMES_FILE);
-    this.names = new SeriesNameFromPath(
+    List<String> known = new java.util.ArrayList<>(
         tagNames.isEmpty() ? List.of() : Files.readAllLines(Path.of(tagNames), StandardCharsets.UTF_8));
+    String tagNamesFrom = config.getString(ImportConfig.TAG_NAMES_FROM);
+    if (!tagNamesFrom.isBlank()) {
+      List<String> fromTagDb = TagDbNames.fetch(tagNamesFrom.trim());
+      progress.printf("%d tagged series names from the TagDB at %s%n", fromTagDb.size(),
+          TagDbNames.withoutCredentials(tagNamesFrom.trim()));
+      known.addAll(fromTagDb);
+    }
+    this.names = new SeriesNameFromPath(known);
     this.producer = producer;
     this.progress = progress;
   }
@@ -125,8 +133,8 @@ public final class WhisperImporter {
         Optional<String> name = names.nameOf(relative);
         if (name.isEmpty()) {
           failures.add(relative + ": cannot tell the series name from the path"
-              + (relative.startsWith("_tagged") ? " (hashed tagged file: list its name in "
-                  + ImportConfig.TAG_NAMES_FILE + ")" : ""));
+              + (relative.startsWith("_tagged") ? " (hashed tagged file: name it with --tag-names-from"
+                  + " or in " + ImportConfig.TAG_NAMES_FILE + ")" : ""));
           continue;
         }
         try {

@@ -1,7 +1,9 @@
 package io.graphitekafka.sink.importer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.sink.whisper.ArchiveInfo;
@@ -10,10 +12,13 @@ import io.graphitekafka.sink.whisper.WhisperFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +85,71 @@ class WhisperImporterCarbonTreeIT {
       pointsSeen += want.values().stream().mapToLong(Map::size).sum();
     }
     assertThat(pointsSeen).isEqualTo(summary.points());
+  }
+
+  @Test
+  void namesTheHashedFilesFromTheOldInstallationsTagDb(EmbeddedKafkaBroker kafka) throws Exception {
+    // What the old graphite-web's TagDB answers once carbon-cache has registered the tree's series:
+    // the tagged names, and the untagged ones carbon 1.1.7 registers too.
+    List<String> registered = new ArrayList<>(Files.readAllLines(GOLDEN.resolve("tag-names.txt")));
+    registered.add("golden.plain.load");
+    List<String> queries = new ArrayList<>();
+    HttpServer tagDb = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    tagDb.createContext("/graphite/tags/findSeries", exchange -> {
+      queries.add(exchange.getRequestURI().getRawQuery() + " "
+          + exchange.getRequestHeaders().getFirst("Authorization"));
+      byte[] body = ("[" + registered.stream().map(n -> "\"" + n + "\"")
+          .collect(java.util.stream.Collectors.joining(",")) + "]").getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    tagDb.start();
+    try {
+      Path source = work.resolve("source");
+      copyTree(GOLDEN.resolve("whisper"), source);
+      String topic = "carbon-tree-tagdb-" + UUID.randomUUID().toString().substring(0, 8);
+      kafka.createTopics(2, topic);
+      Map<String, Object> props = new HashMap<>();
+      props.put(ImportConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+      props.put(ImportConfig.WHISPER_DIR, source.toString());
+      props.put(ImportConfig.ARCHIVES_TOPIC, topic);
+      props.put(ImportConfig.STATE_FILE, work.resolve("state").toString());
+      props.put(ImportConfig.TAG_NAMES_FROM,
+          "http://admin:s%40cret@127.0.0.1:" + tagDb.getAddress().getPort() + "/graphite");
+      ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+      WhisperImporter.Summary summary = new WhisperImporter(new ImportConfig(props),
+          new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+
+      assertThat(summary.failures()).isEmpty();
+      assertThat(summary.files()).isEqualTo(5);
+      assertThat(queries).containsExactly("expr=name%3D%7E.%2B Basic "
+          + java.util.Base64.getEncoder().encodeToString("admin:s@cret".getBytes(StandardCharsets.UTF_8)));
+      assertThat(progress.toString(StandardCharsets.UTF_8))
+          .contains("2 tagged series names from the TagDB at http://127.0.0.1:");
+    } finally {
+      tagDb.stop(0);
+    }
+  }
+
+  @Test
+  void aTagDbThatCannotBeReachedStopsTheImportWithTheUrlAndNoCredentials() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    Map<String, Object> props = new HashMap<>();
+    props.put(ImportConfig.WHISPER_DIR, work.toString());
+    props.put(ImportConfig.STATE_FILE, work.resolve("state").toString());
+    props.put(ImportConfig.TAG_NAMES_FROM, "http://admin:secret@127.0.0.1:" + closedPort);
+
+    assertThatThrownBy(() -> new WhisperImporter(new ImportConfig(props), null,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("http://127.0.0.1:" + closedPort + "/tags/findSeries")
+        .hasMessageNotContaining("secret");
   }
 
   /** Slots of each archive as our reader's fetch shows them over the whole data range. */
