@@ -83,11 +83,17 @@ class ClusterTopologyIT {
       Path storage1 = work.resolve("storage1");
       Path storage2 = work.resolve("storage2");
       int carbonPort = freePort();
+      // Each storage host's sink registers its tagged series with that host's graphite-web, which
+      // starts only after the series are written: the registrations wait for it.
+      int web1 = freePort();
+      int web2 = freePort();
 
       start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage1.toString(),
-          "--group", "storage1", "--partitions", "0-1", "--schema-registry-url", registryUrl);
+          "--group", "storage1", "--partitions", "0-1", "--schema-registry-url", registryUrl,
+          "--graphite-url", "http://127.0.0.1:" + web1);
       start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage2.toString(),
-          "--group", "storage2", "--partitions", "2-3", "--schema-registry-url", registryUrl);
+          "--group", "storage2", "--partitions", "2-3", "--schema-registry-url", registryUrl,
+          "--graphite-url", "http://127.0.0.1:" + web2);
       for (int i = 1; i <= 2; i++) {
         Path props = work.resolve("aggregator" + i + ".properties");
         Files.writeString(props, "state.dir=" + work.resolve("aggregator" + i + "-state") + "\n");
@@ -104,6 +110,8 @@ class ClusterTopologyIT {
       for (int s = 0; s < SERIES; s++) {
         for (int k = 0; k < 6; k++) {
           lines.append(String.format("cluster.s%02d.value %d %d%n", s, s * 100 + k, t + 10L * k));
+          lines.append(String.format("cluster.tagged;dc=d%d;host=h%02d %d %d%n", s % 2, s,
+              s * 100 + k, t + 10L * k));
         }
       }
       try (Socket socket = new Socket("127.0.0.1", carbonPort)) {
@@ -137,7 +145,7 @@ class ClusterTopologyIT {
       assertThat(firstValue(bootstrap, Topics.DEFAULT_POINTS)[0]).isZero();
       assertThat(firstValue(bootstrap, Topics.DEFAULT_ARCHIVES)[0]).isZero();
 
-      federateWithGraphiteWeb(storage1, storage2, t);
+      federateWithGraphiteWeb(storage1, storage2, web1, web2, t);
     }
   }
 
@@ -175,6 +183,9 @@ class ClusterTopologyIT {
     long now = System.currentTimeMillis() / 1000;
     for (Path f : files) {
       String name = root.relativize(f).toString().replace(".wsp", "").replace('/', '.');
+      if (!name.startsWith("cluster.s")) {
+        continue; // the tagged series, under _tagged
+      }
       int s = Integer.parseInt(name.substring("cluster.s".length(), "cluster.s".length() + 2));
       try (WhisperFile w = WhisperFile.openReadOnly(f)) {
         Double[] values = w.fetch(t - 1, t + 59, now, 10).values();
@@ -193,15 +204,14 @@ class ClusterTopologyIT {
   }
 
   /** Two storage graphite-webs and a front one with CLUSTER_SERVERS, using deploy/graphite-web. */
-  private void federateWithGraphiteWeb(Path storage1, Path storage2, long t) throws Exception {
+  private void federateWithGraphiteWeb(Path storage1, Path storage2, int web1, int web2, long t)
+      throws Exception {
     Path gunicorn = Path.of("/usr/bin/gunicorn");
     if (!Files.isExecutable(gunicorn) || !Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/graphite"))) {
       System.err.println("skipping the graphite-web federation check: Debian's graphite-web and gunicorn"
           + " are not installed");
       return;
     }
-    int web1 = freePort();
-    int web2 = freePort();
     int front = freePort();
     startGraphiteWeb("web1", web1, storage1.resolve("whisper"), "");
     startGraphiteWeb("web2", web2, storage2.resolve("whisper"), "");
@@ -229,6 +239,38 @@ class ClusterTopologyIT {
     }
     assertThat(countTargets(body)).as("series the front graphite-web renders: " + body).isEqualTo(SERIES);
     assertThat(body).contains("[305.0, " + (t + 50) + "]"); // cluster.s03's last point
+
+    // Tagged series: the front passes seriesByTag on to the storage hosts, each answering from the
+    // TagDB its sink registered the series in.
+    String byName = render(http, front, "seriesByTag('name=cluster.tagged')", t, SERIES);
+    assertThat(countTargets(byName)).as("tagged series through the front: " + byName).isEqualTo(SERIES);
+    assertThat(byName).contains("[305.0, " + (t + 50) + "]"); // host h03's last point
+    String oneDc = render(http, front, "seriesByTag('name=cluster.tagged','dc=d1')", t, SERIES / 2);
+    assertThat(countTargets(oneDc)).as(oneDc).isEqualTo(SERIES / 2);
+    assertThat(oneDc).doesNotContain("dc=d0");
+  }
+
+  /** The front's JSON for {@code target}, once it holds {@code expected} series or after a minute. */
+  private static String render(HttpClient http, int port, String target, long t, int expected)
+      throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + port + "/render?format=json&target="
+        + URLEncoder.encode(target, StandardCharsets.UTF_8) + "&from=" + (t - 1) + "&until=" + (t + 59));
+    String body = "";
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(),
+            HttpResponse.BodyHandlers.ofString());
+        body = r.body();
+        if (r.statusCode() == 200 && countTargets(body) == expected) {
+          break;
+        }
+      } catch (IOException e) {
+        body = e.toString();
+      }
+      Thread.sleep(500);
+    }
+    return body;
   }
 
   private static int countTargets(String json) {
