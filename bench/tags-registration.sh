@@ -104,7 +104,10 @@ run() {
       written=$(elapsed "$t0" "$(now)")
       echo "$name: every point written after $written s ($("$PY" -c "print('%.0f' % ($SERIES / $written))") points/s)" >&2
     fi
-    if [ $# -gt 0 ] && [ -z "$registered" ] && [ "$(counter tagsRegistered "$metrics")" -ge "$SERIES" ]; then
+    # every name taken by graphite-web: tagsRegistered also counts the re-registrations of every
+    # tags.update.interval-th update, so the journal must be empty too
+    if [ $# -gt 0 ] && [ -n "$written" ] && [ -z "$registered" ] \
+        && [ "$(counter tagsRegistered "$metrics")" -ge "$SERIES" ] && [ "$(counter tagsPending "$metrics")" -eq 0 ]; then
       registered=$(elapsed "$t0" "$(now)")
       echo "$name: every series registered after $registered s (tagErrors $(counter tagErrors "$metrics"))" >&2
     fi
