@@ -244,8 +244,13 @@ final class SeriesState {
   void sentRaw(long timestamp, double value) {
     int target = rawTarget;
     ArchiveSpec spec = archives[target];
-    tables[target].put(spec.interval(timestamp), value, spec.retention());
-    tables[target].markClean();
+    long written = spec.interval(timestamp);
+    if (written >= knownFrom[target]) {
+      tables[target].putClean(written, value, spec.retention());
+    } else {
+      // not worth remembering; the slots of other laps at its position are gone from the file
+      tables[target].forget(written, spec.retention());
+    }
     firstWrite[target] = WRITTEN_BEFORE;
     for (int lower = target + 1; lower < archives.length; lower++) {
       spec = archives[lower];

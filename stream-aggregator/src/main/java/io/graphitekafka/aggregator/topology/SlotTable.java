@@ -145,6 +145,17 @@ final class SlotTable {
    * @return the latest of {@code interval} and the forgotten intervals
    */
   long forget(long interval, long retention) {
+    if (size == 0) {
+      return interval;
+    }
+    if (Math.max(intervals[size - 1], interval) - Math.min(intervals[0], interval) < retention) {
+      // within one lap: only the interval itself can share its position
+      int i = lowerBoundFromEnd(interval);
+      if (i < size && intervals[i] == interval) {
+        removeAt(i);
+      }
+      return interval;
+    }
     long latest = interval;
     int kept = 0;
     for (int i = 0; i < size; i++) {
@@ -160,6 +171,27 @@ final class SlotTable {
     }
     size = kept;
     return latest;
+  }
+
+  /** {@link #put} of a slot the file holds already: the entry is not dirty. */
+  void putClean(long interval, double value, long retention) {
+    put(interval, value, retention);
+    int i = lowerBoundFromEnd(interval);
+    if (dirty[i]) {
+      dirty[i] = false;
+      dirtyCount--;
+    }
+  }
+
+  private void removeAt(int i) {
+    if (dirty[i]) {
+      dirtyCount--;
+    }
+    int tail = size - i - 1;
+    System.arraycopy(intervals, i + 1, intervals, i, tail);
+    System.arraycopy(values, i + 1, values, i, tail);
+    System.arraycopy(dirty, i + 1, dirty, i, tail);
+    size--;
   }
 
   /** Marks every entry as emitted. */

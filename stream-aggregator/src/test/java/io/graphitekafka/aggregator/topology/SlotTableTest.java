@@ -69,4 +69,43 @@ class SlotTableTest {
         net.jqwik.api.Tuple.of(6, Arbitraries.longs().between(999_990L, 1_000_420L)),
         net.jqwik.api.Tuple.of(1, Arbitraries.of(Long.MIN_VALUE, Long.MAX_VALUE)));
   }
+
+  @Property(tries = 2000)
+  void forgettingDropsTheIntervalAndItsOtherLapsAndNothingElse(@ForAll("ops") List<Op> ops,
+      @ForAll("forgotten") int index, @ForAll("laps") int lapSlots) {
+    SlotTable table = new SlotTable();
+    long retention = 10L * lapSlots;
+    for (Op op : ops) {
+      if (op.index() < 0) {
+        table.markClean();
+      } else {
+        table.put(1_000_000L + 10L * op.index(), op.value(), retention);
+      }
+    }
+    long interval = 1_000_000L + 10L * index;
+    List<Entry> expected = new ArrayList<>();
+    long latest = interval;
+    int dirty = 0;
+    for (Entry e : entries(table)) {
+      if (Math.floorMod(e.interval() - interval, retention) == 0) {
+        latest = Math.max(latest, e.interval());
+      } else {
+        expected.add(e);
+        dirty += e.dirty() ? 1 : 0;
+      }
+    }
+    assertThat(table.forget(interval, retention)).isEqualTo(latest);
+    assertThat(entries(table)).isEqualTo(expected);
+    assertThat(table.dirtyCount()).isEqualTo(dirty);
+  }
+
+  @Provide
+  Arbitrary<Integer> forgotten() {
+    return Arbitraries.integers().between(-5, 45);
+  }
+
+  @Provide
+  Arbitrary<Integer> laps() {
+    return Arbitraries.of(3, 7, 20, 1000);
+  }
 }
