@@ -1,11 +1,12 @@
 package io.graphitekafka.sink.tags;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.graphitekafka.sink.SinkStats;
 import io.graphitekafka.sink.consumer.SeriesListener;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Unlike carbon, whose queue drops names when it is full and whose requests are not retried, nothing
  * is lost: the names wait in a {@link TagJournal} on disk, read one batch at a time on a thread of their
- * own, and a batch is acknowledged only once graphite-web took it. A request that fails (no answer, a
- * timeout, an error status) is retried with a backoff doubling from 100 ms to {@code maxBackoff}. A name
+ * own, and a batch is acknowledged only once graphite-web took it (HTTP 200 with its answer, the list of
+ * the names tagged). A request that fails (no answer, a timeout, an error status, another answer) is
+ * retried with a backoff doubling from 100 ms to {@code maxBackoff}. A name
  * graphite-web refuses (400, or its parse error) is found by splitting the batch, logged with the answer
  * and counted; the others are registered. The sink's write path only appends to the journal.
  */
@@ -41,6 +43,7 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
   private static final List<String> REFUSALS = List.of("Cannot parse path", "may not be empty",
       "is not allowed", "are not allowed", "Cannot use metric name");
   private static final long MIN_BACKOFF_MS = 100;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI endpoint;
   private final String authorization;
@@ -70,9 +73,10 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
   public TagRegistrar(String graphiteUrl, Path journalDir, int batchSize, int updateInterval,
       boolean untagged, Duration timeout, long maxBackoffMs, SinkStats stats) throws IOException {
     URI base = URI.create(graphiteUrl.endsWith("/") ? graphiteUrl : graphiteUrl + "/");
-    String userInfo = base.getRawUserInfo();
+    // decoded as a URI decodes it: %XX escapes only, a '+' stays a '+' (it is no space here)
+    String userInfo = base.getUserInfo();
     this.authorization = userInfo == null ? null : "Basic " + Base64.getEncoder().encodeToString(
-        URLDecoder.decode(userInfo, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+        userInfo.getBytes(StandardCharsets.UTF_8));
     try {
       URI withoutUser = new URI(base.getScheme(), null, base.getHost(), base.getPort(),
           base.getPath(), null, null);
@@ -211,13 +215,25 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
     int status = response.statusCode();
     String body = response.body() == null ? "" : response.body();
     if (status == 200) {
-      return new Answer(Outcome.REGISTERED, "");
+      // graphite-web answers the list of the names it tagged; anything else (a wrong URL that answers
+      // 200 with a page, a proxy's error page) has registered nothing
+      return isListOf(body, names.size()) ? new Answer(Outcome.REGISTERED, "")
+          : new Answer(Outcome.FAILED, "HTTP 200 but not graphite-web's answer: " + abbreviate(body));
     }
     String detail = "HTTP " + status + ": " + abbreviate(body);
     if (status == 400 || (status == 500 && REFUSALS.stream().anyMatch(body::contains))) {
       return new Answer(Outcome.REFUSED, detail);
     }
     return new Answer(Outcome.FAILED, detail);
+  }
+
+  private static boolean isListOf(String body, int size) {
+    try {
+      JsonNode answer = JSON.readTree(body);
+      return answer != null && answer.isArray() && answer.size() == size;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static String abbreviate(String body) {
