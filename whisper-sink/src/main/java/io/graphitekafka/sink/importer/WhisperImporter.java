@@ -81,7 +81,7 @@ public final class WhisperImporter {
     String tagNamesFrom = config.getString(ImportConfig.TAG_NAMES_FROM);
     if (!tagNamesFrom.isBlank()) {
       List<String> fromTagDb = TagDbNames.fetch(tagNamesFrom.trim());
-      progress.printf("%d tagged series names from the TagDB at %s%n", fromTagDb.size(),
+      progress.printf("%d series names from the TagDB at %s%n", fromTagDb.size(),
           TagDbNames.withoutCredentials(tagNamesFrom.trim()));
       known.addAll(fromTagDb);
     }

@@ -128,7 +128,7 @@ class WhisperImporterCarbonTreeIT {
       assertThat(queries).containsExactly("expr=name%3D%7E.%2B Basic "
           + java.util.Base64.getEncoder().encodeToString("admin:s@cret".getBytes(StandardCharsets.UTF_8)));
       assertThat(progress.toString(StandardCharsets.UTF_8))
-          .contains("2 tagged series names from the TagDB at http://127.0.0.1:");
+          .contains("2 series names from the TagDB at http://127.0.0.1:");
     } finally {
       tagDb.stop(0);
     }
