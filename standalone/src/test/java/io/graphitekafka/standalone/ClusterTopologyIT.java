@@ -91,9 +91,12 @@ class ClusterTopologyIT {
       start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage1.toString(),
           "--group", "storage1", "--partitions", "0-1", "--schema-registry-url", registryUrl,
           "--graphite-url", "http://127.0.0.1:" + web1);
-      start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage2.toString(),
-          "--group", "storage2", "--partitions", "2-3", "--schema-registry-url", registryUrl,
-          "--graphite-url", "http://127.0.0.1:" + web2);
+      // storage2 registers its untagged series too (carbon 1.1.7's way); storage1 does not (the default)
+      Path untagged = work.resolve("storage2-sink.properties");
+      Files.writeString(untagged, "tags.untagged=true\n");
+      start("sink", "--config", untagged.toString(), "--bootstrap-servers", bootstrap,
+          "--data-dir", storage2.toString(), "--group", "storage2", "--partitions", "2-3",
+          "--schema-registry-url", registryUrl, "--graphite-url", "http://127.0.0.1:" + web2);
       for (int i = 1; i <= 2; i++) {
         Path props = work.resolve("aggregator" + i + ".properties");
         Files.writeString(props, "state.dir=" + work.resolve("aggregator" + i + "-state") + "\n");
@@ -248,6 +251,36 @@ class ClusterTopologyIT {
     String oneDc = render(http, front, "seriesByTag('name=cluster.tagged','dc=d1')", t, SERIES / 2);
     assertThat(countTargets(oneDc)).as(oneDc).isEqualTo(SERIES / 2);
     assertThat(oneDc).doesNotContain("dc=d0");
+    String notDc = render(http, front, "seriesByTag('name=cluster.tagged','dc!=d1')", t, SERIES / 2);
+    assertThat(countTargets(notDc)).as(notDc).isEqualTo(SERIES / 2);
+    assertThat(notDc).doesNotContain("dc=d1");
+    String hosts = render(http, front, "seriesByTag('name=cluster.tagged','host=~h0[0-4]')", t, 5);
+    assertThat(countTargets(hosts)).as(hosts).isEqualTo(5);
+
+    // Each storage host's TagDB holds the tagged series its sink wrote; only storage2, registering
+    // untagged series too, holds its untagged ones.
+    int tagged1 = countOccurrences(findSeries(http, web1, "name=cluster.tagged"), "cluster.tagged;");
+    int tagged2 = countOccurrences(findSeries(http, web2, "name=cluster.tagged"), "cluster.tagged;");
+    assertThat(tagged1 + tagged2).isEqualTo(SERIES);
+    assertThat(tagged1).isPositive();
+    assertThat(tagged2).isPositive();
+    assertThat(countOccurrences(findSeries(http, web1, "name=~cluster\\.s.*"), "cluster.s")).isZero();
+    assertThat(countOccurrences(findSeries(http, web2, "name=~cluster\\.s.*"), "cluster.s"))
+        .isEqualTo(completeSeries(storage2, t).size());
+  }
+
+  private static String findSeries(HttpClient http, int port, String expr) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + port + "/tags/findSeries?expr="
+        + URLEncoder.encode(expr, StandardCharsets.UTF_8));
+    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static int countOccurrences(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   /** The front's JSON for {@code target}, once it holds {@code expected} series or after a minute. */
