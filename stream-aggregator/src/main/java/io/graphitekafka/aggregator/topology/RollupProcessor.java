@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies each point to its series' state as whisper.py's {@code update_many} would apply it to a file,
  * and every emit interval sends each slot written since the last emission once, with its latest value.
- * Undecodable or invalid records become rejects.
+ * A point whose rollup reads slots the state does not know goes to the sink as a raw point, right after
+ * the series' pending slots (see {@link SeriesState}). Undecodable or invalid records become rejects.
  */
 final class RollupProcessor implements Processor<byte[], byte[], Object, Object> {
 
@@ -149,9 +150,8 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
       store.changed(metric, state);
     }
     if (outcome == SeriesState.Outcome.RAW) {
-      // The sink applies it against the file after every slot written before it: same partition, in
-      // order.
-      // the record's time is when it is sent, as for emitted slots: replays seek by it
+      // The sink applies it against the file after every slot written before it (same partition, in
+      // order). The record's time is when it is sent, as for emitted slots: replays seek by it.
       long sentAt = context.currentSystemTimeMs();
       emit(metric, state, sentAt);
       context.forward(new Record<Object, Object>(state.metricUtf8,
