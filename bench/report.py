@@ -331,7 +331,7 @@ def render(out, md_path, svg_path):
     L.append("")
     L.append("What each section runs:")
     L.append("")
-    L.append("1. `GatewayLoadBenchmark %s %s` (ingest-gateway test classes): an embedded KRaft broker, the gateway "
+    L.append("1. `GatewayLoadBenchmark %s %s` (tools test classes): an embedded KRaft broker, the gateway "
              "and the load generator in one JVM, %s-partition `carbon.points`; %s plaintext points (1,000 series per "
              "connection) over 1 and then 8 connections, clock stopped when Kafka has acknowledged the last point "
              "(acks=all, idempotent, lz4). Then `carbon-c-relay -w 2 -q <queue> -L 15` forwarding the same input "

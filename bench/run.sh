@@ -128,9 +128,9 @@ agent_opts() { # name: JVM option that profiles into $OUT/<name>.collapsed (CPU,
 # --- 1: gateway vs carbon-c-relay ------------------------------------------------------------------
 if want 1; then
   section gateway
-  CP=$(cp_of ingest-gateway)
+  CP=$(cp_of tools)
   # shellcheck disable=SC2046
-  java -Xmx2g $(agent_opts gateway) -cp "$CP" io.graphitekafka.gateway.bench.GatewayLoadBenchmark \
+  java -Xmx2g $(agent_opts gateway) -cp "$CP" io.graphitekafka.tools.bench.GatewayLoadBenchmark \
     "$GW_POINTS" "$PARTITIONS" > "$OUT/gateway.log" 2>&1 || log "gateway bench failed, see $OUT/gateway.log"
   grep -v -E ' (INFO|WARN|DEBUG) ' "$OUT/gateway.log" | grep -E '^(gateway|carbon-c-relay|BENCH)' >&2 || true
   while read -r _ kind kv; do

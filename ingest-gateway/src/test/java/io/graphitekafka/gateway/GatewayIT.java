@@ -1,5 +1,6 @@
 package io.graphitekafka.gateway;
 
+import io.graphitekafka.testing.KafkaRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
@@ -8,7 +9,7 @@ import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.schemas.metrics.CarbonReporter;
+import io.graphitekafka.service.metrics.CarbonReporter;
 import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,8 @@
 package io.graphitekafka.standalone;
 
-import io.graphitekafka.gateway.load.LoadGenerator;
-import io.graphitekafka.gateway.load.LoadGenerator.Protocol;
-import io.graphitekafka.gateway.load.LoadGenerator.Timestamps;
+import io.graphitekafka.tools.load.LoadGenerator;
+import io.graphitekafka.tools.load.LoadGenerator.Protocol;
+import io.graphitekafka.tools.load.LoadGenerator.Timestamps;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;

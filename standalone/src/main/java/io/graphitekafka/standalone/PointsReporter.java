@@ -1,8 +1,8 @@
 package io.graphitekafka.standalone;
 
 import io.graphitekafka.schemas.avro.MetricPoint;
-import io.graphitekafka.schemas.metrics.CarbonReporter;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.CarbonReporter;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import java.time.Clock;

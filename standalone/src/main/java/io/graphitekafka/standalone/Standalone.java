@@ -5,7 +5,7 @@ import io.graphitekafka.aggregator.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
-import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
+import io.graphitekafka.service.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;

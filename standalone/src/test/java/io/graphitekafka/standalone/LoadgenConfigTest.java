@@ -3,9 +3,9 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.graphitekafka.gateway.load.LoadGenerator;
-import io.graphitekafka.gateway.load.LoadGenerator.Protocol;
-import io.graphitekafka.gateway.load.LoadGenerator.Timestamps;
+import io.graphitekafka.tools.load.LoadGenerator;
+import io.graphitekafka.tools.load.LoadGenerator.Protocol;
+import io.graphitekafka.tools.load.LoadGenerator.Timestamps;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;

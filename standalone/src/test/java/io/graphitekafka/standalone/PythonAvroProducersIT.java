@@ -11,7 +11,7 @@ import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
-import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.whisper.WhisperFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
-import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.whisper.WhisperFile;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.sink.SinkConfig;
-import io.graphitekafka.sink.whisper.FillMode;
+import io.graphitekafka.whisper.FillMode;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

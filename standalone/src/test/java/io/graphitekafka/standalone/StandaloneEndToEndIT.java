@@ -3,8 +3,8 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.graphitekafka.sink.whisper.FetchResult;
-import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.whisper.FetchResult;
+import io.graphitekafka.whisper.WhisperFile;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

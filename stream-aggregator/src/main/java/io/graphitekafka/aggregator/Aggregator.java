@@ -1,8 +1,8 @@
 package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.topology.RollupTopology;
-import io.graphitekafka.schemas.metrics.ProcessGauges;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.ProcessGauges;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.time.Clock;
 import java.time.Duration;

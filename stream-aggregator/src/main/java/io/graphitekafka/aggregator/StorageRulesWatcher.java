@@ -1,7 +1,7 @@
 package io.graphitekafka.aggregator;
 
-import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.schemas.storage.StorageRules;
+import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.StorageRules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

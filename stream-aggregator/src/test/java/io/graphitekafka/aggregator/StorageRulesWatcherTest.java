@@ -2,8 +2,8 @@ package io.graphitekafka.aggregator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.schemas.storage.AggregationMethod;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;

@@ -1,10 +1,10 @@
 package io.graphitekafka.sink;
 
 import io.graphitekafka.schemas.avro.MetricPoint;
-import io.graphitekafka.schemas.metrics.CarbonReporter;
-import io.graphitekafka.schemas.metrics.PrometheusEndpoint;
-import io.graphitekafka.schemas.metrics.ProcessGauges;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.CarbonReporter;
+import io.graphitekafka.service.metrics.PrometheusEndpoint;
+import io.graphitekafka.service.metrics.ProcessGauges;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.consumer.SeriesListener;

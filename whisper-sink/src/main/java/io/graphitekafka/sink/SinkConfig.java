@@ -2,7 +2,7 @@ package io.graphitekafka.sink;
 
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.sink.whisper.FillMode;
+import io.graphitekafka.whisper.FillMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.graphitekafka.sink;
 
-import io.graphitekafka.schemas.metrics.MetricsWindow;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.MetricsWindow;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;

@@ -3,7 +3,7 @@ package io.graphitekafka.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.graphitekafka.sink.whisper.FillMode;
+import io.graphitekafka.whisper.FillMode;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;

@@ -2,7 +2,7 @@ package io.graphitekafka.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.graphitekafka.gateway.kafka;
 
 import io.graphitekafka.gateway.GatewayStats;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;

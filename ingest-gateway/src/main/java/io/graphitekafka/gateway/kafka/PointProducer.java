@@ -3,7 +3,7 @@ package io.graphitekafka.gateway.kafka;
 import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import java.time.Duration;
 import java.util.HashMap;

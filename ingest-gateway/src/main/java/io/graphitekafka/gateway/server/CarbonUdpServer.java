@@ -3,7 +3,7 @@ package io.graphitekafka.gateway.server;
 import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import io.graphitekafka.gateway.kafka.FlowControl;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

@@ -2,7 +2,7 @@ package io.graphitekafka.gateway.server;
 
 import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.gateway.kafka.FlowControl;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;

@@ -2,7 +2,7 @@ package io.graphitekafka.gateway.server;
 
 import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.gateway.kafka.Delivery;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.schemas.storage.PythonRegex;
+import io.graphitekafka.graphite.python.PythonRegex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,6 @@ import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.DecodeResult;
 import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.graphitekafka.gateway.carbon.PickleResult;
-import io.graphitekafka.gateway.load.LoadGenerator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +49,9 @@ public class DecoderBenchmark {
     tagged = new byte[LINES][];
     for (int i = 0; i < LINES; i++) {
       // the lines bin/graphite-kafka loadgen sends by default
-      plain[i] = (LoadGenerator.seriesName("loadgen", i % 100) + " "
-          + LoadGenerator.value(1, i % 100, i / 100) + " " + (LoadGenerator.BASE_TIMESTAMP + i / 100 * 10))
+      // the load generator's shape: loadgen.h<s % 100>.s<s>, integer values, a step of 10 s
+      plain[i] = ("loadgen.h" + (i % 100) + ".s" + (i % 100) + " " + (i * 7919 % 100_000) + " "
+          + (1_700_000_000L + i / 100 * 10))
           .getBytes(StandardCharsets.US_ASCII);
       tagged[i] = ("disk.used;host=web" + (i % 50) + ";dc=ams;env=prod " + i + ".25 1700000000")
           .getBytes(StandardCharsets.US_ASCII);

@@ -2,9 +2,9 @@ package io.graphitekafka.schemas.serde;
 
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchiveRetention;
-import io.graphitekafka.schemas.storage.AggregationMethod;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.util.ArrayList;
 import java.util.List;
 

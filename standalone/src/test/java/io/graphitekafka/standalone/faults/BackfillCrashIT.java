@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.sink.whisper.FetchResult;
-import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.whisper.FetchResult;
+import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.standalone.faults.Pipeline.Sender;
 import io.graphitekafka.standalone.faults.Workload.Point;
 import java.io.BufferedReader;

@@ -1,6 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.util.concurrent.atomic.LongAdder;
 
 /**

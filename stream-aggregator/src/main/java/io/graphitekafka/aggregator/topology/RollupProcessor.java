@@ -6,7 +6,7 @@ import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import java.nio.ByteBuffer;
 import java.time.Clock;

@@ -1,8 +1,8 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.schemas.storage.AggregationMethod;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,11 +2,11 @@ package io.graphitekafka.aggregator.topology;
 
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.serde.Layouts;
-import io.graphitekafka.schemas.storage.SeriesLayout;
-import io.graphitekafka.sink.whisper.ArchiveInfo;
-import io.graphitekafka.sink.whisper.FillMode;
-import io.graphitekafka.sink.whisper.WhisperFile;
-import io.graphitekafka.sink.whisper.WhisperHeader;
+import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.whisper.ArchiveInfo;
+import io.graphitekafka.whisper.FillMode;
+import io.graphitekafka.whisper.WhisperFile;
+import io.graphitekafka.whisper.WhisperHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

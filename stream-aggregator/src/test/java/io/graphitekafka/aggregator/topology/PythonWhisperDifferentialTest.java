@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.storage.AggregationMethod;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;

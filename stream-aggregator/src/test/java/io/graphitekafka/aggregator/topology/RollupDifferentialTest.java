@@ -4,9 +4,9 @@ import io.graphitekafka.aggregator.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.storage.AggregationMethod;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
-package io.graphitekafka.sink.whisper;
+package io.graphitekafka.whisper;
 
-import io.graphitekafka.schemas.storage.AggregationMethod;
-import io.graphitekafka.schemas.storage.ArchiveSpec;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.schemas.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.sink.SinkStats;
-import io.graphitekafka.sink.whisper.FillMode;
-import io.graphitekafka.sink.whisper.WhisperFile;
+import io.graphitekafka.whisper.FillMode;
+import io.graphitekafka.whisper.WhisperFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ final class ArchiveWriter implements AutoCloseable {
    * offset order is written alone first, so the archive's base (and with it every slot's position) is
    * the same however the stream was cut into batches.
    *
-   * @throws io.graphitekafka.sink.whisper.WhisperFormatException if the existing file is corrupt;
+   * @throws io.graphitekafka.whisper.WhisperFormatException if the existing file is corrupt;
    *     nothing is written to it
    */
   WriteResult write(SeriesBatch batch) throws IOException {

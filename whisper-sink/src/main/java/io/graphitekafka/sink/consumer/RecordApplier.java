@@ -1,7 +1,7 @@
 package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.sink.SinkStats;
-import io.graphitekafka.sink.whisper.FillMode;
+import io.graphitekafka.whisper.FillMode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

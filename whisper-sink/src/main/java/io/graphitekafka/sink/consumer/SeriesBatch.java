@@ -1,6 +1,6 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -10,7 +10,7 @@ import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.ReplayFrom;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.SinkStats;
-import io.graphitekafka.sink.whisper.WhisperFormatException;
+import io.graphitekafka.whisper.WhisperFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;

@@ -8,7 +8,7 @@ import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
-import io.graphitekafka.schemas.storage.SeriesLayout;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;

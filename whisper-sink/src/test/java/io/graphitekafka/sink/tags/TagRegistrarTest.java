@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.graphitekafka.schemas.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.sink.SinkStats;
 import java.io.IOException;
 import java.io.OutputStream;
