@@ -3,7 +3,10 @@ package io.graphitekafka.whisper;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,6 +26,9 @@ public record WhisperHeader(
   public static final int ARCHIVE_INFO_SIZE = 12;
 
   static final long MAX_U32 = 0xFFFF_FFFFL;
+
+  // One read covers the metadata, an archive table of up to 8 archives and the first archive's base.
+  private static final long HEADER_READ = METADATA_SIZE + 8L * ARCHIVE_INFO_SIZE;
 
   public WhisperHeader {
     archives = List.copyOf(archives);
@@ -154,5 +160,88 @@ public record WhisperHeader(
       sb.append("size: ").append(a.size()).append('\n');
     }
     return sb.toString();
+  }
+
+  /**
+   * Reads and checks the header (whisper.py {@code __readHeader}, plus a check of the archive table), and
+   * sets {@code firstBase[0]} to the first archive's base where the one read of a header of up to 8
+   * archives reached it (it follows the header), else to 0.
+   */
+  static WhisperHeader read(FileChannel ch, Path path, long[] firstBase)
+      throws IOException {
+    long fileSize = ch.size();
+    if (fileSize < METADATA_SIZE) {
+      throw new WhisperFormatException(
+          path, "file has " + fileSize + " bytes, less than the " + METADATA_SIZE + "-byte metadata");
+    }
+    // one read for the metadata, the archive table of up to 8 archives and the first archive's base
+    // (which saves a read of its own when the file is written), a second read for a longer table
+    ByteBuffer meta = ByteBuffer.allocate((int) Math.min(fileSize, HEADER_READ + 4));
+    FileIo.readFully(ch, meta, 0, path);
+    meta.flip();
+    long type = Integer.toUnsignedLong(meta.getInt());
+    long maxRetention = Integer.toUnsignedLong(meta.getInt());
+    float xff = meta.getFloat();
+    long count = Integer.toUnsignedLong(meta.getInt());
+    if (type < 1 || type > 8) {
+      throw new WhisperFormatException(path, "unknown aggregation type " + type + " (expected 1..8)");
+    }
+    if (!(xff >= 0f && xff <= 1f)) {
+      throw new WhisperFormatException(path, "xFilesFactor " + xff + " is outside [0, 1]");
+    }
+    if (count == 0) {
+      throw new WhisperFormatException(path, "archive count is 0");
+    }
+    long headerSize = METADATA_SIZE + ARCHIVE_INFO_SIZE * count;
+    if (headerSize > fileSize) {
+      throw new WhisperFormatException(
+          path,
+          "archive table of " + count + " entries needs " + headerSize + " bytes, file has " + fileSize);
+    }
+    ByteBuffer table = meta;
+    if (headerSize > meta.limit()) {
+      table = ByteBuffer.allocate((int) (headerSize - METADATA_SIZE));
+      FileIo.readFully(ch, table, METADATA_SIZE, path);
+      table.flip();
+    }
+    List<ArchiveInfo> archives = new ArrayList<>((int) count);
+    List<ArchiveSpec> specs = new ArrayList<>((int) count);
+    long expectedOffset = headerSize;
+    long computedMaxRetention = 0;
+    for (int i = 0; i < count; i++) {
+      long offset = Integer.toUnsignedLong(table.getInt());
+      long spp = Integer.toUnsignedLong(table.getInt());
+      long points = Integer.toUnsignedLong(table.getInt());
+      if (spp == 0 || spp > Integer.MAX_VALUE || points == 0 || points > Integer.MAX_VALUE) {
+        throw new WhisperFormatException(
+            path, "archive " + i + " has " + spp + " seconds per point and " + points + " points");
+      }
+      if (offset != expectedOffset) {
+        throw new WhisperFormatException(
+            path, "archive " + i + " starts at offset " + offset + ", expected " + expectedOffset);
+      }
+      ArchiveInfo info = new ArchiveInfo(offset, (int) spp, (int) points);
+      archives.add(info);
+      specs.add(info.spec());
+      expectedOffset = info.end();
+      computedMaxRetention = Math.max(computedMaxRetention, info.retention());
+    }
+    if (expectedOffset != fileSize) {
+      throw new WhisperFormatException(
+          path, "archives end at byte " + expectedOffset + " but the file has " + fileSize + " bytes");
+    }
+    if (computedMaxRetention != maxRetention) {
+      throw new WhisperFormatException(
+          path,
+          "maxRetention " + maxRetention + " differs from the archives' " + computedMaxRetention);
+    }
+    String problem = archiveListProblem(specs);
+    if (problem != null) {
+      throw new WhisperFormatException(path, "archive table whisper would not create: " + problem);
+    }
+    firstBase[0] = headerSize + 4 <= meta.limit()
+        ? Integer.toUnsignedLong(meta.getInt((int) headerSize)) : 0;
+    return new WhisperHeader(
+        AggregationMethod.fromCode((int) type), maxRetention, xff, List.copyOf(archives));
   }
 }

@@ -63,7 +63,7 @@ class FallocateTest {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
         StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap("head".getBytes(StandardCharsets.US_ASCII)), 0);
-      WhisperFile.allocate(ch, file, 4, 3 * 1024 * 1024 + 5, false);
+      FileIo.allocate(ch, file, 4, 3 * 1024 * 1024 + 5, false);
     }
     byte[] bytes = Files.readAllBytes(file);
     assertThat(bytes).hasSize(3 * 1024 * 1024 + 5);
