@@ -1,6 +1,5 @@
 package io.graphitekafka.graphite.storage;
 
-import io.graphitekafka.graphite.python.PythonRegex;
 import io.graphitekafka.graphite.python.PythonFloat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,17 +69,11 @@ public final class StorageAggregation {
           throw new IllegalArgumentException(where + ": aggregationMethod: " + e.getMessage(), e);
         }
       }
-      String patternText = section.get("pattern");
-      if (patternText == null || patternText.isEmpty()) {
-        LOG.warn("{}: no 'pattern', skipping the section", where);
+      Pattern pattern = PatternRules.compile(section, where, LOG);
+      if (pattern == null) {
         continue;
       }
-      Pattern pattern;
-      try {
-        pattern = PythonRegex.compile(patternText);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + ": pattern: " + e.getMessage(), e);
-      }
+      String patternText = section.get("pattern");
       rules.add(new Rule(section.name(), patternText, pattern, new AggregationRule(method, xff)));
     }
     return new StorageAggregation(rules);
@@ -110,11 +103,6 @@ public final class StorageAggregation {
 
   /** The result of the first section whose pattern is found in the name, or the defaults. */
   public AggregationRule match(String normalizedName) {
-    for (Rule rule : rules) {
-      if (rule.pattern().matcher(normalizedName).find()) {
-        return rule.result();
-      }
-    }
-    return AggregationRule.DEFAULT;
+    return PatternRules.first(rules, Rule::pattern, Rule::result, normalizedName, AggregationRule.DEFAULT);
   }
 }

@@ -1,6 +1,5 @@
 package io.graphitekafka.graphite.storage;
 
-import io.graphitekafka.graphite.python.PythonRegex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -64,18 +63,11 @@ public final class StorageSchemas {
         throw new IllegalArgumentException(
             where + ": retentions = '" + retentions + "': " + e.getMessage(), e);
       }
-      String patternText = section.get("pattern");
-      // carbon: `if pattern:`, so an empty pattern counts as missing.
-      if (patternText == null || patternText.isEmpty()) {
-        LOG.warn("{}: no 'pattern', skipping the section", where);
+      Pattern pattern = PatternRules.compile(section, where, LOG);
+      if (pattern == null) {
         continue;
       }
-      Pattern pattern;
-      try {
-        pattern = PythonRegex.compile(patternText);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + ": pattern: " + e.getMessage(), e);
-      }
+      String patternText = section.get("pattern");
       try {
         archives = Retentions.validate(archives);
       } catch (IllegalArgumentException e) {
@@ -117,11 +109,6 @@ public final class StorageSchemas {
    * or {@link #CATCH_ALL}.
    */
   public List<ArchiveSpec> match(String normalizedName) {
-    for (Rule rule : rules) {
-      if (rule.pattern().matcher(normalizedName).find()) {
-        return rule.archives();
-      }
-    }
-    return CATCH_ALL;
+    return PatternRules.first(rules, Rule::pattern, Rule::archives, normalizedName, CATCH_ALL);
   }
 }
