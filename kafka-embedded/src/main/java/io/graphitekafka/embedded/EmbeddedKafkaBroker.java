@@ -1,12 +1,9 @@
 package io.graphitekafka.embedded;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,12 +27,9 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
-import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +42,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
-  private static final int NODE_ID = 1;
-  private static final String CLIENT_LISTENER = "PLAINTEXT";
-  private static final String SECURE_LISTENER = "SECURE";
-  private static final String INTERNAL_LISTENER = "INTERNAL";
-  private static final String CONTROLLER_LISTENER = "CONTROLLER";
-  private static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final long POLL_INTERVAL_MS = 100;
@@ -106,8 +93,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     long startNanos = System.nanoTime();
     resolveAddressesAndStorage();
-    KafkaConfig config = new KafkaConfig(serverProperties(), false);
-    formatIfNeeded();
+    KafkaConfig config = new KafkaConfig(
+        KRaftNode.serverProperties(host, port, controllerPort, internalPort, logDir,
+            secure() ? tls : null, overrides), false);
+    KRaftNode.formatIfNeeded(logDir);
     KafkaRaftServer starting = new KafkaRaftServer(config, Time.SYSTEM);
     try {
       starting.startup();
@@ -151,7 +140,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     Map<String, Object> props = new LinkedHashMap<>(tls.clientProperties());
     props.put("security.protocol", "SASL_SSL");
-    props.put("sasl.mechanism", SCRAM_MECHANISM);
+    props.put("sasl.mechanism", KRaftNode.SCRAM_MECHANISM);
     props.put("sasl.jaas.config", scramJaas(scramUser, scramPassword));
     return props;
   }
@@ -282,91 +271,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare broker storage or ports", e);
     }
-  }
-
-  private Properties serverProperties() {
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("node.id", Integer.toString(NODE_ID));
-    settings.put("process.roles", "broker,controller");
-    if (secure()) {
-      // Clients authenticate with SCRAM over TLS; the broker talks to itself over a loopback-only
-      // plaintext listener, so it needs no credentials of its own before the first user exists.
-      settings.put("listeners", SECURE_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER
-          + "://127.0.0.1:" + internalPort + "," + CONTROLLER_LISTENER + "://" + host + ":"
-          + controllerPort);
-      settings.put("advertised.listeners", SECURE_LISTENER + "://" + host + ":" + port + ","
-          + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort);
-      settings.put("listener.security.protocol.map", SECURE_LISTENER + ":SASL_SSL," + INTERNAL_LISTENER
-          + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-      settings.put("inter.broker.listener.name", INTERNAL_LISTENER);
-      settings.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
-      settings.put("listener.name." + SECURE_LISTENER.toLowerCase(java.util.Locale.ROOT) + "."
-          + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
-          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-      settings.putAll(tls.brokerProperties());
-    } else {
-      settings.put("listeners", CLIENT_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER
-          + "://" + host + ":" + controllerPort);
-      settings.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + port);
-      settings.put("listener.security.protocol.map",
-          CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
-      settings.put("inter.broker.listener.name", CLIENT_LISTENER);
-    }
-    settings.put("controller.listener.names", CONTROLLER_LISTENER);
-    // A static voter set (kraft.version 0): the quorum is read from this config on every start.
-    settings.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
-    settings.put("log.dirs", logDir.toString());
-
-    // One node can only hold one replica of anything, internal topics included.
-    settings.put("default.replication.factor", "1");
-    settings.put("min.insync.replicas", "1");
-    settings.put("offsets.topic.replication.factor", "1");
-    settings.put("transaction.state.log.replication.factor", "1");
-    settings.put("transaction.state.log.min.isr", "1");
-    settings.put("share.coordinator.state.topic.replication.factor", "1");
-    settings.put("share.coordinator.state.topic.min.isr", "1");
-    settings.put("remote.log.metadata.topic.replication.factor", "1");
-    // Few coordinator partitions, so the first group or transaction does not wait for 50 to load.
-    settings.put("offsets.topic.num.partitions", "5");
-    settings.put("transaction.state.log.num.partitions", "5");
-    settings.put("share.coordinator.state.topic.num.partitions", "5");
-    settings.put("num.partitions", "1");
-    settings.put("auto.create.topics.enable", "false");
-    settings.put("group.initial.rebalance.delay.ms", "0");
-
-    // Sized for a test machine: fewer threads, a small cleaner buffer, quick broker heartbeats.
-    settings.put("num.network.threads", "2");
-    settings.put("num.io.threads", "4");
-    settings.put("background.threads", "4");
-    settings.put("num.recovery.threads.per.data.dir", "1");
-    settings.put("log.cleaner.threads", "1");
-    settings.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
-    settings.put("broker.heartbeat.interval.ms", "500");
-
-    settings.putAll(overrides);
-    Properties properties = new Properties();
-    properties.putAll(settings);
-    return properties;
-  }
-
-  private void formatIfNeeded() {
-    if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
-      LOG.debug("Kafka log dir {} is formatted already", logDir);
-      return;
-    }
-    try {
-      new Formatter()
-          .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
-          .setNodeId(NODE_ID)
-          .setClusterId(Uuid.randomUuid().toString())
-          .setControllerListenerName(CONTROLLER_LISTENER)
-          .setMetadataLogDirectory(logDir.toString())
-          .addDirectory(logDir.toString())
-          .run();
-    } catch (Exception e) {
-      throw new IllegalStateException("could not format Kafka log dir " + logDir, e);
-    }
-    LOG.debug("Formatted Kafka log dir {}", logDir);
   }
 
   /** Waits until {@code admin} (closed here) gets an answer from the broker. */
