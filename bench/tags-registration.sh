@@ -29,14 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() { # port seconds
-  for _ in $(seq 1 $(($2 * 5))); do nc -z 127.0.0.1 "$1" 2>/dev/null && return 0; sleep 0.2; done
-  echo "nothing listens on $1 after $2 s" >&2; return 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # counter NAME PORT: the sum of a counter over every series of that name on the Prometheus endpoint
 counter() {
