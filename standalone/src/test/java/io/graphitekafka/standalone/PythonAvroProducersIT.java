@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -193,10 +194,10 @@ class PythonAvroProducersIT {
           for (int k = 0; k < POINTS; k++) {
             expected.add(value(series, k));
           }
-          if (List.of(values).equals(expected)) {
+          if (Arrays.asList(values).equals(expected)) {
             return;
           }
-          last = List.of(values).toString();
+          last = Arrays.toString(values);
         }
       }
       Thread.sleep(250);
