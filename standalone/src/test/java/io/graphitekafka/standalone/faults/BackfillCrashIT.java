@@ -9,6 +9,8 @@ import io.graphitekafka.whisper.FetchResult;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.standalone.faults.Pipeline.Sender;
 import io.graphitekafka.standalone.faults.Workload.Point;
+import io.graphitekafka.testing.Await;
+import io.graphitekafka.testing.KafkaProbe;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,18 +35,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -490,10 +480,8 @@ class BackfillCrashIT {
       }
     }
 
-    private Admin admin() {
-      return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort,
-          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+    private KafkaProbe probe() {
+      return new KafkaProbe("127.0.0.1:" + kafkaPort);
     }
 
     /**
@@ -502,90 +490,34 @@ class BackfillCrashIT {
      * emitted and its transaction committed) and the sink has committed up to that end.
      */
     void awaitSettled(long points) throws Exception {
-      try (Admin admin = admin()) {
-        KafkaProbe.await(points + " points in " + Topics.DEFAULT_POINTS, WAIT, KafkaProbe.quietly(
-            () -> KafkaProbe.sum(endOffsets(admin, Topics.DEFAULT_POINTS, false)) >= points), this::log);
-        Map<Integer, Long> ends = endOffsets(admin, Topics.DEFAULT_POINTS, false);
+      try (KafkaProbe probe = probe()) {
+        Await.until(points + " points in " + Topics.DEFAULT_POINTS, WAIT, Await.quietly(
+            () -> KafkaProbe.sum(probe.endOffsets(Topics.DEFAULT_POINTS, false)) >= points), this::log);
+        Map<Integer, Long> ends = probe.endOffsets(Topics.DEFAULT_POINTS, false);
         assertThat(KafkaProbe.sum(ends)).as("points in " + Topics.DEFAULT_POINTS).isEqualTo(points);
-        KafkaProbe.await("the aggregator committed every point", WAIT, KafkaProbe.quietly(
-            () -> committed(admin, AGGREGATOR_GROUP, Topics.DEFAULT_POINTS).equals(ends)), this::log);
+        Await.until("the aggregator committed every point", WAIT, Await.quietly(
+            () -> probe.committed(AGGREGATOR_GROUP, Topics.DEFAULT_POINTS).equals(ends)), this::log);
         AtomicReference<Map<Integer, Long>> last =
-            new AtomicReference<>(endOffsets(admin, Topics.DEFAULT_ARCHIVES, true));
+            new AtomicReference<>(probe.endOffsets(Topics.DEFAULT_ARCHIVES, true));
         AtomicLong stableSince = new AtomicLong(System.nanoTime());
-        KafkaProbe.await("the sink committed every archive point", WAIT, KafkaProbe.quietly(() -> {
-          Map<Integer, Long> now = endOffsets(admin, Topics.DEFAULT_ARCHIVES, true);
+        Await.until("the sink committed every archive point", WAIT, Await.quietly(() -> {
+          Map<Integer, Long> now = probe.endOffsets(Topics.DEFAULT_ARCHIVES, true);
           if (!now.equals(last.get())) {
             last.set(now);
             stableSince.set(System.nanoTime());
             return false;
           }
           return System.nanoTime() - stableSince.get() > Duration.ofSeconds(4).toNanos()
-              && committed(admin, SINK_GROUP, Topics.DEFAULT_ARCHIVES).equals(now);
+              && probe.committed(SINK_GROUP, Topics.DEFAULT_ARCHIVES).equals(now);
         }), this::log);
       }
     }
 
     /** Every record value of the topic up to its current end, of committed transactions or all. */
     List<byte[]> readAll(String topic, boolean readCommitted) throws Exception {
-      Map<Integer, Long> ends;
-      try (Admin admin = admin()) {
-        ends = endOffsets(admin, topic, readCommitted);
-      }
-      Map<String, Object> props = new HashMap<>();
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort);
-      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-          readCommitted ? "read_committed" : "read_uncommitted");
-      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      List<byte[]> out = new ArrayList<>();
-      try (KafkaConsumer<byte[], byte[]> consumer =
-          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        List<TopicPartition> tps = new ArrayList<>();
-        ends.keySet().forEach(p -> tps.add(new TopicPartition(topic, p)));
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-          boolean done = true;
-          for (TopicPartition tp : tps) {
-            done &= consumer.position(tp) >= ends.get(tp.partition());
-          }
-          if (done) {
-            return out;
-          }
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("reading " + topic + " to " + ends);
-          }
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-            if (r.offset() < ends.get(r.partition())) {
-              out.add(r.value());
-            }
-          }
-        }
+      try (KafkaProbe probe = probe()) {
+        return probe.readAll(topic, readCommitted).stream().map(KafkaProbe.Rec::value).toList();
       }
     }
-  }
-
-  private static Map<Integer, Long> endOffsets(Admin admin, String topic, boolean readCommitted)
-      throws Exception {
-    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-    Map<TopicPartition, OffsetSpec> query = new HashMap<>();
-    d.partitions().forEach(p -> query.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-    Map<Integer, Long> out = new HashMap<>();
-    admin.listOffsets(query, new ListOffsetsOptions(
-            readCommitted ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED))
-        .all().get().forEach((tp, info) -> out.put(tp.partition(), info.offset()));
-    return out;
-  }
-
-  private static Map<Integer, Long> committed(Admin admin, String group, String topic) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> all =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-    Map<Integer, Long> out = new HashMap<>();
-    all.forEach((tp, o) -> {
-      if (tp.topic().equals(topic) && o != null) {
-        out.put(tp.partition(), o.offset());
-      }
-    });
-    return out;
   }
 }
