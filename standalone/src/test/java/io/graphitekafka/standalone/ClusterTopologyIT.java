@@ -1,16 +1,14 @@
 package io.graphitekafka.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.whisper.WhisperFormatException;
-import java.io.BufferedReader;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,9 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -338,7 +334,7 @@ class ClusterTopologyIT {
     serve.environment().putAll(env);
     Process p = serve.start();
     processes.add(p);
-    drain(name, p, null);
+    ChildProcesses.copyOutput(name, p, output, name + ": ");
   }
 
   private void start(String... args) throws Exception {
@@ -350,35 +346,8 @@ class ClusterTopologyIT {
     builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx256m");
     Process p = builder.start();
     processes.add(p);
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    drain(args[0], p, ready);
-    try {
-      ready.get(120, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      fail(args[0] + " never printed ready: " + e + "\n" + String.join("\n", output));
-    }
-  }
-
-  private void drain(String name, Process p, CompletableFuture<Void> ready) {
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(name + ": " + line);
-          if (ready != null && line.startsWith("graphite-kafka ") && line.contains(" ready")) {
-            ready.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      if (ready != null) {
-        ready.completeExceptionally(new IllegalStateException(name + " exited"));
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
+    ChildProcesses.awaitReady(args[0], p, output, args[0] + ": ",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(120));
   }
 
   private static int freePort() throws IOException {

@@ -11,12 +11,10 @@ import io.graphitekafka.standalone.faults.Pipeline.Sender;
 import io.graphitekafka.standalone.faults.Workload.Point;
 import io.graphitekafka.testing.Await;
 import io.graphitekafka.testing.KafkaProbe;
-import java.io.BufferedReader;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -435,29 +432,8 @@ class BackfillCrashIT {
       Process p = builder.start();
       process = p;
       started.add(this);
-      CompletableFuture<Void> ready = new CompletableFuture<>();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            output.add(line);
-            if (line.startsWith("graphite-kafka ready")) {
-              ready.complete(null);
-            }
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-        ready.completeExceptionally(new IllegalStateException("exited before ready"));
-      }, "output-" + name);
-      reader.setDaemon(true);
-      reader.start();
-      try {
-        ready.get(180, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        fail(name + " never printed ready: " + e + "\n" + log());
-      }
+      ChildProcesses.awaitReady(name, p, output, "", line -> line.startsWith("graphite-kafka ready"),
+          Duration.ofSeconds(180));
     }
 
     /** SIGKILL. */
@@ -475,9 +451,7 @@ class BackfillCrashIT {
     }
 
     String log() {
-      synchronized (output) {
-        return String.join("\n", output.subList(Math.max(0, output.size() - 200), output.size()));
-      }
+      return ChildProcesses.recent(output);
     }
 
     private KafkaProbe probe() {

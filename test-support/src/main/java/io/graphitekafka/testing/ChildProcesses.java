@@ -1,0 +1,93 @@
+package io.graphitekafka.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Child processes of a test (the launcher's script, a Python reference, a tool): whether a program
+ * runs at all, and reading a started one's output until it says it is ready.
+ */
+public final class ChildProcesses {
+
+  /** How many of the last output lines a failure message shows. */
+  private static final int LOG_LINES = 200;
+
+  private ChildProcesses() {}
+
+  /**
+   * Whether the command runs and exits with 0 within 30 seconds, say {@code python3 -c "import
+   * whisper"}: a test that needs the program is skipped where it is missing.
+   */
+  public static boolean succeeds(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Copies every line the process prints to {@code output} (each with {@code prefix} before it) on a
+   * daemon thread, and waits until a line is {@code ready}; fails with the recent output if the
+   * process exits first or {@code timeout} passes. Returns the thread, which ends with the output.
+   */
+  public static Thread awaitReady(String name, Process process, List<String> output, String prefix,
+      Predicate<String> ready, Duration timeout) {
+    CompletableFuture<Void> seen = new CompletableFuture<>();
+    Thread reader = copyOutput(name, process, output, prefix, ready, seen);
+    try {
+      seen.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return reader;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(name + " never printed ready: interrupted");
+    } catch (Exception e) {
+      throw new AssertionError(name + " never printed ready: " + e + "\n" + recent(output));
+    }
+  }
+
+  /** Copies every line the process prints to {@code output} on a daemon thread; waits for nothing. */
+  public static Thread copyOutput(String name, Process process, List<String> output, String prefix) {
+    return copyOutput(name, process, output, prefix, line -> false, new CompletableFuture<>());
+  }
+
+  private static Thread copyOutput(String name, Process process, List<String> output, String prefix,
+      Predicate<String> ready, CompletableFuture<Void> seen) {
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          output.add(prefix + line);
+          if (ready.test(line)) {
+            seen.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+      seen.completeExceptionally(new IllegalStateException(name + " exited"));
+    }, "output-" + name);
+    reader.setDaemon(true);
+    reader.start();
+    return reader;
+  }
+
+  /** The last lines of {@code output}, for a failure message. */
+  public static String recent(List<String> output) {
+    synchronized (output) {
+      return String.join("\n", output.subList(Math.max(0, output.size() - LOG_LINES), output.size()));
+    }
+  }
+}
