@@ -338,13 +338,7 @@ class ClusterTopologyIT {
   }
 
   private void start(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(HOME.resolve("bin/graphite-kafka").toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx256m");
-    Process p = builder.start();
+    Process p = ChildProcesses.launcher(HOME, "-Xmx256m", args).start();
     processes.add(p);
     ChildProcesses.awaitReady(args[0], p, output, args[0] + ": ",
         line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(120));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
-import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -111,12 +111,10 @@ class ImportTagNamesIT {
       kafka.createTopics(2, topic);
       Path props = work.resolve("import.properties");
       Files.writeString(props, "topic.archives=" + topic + "\n");
-      ProcessBuilder importer = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(),
+      ProcessBuilder importer = ChildProcesses.launcher(HOME, "",
           "import", "--config", props.toString(), "--whisper-dir", whisper.toString(),
           "--bootstrap-servers", kafka.bootstrapServers(), "--state-file",
-          work.resolve("import.state").toString(), "--tag-names-from", "http://127.0.0.1:" + web)
-          .redirectErrorStream(true);
-      importer.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+          work.resolve("import.state").toString(), "--tag-names-from", "http://127.0.0.1:" + web);
       Process p = importer.start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();

@@ -394,13 +394,11 @@ class LateDataVsCarbonCacheIT {
 
   private int startStandalone(Path conf, int metrics) throws Exception {
     int carbon = freePort();
-    List<String> command = List.of(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+    ProcessBuilder builder = ChildProcesses.launcher(HOME, "", "standalone",
         "--data-dir", work.resolve("gk").toString(), "--conf-dir", conf.toString(),
         "--bind", "127.0.0.1", "--carbon-port", Integer.toString(carbon),
         "--udp-port", Integer.toString(carbon), "--pickle-port", Integer.toString(freePort()),
         "--kafka-port", Integer.toString(freePort()), "--metrics-port", Integer.toString(metrics));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
     Process p = builder.start();
     processes.add(p);
     ChildProcesses.awaitReady("standalone", p, output, "",

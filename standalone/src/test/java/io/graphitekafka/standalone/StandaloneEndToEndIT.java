@@ -194,14 +194,12 @@ class StandaloneEndToEndIT {
   }
 
   private void start(int carbonPort, int kafkaPort, int metricsPort) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+    ProcessBuilder builder = ChildProcesses.launcher(HOME, "", "standalone",
         "--data-dir", dataDir.toString(), "--conf-dir", confDir.toString(),
         "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
         "--udp-port", Integer.toString(freePort()), "--pickle-port", Integer.toString(freePort()),
         "--metrics-port", Integer.toString(metricsPort),
-        "--partitions", "3")
-        .redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+        "--partitions", "3");
     process = builder.start();
     reader = ChildProcesses.awaitReady("standalone", process, output, "",
         line -> line.startsWith("graphite-kafka ready"), Duration.ofSeconds(180));

@@ -4,7 +4,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +14,8 @@ import java.util.function.Predicate;
 
 /**
  * Child processes of a test (the launcher's script, a Python reference, a tool): whether a program
- * runs at all, and reading a started one's output until it says it is ready.
+ * runs at all, the launcher's command line, and reading a started one's output until it says it is
+ * ready.
  */
 public final class ChildProcesses {
 
@@ -35,6 +38,23 @@ public final class ChildProcesses {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /**
+   * A process builder for the project's {@code bin/graphite-kafka} below {@code home} with the
+   * arguments: it runs the jars already built ({@code GRAPHITE_KAFKA_NO_BUILD}) with the JVM options
+   * given ({@code GRAPHITE_KAFKA_OPTS}, the script's own if empty), errors merged into the output.
+   */
+  public static ProcessBuilder launcher(Path home, String jvmOptions, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(home.resolve("bin/graphite-kafka").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+    if (!jvmOptions.isEmpty()) {
+      builder.environment().put("GRAPHITE_KAFKA_OPTS", jvmOptions);
+    }
+    return builder;
   }
 
   /**

@@ -420,14 +420,12 @@ class BackfillCrashIT {
     }
 
     void start() throws Exception {
-      ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+      ProcessBuilder builder = ChildProcesses.launcher(HOME,
+          "-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", "standalone",
           "--config", config.toString(), "--data-dir", dataDir.toString(), "--conf-dir", conf.toString(),
           "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
           "--udp-port", Integer.toString(udpPort), "--pickle-port", Integer.toString(picklePort),
-          "--metrics-port", Integer.toString(metricsPort), "--partitions", "3")
-          .redirectErrorStream(true);
-      builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-      builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+          "--metrics-port", Integer.toString(metricsPort), "--partitions", "3");
       output.add("--- " + name + " started");
       Process p = builder.start();
       process = p;

@@ -73,11 +73,8 @@ final class Services implements AutoCloseable {
     try (Writer out = Files.newBufferedWriter(config)) {
       p.store(out, null);
     }
-    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), service,
-        "--config", config.toString()).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
-    Process process = builder.start();
+    Process process = ChildProcesses.launcher(HOME, "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        service, "--config", config.toString()).start();
     Service s = new Service(name, process, Integer.parseInt(all.get("metrics.http.port")));
     started.add(s);
     ChildProcesses.awaitReady(name, process, output, name + ": ",
