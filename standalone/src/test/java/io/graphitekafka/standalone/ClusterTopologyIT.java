@@ -205,8 +205,7 @@ class ClusterTopologyIT {
   /** Two storage graphite-webs and a front one with CLUSTER_SERVERS, using deploy/graphite-web. */
   private void federateWithGraphiteWeb(Path storage1, Path storage2, int web1, int web2, long t)
       throws Exception {
-    Path gunicorn = Path.of("/usr/bin/gunicorn");
-    if (!Files.isExecutable(gunicorn) || !Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/graphite"))) {
+    if (!GraphiteWeb.installed()) {
       System.err.println("skipping the graphite-web federation check: Debian's graphite-web and gunicorn"
           + " are not installed");
       return;
@@ -312,27 +311,8 @@ class ClusterTopologyIT {
 
   private void startGraphiteWeb(String name, int port, Path whisperDir, String clusterServers)
       throws Exception {
-    Path storage = work.resolve(name + "-graphite");
-    Files.createDirectories(storage);
-    Files.createDirectories(whisperDir);
-    Map<String, String> env = Map.of(
-        "PYTHONPATH", HOME.resolve("deploy/graphite-web").toString(),
-        "GRAPHITE_SETTINGS_MODULE", "local_settings",
-        "GRAPHITE_STORAGE_DIR", storage.toString(),
-        "GRAPHITE_LOG_DIR", storage.toString(),
-        "GRAPHITE_WHISPER_DIR", whisperDir.toString(),
-        "GRAPHITE_CLUSTER_SERVERS", clusterServers);
-    ProcessBuilder migrate = new ProcessBuilder("/usr/bin/python3", "/usr/bin/django-admin", "migrate",
-        "--settings=graphite.settings", "--run-syncdb", "--noinput").redirectErrorStream(true);
-    migrate.environment().putAll(env);
-    Process m = migrate.start();
-    String log = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(m.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(m.exitValue()).as(log).isZero();
-    ProcessBuilder serve = new ProcessBuilder("/usr/bin/python3", "/usr/bin/gunicorn", "--bind",
-        "127.0.0.1:" + port, "--workers", "1", "graphite.wsgi:application").redirectErrorStream(true);
-    serve.environment().putAll(env);
-    Process p = serve.start();
+    Process p = GraphiteWeb.prepare(HOME, work.resolve(name + "-graphite"), whisperDir, port,
+        Map.of("GRAPHITE_CLUSTER_SERVERS", clusterServers)).start();
     processes.add(p);
     ChildProcesses.copyOutput(name, p, output, name + ": ");
   }

@@ -41,6 +41,24 @@ public final class ChildProcesses {
   }
 
   /**
+   * Runs the command to its end, for at most {@code timeout}, and returns its output and errors;
+   * fails with them unless it exits with 0.
+   */
+  public static String run(ProcessBuilder command, Duration timeout)
+      throws IOException, InterruptedException {
+    Process p = command.redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(command.command() + " still running after " + timeout + ":\n" + output);
+    }
+    if (p.exitValue() != 0) {
+      throw new AssertionError(command.command() + " exited with " + p.exitValue() + ":\n" + output);
+    }
+    return output;
+  }
+
+  /**
    * A process builder for the project's {@code bin/graphite-kafka} below {@code home} with the
    * arguments: it runs the jars already built ({@code GRAPHITE_KAFKA_NO_BUILD}) with the JVM options
    * given ({@code GRAPHITE_KAFKA_OPTS}, the script's own if empty), errors merged into the output.
