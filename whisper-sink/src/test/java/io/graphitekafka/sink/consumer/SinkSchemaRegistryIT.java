@@ -34,9 +34,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,17 +55,7 @@ class SinkSchemaRegistryIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path dataDir;
-  private StubSchemaRegistry registry;
-
-  @BeforeEach
-  void startRegistry() throws Exception {
-    registry = new StubSchemaRegistry(null);
-  }
-
-  @AfterEach
-  void stopRegistry() {
-    registry.close();
-  }
+  @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();
 
   private SchemaRegistryClient client() {
     return new SchemaRegistryClient(registry.url(), null);
