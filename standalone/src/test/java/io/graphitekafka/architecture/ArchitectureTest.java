@@ -13,6 +13,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.dependencies.Slice;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -48,25 +49,21 @@ class ArchitectureTest {
           + "only through Kafka topics; what two services share belongs in a library");
 
   @ArchTest
-  static final ArchRule librariesDependOnNoServiceToolOrLauncher = noClasses()
-      .that().resideInAnyPackage(GRAPHITE_MODEL, WHISPER, SCHEMAS, SERVICE_COMMON, EMBEDDED_BROKER,
-          TEST_SUPPORT)
-      .should().dependOnClassesThat().resideInAnyPackage(GATEWAY, AGGREGATOR, SINK, TOOLS, LAUNCHER)
-      .because("dependencies go one way, libraries <- services <- tools and launcher, so that a "
+  static final ArchRule librariesDependOnNoServiceToolOrLauncher = noDependency(
+      List.of(GRAPHITE_MODEL, WHISPER, SCHEMAS, SERVICE_COMMON, EMBEDDED_BROKER, TEST_SUPPORT),
+      List.of(GATEWAY, AGGREGATOR, SINK, TOOLS, LAUNCHER),
+      "dependencies go one way, libraries <- services <- tools and launcher, so that a "
           + "library can be built, tested and reused without any service");
 
   @ArchTest
-  static final ArchRule onlyTheLauncherDependsOnTheLauncher = noClasses()
-      .that().resideOutsideOfPackage(LAUNCHER)
-      .should().dependOnClassesThat().resideInAPackage(LAUNCHER)
-      .because("the launcher wires every service into one process and is the top of the graph; "
+  static final ArchRule onlyTheLauncherDependsOnTheLauncher = usedFromNowhereElse(LAUNCHER,
+      "the launcher wires every service into one process and is the top of the graph; "
           + "a service or tool that needed it would pull every other service in");
 
   @ArchTest
-  static final ArchRule graphiteModelUsesNoKafkaOrAvro = noClasses()
-      .that().resideInAPackage(GRAPHITE_MODEL)
-      .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "org.apache.avro..")
-      .because("the Graphite model (storage rules, naming, Python-compatible parsing) is plain Java "
+  static final ArchRule graphiteModelUsesNoKafkaOrAvro = noDependency(
+      List.of(GRAPHITE_MODEL), List.of("org.apache.kafka..", "org.apache.avro.."),
+      "the Graphite model (storage rules, naming, Python-compatible parsing) is plain Java "
           + "that the Whisper format and the importer use without a broker or a wire format");
 
   @ArchTest
@@ -79,10 +76,9 @@ class ArchitectureTest {
           + "whisper.py; it needs the storage rules of the Graphite model and nothing of Kafka");
 
   @ArchTest
-  static final ArchRule schemasDependOnNeitherWhisperNorServiceCommon = noClasses()
-      .that().resideInAPackage(SCHEMAS)
-      .should().dependOnClassesThat().resideInAnyPackage(WHISPER, SERVICE_COMMON)
-      .because("schemas is the wire contract (records, serdes, topic descriptors) that producers in "
+  static final ArchRule schemasDependOnNeitherWhisperNorServiceCommon = noDependency(
+      List.of(SCHEMAS), List.of(WHISPER, SERVICE_COMMON),
+      "schemas is the wire contract (records, serdes, topic descriptors) that producers in "
           + "any language share; file formats and the services' runtime are not part of it");
 
   @ArchTest
@@ -92,10 +88,8 @@ class ArchitectureTest {
           + "release: an upgrade would break the build, or worse the behaviour, silently");
 
   @ArchTest
-  static final ArchRule noMainClassUsesTestSupport = noClasses()
-      .that().resideOutsideOfPackage(TEST_SUPPORT)
-      .should().dependOnClassesThat().resideInAPackage(TEST_SUPPORT)
-      .because("test-support is a test-scope module: main code that used it would not run outside "
+  static final ArchRule noMainClassUsesTestSupport = usedFromNowhereElse(TEST_SUPPORT,
+      "test-support is a test-scope module: main code that used it would not run outside "
           + "the tests");
 
   @ArchTest
@@ -104,6 +98,22 @@ class ArchitectureTest {
       .should().beFreeOfCycles()
       .because("a package cycle makes a module one tangle: no part of it can be understood, tested "
           + "or moved on its own");
+
+  /** No class of the {@code from} packages depends on a class of the {@code to} packages. */
+  private static ArchRule noDependency(List<String> from, List<String> to, String reason) {
+    return noClasses()
+        .that().resideInAnyPackage(from.toArray(String[]::new))
+        .should().dependOnClassesThat().resideInAnyPackage(to.toArray(String[]::new))
+        .because(reason);
+  }
+
+  /** No class outside the {@code packages} depends on a class inside them. */
+  private static ArchRule usedFromNowhereElse(String packages, String reason) {
+    return noClasses()
+        .that().resideOutsideOfPackage(packages)
+        .should().dependOnClassesThat().resideInAPackage(packages)
+        .because(reason);
+  }
 
   /** Leaves out the test jars of other modules (fixtures, not main code) when they are packaged. */
   static final class NoTestJars implements ImportOption {
