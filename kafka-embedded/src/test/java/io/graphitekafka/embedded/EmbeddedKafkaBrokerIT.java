@@ -1,12 +1,13 @@
 package io.graphitekafka.embedded;
 
-import static io.graphitekafka.embedded.KafkaTestClients.consumer;
-import static io.graphitekafka.embedded.KafkaTestClients.poll;
-import static io.graphitekafka.embedded.KafkaTestClients.producer;
-import static io.graphitekafka.embedded.KafkaTestClients.readFromStart;
-import static io.graphitekafka.embedded.KafkaTestClients.send;
+import static io.graphitekafka.testing.KafkaRecords.READ_TIMEOUT;
+import static io.graphitekafka.testing.KafkaRecords.poll;
+import static io.graphitekafka.testing.KafkaRecords.readStringsFromStart;
+import static io.graphitekafka.testing.KafkaRecords.sendStrings;
+import static io.graphitekafka.testing.KafkaRecords.values;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.testing.KafkaClients;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -21,6 +22,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,7 +49,7 @@ class EmbeddedKafkaBrokerIT {
   void producesRecordsThatAConsumerGroupReadsAndCommits() throws Exception {
     String topic = uniqueTopic("plain");
     kafka.createTopics(3, topic);
-    try (KafkaProducer<String, String> producer = producer(kafka, Map.of())) {
+    try (KafkaProducer<String, String> producer = producer(Map.of())) {
       for (int i = 0; i < 30; i++) {
         producer.send(new ProducerRecord<>(topic, "series-" + i, "value-" + i)).get();
       }
@@ -54,9 +57,10 @@ class EmbeddedKafkaBrokerIT {
 
     String group = uniqueTopic("group");
     try (KafkaConsumer<String, String> consumer =
-        consumer(kafka, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+        KafkaClients.consumer(kafka.bootstrapServers(), new StringDeserializer(),
+            new StringDeserializer(), Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
       consumer.subscribe(List.of(topic));
-      List<String> values = poll(consumer, 30);
+      List<String> values = values(poll(consumer, 30, READ_TIMEOUT));
       consumer.commitSync();
 
       assertThat(values).hasSize(30).contains("value-0", "value-29").doesNotHaveDuplicates();
@@ -76,7 +80,7 @@ class EmbeddedKafkaBrokerIT {
         Map.of(
             ProducerConfig.TRANSACTIONAL_ID_CONFIG, uniqueTopic("tx-id"),
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    try (KafkaProducer<String, String> producer = producer(kafka, transactional)) {
+    try (KafkaProducer<String, String> producer = producer(transactional)) {
       producer.initTransactions();
       producer.beginTransaction();
       producer.send(new ProducerRecord<>(topic, 0, "k", "committed-1"));
@@ -95,11 +99,11 @@ class EmbeddedKafkaBrokerIT {
     }
 
     List<String> committed =
-        readFromStart(
-            kafka, topic, 3, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+        readStringsFromStart(
+            kafka.bootstrapServers(), topic, 3, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
     List<String> uncommitted =
-        readFromStart(
-            kafka, topic, 5, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
+        readStringsFromStart(
+            kafka.bootstrapServers(), topic, 5, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
 
     assertThat(committed).containsExactly("committed-1", "committed-2", "committed-3");
     // The aborted records did reach the log; only the isolation level hides them.
@@ -115,16 +119,16 @@ class EmbeddedKafkaBrokerIT {
       broker.start();
       firstAddress = broker.bootstrapServers();
       broker.createTopics(1, topic);
-      send(broker, topic, "before-restart-1", "before-restart-2");
+      sendStrings(broker.bootstrapServers(), topic, "before-restart-1", "before-restart-2");
 
       long stopStart = System.nanoTime();
       broker.restart();
       assertThat(Duration.ofNanos(System.nanoTime() - stopStart)).isLessThan(Duration.ofSeconds(30));
 
       assertThat(broker.bootstrapServers()).isEqualTo(firstAddress);
-      assertThat(readFromStart(broker, topic, 2, Map.of()))
+      assertThat(readStringsFromStart(broker.bootstrapServers(), topic, 2, Map.of()))
           .containsExactly("before-restart-1", "before-restart-2");
-      send(broker, topic, "after-restart");
+      sendStrings(broker.bootstrapServers(), topic, "after-restart");
 
       long closeStart = System.nanoTime();
       broker.close();
@@ -144,7 +148,7 @@ class EmbeddedKafkaBrokerIT {
     try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.builder().logDir(logDir).build()) {
       again.start();
       again.createTopics(1, topic);
-      assertThat(readFromStart(again, topic, 3, Map.of()))
+      assertThat(readStringsFromStart(again.bootstrapServers(), topic, 3, Map.of()))
           .containsExactly("before-restart-1", "before-restart-2", "after-restart");
     }
   }
@@ -153,6 +157,11 @@ class EmbeddedKafkaBrokerIT {
   void injectsTheBrokerSharedWithOtherTestClasses(EmbeddedKafkaBroker parameter) {
     assertThat(parameter).isSameAs(kafka).isSameAs(fromBeforeAll);
     SharedBrokerWitness.assertSameAsFirstSeen(parameter);
+  }
+
+  private KafkaProducer<String, String> producer(Map<String, Object> changed) {
+    return KafkaClients.producer(kafka.bootstrapServers(), new StringSerializer(),
+        new StringSerializer(), changed);
   }
 
   private static String uniqueTopic(String prefix) {

@@ -1,7 +1,7 @@
 package io.graphitekafka.embedded;
 
-import static io.graphitekafka.embedded.KafkaTestClients.readFromStart;
-import static io.graphitekafka.embedded.KafkaTestClients.send;
+import static io.graphitekafka.testing.KafkaRecords.readStringsFromStart;
+import static io.graphitekafka.testing.KafkaRecords.sendStrings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -20,7 +20,8 @@ class EmbeddedKafkaExtensionIT {
     String topic = "extension-" + UUID.randomUUID();
     kafka.createTopics(1, topic);
     kafka.createTopics(1, topic);
-    send(kafka, topic, "hello");
-    assertThat(readFromStart(kafka, topic, 1, Map.of())).containsExactly("hello");
+    sendStrings(kafka.bootstrapServers(), topic, "hello");
+    assertThat(readStringsFromStart(kafka.bootstrapServers(), topic, 1, Map.of()))
+        .containsExactly("hello");
   }
 }

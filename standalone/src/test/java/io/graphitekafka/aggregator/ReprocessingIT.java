@@ -15,6 +15,7 @@ import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.whisper.WhisperFile;
+import io.graphitekafka.testing.KafkaRecords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,8 +40,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -266,28 +265,9 @@ class ReprocessingIT {
   }
 
   private static void produce(EmbeddedKafkaBroker kafka, String topic, List<MetricPoint> points) {
-    Topic<String, MetricPoint> t = Topics.points(topic);
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    // Order kept by one request in flight rather than idempotence: under load, an idempotent producer's
-    // first batches to just-created partitions were seen retried with reset sequence numbers
-    // (OUT_OF_ORDER_SEQUENCE_NUMBER) and appended after later points, which the grace then drops.
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-    List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-    try (KafkaProducer<String, MetricPoint> producer =
-        new KafkaProducer<>(props, t.keySerde().serializer(), t.valueSerde().serializer())) {
-      for (MetricPoint p : points) {
-        sent.add(producer.send(new ProducerRecord<>(topic, p.getMetric().toString(), p)));
-      }
-      producer.flush();
-      for (java.util.concurrent.Future<?> f : sent) {
-        f.get();
-      }
-    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-      throw new AssertionError("producing to " + topic + " failed", e);
-    }
+    // in order, by one request in flight: the grace would drop points appended after later ones
+    KafkaRecords.produce(kafka.bootstrapServers(), Topics.points(topic), points.stream()
+        .map(p -> new ProducerRecord<>(topic, p.getMetric().toString(), p)).toList());
   }
 
   /** Everything committed to the topic, read until nothing new arrives for three seconds. */

@@ -1,16 +1,14 @@
 package io.graphitekafka.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.whisper.WhisperFormatException;
-import java.io.BufferedReader;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -30,9 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -209,8 +205,7 @@ class ClusterTopologyIT {
   /** Two storage graphite-webs and a front one with CLUSTER_SERVERS, using deploy/graphite-web. */
   private void federateWithGraphiteWeb(Path storage1, Path storage2, int web1, int web2, long t)
       throws Exception {
-    Path gunicorn = Path.of("/usr/bin/gunicorn");
-    if (!Files.isExecutable(gunicorn) || !Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/graphite"))) {
+    if (!GraphiteWeb.installed()) {
       System.err.println("skipping the graphite-web federation check: Debian's graphite-web and gunicorn"
           + " are not installed");
       return;
@@ -316,69 +311,17 @@ class ClusterTopologyIT {
 
   private void startGraphiteWeb(String name, int port, Path whisperDir, String clusterServers)
       throws Exception {
-    Path storage = work.resolve(name + "-graphite");
-    Files.createDirectories(storage);
-    Files.createDirectories(whisperDir);
-    Map<String, String> env = Map.of(
-        "PYTHONPATH", HOME.resolve("deploy/graphite-web").toString(),
-        "GRAPHITE_SETTINGS_MODULE", "local_settings",
-        "GRAPHITE_STORAGE_DIR", storage.toString(),
-        "GRAPHITE_LOG_DIR", storage.toString(),
-        "GRAPHITE_WHISPER_DIR", whisperDir.toString(),
-        "GRAPHITE_CLUSTER_SERVERS", clusterServers);
-    ProcessBuilder migrate = new ProcessBuilder("/usr/bin/python3", "/usr/bin/django-admin", "migrate",
-        "--settings=graphite.settings", "--run-syncdb", "--noinput").redirectErrorStream(true);
-    migrate.environment().putAll(env);
-    Process m = migrate.start();
-    String log = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(m.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(m.exitValue()).as(log).isZero();
-    ProcessBuilder serve = new ProcessBuilder("/usr/bin/python3", "/usr/bin/gunicorn", "--bind",
-        "127.0.0.1:" + port, "--workers", "1", "graphite.wsgi:application").redirectErrorStream(true);
-    serve.environment().putAll(env);
-    Process p = serve.start();
+    Process p = GraphiteWeb.prepare(HOME, work.resolve(name + "-graphite"), whisperDir, port,
+        Map.of("GRAPHITE_CLUSTER_SERVERS", clusterServers)).start();
     processes.add(p);
-    drain(name, p, null);
+    ChildProcesses.copyOutput(name, p, output, name + ": ");
   }
 
   private void start(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(HOME.resolve("bin/graphite-kafka").toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx256m");
-    Process p = builder.start();
+    Process p = ChildProcesses.launcher(HOME, "-Xmx256m", args).start();
     processes.add(p);
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    drain(args[0], p, ready);
-    try {
-      ready.get(120, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      fail(args[0] + " never printed ready: " + e + "\n" + String.join("\n", output));
-    }
-  }
-
-  private void drain(String name, Process p, CompletableFuture<Void> ready) {
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(name + ": " + line);
-          if (ready != null && line.startsWith("graphite-kafka ") && line.contains(" ready")) {
-            ready.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      if (ready != null) {
-        ready.completeExceptionally(new IllegalStateException(name + " exited"));
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
+    ChildProcesses.awaitReady(args[0], p, output, args[0] + ": ",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(120));
   }
 
   private static int freePort() throws IOException {

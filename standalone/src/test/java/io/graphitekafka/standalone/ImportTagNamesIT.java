@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
-import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -65,8 +65,7 @@ class ImportTagNamesIT {
   void importNamesEveryHashedFileOfACarbonTreeFromItsGraphiteWebTagDb() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/carbon-cache")),
         "carbon-cache is not installed (Debian package graphite-carbon); .ci/run installs it");
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/gunicorn"))
-            && Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/graphite")),
+    assumeTrue(GraphiteWeb.installed(),
         "graphite-web and gunicorn are not installed (Debian packages graphite-web, gunicorn)");
     int web = freePort();
     startGraphiteWeb(web);
@@ -111,12 +110,10 @@ class ImportTagNamesIT {
       kafka.createTopics(2, topic);
       Path props = work.resolve("import.properties");
       Files.writeString(props, "topic.archives=" + topic + "\n");
-      ProcessBuilder importer = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(),
+      ProcessBuilder importer = ChildProcesses.launcher(HOME, "",
           "import", "--config", props.toString(), "--whisper-dir", whisper.toString(),
           "--bootstrap-servers", kafka.bootstrapServers(), "--state-file",
-          work.resolve("import.state").toString(), "--tag-names-from", "http://127.0.0.1:" + web)
-          .redirectErrorStream(true);
-      importer.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+          work.resolve("import.state").toString(), "--tag-names-from", "http://127.0.0.1:" + web);
       Process p = importer.start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -165,25 +162,9 @@ class ImportTagNamesIT {
   }
 
   private void startGraphiteWeb(int port) throws Exception {
-    Path storage = Files.createDirectories(work.resolve("graphite-web"));
-    Map<String, String> env = Map.of(
-        "PYTHONPATH", HOME.resolve("deploy/graphite-web").toString(),
-        "GRAPHITE_SETTINGS_MODULE", "local_settings",
-        "GRAPHITE_STORAGE_DIR", storage.toString(),
-        "GRAPHITE_LOG_DIR", storage.toString(),
-        "GRAPHITE_WHISPER_DIR", Files.createDirectories(storage.resolve("whisper")).toString());
-    ProcessBuilder migrate = new ProcessBuilder("/usr/bin/python3", "/usr/bin/django-admin", "migrate",
-        "--settings=graphite.settings", "--run-syncdb", "--noinput").redirectErrorStream(true);
-    migrate.environment().putAll(env);
-    Process m = migrate.start();
-    String log = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(m.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(m.exitValue()).as(log).isZero();
-    ProcessBuilder serve = new ProcessBuilder("/usr/bin/python3", "/usr/bin/gunicorn", "--bind",
-        "127.0.0.1:" + port, "--workers", "1", "graphite.wsgi:application")
-        .redirectErrorStream(true).redirectOutput(storage.resolve("gunicorn.log").toFile());
-    serve.environment().putAll(env);
-    processes.add(serve.start());
+    Path storage = work.resolve("graphite-web");
+    ProcessBuilder serve = GraphiteWeb.prepare(HOME, storage, storage.resolve("whisper"), port, Map.of());
+    processes.add(serve.redirectOutput(storage.resolve("gunicorn.log").toFile()).start());
     awaitPort(port);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.graphitekafka.graphite.naming.SeriesPaths;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -394,38 +394,15 @@ class LateDataVsCarbonCacheIT {
 
   private int startStandalone(Path conf, int metrics) throws Exception {
     int carbon = freePort();
-    List<String> command = List.of(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+    ProcessBuilder builder = ChildProcesses.launcher(HOME, "", "standalone",
         "--data-dir", work.resolve("gk").toString(), "--conf-dir", conf.toString(),
         "--bind", "127.0.0.1", "--carbon-port", Integer.toString(carbon),
         "--udp-port", Integer.toString(carbon), "--pickle-port", Integer.toString(freePort()),
         "--kafka-port", Integer.toString(freePort()), "--metrics-port", Integer.toString(metrics));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
     Process p = builder.start();
     processes.add(p);
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-          if (line.startsWith("graphite-kafka ") && line.contains(" ready")) {
-            ready.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      ready.completeExceptionally(new IllegalStateException("standalone exited"));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      ready.get(180, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      fail("standalone never printed ready: " + e + "\n" + String.join("\n", output));
-    }
+    ChildProcesses.awaitReady("standalone", p, output, "",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(180));
     return carbon;
   }
 
@@ -482,15 +459,7 @@ class LateDataVsCarbonCacheIT {
   }
 
   private static boolean pythonHasWhisper() {
-    try {
-      Process p = new ProcessBuilder(PYTHON, "-c", "import whisper").redirectErrorStream(true).start();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return ChildProcesses.succeeds(PYTHON, "-c", "import whisper");
   }
 
   private static int freePort() throws IOException {

@@ -6,6 +6,7 @@ import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,13 +41,7 @@ class ProduceCommandIT {
 
   /** Runs the command with {@code stdin} as its input; returns its exit status and output. */
   private static Result run(byte[] stdin, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(HOME.resolve("bin/graphite-kafka").toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx256m");
-    Process p = builder.start();
+    Process p = ChildProcesses.launcher(HOME, "-Xmx256m", args).start();
     CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
       try {
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -12,6 +12,8 @@ import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.whisper.WhisperFile;
+import io.graphitekafka.testing.KafkaClients;
+import io.graphitekafka.testing.KafkaRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +27,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -161,16 +162,11 @@ class PythonAvroProducersIT {
   }
 
   /** Sends raw values keyed by their series name, read back from the value the script wrote. */
-  private static void produce(EmbeddedKafkaBroker kafka, String topic, List<byte[]> values)
-      throws Exception {
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
-        new StringSerializer(), new ByteArraySerializer())) {
-      for (byte[] value : values) {
-        producer.send(new ProducerRecord<>(topic, metricOf(value), value)).get();
-      }
+  private static void produce(EmbeddedKafkaBroker kafka, String topic, List<byte[]> values) {
+    try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka.bootstrapServers(),
+        new StringSerializer(), new ByteArraySerializer(), Map.of())) {
+      KafkaRecords.sendAll(producer,
+          values.stream().map(v -> new ProducerRecord<>(topic, metricOf(v), v)).toList());
     }
   }
 

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.graphitekafka.whisper.FetchResult;
 import io.graphitekafka.whisper.WhisperFile;
-import java.io.BufferedReader;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -196,38 +194,15 @@ class StandaloneEndToEndIT {
   }
 
   private void start(int carbonPort, int kafkaPort, int metricsPort) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+    ProcessBuilder builder = ChildProcesses.launcher(HOME, "", "standalone",
         "--data-dir", dataDir.toString(), "--conf-dir", confDir.toString(),
         "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
         "--udp-port", Integer.toString(freePort()), "--pickle-port", Integer.toString(freePort()),
         "--metrics-port", Integer.toString(metricsPort),
-        "--partitions", "3")
-        .redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
+        "--partitions", "3");
     process = builder.start();
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-          if (line.startsWith("graphite-kafka ready")) {
-            ready.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        ready.completeExceptionally(e);
-      }
-      ready.completeExceptionally(new IllegalStateException("exited before ready"));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      ready.get(180, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      fail("standalone never printed ready: " + e + "\n" + String.join("\n", output));
-    }
+    reader = ChildProcesses.awaitReady("standalone", process, output, "",
+        line -> line.startsWith("graphite-kafka ready"), Duration.ofSeconds(180));
   }
 
   /**

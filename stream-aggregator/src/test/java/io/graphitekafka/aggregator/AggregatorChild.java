@@ -1,12 +1,10 @@
 package io.graphitekafka.aggregator;
 
-import java.io.FileInputStream;
+import io.graphitekafka.testing.ChildJvm;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Properties;
 
 /**
  * Test support: runs an {@link Aggregator} with a fixed "now" in its own JVM, so a test can kill it
@@ -17,16 +15,17 @@ public final class AggregatorChild {
   private AggregatorChild() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
-    Properties props = new Properties();
-    try (InputStream in = new FileInputStream(args[0])) {
-      props.load(in);
-    }
-    Clock clock = Clock.fixed(Instant.ofEpochSecond(Long.parseLong(args[1])), ZoneOffset.UTC);
-    Aggregator aggregator = new Aggregator(new AggregatorConfig(props), clock);
-    Runtime.getRuntime().addShutdownHook(new Thread(aggregator::close));
-    aggregator.start();
-    System.out.println("aggregator child started");
-    System.out.flush();
+    start(args);
+    ChildJvm.announce("aggregator child started");
     Thread.sleep(Long.MAX_VALUE);
+  }
+
+  /** Starts the aggregator the arguments describe, closed when the process is stopped. */
+  static Aggregator start(String[] args) throws IOException {
+    Clock clock = Clock.fixed(Instant.ofEpochSecond(Long.parseLong(args[1])), ZoneOffset.UTC);
+    Aggregator aggregator = new Aggregator(new AggregatorConfig(ChildJvm.settings(args[0])), clock);
+    ChildJvm.closeOnShutdown(aggregator);
+    aggregator.start();
+    return aggregator;
   }
 }

@@ -10,10 +10,11 @@ import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
-import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.ChildJvm;
+import io.graphitekafka.testing.KafkaClients;
+import io.graphitekafka.testing.KafkaRecords;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,13 +28,11 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -86,9 +85,7 @@ class AggregatorCrashRecoveryIT {
     settings.put("kafka.session.timeout.ms", "6000");
     settings.put("kafka.heartbeat.interval.ms", "1000");
     Path settingsFile = dir.resolve("aggregator.properties");
-    try (OutputStream out = Files.newOutputStream(settingsFile)) {
-      settings.store(out, null);
-    }
+    ChildJvm.writeSettings(settingsFile, settings);
 
     // Per series: ten-second points, shuffled within two-minute windows, with some repeated slots.
     Random random = new Random(42);
@@ -170,33 +167,18 @@ class AggregatorCrashRecoveryIT {
   }
 
   private static Process startChild(Path settings, Path log) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        AggregatorChild.class.getName(), settings.toString(), Long.toString(NOW))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.command(AggregatorChild.class, List.of("-Xmx256m"), settings.toString(),
+        Long.toString(NOW)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   private static void produce(EmbeddedKafkaBroker kafka, String topic, List<MetricPoint> points) {
-    Topic<String, MetricPoint> t = Topics.points(topic);
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    try (KafkaProducer<String, MetricPoint> producer =
-        new KafkaProducer<>(props, t.keySerde().serializer(), t.valueSerde().serializer())) {
-      for (MetricPoint p : points) {
-        producer.send(new ProducerRecord<>(topic, p.getMetric().toString(), p));
-      }
-    }
+    KafkaRecords.produce(kafka.bootstrapServers(), Topics.points(topic), points.stream()
+        .map(p -> new ProducerRecord<>(topic, p.getMetric().toString(), p)).toList());
   }
 
   private static KafkaConsumer<String, ArchivePoint> committedReader(EmbeddedKafkaBroker kafka) {
-    Topic<String, ArchivePoint> t = Topics.archives("unused");
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    return new KafkaConsumer<>(props, t.keySerde().deserializer(), t.valueSerde().deserializer());
+    return KafkaClients.consumer(kafka.bootstrapServers(), Topics.archives("unused"),
+        Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
   }
 
   private static void awaitOutput(EmbeddedKafkaBroker kafka, String topic, int min, Duration timeout) {
@@ -236,12 +218,8 @@ class AggregatorCrashRecoveryIT {
 
     /** Sends the points in small batches, 20 every 10 ms or so, as a live stream would. */
   private static void trickle(EmbeddedKafkaBroker kafka, String topic, List<MetricPoint> points) {
-    Topic<String, MetricPoint> t = Topics.points(topic);
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, MetricPoint> producer =
-        new KafkaProducer<>(props, t.keySerde().serializer(), t.valueSerde().serializer())) {
+        KafkaClients.producer(kafka.bootstrapServers(), Topics.points(topic), Map.of())) {
       for (int i = 0; i < points.size(); i++) {
         producer.send(new ProducerRecord<>(topic, points.get(i).getMetric().toString(), points.get(i)));
         if (i % 20 == 19) {
@@ -262,8 +240,7 @@ class AggregatorCrashRecoveryIT {
 
   private static Map<TopicPartition, OffsetAndMetadata> committed(EmbeddedKafkaBroker kafka, String group)
       throws Exception {
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+    try (Admin admin = KafkaClients.admin(kafka.bootstrapServers())) {
       return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
     }
   }
@@ -271,8 +248,7 @@ class AggregatorCrashRecoveryIT {
   private static void awaitCaughtUp(EmbeddedKafkaBroker kafka, String group, String topic,
       Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin = Admin.create(Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    try (Admin admin = KafkaClients.admin(kafka.bootstrapServers());
         KafkaConsumer<String, ArchivePoint> consumer = committedReader(kafka)) {
       List<TopicPartition> parts = partitions(consumer, topic);
       Map<TopicPartition, Long> end = consumer.endOffsets(parts);

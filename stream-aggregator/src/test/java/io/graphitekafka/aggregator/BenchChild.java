@@ -1,13 +1,8 @@
 package io.graphitekafka.aggregator;
 
-import java.io.FileInputStream;
+import io.graphitekafka.testing.ChildJvm;
 import java.io.IOException;
-import java.io.InputStream;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -19,18 +14,11 @@ public final class BenchChild {
   private BenchChild() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
-    Properties props = new Properties();
-    try (InputStream in = new FileInputStream(args[0])) {
-      props.load(in);
-    }
-    Clock clock = Clock.fixed(Instant.ofEpochSecond(Long.parseLong(args[1])), ZoneOffset.UTC);
-    Aggregator aggregator = new Aggregator(new AggregatorConfig(props), clock);
-    Runtime.getRuntime().addShutdownHook(new Thread(aggregator::close));
-    aggregator.start();
+    Aggregator aggregator = AggregatorChild.start(args);
     while (aggregator.state() != KafkaStreams.State.RUNNING) {
       Thread.sleep(20);
     }
-    System.out.println("RUNNING");
+    ChildJvm.announce("RUNNING");
     while (true) {
       StringBuilder line = new StringBuilder("METRICS");
       for (Map.Entry<String, Long> e : aggregator.metrics().counters().entrySet()) {
@@ -41,8 +29,7 @@ public final class BenchChild {
       }
       line.append(" gcMillis=").append(RollupThroughputBench.gcMillis());
       line.append(" jitMillis=").append(RollupThroughputBench.jitMillis());
-      System.out.println(line);
-      System.out.flush();
+      ChildJvm.announce(line.toString());
       Thread.sleep(200);
     }
   }

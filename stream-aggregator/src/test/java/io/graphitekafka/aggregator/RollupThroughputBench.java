@@ -4,10 +4,11 @@ import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.ChildJvm;
+import io.graphitekafka.testing.KafkaClients;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -20,14 +21,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -93,8 +91,7 @@ class RollupThroughputBench {
         }
       }
       long now = T0 + 10L * perSeries;
-      try (Admin admin = Admin.create(Map.of(
-              AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+      try (Admin admin = KafkaClients.admin(kafka.bootstrapServers());
           Target target = child ? new ChildTarget(settings, now, dir) : new SameJvmTarget(settings, now)) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
@@ -151,14 +148,14 @@ class RollupThroughputBench {
 
   private static void produce(EmbeddedKafkaBroker kafka, int series, int perSeries) {
     Topic<String, MetricPoint> t = Topics.points("points");
-    Properties producerProps = new Properties();
-    producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-    producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-    producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // the client's defaults for throughput: idempotent, five requests in flight, acks from all
+    Map<String, Object> producerProps = Map.of(ProducerConfig.LINGER_MS_CONFIG, 20,
+        ProducerConfig.BATCH_SIZE_CONFIG, 262144, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     CpuSnapshot before = CpuSnapshot.take(null);
     try (KafkaProducer<String, MetricPoint> producer =
-        new KafkaProducer<>(producerProps, t.keySerde().serializer(), t.valueSerde().serializer())) {
+        KafkaClients.producer(kafka.bootstrapServers(), t, producerProps)) {
       for (int i = 0; i < perSeries; i++) {
         for (int s = 0; s < series; s++) {
           String metric = "bench.host" + (s / 100) + ".metric" + (s % 100);
@@ -240,21 +237,12 @@ class RollupThroughputBench {
     private volatile boolean running;
 
     ChildTarget(Map<String, String> settings, long now, Path dir) throws IOException {
-      Properties props = new Properties();
-      props.putAll(settings);
       Path file = dir.resolve("aggregator.properties");
-      try (OutputStream out = Files.newOutputStream(file)) {
-        props.store(out, null);
-      }
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      ChildJvm.writeSettings(file, settings);
       String jvmArgs = System.getProperty("bench.childJvmArgs", "").trim();
-      if (!jvmArgs.isEmpty()) {
-        command.addAll(List.of(jvmArgs.split("\\s+")));
-      }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchChild.class.getName(),
-          file.toString(), Long.toString(now)));
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      List<String> jvmOptions = jvmArgs.isEmpty() ? List.of() : List.of(jvmArgs.split("\\s+"));
+      process = ChildJvm.command(BenchChild.class, jvmOptions, file.toString(), Long.toString(now))
+          .redirectErrorStream(true).start();
       Thread reader = new Thread(() -> {
         try (BufferedReader in = new BufferedReader(
             new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

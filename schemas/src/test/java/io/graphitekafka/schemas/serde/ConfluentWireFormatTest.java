@@ -16,26 +16,15 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.errors.SerializationException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Confluent wire format and the registry client, against a stub of the registry's REST API. */
 class ConfluentWireFormatTest {
 
   private static final MetricPoint POINT = new MetricPoint("servers.web01.cpu", 1700000000L, 42.5);
 
-  private StubSchemaRegistry registry;
-
-  @BeforeEach
-  void startRegistry() throws Exception {
-    registry = new StubSchemaRegistry(null);
-  }
-
-  @AfterEach
-  void stopRegistry() {
-    registry.close();
-  }
+  @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();
 
   private SchemaRegistryClient client() {
     return new SchemaRegistryClient(registry.url(), null);

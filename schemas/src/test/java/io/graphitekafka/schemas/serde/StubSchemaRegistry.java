@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,13 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A Schema Registry stand-in implementing the two documented REST endpoints the client uses, with
  * Confluent's semantics: a schema gets one global id however many subjects it is registered under,
- * registering it again returns that id, errors carry {@code error_code} and {@code message}.
+ * registering it again returns that id, errors carry {@code error_code} and {@code message}. A test
+ * that wants a fresh one per test method holds it as
+ * {@code @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();}, and it
+ * is stopped after each test.
  */
-public final class StubSchemaRegistry implements AutoCloseable {
+public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallback {
 
   private final HttpServer server;
   private final String expectedAuthorization;
@@ -36,6 +42,15 @@ public final class StubSchemaRegistry implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** A stand-in without authentication, on a free loopback port. */
+  public static StubSchemaRegistry start() {
+    try {
+      return new StubSchemaRegistry(null);
+    } catch (IOException e) {
+      throw new UncheckedIOException("starting the Schema Registry stand-in", e);
+    }
   }
 
   public String url() {
@@ -140,5 +155,10 @@ public final class StubSchemaRegistry implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 }

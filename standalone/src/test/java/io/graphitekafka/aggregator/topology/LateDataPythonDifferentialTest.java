@@ -11,6 +11,7 @@ import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.consumer.RecordApplier;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterEach;
@@ -109,15 +109,7 @@ class LateDataPythonDifferentialTest {
   }
 
   private static boolean whisperAvailable() {
-    try {
-      Process p = new ProcessBuilder(PYTHON, "-c", "import whisper").redirectErrorStream(true).start();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return ChildProcesses.succeeds(PYTHON, "-c", "import whisper");
   }
 
   @Test

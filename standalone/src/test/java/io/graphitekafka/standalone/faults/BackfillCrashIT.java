@@ -9,12 +9,12 @@ import io.graphitekafka.whisper.FetchResult;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.standalone.faults.Pipeline.Sender;
 import io.graphitekafka.standalone.faults.Workload.Point;
-import java.io.BufferedReader;
+import io.graphitekafka.testing.Await;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -29,22 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -433,41 +420,18 @@ class BackfillCrashIT {
     }
 
     void start() throws Exception {
-      ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), "standalone",
+      ProcessBuilder builder = ChildProcesses.launcher(HOME,
+          "-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", "standalone",
           "--config", config.toString(), "--data-dir", dataDir.toString(), "--conf-dir", conf.toString(),
           "--carbon-port", Integer.toString(carbonPort), "--kafka-port", Integer.toString(kafkaPort),
           "--udp-port", Integer.toString(udpPort), "--pickle-port", Integer.toString(picklePort),
-          "--metrics-port", Integer.toString(metricsPort), "--partitions", "3")
-          .redirectErrorStream(true);
-      builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-      builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+          "--metrics-port", Integer.toString(metricsPort), "--partitions", "3");
       output.add("--- " + name + " started");
       Process p = builder.start();
       process = p;
       started.add(this);
-      CompletableFuture<Void> ready = new CompletableFuture<>();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            output.add(line);
-            if (line.startsWith("graphite-kafka ready")) {
-              ready.complete(null);
-            }
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-        ready.completeExceptionally(new IllegalStateException("exited before ready"));
-      }, "output-" + name);
-      reader.setDaemon(true);
-      reader.start();
-      try {
-        ready.get(180, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        fail(name + " never printed ready: " + e + "\n" + log());
-      }
+      ChildProcesses.awaitReady(name, p, output, "", line -> line.startsWith("graphite-kafka ready"),
+          Duration.ofSeconds(180));
     }
 
     /** SIGKILL. */
@@ -485,15 +449,11 @@ class BackfillCrashIT {
     }
 
     String log() {
-      synchronized (output) {
-        return String.join("\n", output.subList(Math.max(0, output.size() - 200), output.size()));
-      }
+      return ChildProcesses.recent(output);
     }
 
-    private Admin admin() {
-      return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort,
-          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+    private KafkaProbe probe() {
+      return new KafkaProbe("127.0.0.1:" + kafkaPort);
     }
 
     /**
@@ -502,90 +462,34 @@ class BackfillCrashIT {
      * emitted and its transaction committed) and the sink has committed up to that end.
      */
     void awaitSettled(long points) throws Exception {
-      try (Admin admin = admin()) {
-        KafkaProbe.await(points + " points in " + Topics.DEFAULT_POINTS, WAIT, KafkaProbe.quietly(
-            () -> KafkaProbe.sum(endOffsets(admin, Topics.DEFAULT_POINTS, false)) >= points), this::log);
-        Map<Integer, Long> ends = endOffsets(admin, Topics.DEFAULT_POINTS, false);
+      try (KafkaProbe probe = probe()) {
+        Await.until(points + " points in " + Topics.DEFAULT_POINTS, WAIT, Await.quietly(
+            () -> KafkaProbe.sum(probe.endOffsets(Topics.DEFAULT_POINTS, false)) >= points), this::log);
+        Map<Integer, Long> ends = probe.endOffsets(Topics.DEFAULT_POINTS, false);
         assertThat(KafkaProbe.sum(ends)).as("points in " + Topics.DEFAULT_POINTS).isEqualTo(points);
-        KafkaProbe.await("the aggregator committed every point", WAIT, KafkaProbe.quietly(
-            () -> committed(admin, AGGREGATOR_GROUP, Topics.DEFAULT_POINTS).equals(ends)), this::log);
+        Await.until("the aggregator committed every point", WAIT, Await.quietly(
+            () -> probe.committed(AGGREGATOR_GROUP, Topics.DEFAULT_POINTS).equals(ends)), this::log);
         AtomicReference<Map<Integer, Long>> last =
-            new AtomicReference<>(endOffsets(admin, Topics.DEFAULT_ARCHIVES, true));
+            new AtomicReference<>(probe.endOffsets(Topics.DEFAULT_ARCHIVES, true));
         AtomicLong stableSince = new AtomicLong(System.nanoTime());
-        KafkaProbe.await("the sink committed every archive point", WAIT, KafkaProbe.quietly(() -> {
-          Map<Integer, Long> now = endOffsets(admin, Topics.DEFAULT_ARCHIVES, true);
+        Await.until("the sink committed every archive point", WAIT, Await.quietly(() -> {
+          Map<Integer, Long> now = probe.endOffsets(Topics.DEFAULT_ARCHIVES, true);
           if (!now.equals(last.get())) {
             last.set(now);
             stableSince.set(System.nanoTime());
             return false;
           }
           return System.nanoTime() - stableSince.get() > Duration.ofSeconds(4).toNanos()
-              && committed(admin, SINK_GROUP, Topics.DEFAULT_ARCHIVES).equals(now);
+              && probe.committed(SINK_GROUP, Topics.DEFAULT_ARCHIVES).equals(now);
         }), this::log);
       }
     }
 
     /** Every record value of the topic up to its current end, of committed transactions or all. */
     List<byte[]> readAll(String topic, boolean readCommitted) throws Exception {
-      Map<Integer, Long> ends;
-      try (Admin admin = admin()) {
-        ends = endOffsets(admin, topic, readCommitted);
-      }
-      Map<String, Object> props = new HashMap<>();
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort);
-      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-          readCommitted ? "read_committed" : "read_uncommitted");
-      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      List<byte[]> out = new ArrayList<>();
-      try (KafkaConsumer<byte[], byte[]> consumer =
-          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        List<TopicPartition> tps = new ArrayList<>();
-        ends.keySet().forEach(p -> tps.add(new TopicPartition(topic, p)));
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-          boolean done = true;
-          for (TopicPartition tp : tps) {
-            done &= consumer.position(tp) >= ends.get(tp.partition());
-          }
-          if (done) {
-            return out;
-          }
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("reading " + topic + " to " + ends);
-          }
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-            if (r.offset() < ends.get(r.partition())) {
-              out.add(r.value());
-            }
-          }
-        }
+      try (KafkaProbe probe = probe()) {
+        return probe.readAll(topic, readCommitted).stream().map(KafkaProbe.Rec::value).toList();
       }
     }
-  }
-
-  private static Map<Integer, Long> endOffsets(Admin admin, String topic, boolean readCommitted)
-      throws Exception {
-    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-    Map<TopicPartition, OffsetSpec> query = new HashMap<>();
-    d.partitions().forEach(p -> query.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-    Map<Integer, Long> out = new HashMap<>();
-    admin.listOffsets(query, new ListOffsetsOptions(
-            readCommitted ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED))
-        .all().get().forEach((tp, info) -> out.put(tp.partition(), info.offset()));
-    return out;
-  }
-
-  private static Map<Integer, Long> committed(Admin admin, String group, String topic) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> all =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-    Map<Integer, Long> out = new HashMap<>();
-    all.forEach((tp, o) -> {
-      if (tp.topic().equals(topic) && o != null) {
-        out.put(tp.partition(), o.offset());
-      }
-    });
-    return out;
   }
 }

@@ -3,7 +3,8 @@ package io.graphitekafka.standalone.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
-import io.graphitekafka.standalone.faults.KafkaProbe.Rec;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +26,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * is compared with. Injected as a test parameter; closed by JUnit at the end of the run.
  */
 final class FaultsFixture implements AutoCloseable {
+
+  /** Partitions of every topic of the fault suites. */
+  static final int PARTITIONS = 4;
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(FaultsFixture.class);
@@ -54,7 +58,7 @@ final class FaultsFixture implements AutoCloseable {
 
   private FaultsFixture(EmbeddedKafkaBroker broker, Path work) throws IOException {
     this.broker = broker;
-    this.kafka = new KafkaProbe(broker);
+    this.kafka = new KafkaProbe(broker.bootstrapServers());
     this.work = work;
     this.confDir = Workload.writeConf(work.resolve("conf"));
     this.input = Workload.points();

@@ -7,8 +7,10 @@ import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.standalone.faults.KafkaProbe.Rec;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
+import io.graphitekafka.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -320,14 +322,14 @@ class GatewayAbuseIT {
 
   private static void awaitMetric(Gateway g, String name, double value) throws InterruptedException {
     AtomicReference<Double> last = new AtomicReference<>();
-    KafkaProbe.await(name + " = " + value, WAIT, KafkaProbe.quietly(() -> {
+    Await.until(name + " = " + value, WAIT, Await.quietly(() -> {
       last.set(Prometheus.value(g.service().metrics(), name));
       return last.get() == value;
     }), () -> name + " is " + last.get());
   }
 
   private static List<String> metricNames(EmbeddedKafkaBroker kafka, String topic) throws Exception {
-    try (KafkaProbe probe = new KafkaProbe(kafka)) {
+    try (KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       Deserializer<MetricPoint> decode = Topics.points(topic).valueSerde().deserializer();
       List<String> out = new ArrayList<>();
       for (Rec r : probe.readAll(topic, false)) {

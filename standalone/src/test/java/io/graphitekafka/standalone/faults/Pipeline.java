@@ -2,8 +2,10 @@ package io.graphitekafka.standalone.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.standalone.faults.KafkaProbe.Rec;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
+import io.graphitekafka.testing.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -48,7 +50,7 @@ final class Pipeline {
     this.dir = dir;
     this.dataDir = dir.resolve("data");
     this.services = services;
-    kafka.createTopics(points, archives, rejects);
+    fixture.broker().createTopics(FaultsFixture.PARTITIONS, points, archives, rejects);
   }
 
   Map<String, String> gatewaySettings() {
@@ -157,14 +159,14 @@ final class Pipeline {
    * transaction committed).
    */
   void awaitAggregated(long expectedPoints) throws Exception {
-    KafkaProbe.await(expectedPoints + " points in " + points, WAIT,
-        KafkaProbe.quietly(() -> KafkaProbe.sum(kafka.endOffsets(points, false)) >= expectedPoints),
+    Await.until(expectedPoints + " points in " + points, WAIT,
+        Await.quietly(() -> KafkaProbe.sum(kafka.endOffsets(points, false)) >= expectedPoints),
         () -> state() + "\n" + services.log());
     assertThat(KafkaProbe.sum(kafka.endOffsets(points, false))).as("points in " + points)
         .isEqualTo(expectedPoints);
     Map<Integer, Long> ends = kafka.endOffsets(points, false);
-    KafkaProbe.await("the aggregator committed all of " + points, WAIT,
-        KafkaProbe.quietly(() -> kafka.committed(appId, points).equals(ends)),
+    Await.until("the aggregator committed all of " + points, WAIT,
+        Await.quietly(() -> kafka.committed(appId, points).equals(ends)),
         () -> state() + "\n" + services.log());
     Map<Integer, Long> last = kafka.endOffsets(archives, true);
     long stableSince = System.nanoTime();
@@ -198,8 +200,8 @@ final class Pipeline {
   List<Rec> awaitSunk(String group, String topic) throws Exception {
     List<Rec> all = kafka.readAll(topic, true);
     Map<Integer, Long> target = KafkaProbe.afterLastRecord(all);
-    KafkaProbe.await(group + " committed all of " + topic + " " + target, WAIT,
-        KafkaProbe.quietly(() -> {
+    Await.until(group + " committed all of " + topic + " " + target, WAIT,
+        Await.quietly(() -> {
           Map<Integer, Long> c = kafka.committed(group, topic);
           for (Map.Entry<Integer, Long> e : target.entrySet()) {
             if (c.getOrDefault(e.getKey(), 0L) < e.getValue()) {

@@ -1,15 +1,13 @@
 package io.graphitekafka.standalone.faults;
 
-import static org.assertj.core.api.Assertions.fail;
 
-import java.io.BufferedReader;
+import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.Writer;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,20 +73,12 @@ final class Services implements AutoCloseable {
     try (Writer out = Files.newBufferedWriter(config)) {
       p.store(out, null);
     }
-    ProcessBuilder builder = new ProcessBuilder(HOME.resolve("bin/graphite-kafka").toString(), service,
-        "--config", config.toString()).redirectErrorStream(true);
-    builder.environment().put("GRAPHITE_KAFKA_NO_BUILD", "1");
-    builder.environment().put("GRAPHITE_KAFKA_OPTS", "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
-    Process process = builder.start();
+    Process process = ChildProcesses.launcher(HOME, "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        service, "--config", config.toString()).start();
     Service s = new Service(name, process, Integer.parseInt(all.get("metrics.http.port")));
     started.add(s);
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    drain(name, process, ready);
-    try {
-      ready.get(120, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      fail(name + " never printed ready: " + e + "\n" + log());
-    }
+    ChildProcesses.awaitReady(name, process, output, name + ": ",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(120));
     return s;
   }
 
@@ -116,10 +105,7 @@ final class Services implements AutoCloseable {
 
   /** The recent output of every process, for failure messages. */
   String log() {
-    synchronized (output) {
-      int from = Math.max(0, output.size() - 200);
-      return String.join("\n", output.subList(from, output.size()));
-    }
+    return ChildProcesses.recent(output);
   }
 
   /** Output lines of {@code name} containing {@code text}. */
@@ -127,26 +113,6 @@ final class Services implements AutoCloseable {
     synchronized (output) {
       return output.stream().filter(l -> l.startsWith(name + ": ") && l.contains(text)).toList();
     }
-  }
-
-  private void drain(String name, Process p, CompletableFuture<Void> ready) {
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(name + ": " + line);
-          if (line.startsWith("graphite-kafka ") && line.contains(" ready")) {
-            ready.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      ready.completeExceptionally(new IllegalStateException(name + " exited"));
-    }, "output-" + name);
-    reader.setDaemon(true);
-    reader.start();
   }
 
   /** SIGTERM to every process still running, then SIGKILL to any that does not stop in 30 s. */

@@ -2,8 +2,10 @@ package io.graphitekafka.standalone.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.standalone.faults.KafkaProbe.Rec;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
+import io.graphitekafka.testing.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -194,8 +196,8 @@ class SinkFaultsIT {
    */
   private static Stall awaitStall(FaultsFixture f, Pipeline p, Service sink, String topic, Path dataDir)
       throws Exception {
-    KafkaProbe.await("the sink counts write errors", Pipeline.WAIT,
-        KafkaProbe.quietly(() -> Prometheus.value(sink.metrics(), WRITE_ERRORS) > 0),
+    Await.until("the sink counts write errors", Pipeline.WAIT,
+        Await.quietly(() -> Prometheus.value(sink.metrics(), WRITE_ERRORS) > 0),
         () -> p.state() + "\n" + p.services.log());
     long deadline = System.nanoTime() + Pipeline.WAIT.toNanos();
     while (true) {
@@ -227,8 +229,8 @@ class SinkFaultsIT {
   private static void awaitCommitted(FaultsFixture f, String group, String topic, long count,
       Services services) throws InterruptedException {
     AtomicLong committed = new AtomicLong();
-    KafkaProbe.await(group + " committed " + count + " records of " + topic, Pipeline.WAIT,
-        KafkaProbe.quietly(() -> {
+    Await.until(group + " committed " + count + " records of " + topic, Pipeline.WAIT,
+        Await.quietly(() -> {
           committed.set(KafkaProbe.sum(f.kafka().committed(group, topic)));
           return committed.get() >= count;
         }), () -> "committed " + committed.get() + "\n" + services.log());

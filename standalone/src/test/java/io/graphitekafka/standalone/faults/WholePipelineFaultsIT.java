@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.standalone.faults.KafkaProbe.Rec;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Pipeline.Sender;
 import io.graphitekafka.standalone.faults.Services.Service;
 import io.graphitekafka.standalone.faults.Workload.Point;
+import io.graphitekafka.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -142,8 +144,8 @@ class WholePipelineFaultsIT {
       // killed once a quarter of the input is committed and while a transaction holds output records
       // (the log's end is past its last stable offset), so the kill aborts output as well as input
       AtomicLong openOutput = new AtomicLong();
-      KafkaProbe.await("the aggregator committed a quarter of the points, in a transaction",
-          Pipeline.WAIT, KafkaProbe.quietly(() -> {
+      Await.until("the aggregator committed a quarter of the points, in a transaction",
+          Pipeline.WAIT, Await.quietly(() -> {
             if (KafkaProbe.sum(f.kafka().committed(p.appId, p.points)) < points.size() / 4) {
               return false;
             }
@@ -174,7 +176,7 @@ class WholePipelineFaultsIT {
   /** Waits until the gateway has acknowledged at least {@code count} points; returns the last value read. */
   private static long awaitProduced(Service gateway, long count, Services services) throws Exception {
     AtomicLong produced = new AtomicLong();
-    KafkaProbe.await(count + " points acknowledged", Duration.ofSeconds(120), KafkaProbe.quietly(() -> {
+    Await.until(count + " points acknowledged", Duration.ofSeconds(120), Await.quietly(() -> {
       produced.set((long) Prometheus.value(gateway.metrics(), PRODUCED));
       return produced.get() >= count;
     }), services::log);

@@ -27,6 +27,7 @@ import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The topology with {@code schema.registry.url} set: points in either wire format (and in an older or
@@ -39,12 +40,11 @@ class SchemaRegistryTopologyTest {
   private static final SeriesLayout LAYOUT = new SeriesLayout(
       List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5)), AggregationMethod.SUM, 0f);
 
-  private StubSchemaRegistry registry;
+  @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();
   private RollupDriver driver;
 
   @BeforeEach
   void start() throws Exception {
-    registry = new StubSchemaRegistry(null);
     driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client(),
         // new series rolled up here, so each point shows as slots
         Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
@@ -53,7 +53,6 @@ class SchemaRegistryTopologyTest {
   @AfterEach
   void stop() {
     driver.close();
-    registry.close();
   }
 
   private SchemaRegistryClient client() {

@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.testing.KafkaProbe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /** Runs a sink over a topic into a fresh data directory until it has committed every record. */
 final class SinkRebuild {
@@ -27,15 +26,13 @@ final class SinkRebuild {
     props.put(SinkConfig.GROUP_ID, group);
     props.put(SinkConfig.ARCHIVES_TOPIC, topic);
     try (Sink sink = new Sink(new SinkConfig(props));
-        Admin admin = Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       sink.start();
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       long committed = 0;
       while (committed < records && System.nanoTime() < deadline) {
         Thread.sleep(200);
-        committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
-            .values().stream().mapToLong(o -> o.offset()).sum();
+        committed = KafkaProbe.sum(probe.committed(group, topic));
       }
       assertThat(committed).as("records the sink committed").isEqualTo(records);
     }

@@ -23,9 +23,8 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RecordDecoder} on Confluent-framed values, with a stub of the Schema Registry's REST API. */
 class RecordDecoderRegistryTest {
@@ -36,17 +35,7 @@ class RecordDecoderRegistryTest {
   private static final ArchivePoint POINT =
       new ArchivePoint("servers.web01.cpu", 1, 1_800_000_059L, 4.5, Layouts.toAvro(LAYOUT), null);
 
-  private StubSchemaRegistry registry;
-
-  @BeforeEach
-  void start() throws Exception {
-    registry = new StubSchemaRegistry(null);
-  }
-
-  @AfterEach
-  void stop() {
-    registry.close();
-  }
+  @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();
 
   private AvroSerde<ArchivePoint> confluent() {
     return AvroSerde.confluent(ArchivePoint.class, new SchemaRegistryClient(registry.url(), null));

@@ -17,18 +17,16 @@ import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
 import io.graphitekafka.whisper.WhisperFile;
+import io.graphitekafka.testing.ChildJvm;
+import io.graphitekafka.testing.KafkaProbe;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,20 +66,20 @@ class SinkCrashIT {
     // reference run below (default, much larger batches) must still give the same bytes
     props.put(SinkConfig.WRITE_BATCH_MAX_RECORDS, "100");
     Path propsFile = tmp.resolve("sink.properties");
-    writeProperties(propsFile, props);
+    ChildJvm.writeSettings(propsFile, props);
 
     Process sink = startSinkProcess(propsFile, tmp.resolve("sink-1.log"));
     long committedAtKill;
-    try (Admin admin = SinkTestSupport.admin(kafka)) {
+    try (KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       long deadline = System.nanoTime() + WAIT.toNanos();
       long committed = 0;
       while (committed < first.size() / 5 && System.nanoTime() < deadline) {
         Thread.sleep(10);
-        committed = SinkTestSupport.committed(admin, group, names.archives());
+        committed = KafkaProbe.sum(probe.committed(group, names.archives()));
       }
       sink.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no commit
       assertThat(sink.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      committedAtKill = SinkTestSupport.committed(admin, group, names.archives());
+      committedAtKill = KafkaProbe.sum(probe.committed(group, names.archives()));
     }
     assertThat(committedAtKill).as("killed in the middle of the stream")
         .isPositive().isLessThan(first.size());
@@ -146,18 +144,8 @@ class SinkCrashIT {
     }
   }
 
-  private static void writeProperties(Path file, Map<String, Object> props) throws IOException {
-    Properties p = new Properties();
-    props.forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
-    try (Writer out = Files.newBufferedWriter(file)) {
-      p.store(out, null);
-    }
-  }
-
   private static Process startSinkProcess(Path propsFile, Path log) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), SinkProcessMain.class.getName(), propsFile.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.command(SinkProcessMain.class, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
+        propsFile.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 }

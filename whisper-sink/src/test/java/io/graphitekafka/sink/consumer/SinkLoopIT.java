@@ -26,6 +26,7 @@ import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
 import io.graphitekafka.whisper.FetchResult;
 import io.graphitekafka.whisper.WhisperFile;
+import io.graphitekafka.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
@@ -184,10 +184,10 @@ class SinkLoopIT {
     Map<String, Object> props = props(kafka, names, dataDir, group);
     props.put(SinkConfig.RETRY_BACKOFF_MAX_MS, "400");
     try (Sink sink = new Sink(new SinkConfig(props));
-        Admin admin = SinkTestSupport.admin(kafka)) {
+        KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       sink.start();
       await("write errors", WAIT, () -> sink.stats().errors.sum() >= 3);
-      assertThat(SinkTestSupport.committed(admin, group, names.archives())).isZero();
+      assertThat(KafkaProbe.sum(probe.committed(group, names.archives()))).isZero();
       Files.delete(blocker);
       awaitCommitted(kafka, group, names.archives(), 3, WAIT);
       assertThat(sink.isRunning()).isTrue();
@@ -267,14 +267,14 @@ class SinkLoopIT {
 
     String group = "sink-" + names.suffix();
     try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)));
-        Admin admin = SinkTestSupport.admin(kafka)) {
+        KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       sink.start();
-      long end = SinkTestSupport.endOffsets(admin, names.archives());
+      long end = KafkaProbe.sum(probe.endOffsets(names.archives(), false));
       assertThat(end).as("records plus markers").isGreaterThan(12);
       await("committed offsets to reach the end offsets " + end, WAIT,
           () -> {
             try {
-              return SinkTestSupport.committed(admin, group, names.archives()) == end;
+              return KafkaProbe.sum(probe.committed(group, names.archives())) == end;
             } catch (Exception e) {
               throw new AssertionError(e);
             }

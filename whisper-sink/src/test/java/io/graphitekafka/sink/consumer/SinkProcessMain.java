@@ -2,10 +2,8 @@ package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Properties;
+import io.graphitekafka.testing.ChildJvm;
+import java.util.concurrent.TimeUnit;
 
 /** Runs a sink from a properties file until the process is stopped; the crash tests kill it. */
 public final class SinkProcessMain {
@@ -13,21 +11,10 @@ public final class SinkProcessMain {
   private SinkProcessMain() {}
 
   public static void main(String[] args) throws Exception {
-    Properties props = new Properties();
-    try (Reader in = Files.newBufferedReader(Path.of(args[0]))) {
-      props.load(in);
-    }
-    Sink sink = new Sink(new SinkConfig(props));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        sink.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }));
+    Sink sink = new Sink(new SinkConfig(ChildJvm.settings(args[0])));
+    ChildJvm.closeOnShutdown(sink);
     sink.start();
-    System.out.println("sink started");
-    System.out.flush();
-    sink.awaitStopped(Long.MAX_VALUE, java.util.concurrent.TimeUnit.DAYS);
+    ChildJvm.announce("sink started");
+    sink.awaitStopped(Long.MAX_VALUE, TimeUnit.DAYS);
   }
 }

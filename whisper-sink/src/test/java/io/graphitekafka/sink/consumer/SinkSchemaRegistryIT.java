@@ -1,10 +1,8 @@
 package io.graphitekafka.sink.consumer;
 
 import static io.graphitekafka.sink.consumer.SinkTestSupport.SERDE;
-import static io.graphitekafka.sink.consumer.SinkTestSupport.admin;
 import static io.graphitekafka.sink.consumer.SinkTestSupport.await;
 import static io.graphitekafka.sink.consumer.SinkTestSupport.awaitCommitted;
-import static io.graphitekafka.sink.consumer.SinkTestSupport.committed;
 import static io.graphitekafka.sink.consumer.SinkTestSupport.point;
 import static io.graphitekafka.sink.consumer.SinkTestSupport.producer;
 import static io.graphitekafka.sink.consumer.SinkTestSupport.props;
@@ -26,6 +24,7 @@ import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
 import io.graphitekafka.whisper.WhisperFile;
+import io.graphitekafka.testing.KafkaProbe;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,12 +32,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,17 +55,7 @@ class SinkSchemaRegistryIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path dataDir;
-  private StubSchemaRegistry registry;
-
-  @BeforeEach
-  void startRegistry() throws Exception {
-    registry = new StubSchemaRegistry(null);
-  }
-
-  @AfterEach
-  void stopRegistry() {
-    registry.close();
-  }
+  @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();
 
   private SchemaRegistryClient client() {
     return new SchemaRegistryClient(registry.url(), null);
@@ -149,10 +136,10 @@ class SinkSchemaRegistryIT {
 
     String group = "sink-" + names.suffix();
     try (Sink sink = new Sink(new SinkConfig(sinkProps(kafka, names, dataDir, group)));
-        Admin admin = admin(kafka)) {
+        KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       sink.start();
       await("retries of the batch", WAIT, () -> sink.stats().errors.sum() >= 3);
-      assertThat(committed(admin, group, names.archives())).isZero();
+      assertThat(KafkaProbe.sum(probe.committed(group, names.archives()))).isZero();
       assertThat(sink.stats().committedPoints.sum()).isZero();
       assertThat(sink.stats().rejected.sum()).isZero();
 

@@ -13,11 +13,14 @@ import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.testing.Await;
+import io.graphitekafka.testing.KafkaClients;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,19 +28,13 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Helpers shared by the sink's broker tests: topics, producing, waiting for commits, file trees. */
+/** What the sink's broker tests share: topics, settings, archive points, waiting for commits, file trees. */
 final class SinkTestSupport {
 
   static final AvroSerde<ArchivePoint> SERDE = AvroSerde.singleObject(ArchivePoint.class);
@@ -78,24 +75,15 @@ final class SinkTestSupport {
     return new ArchivePoint(metric, archive, timestamp, value, layout, null);
   }
 
-  /**
-   * A test producer that keeps order with one request in flight instead of idempotence: on a heavily
-   * loaded machine an idempotent producer's retry of a first batch to a just-created partition was seen
-   * to fail forever with OUT_OF_ORDER_SEQUENCE_NUMBER. A duplicate from a retry rewrites the same slot.
-   */
+  /** A {@link KafkaClients#producer test producer} of encoded archive points keyed by series name. */
   static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka) {
     return producer(kafka, Map.of());
   }
 
   /** {@link #producer(EmbeddedKafkaBroker)} with some settings changed, say compression. */
   static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka, Map<String, Object> changed) {
-    Map<String, Object> props = new java.util.HashMap<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1));
-    props.putAll(changed);
-    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    return KafkaClients.producer(kafka.bootstrapServers(), new StringSerializer(),
+        new ByteArraySerializer(), changed);
   }
 
   /** Sends the points keyed by series name, in order, and waits until all are acknowledged. */
@@ -105,51 +93,23 @@ final class SinkTestSupport {
 
   static void produce(EmbeddedKafkaBroker kafka, String topic, List<ArchivePoint> points,
       Long timestampMillis) {
-    List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
     try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
-      for (ArchivePoint p : points) {
-        sent.add(producer.send(new ProducerRecord<>(topic, null, timestampMillis, p.getMetric(),
-            SERDE.encode(p))));
-      }
-      producer.flush();
-      for (java.util.concurrent.Future<?> f : sent) {
-        f.get(); // a record the broker refused fails the test here, not as a missing point later
-      }
-    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-      throw new AssertionError("producing to " + topic + " failed", e);
+      KafkaRecords.sendAll(producer, points.stream().map(p -> new ProducerRecord<>(topic, null,
+          timestampMillis, p.getMetric(), SERDE.encode(p))).toList());
     }
-  }
-
-  static long committed(Admin admin, String group, String topic) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> offsets =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-    return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-        .mapToLong(e -> e.getValue() == null ? 0 : e.getValue().offset()).sum();
-  }
-
-  static long endOffsets(Admin admin, String topic) throws Exception {
-    Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
-    for (var p : admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
-      latest.put(new TopicPartition(topic, p.partition()),
-          org.apache.kafka.clients.admin.OffsetSpec.latest());
-    }
-    return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
-  }
-
-  static Admin admin(EmbeddedKafkaBroker kafka) {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
   }
 
   static void awaitCommitted(EmbeddedKafkaBroker kafka, String group, String topic, long total,
       Duration timeout) throws Exception {
-    try (Admin admin = admin(kafka)) {
+    try (KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       long deadline = System.nanoTime() + timeout.toNanos();
       long committed = 0;
       while (System.nanoTime() < deadline) {
-        committed = committed(admin, group, topic);
+        committed = KafkaProbe.sum(probe.committed(group, topic));
         if (committed >= total) {
           // everything in the topic, which a rare retry by the test producer may have duplicated
-          assertThat(committed).as("committed offsets of " + group).isEqualTo(endOffsets(admin, topic));
+          assertThat(committed).as("committed offsets of " + group)
+              .isEqualTo(KafkaProbe.sum(probe.endOffsets(topic, false)));
           return;
         }
         Thread.sleep(100);
@@ -169,13 +129,7 @@ final class SinkTestSupport {
   }
 
   static void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
+    Await.until(what, timeout, condition);
   }
 
   /** Every regular file below {@code dir}, by relative path, with its bytes. */
@@ -215,21 +169,7 @@ final class SinkTestSupport {
   /** The reject records on a rejects topic: at least {@code expected} unless 30 s pass first. */
   static List<Reject> rejects(EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects,
       int expected) {
-    String topic = rejects.name();
-    List<Reject> out = new ArrayList<>();
-    try (KafkaConsumer<String, Reject> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        rejects.keySerde().deserializer(), rejects.valueSerde().deserializer())) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-      }
-      // anything beyond the expected count shows up within a short extra poll
-      consumer.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
-    }
-    return out;
+    return KafkaRecords.values(
+        KafkaRecords.consume(kafka.bootstrapServers(), rejects, expected, Duration.ofSeconds(30)));
   }
 }

@@ -20,8 +20,6 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Sink throughput through a real broker in the same JVM (not part of the build's tests). A first sink
@@ -86,14 +84,9 @@ public final class SinkThroughputBenchmark {
 
   private static void produce(EmbeddedKafkaBroker kafka, int series, int perSeries, long start,
       ArchiveLayout layout) {
-    // one request in flight instead of idempotence, as SinkTestSupport.producer: under load an
-    // idempotent producer's retry of a first batch was seen to fail forever with OUT_OF_ORDER_SEQUENCE
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+    try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka, Map.of(
         ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
-        new StringSerializer(), new ByteArraySerializer())) {
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
       for (int i = 0; i < perSeries; i++) {
         for (int s = 0; s < series; s++) {
           String metric = "bench.host" + (s % 100) + ".metric" + s;

@@ -1,6 +1,5 @@
-package io.graphitekafka.standalone.faults;
+package io.graphitekafka.testing;
 
-import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,9 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -26,30 +23,25 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** What the tests ask Kafka: end offsets, committed offsets, topic contents, paced copies. */
-final class KafkaProbe implements AutoCloseable {
+/**
+ * What a test asks Kafka: end offsets, committed offsets, a topic's contents, and paced copies of
+ * records, through one admin client opened on first use.
+ */
+public final class KafkaProbe implements AutoCloseable {
 
-  static final int PARTITIONS = 4;
-
-  private final EmbeddedKafkaBroker kafka;
+  private final String bootstrapServers;
   private Admin admin;
 
-  KafkaProbe(EmbeddedKafkaBroker kafka) {
-    this.kafka = kafka;
+  public KafkaProbe(String bootstrapServers) {
+    this.bootstrapServers = bootstrapServers;
   }
 
   /** A record as stored: partition, offset, raw key and value. */
-  record Rec(int partition, long offset, byte[] key, byte[] value) {}
-
-  void createTopics(String... names) {
-    kafka.createTopics(PARTITIONS, names);
-  }
+  public record Rec(int partition, long offset, byte[] key, byte[] value) {}
 
   private synchronized Admin admin() {
     if (admin == null) {
-      admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
-          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+      admin = KafkaClients.admin(bootstrapServers);
     }
     return admin;
   }
@@ -63,7 +55,7 @@ final class KafkaProbe implements AutoCloseable {
   }
 
   /** The end offset of every partition: the high watermark, or the last stable offset. */
-  Map<Integer, Long> endOffsets(String topic, boolean readCommitted) throws Exception {
+  public Map<Integer, Long> endOffsets(String topic, boolean readCommitted) throws Exception {
     Admin admin = admin();
     TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
     Map<TopicPartition, OffsetSpec> query = new HashMap<>();
@@ -76,7 +68,7 @@ final class KafkaProbe implements AutoCloseable {
   }
 
   /** Offsets the group has committed on the topic (absent partitions: nothing committed). */
-  Map<Integer, Long> committed(String group, String topic) throws Exception {
+  public Map<Integer, Long> committed(String group, String topic) throws Exception {
     Map<TopicPartition, OffsetAndMetadata> all =
         admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
     Map<Integer, Long> out = new HashMap<>();
@@ -88,22 +80,20 @@ final class KafkaProbe implements AutoCloseable {
     return out;
   }
 
-  static long sum(Map<Integer, Long> offsets) {
+  /** The offsets added up over the partitions: records in a topic, or records a group consumed. */
+  public static long sum(Map<Integer, Long> offsets) {
     return offsets.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** Every record of the topic up to its current end, in partition and offset order. */
-  List<Rec> readAll(String topic, boolean readCommitted) throws Exception {
+  public List<Rec> readAll(String topic, boolean readCommitted) throws Exception {
     Map<Integer, Long> ends = endOffsets(topic, readCommitted);
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        readCommitted ? "read_committed" : "read_uncommitted");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
+    Map<String, Object> props = Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        readCommitted ? "read_committed" : "read_uncommitted",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
     List<Rec> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrapServers,
+        new ByteArrayDeserializer(), new ByteArrayDeserializer(), props)) {
       List<TopicPartition> tps = new ArrayList<>();
       ends.keySet().forEach(p -> tps.add(new TopicPartition(topic, p)));
       consumer.assign(tps);
@@ -133,7 +123,7 @@ final class KafkaProbe implements AutoCloseable {
   }
 
   /** Per partition, the offset after its last record: what a consumer of all of it commits. */
-  static Map<Integer, Long> afterLastRecord(List<Rec> records) {
+  public static Map<Integer, Long> afterLastRecord(List<Rec> records) {
     Map<Integer, Long> out = new HashMap<>();
     for (Rec r : records) {
       out.merge(r.partition(), r.offset() + 1, Math::max);
@@ -145,20 +135,18 @@ final class KafkaProbe implements AutoCloseable {
    * Produces {@code records} to {@code topic} on a thread, keeping each record's partition and order, at
    * about {@code perSecond} records a second.
    */
-  Thread copyPaced(List<Rec> records, String topic, int perSecond) {
+  public Thread copyPaced(List<Rec> records, String topic, int perSecond) {
     // partitions interleaved, each in its own order, as they fill up in a live stream
     List<Rec> ordered = new ArrayList<>(records);
     ordered.sort((a, b) -> a.offset() != b.offset()
         ? Long.compare(a.offset(), b.offset()) : Integer.compare(a.partition(), b.partition()));
     Thread t = new Thread(() -> {
-      Map<String, Object> props = new HashMap<>();
-      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-      props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-      props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-      try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      // idempotent, with retries for as long as it takes: a copy across a broker restart loses nothing
+      Map<String, Object> props = Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+          ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5,
+          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+      try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers,
+          new ByteArraySerializer(), new ByteArraySerializer(), props)) {
         int chunk = Math.max(1, perSecond / 20);
         long started = System.nanoTime();
         for (int i = 0; i < ordered.size(); i++) {
@@ -179,43 +167,5 @@ final class KafkaProbe implements AutoCloseable {
     }, "copy-" + topic);
     t.start();
     return t;
-  }
-
-  /** Polls {@code condition} every 100 ms until it holds or {@code timeout} passes. */
-  static void await(String what, Duration timeout, BooleanSupplier condition, Diagnostics diagnostics)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting until " + what + "\n"
-            + diagnostics.describe());
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  /** What to print when a wait times out. */
-  @FunctionalInterface
-  interface Diagnostics {
-    String describe();
-  }
-
-  /** A condition that may throw, as a supplier for {@link #await}; an exception counts as false. */
-  static BooleanSupplier quietly(CheckedCondition c) {
-    return () -> {
-      try {
-        return c.test();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      } catch (Exception e) {
-        return false; // e.g. the broker restarting, or a service not answering yet: look again
-      }
-    };
-  }
-
-  @FunctionalInterface
-  interface CheckedCondition {
-    boolean test() throws Exception;
   }
 }
