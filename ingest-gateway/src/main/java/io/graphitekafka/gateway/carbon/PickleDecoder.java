@@ -1,6 +1,7 @@
 package io.graphitekafka.gateway.carbon;
 
 import io.graphitekafka.gateway.carbon.DecodeResult.Reject;
+import io.graphitekafka.graphite.python.PythonFloat;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

@@ -1,4 +1,4 @@
-package io.graphitekafka.gateway.carbon;
+package io.graphitekafka.graphite.python;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -65,7 +65,7 @@ class PythonFloatTest {
   /** Every case of floats.tsv, written by make-floats.py from CPython's own float(). */
   @Test
   void agreesWithCpythonOnGeneratedCases() throws IOException {
-    List<String> lines = resourceLines("/carbon/floats.tsv");
+    List<String> lines = resourceLines("/python/floats.tsv");
     assertThat(lines).hasSizeGreaterThan(1000);
     HexFormat hex = HexFormat.of();
     for (String line : lines) {
@@ -127,7 +127,7 @@ class PythonFloatTest {
     return Arbitraries.oneOf(structured, noise);
   }
 
-  static List<String> resourceLines(String name) throws IOException {
+  private static List<String> resourceLines(String name) throws IOException {
     try (InputStream in = PythonFloatTest.class.getResourceAsStream(name)) {
       assertThat(in).as(name).isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
