@@ -1,6 +1,7 @@
 package io.graphitekafka.gateway;
 
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
+import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
 import io.graphitekafka.gateway.server.CarbonServer;
@@ -71,8 +72,8 @@ public final class Gateway implements AutoCloseable {
     this.filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
         config.getString(GatewayConfig.BLACKLIST_FILE));
     this.handler = new PointHandler(
-        new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()), producer, filter,
-        metrics);
+        new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()),
+        new PickleDecoder(config.timestampResolution()), producer, filter, metrics);
     this.guard = new ConnectionGuard(config.getInt(GatewayConfig.MAX_CONNECTIONS), flow, metrics);
     CarbonServer.Connections connections = new CarbonServer.Connections(handler, guard,
         config.getInt(GatewayConfig.IDLE_TIMEOUT_SECONDS));
@@ -80,11 +81,10 @@ public final class Gateway implements AutoCloseable {
         config.carbonPort(), config.maxLineLength(), connections, boss, workers);
     this.pickle = config.picklePort() < 0 ? null : CarbonServer.pickle(
         config.bindAddress(GatewayConfig.PICKLE_BIND_ADDRESS), config.picklePort(),
-        config.getInt(GatewayConfig.MAX_PICKLE_FRAME), config.timestampResolution(), connections,
-        boss, workers);
+        config.getInt(GatewayConfig.MAX_PICKLE_FRAME), connections, boss, workers);
     this.udp = config.udpPort() < 0 ? null : new CarbonUdpServer(
         config.bindAddress(GatewayConfig.UDP_BIND_ADDRESS), config.udpPort(), handler, flow, metrics);
-    this.lines = !config.getBoolean(GatewayConfig.LINES_ENABLED) ? null : new KafkaLinesReceiver(
+    this.lines = !config.getBoolean(GatewayConfig.LINES_ENABLED) ? null : KafkaLinesReceiver.create(
         config.bootstrapServers(), config.getString(GatewayConfig.LINES_GROUP_ID),
         config.linesTopic(), config.consumerOverrides(), handler, metrics);
     this.reporter = new CarbonReporter(metrics, config.getString(GatewayConfig.METRIC_INSTANCE),

@@ -58,6 +58,11 @@ public final class CarbonLineDecoder {
     this.maxLineLength = maxLineLength;
   }
 
+  /** The longest line this decoder accepts, in bytes. */
+  public int maxLineLength() {
+    return maxLineLength;
+  }
+
   /**
    * Decodes {@code buf[offset, offset + length)}, one line without its {@code \n}; a trailing
    * {@code \r} is harmless, as in carbon.

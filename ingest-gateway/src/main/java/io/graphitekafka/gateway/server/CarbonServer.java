@@ -1,6 +1,5 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -57,14 +56,14 @@ public final class CarbonServer implements AutoCloseable {
 
   /** Carbon's pickle receiver (port 2004): frames of a u32 length and a pickled list of points. */
   public static CarbonServer pickle(String bindAddress, int port, int maxFrameLength,
-      int timestampResolution, Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
-    Consumer<ChannelPipeline> init = picklePipeline(maxFrameLength, timestampResolution, connections);
+      Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
+    Consumer<ChannelPipeline> init = picklePipeline(maxFrameLength, connections);
     return new CarbonServer("pickle", bindAddress, port, boss, workers, init);
   }
 
   /** The plaintext pipeline; the handlers that can be are shared between connections. */
   static Consumer<ChannelPipeline> plaintextPipeline(int maxLineLength, Connections connections) {
-    CarbonLineHandler handler = new CarbonLineHandler(connections.points(), maxLineLength);
+    CarbonLineHandler handler = new CarbonLineHandler(connections.points());
     return p -> {
       p.addLast("guard", connections.guard());
       // an over-long line is discarded up to its newline, then reported once with its first bytes
@@ -75,10 +74,8 @@ public final class CarbonServer implements AutoCloseable {
   }
 
   /** The pickle pipeline. */
-  static Consumer<ChannelPipeline> picklePipeline(int maxFrameLength, int timestampResolution,
-      Connections connections) {
-    PickleFrameHandler handler =
-        new PickleFrameHandler(new PickleDecoder(timestampResolution), connections.points());
+  static Consumer<ChannelPipeline> picklePipeline(int maxFrameLength, Connections connections) {
+    PickleFrameHandler handler = new PickleFrameHandler(connections.points());
     return p -> {
       p.addLast("guard", connections.guard());
       // Int32StringReceiver framing; the length field is stripped, oversized frames are skipped
