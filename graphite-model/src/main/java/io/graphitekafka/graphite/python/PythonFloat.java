@@ -47,18 +47,11 @@ public final class PythonFloat {
   }
 
   /** Like {@link #parse} but returns the raw bits of the result, or {@link #INVALID}. */
-  public static long parseBits(CharSequence s) {
-    int from = 0;
-    int to = s.length();
-    while (from < to && isStrippedByFloat(s.charAt(from))) {
-      from++;
-    }
-    while (to > from && isStrippedByFloat(s.charAt(to - 1))) {
-      to--;
-    }
-    byte[] ascii = new byte[to - from];
+  public static long parseBits(CharSequence text) {
+    CharSequence s = PythonStrings.strip(text, PythonFloat::isStrippedByFloat);
+    byte[] ascii = new byte[s.length()];
     int n = 0;
-    for (int i = from; i < to; i++) {
+    for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < 0x80) {
         ascii[n++] = (byte) c;
@@ -78,7 +71,7 @@ public final class PythonFloat {
 
   // float() maps non-ASCII whitespace to ' ' and then strips only C isspace(), so the ASCII
   // separators \x1c-\x1f, whitespace to str.split(), are not stripped (floatobject.c).
-  private static boolean isStrippedByFloat(char c) {
+  private static boolean isStrippedByFloat(int c) {
     return c < 0x80 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : PythonStrings.isSpace(c);
   }
 
@@ -114,7 +107,6 @@ public final class PythonFloat {
 
     // Integer part, then at most one '.' and the fraction.
     boolean fraction = false;
-    int partStart = i;
     while (i < to) {
       c = a[i];
       if (isDigit(c)) {
@@ -132,14 +124,11 @@ public final class PythonFloat {
         }
         i++;
       } else if (c == '_') {
-        if (!underscoreBetweenDigits(a, i, partStart, to)) {
-          return INVALID;
-        }
         underscores = true;
         i++;
       } else if (c == '.' && !fraction) {
         fraction = true;
-        partStart = ++i;
+        i++;
       } else {
         break;
       }
@@ -156,7 +145,6 @@ public final class PythonFloat {
         negativeExponent = a[i] == '-';
         i++;
       }
-      partStart = i;
       int exponentDigits = 0;
       while (i < to) {
         c = a[i];
@@ -167,9 +155,6 @@ public final class PythonFloat {
           }
           i++;
         } else if (c == '_') {
-          if (!underscoreBetweenDigits(a, i, partStart, to)) {
-            return INVALID;
-          }
           underscores = true;
           i++;
         } else {
@@ -183,7 +168,7 @@ public final class PythonFloat {
         exponent = -exponent;
       }
     }
-    if (i != to) {
+    if (i != to || underscores && !underscoresBetweenDigits(a, unsignedFrom, to)) {
       return INVALID;
     }
 
@@ -227,8 +212,13 @@ public final class PythonFloat {
 
   // Python accepts an underscore only with a digit on each side
   // (_Py_string_to_number_with_underscores).
-  private static boolean underscoreBetweenDigits(byte[] a, int i, int partStart, int to) {
-    return i > partStart && isDigit(a[i - 1]) && i + 1 < to && isDigit(a[i + 1]);
+  private static boolean underscoresBetweenDigits(byte[] a, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (a[i] == '_' && !(i > from && isDigit(a[i - 1]) && i + 1 < to && isDigit(a[i + 1]))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isDigit(byte c) {

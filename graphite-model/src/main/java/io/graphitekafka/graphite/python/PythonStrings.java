@@ -1,5 +1,7 @@
 package io.graphitekafka.graphite.python;
 
+import java.util.function.IntPredicate;
+
 /**
  * Python {@code str} helpers whose Java counterparts treat whitespace differently: the whitespace of
  * {@code str.isspace()}, {@code str.split()} and {@code str.strip()} (CPython 3.11, Unicode 14; no
@@ -46,14 +48,19 @@ public final class PythonStrings {
 
   /** Python's {@code str.strip()} without arguments. */
   public static String strip(String s) {
+    return strip(s, PythonStrings::isSpace).toString();
+  }
+
+  /** {@code s} without the leading and trailing chars that {@code space} accepts. */
+  public static CharSequence strip(CharSequence s, IntPredicate space) {
     int start = 0;
     int end = s.length();
-    while (start < end && isSpace(s.charAt(start))) {
+    while (start < end && space.test(s.charAt(start))) {
       start++;
     }
-    while (end > start && isSpace(s.charAt(end - 1))) {
+    while (end > start && space.test(s.charAt(end - 1))) {
       end--;
     }
-    return s.substring(start, end);
+    return s.subSequence(start, end);
   }
 }

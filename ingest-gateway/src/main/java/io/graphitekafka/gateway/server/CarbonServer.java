@@ -1,7 +1,6 @@
 package io.graphitekafka.gateway.server;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -15,32 +14,27 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A Carbon TCP listener. Pipeline: the shared {@link ConnectionGuard} (limit, idle timeout,
  * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), the
  * idle timer when one is set (it counts frames, not bytes), then a stateless shared handler that hands
  * each frame to the {@link PointHandler}. Bad frames never close the connection; only I/O errors do.
+ * {@code close()} stops accepting connections; open connections and the event loops belong to the caller.
  */
-public final class CarbonServer implements AutoCloseable {
-
-  private static final Logger log = LoggerFactory.getLogger(CarbonServer.class);
+public final class CarbonServer extends BoundListener {
 
   /** What every TCP connection of a gateway shares. */
   public record Connections(PointHandler points, ConnectionGuard guard, int idleTimeoutSeconds) {}
 
-  private final String name;
   private final InetSocketAddress address;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Consumer<ChannelPipeline> pipeline;
-  private Channel serverChannel;
 
   private CarbonServer(String name, String bindAddress, int port, EventLoopGroup boss,
       EventLoopGroup workers, Consumer<ChannelPipeline> pipeline) {
-    this.name = name;
+    super(name);
     this.address = new InetSocketAddress(bindAddress, port);
     this.boss = boss;
     this.workers = workers;
@@ -107,6 +101,7 @@ public final class CarbonServer implements AutoCloseable {
     }
   }
 
+  @Override
   public void start() throws InterruptedException {
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(boss, workers)
@@ -120,20 +115,7 @@ public final class CarbonServer implements AutoCloseable {
             pipeline.accept(ch.pipeline());
           }
         });
-    serverChannel = bootstrap.bind(address).sync().channel();
-    log.info("{} listener on {}", name, serverChannel.localAddress());
+    bind(bootstrap, address);
   }
 
-  /** The bound port, useful when 0 was asked for. */
-  public int port() {
-    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
-  }
-
-  /** Stops accepting connections; open connections and the event loops belong to the caller. */
-  @Override
-  public void close() {
-    if (serverChannel != null) {
-      serverChannel.close().syncUninterruptibly();
-    }
-  }
 }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * whose offsets are committed only after Kafka acknowledged every point and reject produced from it,
  * so a crash or restart re-reads, never loses; a failed batch is sought back and read again.
  */
-public final class KafkaLinesReceiver implements AutoCloseable {
+public final class KafkaLinesReceiver implements CarbonReceiver {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaLinesReceiver.class);
   private static final Duration POLL = Duration.ofMillis(500);
@@ -76,6 +76,7 @@ public final class KafkaLinesReceiver implements AutoCloseable {
     return props;
   }
 
+  @Override
   public void start() {
     thread.start();
   }
