@@ -102,7 +102,6 @@ public final class PythonFloat {
     int digits = 0; // significant digits held in mantissa
     long scale = 0; // power of ten to apply to mantissa
     boolean inexact = false; // a nonzero digit did not fit in mantissa
-    boolean underscores = false;
     int mantissaDigits = 0;
 
     // Integer part, then at most one '.' and the fraction.
@@ -123,8 +122,7 @@ public final class PythonFloat {
           inexact |= d != 0;
         }
         i++;
-      } else if (c == '_') {
-        underscores = true;
+      } else if (c == '_') { // checked below, with those of the exponent
         i++;
       } else if (c == '.' && !fraction) {
         fraction = true;
@@ -136,7 +134,7 @@ public final class PythonFloat {
     if (mantissaDigits == 0) {
       return INVALID;
     }
-    // Exponent.
+    // Exponent: digits and underscores up to the end.
     long exponent = 0;
     if (i < to && (a[i] == 'e' || a[i] == 'E')) {
       i++;
@@ -145,30 +143,16 @@ public final class PythonFloat {
         negativeExponent = a[i] == '-';
         i++;
       }
-      int exponentDigits = 0;
-      while (i < to) {
-        c = a[i];
-        if (isDigit(c)) {
-          exponentDigits++;
-          if (exponent < EXPONENT_CAP) {
-            exponent = exponent * 10 + (c - '0');
-          }
-          i++;
-        } else if (c == '_') {
-          underscores = true;
-          i++;
-        } else {
-          break;
-        }
-      }
-      if (exponentDigits == 0) {
+      exponent = exponentValue(a, i, to);
+      if (exponent < 0) {
         return INVALID;
       }
       if (negativeExponent) {
         exponent = -exponent;
       }
+      i = to;
     }
-    if (i != to || underscores && !underscoresBetweenDigits(a, unsignedFrom, to)) {
+    if (i != to || !underscoresBetweenDigits(a, unsignedFrom, to)) {
       return INVALID;
     }
 
@@ -180,9 +164,31 @@ public final class PythonFloat {
       int e10 = (int) (scale + exponent);
       value = e10 >= 0 ? mantissa * POW10[e10] : mantissa / POW10[-e10];
     } else {
-      value = Double.parseDouble(withoutUnderscores(a, unsignedFrom, to, underscores));
+      value = Double.parseDouble(withoutUnderscores(a, unsignedFrom, to));
     }
     return Double.doubleToRawLongBits(negative ? -value : value);
+  }
+
+  /**
+   * The value of the exponent digits {@code a[from, to)}, capped at {@link #EXPONENT_CAP} (enough to
+   * overflow or underflow any mantissa), or -1 if there is no digit or anything but digits and
+   * underscores.
+   */
+  private static long exponentValue(byte[] a, int from, int to) {
+    long exponent = 0;
+    boolean digit = false;
+    for (int i = from; i < to; i++) {
+      byte c = a[i];
+      if (isDigit(c)) {
+        digit = true;
+        if (exponent < EXPONENT_CAP) {
+          exponent = exponent * 10 + (c - '0');
+        }
+      } else if (c != '_') {
+        return -1;
+      }
+    }
+    return digit ? exponent : -1;
   }
 
   private static long parseSpecial(byte[] a, int i, int to, boolean negative) {
@@ -225,10 +231,7 @@ public final class PythonFloat {
     return c >= '0' && c <= '9';
   }
 
-  private static String withoutUnderscores(byte[] a, int from, int to, boolean underscores) {
-    if (!underscores) {
-      return new String(a, from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
-    }
+  private static String withoutUnderscores(byte[] a, int from, int to) {
     StringBuilder sb = new StringBuilder(to - from);
     for (int i = from; i < to; i++) {
       if (a[i] != '_') {

@@ -699,6 +699,36 @@ public final class PythonRegex {
       return new Item(Kind.ATOM, Width.ONE, null);
     }
 
+    /**
+     * After a backslash inside a character set: the code point the escape stands for, or the negated
+     * letter of a category ({@code \d \D \s \S \w \W}); {@code \b} is a backspace there.
+     */
+    private int setEscape() {
+      int e = peek();
+      if (e < 0) {
+        throw error("bad escape (end of pattern)");
+      }
+      pos++;
+      if ("dDsSwW".indexOf(e) >= 0) {
+        return -e;
+      } else if (e == 'b') {
+        return 8;
+      } else if (isOctal(e)) {
+        int s = pos - 1;
+        for (int k = 0; k < 2 && isOctal(peek()); k++) {
+          pos++;
+        }
+        int value = Integer.parseInt(new String(cps, s, pos - s), 8);
+        if (value > 0377) {
+          throw error("octal escape value outside of range 0-0o377");
+        }
+        return value;
+      } else if (e == '8' || e == '9') {
+        throw error("bad escape \\" + Character.toString(e));
+      }
+      return literalEscape(e);
+    }
+
     /** The code point of an escape that stands for one character, shared by both contexts. */
     private int literalEscape(int c) {
       switch (c) {
@@ -802,29 +832,10 @@ public final class PythonRegex {
         int lo;
         int category = -1;
         if (c == '\\') {
-          int e = peek();
-          if (e < 0) {
-            throw error("bad escape (end of pattern)");
-          }
-          pos++;
-          if ("dDsSwW".indexOf(e) >= 0) {
-            category = e;
+          lo = setEscape();
+          if (lo < 0) {
+            category = -lo;
             lo = -1;
-          } else if (e == 'b') {
-            lo = 8;
-          } else if (isOctal(e)) {
-            int s = pos - 1;
-            for (int k = 0; k < 2 && isOctal(peek()); k++) {
-              pos++;
-            }
-            lo = Integer.parseInt(new String(cps, s, pos - s), 8);
-            if (lo > 0377) {
-              throw error("octal escape value outside of range 0-0o377");
-            }
-          } else if (e == '8' || e == '9') {
-            throw error("bad escape \\" + Character.toString(e));
-          } else {
-            lo = literalEscape(e);
           }
         } else {
           if (items > 0 && "-&~|".indexOf(c) >= 0 && peek() == c) {
@@ -853,28 +864,9 @@ public final class PythonRegex {
           }
           int hi;
           if (that == '\\') {
-            int e = peek();
-            if (e < 0) {
-              throw error("bad escape (end of pattern)");
-            }
-            pos++;
-            if ("dDsSwW".indexOf(e) >= 0) {
+            hi = setEscape();
+            if (hi < 0) {
               throw error("bad character range");
-            } else if (e == 'b') {
-              hi = 8;
-            } else if (isOctal(e)) {
-              int s = pos - 1;
-              for (int k = 0; k < 2 && isOctal(peek()); k++) {
-                pos++;
-              }
-              hi = Integer.parseInt(new String(cps, s, pos - s), 8);
-              if (hi > 0377) {
-                throw error("octal escape value outside of range 0-0o377");
-              }
-            } else if (e == '8' || e == '9') {
-              throw error("bad escape \\" + Character.toString(e));
-            } else {
-              hi = literalEscape(e);
             }
           } else {
             if (that == '-') {

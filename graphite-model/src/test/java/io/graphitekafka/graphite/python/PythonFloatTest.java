@@ -57,6 +57,13 @@ class PythonFloatTest {
   }
 
   @Test
+  void parsesUnderscoresInTheExponentOnTheSlowPathToo() {
+    assertThat(PythonFloat.parse("1e3_00")).isEqualTo(1e300);
+    assertThat(PythonFloat.parse("1_2345678901234567890e1_0")).isEqualTo(1.2345678901234568e29);
+    assertThat(PythonFloat.parse("0.000_000_1e-3_0_0")).isEqualTo(1e-307);
+  }
+
+  @Test
   void quotesTheInputInTheErrorMessage() {
     assertThatThrownBy(() -> PythonFloat.parse("1.5d"))
         .hasMessage("could not convert string to float: '1.5d'");

@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,13 +31,14 @@ public final class KafkaLinesReceiver implements CarbonReceiver {
   private static final Duration TOPIC_WAIT = Duration.ofSeconds(1);
   private static final Duration ACK_WAIT = Duration.ofSeconds(1);
   private static final Duration SHUTDOWN_ACK_WAIT = Duration.ofSeconds(20);
+  private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+  private static final Duration WAKEUP_WAIT = Duration.ofSeconds(10);
 
   private final Consumer<byte[], byte[]> consumer;
   private final String topic;
   private final PointHandler points;
   private final LongAdder consumed;
   private final Thread thread;
-  private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
 
   /** A receiver that polls {@code consumer}, which it owns and closes. */
@@ -97,8 +96,6 @@ public final class KafkaLinesReceiver implements CarbonReceiver {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       log.error("lines receiver on {} stopped: {}", topic, e.toString(), e);
-    } finally {
-      stopped.countDown();
     }
   }
 
@@ -152,9 +149,10 @@ public final class KafkaLinesReceiver implements CarbonReceiver {
   public void close() {
     running = false;
     try {
-      if (!stopped.await(30, TimeUnit.SECONDS)) {
+      thread.join(STOP_WAIT.toMillis());
+      if (thread.isAlive()) {
         consumer.wakeup();
-        stopped.await(10, TimeUnit.SECONDS);
+        thread.join(WAKEUP_WAIT.toMillis());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
