@@ -255,35 +255,30 @@ public final class PythonRegex {
           lastKind = Kind.REPEAT;
           continue;
         }
-        Item item;
-        switch (c) {
-          case '(':
-            item = parseGroup(f, nested, first && items == 0);
-            break;
-          case '[':
+        Item item = switch (c) {
+          case '(' -> parseGroup(f, nested, first && items == 0);
+          case '[' -> {
             parseClass(f);
-            item = new Item(Kind.ATOM, Width.ONE, null);
-            break;
-          case '.':
+            yield Item.ONE_CHARACTER;
+          }
+          case '.' -> {
             out.append(f.dotAll ? "(?s:.)" : "[^\\n]");
-            item = new Item(Kind.ATOM, Width.ONE, null);
-            break;
-          case '^':
+            yield Item.ONE_CHARACTER;
+          }
+          case '^' -> {
             out.append(f.multiline ? "(?<![^\\n])" : "\\A");
-            item = new Item(Kind.ANCHOR, Width.ZERO, null);
-            break;
-          case '$':
+            yield Item.ANCHOR;
+          }
+          case '$' -> {
             out.append(f.multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
-            item = new Item(Kind.ANCHOR, Width.ZERO, null);
-            break;
-          case '\\':
-            item = parseEscape(f);
-            break;
-          default:
+            yield Item.ANCHOR;
+          }
+          case '\\' -> parseEscape(f);
+          default -> {
             appendLiteral(c);
-            item = new Item(Kind.ATOM, Width.ONE, null);
-            break;
-        }
+            yield Item.ONE_CHARACTER;
+          }
+        };
         if (item.globalFlags != null) {
           // Global flags apply to the whole pattern; they may only open it (Python 3.11).
           f = item.globalFlags;
@@ -301,7 +296,12 @@ public final class PythonRegex {
       return new Branch(f, done.plus(last));
     }
 
-    private record Item(Kind kind, Width width, Flags globalFlags) {}
+    private record Item(Kind kind, Width width, Flags globalFlags) {
+      /** An atom that matches exactly one character. */
+      static final Item ONE_CHARACTER = new Item(Kind.ATOM, Width.ONE, null);
+      /** A zero-width anchor or assertion. */
+      static final Item ANCHOR = new Item(Kind.ANCHOR, Width.ZERO, null);
+    }
 
     // sre_parse: '{' starts a repeat only as {m}, {m,}, {,n}, {m,n} or {,}; '{}' is a literal.
     private boolean isRepeat() {
@@ -643,10 +643,10 @@ public final class PythonRegex {
       switch (c) {
         case 'A':
           out.append("\\A");
-          return new Item(Kind.ANCHOR, Width.ZERO, null);
+          return Item.ANCHOR;
         case 'Z':
           out.append("\\z");
-          return new Item(Kind.ANCHOR, Width.ZERO, null);
+          return Item.ANCHOR;
         case 'b':
         case 'B':
           {
@@ -658,7 +658,7 @@ public final class PythonRegex {
               out.append("(?:(?<=").append(w).append(")(?=").append(w).append(")|(?<!").append(w)
                   .append(")(?!").append(w).append("))");
             }
-            return new Item(Kind.ANCHOR, Width.ZERO, null);
+            return Item.ANCHOR;
           }
         case 'd':
         case 'D':
@@ -669,7 +669,7 @@ public final class PythonRegex {
           out.append('[');
           appendCategory(c, f);
           out.append(']');
-          return new Item(Kind.ATOM, Width.ONE, null);
+          return Item.ONE_CHARACTER;
         default:
           break;
       }
@@ -684,7 +684,7 @@ public final class PythonRegex {
               throw error("octal escape value outside of range 0-0o377");
             }
             appendLiteral(value);
-            return new Item(Kind.ATOM, Width.ONE, null);
+            return Item.ONE_CHARACTER;
           }
         }
         int gid = Integer.parseInt(new String(cps, start, pos - start));
@@ -696,7 +696,7 @@ public final class PythonRegex {
         return new Item(Kind.ATOM, groupWidths.get(gid), null);
       }
       appendLiteral(literalEscape(c));
-      return new Item(Kind.ATOM, Width.ONE, null);
+      return Item.ONE_CHARACTER;
     }
 
     /**

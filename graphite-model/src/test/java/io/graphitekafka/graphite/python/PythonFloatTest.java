@@ -94,12 +94,7 @@ class PythonFloatTest {
 
   @Property(tries = 2000)
   void agreesWithDoubleParseDoubleWhereBothAccept(@ForAll("numberLike") String s) {
-    Double java;
-    try {
-      java = Double.parseDouble(s);
-    } catch (NumberFormatException e) {
-      java = null;
-    }
+    Double java = javaDouble(s);
     boolean python = PythonFloat.isValid(s);
     if (java != null && python) {
       assertThat(PythonFloat.parse(s)).isEqualTo(java);
@@ -107,6 +102,15 @@ class PythonFloatTest {
     // Without underscores or letters the grammars coincide.
     if (s.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e')) {
       assertThat(python).as(s).isEqualTo(java != null);
+    }
+  }
+
+  /** Java's {@link Double#parseDouble} of {@code s}, or null where it throws. */
+  private static Double javaDouble(String s) {
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 
