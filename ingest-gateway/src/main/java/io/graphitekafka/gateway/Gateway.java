@@ -1,7 +1,5 @@
 package io.graphitekafka.gateway;
 
-import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
-import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
 import io.graphitekafka.gateway.server.CarbonReceiver;
@@ -75,9 +73,8 @@ public final class Gateway implements AutoCloseable {
         flow, metrics);
     this.filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
         config.getString(GatewayConfig.BLACKLIST_FILE));
-    this.handler = new PointHandler(
-        new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()),
-        new PickleDecoder(config.timestampResolution()), producer, filter, metrics);
+    this.handler = new PointHandler(config.timestampResolution(), config.maxLineLength(), producer,
+        filter, metrics);
     this.guard = new ConnectionGuard(config.getInt(GatewayConfig.MAX_CONNECTIONS), flow, metrics);
     CarbonServer.Connections connections = new CarbonServer.Connections(handler, guard,
         config.getInt(GatewayConfig.IDLE_TIMEOUT_SECONDS));

@@ -360,29 +360,38 @@ public final class PythonRegex {
       return new String(cps, start, pos - start);
     }
 
+    /** The next code point, consumed; at the end of the pattern, the error {@code atEnd}. */
+    private int take(String atEnd) {
+      int c = peek();
+      if (c < 0) {
+        throw error(atEnd);
+      }
+      pos++;
+      return c;
+    }
+
+    /** A group name up to {@code end}, which must be a Python identifier. */
+    private String readGroupName(char end) {
+      String name = readUntil(end);
+      if (!isIdentifier(name)) {
+        throw error("bad character in group name '" + name + "'");
+      }
+      return name;
+    }
+
     private Item parseGroup(Flags f, int nested, boolean atStart) {
       if (!match('?')) {
         return capture(null, f, nested);
       }
-      int c = peek();
-      if (c < 0) {
-        throw error("unexpected end of pattern");
-      }
-      pos++;
+      int c = take("unexpected end of pattern");
       switch (c) {
         case 'P':
           if (match('<')) {
-            String name = readUntil('>');
-            if (!isIdentifier(name)) {
-              throw error("bad character in group name '" + name + "'");
-            }
+            String name = readGroupName('>');
             return capture(name, f, nested);
           }
           if (match('=')) {
-            String name = readUntil(')');
-            if (!isIdentifier(name)) {
-              throw error("bad character in group name '" + name + "'");
-            }
+            String name = readGroupName(')');
             Integer gid = groupNames.get(name);
             if (gid == null) {
               throw error("unknown group name '" + name + "'");
@@ -635,11 +644,7 @@ public final class PythonRegex {
 
     // sre_parse._escape (outside a class); pos is just after the backslash.
     private Item parseEscape(Flags f) {
-      int c = peek();
-      if (c < 0) {
-        throw error("bad escape (end of pattern)");
-      }
-      pos++;
+      int c = take("bad escape (end of pattern)");
       switch (c) {
         case 'A':
           out.append("\\A");
@@ -704,11 +709,7 @@ public final class PythonRegex {
      * letter of a category ({@code \d \D \s \S \w \W}); {@code \b} is a backspace there.
      */
     private int setEscape() {
-      int e = peek();
-      if (e < 0) {
-        throw error("bad escape (end of pattern)");
-      }
-      pos++;
+      int e = take("bad escape (end of pattern)");
       if ("dDsSwW".indexOf(e) >= 0) {
         return -e;
       } else if (e == 'b') {

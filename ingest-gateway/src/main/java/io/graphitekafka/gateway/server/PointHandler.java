@@ -44,10 +44,14 @@ public final class PointHandler {
   private final LongAdder whitelistRejects;
   private final AtomicLong lastSample = new AtomicLong(System.nanoTime() - SAMPLE_INTERVAL_NANOS);
 
-  public PointHandler(CarbonLineDecoder decoder, PickleDecoder pickles, PointProducer producer,
+  /**
+   * @param timestampResolution carbon's {@code MIN_TIMESTAMP_RESOLUTION} in seconds, for both decoders
+   * @param maxLineLength the longest plaintext line accepted, in bytes
+   */
+  public PointHandler(int timestampResolution, int maxLineLength, PointProducer producer,
       MetricFilter filter, SelfMetrics metrics) {
-    this.decoder = decoder;
-    this.pickles = pickles;
+    this.decoder = new CarbonLineDecoder(timestampResolution, maxLineLength);
+    this.pickles = new PickleDecoder(timestampResolution);
     this.producer = producer;
     this.filter = filter;
     this.metrics = metrics;

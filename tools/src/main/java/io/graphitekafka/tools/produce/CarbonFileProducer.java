@@ -1,9 +1,7 @@
 package io.graphitekafka.tools.produce;
 
 import io.graphitekafka.gateway.GatewayStats;
-import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
-import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.graphitekafka.gateway.carbon.RejectReason;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
@@ -76,8 +74,7 @@ public final class CarbonFileProducer implements AutoCloseable {
     int resolution = config.getInt(ProduceConfig.TIMESTAMP_RESOLUTION);
     this.maxLineLength = config.getInt(ProduceConfig.MAX_LINE_LENGTH);
     this.maxFrame = config.getInt(ProduceConfig.MAX_PICKLE_FRAME);
-    this.handler = new PointHandler(new CarbonLineDecoder(resolution, maxLineLength),
-        new PickleDecoder(resolution), producer, MetricFilter.none(), metrics);
+    this.handler = new PointHandler(resolution, maxLineLength, producer, MetricFilter.none(), metrics);
   }
 
   /**
