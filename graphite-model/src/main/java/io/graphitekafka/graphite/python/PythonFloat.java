@@ -103,6 +103,7 @@ public final class PythonFloat {
     long scale = 0; // power of ten to apply to mantissa
     boolean inexact = false; // a nonzero digit did not fit in mantissa
     int mantissaDigits = 0;
+    boolean underscores = false; // seen in the mantissa, or possible in an exponent
 
     // Integer part, then at most one '.' and the fraction.
     boolean fraction = false;
@@ -122,10 +123,11 @@ public final class PythonFloat {
           inexact |= d != 0;
         }
         i++;
-      } else if (c == '_') { // checked below, with those of the exponent
-        i++;
       } else if (c == '.' && !fraction) {
         fraction = true;
+        i++;
+      } else if (c == '_') { // checked below, with those of the exponent
+        underscores = true;
         i++;
       } else {
         break;
@@ -143,6 +145,7 @@ public final class PythonFloat {
         negativeExponent = a[i] == '-';
         i++;
       }
+      underscores = true;
       exponent = exponentValue(a, i, to);
       if (exponent < 0) {
         return INVALID;
@@ -152,7 +155,7 @@ public final class PythonFloat {
       }
       i = to;
     }
-    if (i != to || !underscoresBetweenDigits(a, unsignedFrom, to)) {
+    if (i != to || underscores && !underscoresBetweenDigits(a, unsignedFrom, to)) {
       return INVALID;
     }
 
