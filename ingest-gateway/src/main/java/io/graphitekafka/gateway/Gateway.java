@@ -1,8 +1,8 @@
 package io.graphitekafka.gateway;
 
-import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
+import io.graphitekafka.gateway.server.CarbonReceiver;
 import io.graphitekafka.gateway.server.CarbonServer;
 import io.graphitekafka.gateway.server.CarbonUdpServer;
 import io.graphitekafka.gateway.server.ConnectionGuard;
@@ -26,7 +26,9 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +52,8 @@ public final class Gateway implements AutoCloseable {
   private final CarbonServer plaintext;
   private final CarbonServer pickle;
   private final CarbonUdpServer udp;
-  private final KafkaLinesReceiver lines;
+  /** Every receiver that is on, in the order they start; they stop in the same order. */
+  private final List<CarbonReceiver> receivers;
   private final CarbonReporter reporter;
   private final PrometheusEndpoint prometheus;
   private final MetricFilter filter;
@@ -70,9 +73,8 @@ public final class Gateway implements AutoCloseable {
         flow, metrics);
     this.filter = MetricFilter.fromFiles(config.getString(GatewayConfig.WHITELIST_FILE),
         config.getString(GatewayConfig.BLACKLIST_FILE));
-    this.handler = new PointHandler(
-        new CarbonLineDecoder(config.timestampResolution(), config.maxLineLength()), producer, filter,
-        metrics);
+    this.handler = new PointHandler(config.timestampResolution(), config.maxLineLength(), producer,
+        filter, metrics);
     this.guard = new ConnectionGuard(config.getInt(GatewayConfig.MAX_CONNECTIONS), flow, metrics);
     CarbonServer.Connections connections = new CarbonServer.Connections(handler, guard,
         config.getInt(GatewayConfig.IDLE_TIMEOUT_SECONDS));
@@ -80,13 +82,14 @@ public final class Gateway implements AutoCloseable {
         config.carbonPort(), config.maxLineLength(), connections, boss, workers);
     this.pickle = config.picklePort() < 0 ? null : CarbonServer.pickle(
         config.bindAddress(GatewayConfig.PICKLE_BIND_ADDRESS), config.picklePort(),
-        config.getInt(GatewayConfig.MAX_PICKLE_FRAME), config.timestampResolution(), connections,
-        boss, workers);
+        config.getInt(GatewayConfig.MAX_PICKLE_FRAME), connections, boss, workers);
     this.udp = config.udpPort() < 0 ? null : new CarbonUdpServer(
         config.bindAddress(GatewayConfig.UDP_BIND_ADDRESS), config.udpPort(), handler, flow, metrics);
-    this.lines = !config.getBoolean(GatewayConfig.LINES_ENABLED) ? null : new KafkaLinesReceiver(
-        config.bootstrapServers(), config.getString(GatewayConfig.LINES_GROUP_ID),
+    KafkaLinesReceiver lines = !config.getBoolean(GatewayConfig.LINES_ENABLED) ? null
+        : KafkaLinesReceiver.create(config.bootstrapServers(), config.getString(GatewayConfig.LINES_GROUP_ID),
         config.linesTopic(), config.consumerOverrides(), handler, metrics);
+    this.receivers = Stream.of(plaintext, pickle, udp, lines).filter(Objects::nonNull)
+        .map(CarbonReceiver.class::cast).toList();
     this.reporter = new CarbonReporter(metrics, config.getString(GatewayConfig.METRIC_INSTANCE),
         (metric, ts, value) -> producer.sendPoint(new MetricPoint(metric, ts, value), null),
         Clock.systemUTC());
@@ -101,15 +104,8 @@ public final class Gateway implements AutoCloseable {
 
   public void start() throws InterruptedException {
     producer.warmUp(Duration.ofSeconds(10));
-    plaintext.start();
-    if (pickle != null) {
-      pickle.start();
-    }
-    if (udp != null) {
-      udp.start();
-    }
-    if (lines != null) {
-      lines.start();
+    for (CarbonReceiver receiver : receivers) {
+      receiver.start();
     }
     housekeeping = workers.next().scheduleAtFixedRate(() -> {
       flow.accountPausedTime();
@@ -161,16 +157,7 @@ public final class Gateway implements AutoCloseable {
    */
   @Override
   public void close() {
-    plaintext.close();
-    if (pickle != null) {
-      pickle.close();
-    }
-    if (udp != null) {
-      udp.close();
-    }
-    if (lines != null) {
-      lines.close();
-    }
+    receivers.forEach(CarbonReceiver::close);
     if (housekeeping != null) {
       housekeeping.cancel(false);
     }

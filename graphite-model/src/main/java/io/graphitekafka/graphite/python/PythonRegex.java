@@ -255,35 +255,30 @@ public final class PythonRegex {
           lastKind = Kind.REPEAT;
           continue;
         }
-        Item item;
-        switch (c) {
-          case '(':
-            item = parseGroup(f, nested, first && items == 0);
-            break;
-          case '[':
+        Item item = switch (c) {
+          case '(' -> parseGroup(f, nested, first && items == 0);
+          case '[' -> {
             parseClass(f);
-            item = new Item(Kind.ATOM, Width.ONE, null);
-            break;
-          case '.':
+            yield Item.ONE_CHARACTER;
+          }
+          case '.' -> {
             out.append(f.dotAll ? "(?s:.)" : "[^\\n]");
-            item = new Item(Kind.ATOM, Width.ONE, null);
-            break;
-          case '^':
+            yield Item.ONE_CHARACTER;
+          }
+          case '^' -> {
             out.append(f.multiline ? "(?<![^\\n])" : "\\A");
-            item = new Item(Kind.ANCHOR, Width.ZERO, null);
-            break;
-          case '$':
+            yield Item.ANCHOR;
+          }
+          case '$' -> {
             out.append(f.multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
-            item = new Item(Kind.ANCHOR, Width.ZERO, null);
-            break;
-          case '\\':
-            item = parseEscape(f);
-            break;
-          default:
+            yield Item.ANCHOR;
+          }
+          case '\\' -> parseEscape(f);
+          default -> {
             appendLiteral(c);
-            item = new Item(Kind.ATOM, Width.ONE, null);
-            break;
-        }
+            yield Item.ONE_CHARACTER;
+          }
+        };
         if (item.globalFlags != null) {
           // Global flags apply to the whole pattern; they may only open it (Python 3.11).
           f = item.globalFlags;
@@ -301,7 +296,12 @@ public final class PythonRegex {
       return new Branch(f, done.plus(last));
     }
 
-    private record Item(Kind kind, Width width, Flags globalFlags) {}
+    private record Item(Kind kind, Width width, Flags globalFlags) {
+      /** An atom that matches exactly one character. */
+      static final Item ONE_CHARACTER = new Item(Kind.ATOM, Width.ONE, null);
+      /** A zero-width anchor or assertion. */
+      static final Item ANCHOR = new Item(Kind.ANCHOR, Width.ZERO, null);
+    }
 
     // sre_parse: '{' starts a repeat only as {m}, {m,}, {,n}, {m,n} or {,}; '{}' is a literal.
     private boolean isRepeat() {
@@ -360,29 +360,38 @@ public final class PythonRegex {
       return new String(cps, start, pos - start);
     }
 
+    /** The next code point, consumed; at the end of the pattern, the error {@code atEnd}. */
+    private int take(String atEnd) {
+      int c = peek();
+      if (c < 0) {
+        throw error(atEnd);
+      }
+      pos++;
+      return c;
+    }
+
+    /** A group name up to {@code end}, which must be a Python identifier. */
+    private String readGroupName(char end) {
+      String name = readUntil(end);
+      if (!isIdentifier(name)) {
+        throw error("bad character in group name '" + name + "'");
+      }
+      return name;
+    }
+
     private Item parseGroup(Flags f, int nested, boolean atStart) {
       if (!match('?')) {
         return capture(null, f, nested);
       }
-      int c = peek();
-      if (c < 0) {
-        throw error("unexpected end of pattern");
-      }
-      pos++;
+      int c = take("unexpected end of pattern");
       switch (c) {
         case 'P':
           if (match('<')) {
-            String name = readUntil('>');
-            if (!isIdentifier(name)) {
-              throw error("bad character in group name '" + name + "'");
-            }
+            String name = readGroupName('>');
             return capture(name, f, nested);
           }
           if (match('=')) {
-            String name = readUntil(')');
-            if (!isIdentifier(name)) {
-              throw error("bad character in group name '" + name + "'");
-            }
+            String name = readGroupName(')');
             Integer gid = groupNames.get(name);
             if (gid == null) {
               throw error("unknown group name '" + name + "'");
@@ -635,18 +644,14 @@ public final class PythonRegex {
 
     // sre_parse._escape (outside a class); pos is just after the backslash.
     private Item parseEscape(Flags f) {
-      int c = peek();
-      if (c < 0) {
-        throw error("bad escape (end of pattern)");
-      }
-      pos++;
+      int c = take("bad escape (end of pattern)");
       switch (c) {
         case 'A':
           out.append("\\A");
-          return new Item(Kind.ANCHOR, Width.ZERO, null);
+          return Item.ANCHOR;
         case 'Z':
           out.append("\\z");
-          return new Item(Kind.ANCHOR, Width.ZERO, null);
+          return Item.ANCHOR;
         case 'b':
         case 'B':
           {
@@ -658,7 +663,7 @@ public final class PythonRegex {
               out.append("(?:(?<=").append(w).append(")(?=").append(w).append(")|(?<!").append(w)
                   .append(")(?!").append(w).append("))");
             }
-            return new Item(Kind.ANCHOR, Width.ZERO, null);
+            return Item.ANCHOR;
           }
         case 'd':
         case 'D':
@@ -669,7 +674,7 @@ public final class PythonRegex {
           out.append('[');
           appendCategory(c, f);
           out.append(']');
-          return new Item(Kind.ATOM, Width.ONE, null);
+          return Item.ONE_CHARACTER;
         default:
           break;
       }
@@ -684,7 +689,7 @@ public final class PythonRegex {
               throw error("octal escape value outside of range 0-0o377");
             }
             appendLiteral(value);
-            return new Item(Kind.ATOM, Width.ONE, null);
+            return Item.ONE_CHARACTER;
           }
         }
         int gid = Integer.parseInt(new String(cps, start, pos - start));
@@ -696,7 +701,33 @@ public final class PythonRegex {
         return new Item(Kind.ATOM, groupWidths.get(gid), null);
       }
       appendLiteral(literalEscape(c));
-      return new Item(Kind.ATOM, Width.ONE, null);
+      return Item.ONE_CHARACTER;
+    }
+
+    /**
+     * After a backslash inside a character set: the code point the escape stands for, or the negated
+     * letter of a category ({@code \d \D \s \S \w \W}); {@code \b} is a backspace there.
+     */
+    private int setEscape() {
+      int e = take("bad escape (end of pattern)");
+      if ("dDsSwW".indexOf(e) >= 0) {
+        return -e;
+      } else if (e == 'b') {
+        return 8;
+      } else if (isOctal(e)) {
+        int s = pos - 1;
+        for (int k = 0; k < 2 && isOctal(peek()); k++) {
+          pos++;
+        }
+        int value = Integer.parseInt(new String(cps, s, pos - s), 8);
+        if (value > 0377) {
+          throw error("octal escape value outside of range 0-0o377");
+        }
+        return value;
+      } else if (e == '8' || e == '9') {
+        throw error("bad escape \\" + Character.toString(e));
+      }
+      return literalEscape(e);
     }
 
     /** The code point of an escape that stands for one character, shared by both contexts. */
@@ -802,29 +833,10 @@ public final class PythonRegex {
         int lo;
         int category = -1;
         if (c == '\\') {
-          int e = peek();
-          if (e < 0) {
-            throw error("bad escape (end of pattern)");
-          }
-          pos++;
-          if ("dDsSwW".indexOf(e) >= 0) {
-            category = e;
+          lo = setEscape();
+          if (lo < 0) {
+            category = -lo;
             lo = -1;
-          } else if (e == 'b') {
-            lo = 8;
-          } else if (isOctal(e)) {
-            int s = pos - 1;
-            for (int k = 0; k < 2 && isOctal(peek()); k++) {
-              pos++;
-            }
-            lo = Integer.parseInt(new String(cps, s, pos - s), 8);
-            if (lo > 0377) {
-              throw error("octal escape value outside of range 0-0o377");
-            }
-          } else if (e == '8' || e == '9') {
-            throw error("bad escape \\" + Character.toString(e));
-          } else {
-            lo = literalEscape(e);
           }
         } else {
           if (items > 0 && "-&~|".indexOf(c) >= 0 && peek() == c) {
@@ -853,28 +865,9 @@ public final class PythonRegex {
           }
           int hi;
           if (that == '\\') {
-            int e = peek();
-            if (e < 0) {
-              throw error("bad escape (end of pattern)");
-            }
-            pos++;
-            if ("dDsSwW".indexOf(e) >= 0) {
+            hi = setEscape();
+            if (hi < 0) {
               throw error("bad character range");
-            } else if (e == 'b') {
-              hi = 8;
-            } else if (isOctal(e)) {
-              int s = pos - 1;
-              for (int k = 0; k < 2 && isOctal(peek()); k++) {
-                pos++;
-              }
-              hi = Integer.parseInt(new String(cps, s, pos - s), 8);
-              if (hi > 0377) {
-                throw error("octal escape value outside of range 0-0o377");
-              }
-            } else if (e == '8' || e == '9') {
-              throw error("bad escape \\" + Character.toString(e));
-            } else {
-              hi = literalEscape(e);
             }
           } else {
             if (that == '-') {

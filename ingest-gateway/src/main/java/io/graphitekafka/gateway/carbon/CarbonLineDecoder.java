@@ -1,6 +1,8 @@
 package io.graphitekafka.gateway.carbon;
 
 import io.graphitekafka.gateway.carbon.DecodeResult.Reject;
+import io.graphitekafka.graphite.python.PythonFloat;
+import io.graphitekafka.graphite.python.PythonStrings;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -56,6 +58,11 @@ public final class CarbonLineDecoder {
     this.maxLineLength = maxLineLength;
   }
 
+  /** The longest line this decoder accepts, in bytes. */
+  public int maxLineLength() {
+    return maxLineLength;
+  }
+
   /**
    * Decodes {@code buf[offset, offset + length)}, one line without its {@code \n}; a trailing
    * {@code \r} is harmless, as in carbon.
@@ -78,14 +85,14 @@ public final class CarbonLineDecoder {
     int fields = 0;
     int i = offset;
     while (true) {
-      while (i < end && PythonText.isAsciiWhitespace(buf[i])) {
+      while (i < end && PythonStrings.isAsciiSpace(buf[i])) {
         i++;
       }
       if (i == end) {
         break;
       }
       int start = i;
-      while (i < end && !PythonText.isAsciiWhitespace(buf[i])) {
+      while (i < end && !PythonStrings.isAsciiSpace(buf[i])) {
         if (buf[i] < 0) {
           return decodeText(buf, offset, length, arrivalMillis);
         }
@@ -154,14 +161,14 @@ public final class CarbonLineDecoder {
     int fields = 0;
     int i = 0;
     while (true) {
-      while (i < n && PythonText.isWhitespace(line.charAt(i))) {
+      while (i < n && PythonStrings.isSpace(line.charAt(i))) {
         i++;
       }
       if (i == n) {
         break;
       }
       int start = i;
-      while (i < n && !PythonText.isWhitespace(line.charAt(i))) {
+      while (i < n && !PythonStrings.isSpace(line.charAt(i))) {
         i++;
       }
       if (fields < FIELDS) {

@@ -1,6 +1,7 @@
 package io.graphitekafka.gateway.carbon;
 
 import io.graphitekafka.gateway.carbon.DecodeResult.Reject;
+import io.graphitekafka.graphite.python.PythonFloat;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -434,21 +435,11 @@ public final class PickleDecoder {
           case 'B' -> push(bytes(length(le(4)))); // BINBYTES
           case 'C' -> push(bytes(u8())); // SHORT_BINBYTES
           case 0x8e -> push(bytes(length(le(8)))); // BINBYTES8
-          case 'p' -> { // PUT
-            int lineEnd = lineEnd();
-            long index = memoIndex(pos, lineEnd);
-            pos = lineEnd + 1;
-            memoPut(index);
-          }
+          case 'p' -> memoPut(memoIndexLine()); // PUT
           case 'q' -> memoPut(u8()); // BINPUT
           case 'r' -> memoPut(le(4)); // LONG_BINPUT
           case 0x94 -> memoPut(memo.size()); // MEMOIZE
-          case 'g' -> { // GET
-            int lineEnd = lineEnd();
-            long index = memoIndex(pos, lineEnd);
-            pos = lineEnd + 1;
-            memoGet(index);
-          }
+          case 'g' -> memoGet(memoIndexLine()); // GET
           case 'h' -> memoGet(u8()); // BINGET
           case 'j' -> memoGet(le(4)); // LONG_BINGET
           case 'c', 0x93, 'R', 'b', 'i', 'o', 0x81, 0x92, 0x82, 0x83, 0x84, 'P', 'Q', 'd', '}', 's',
@@ -556,6 +547,14 @@ public final class PickleDecoder {
     }
 
     // --- memo ---
+
+    /** The decimal memo index of PUT or GET, on the rest of the line; moves past the line. */
+    private long memoIndexLine() {
+      int lineEnd = lineEnd();
+      long index = memoIndex(pos, lineEnd);
+      pos = lineEnd + 1;
+      return index;
+    }
 
     private void memoPut(long index) {
       if (size <= floor()) {

@@ -1,5 +1,6 @@
 package io.graphitekafka.gateway.server;
 
+import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -7,14 +8,16 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.util.List;
 
 /**
- * Splits a TCP stream into Carbon plaintext lines, each ending in {@code \n} or {@code \r\n} (stripped),
- * as Twisted's LineOnlyReceiver does. A line longer than {@code maxLength} bytes is discarded up to its
- * newline and reported once, after it ends, as a {@link LineTooLongException} carrying its first
- * {@code maxLength} bytes, so the reject keeps what the line was; the connection goes on with the next
- * line. Like Netty's LineBasedFrameDecoder (which drops an over-long line's bytes), it never buffers more
- * than one line's limit.
+ * Cuts a TCP stream into Carbon plaintext lines with the shared {@link CarbonLineSplitter.Stream}: each
+ * ends in {@code \n} or {@code \r\n} (stripped), as Twisted's LineOnlyReceiver does. A line longer than
+ * {@code maxLength} bytes is discarded up to its newline and reported once, after it ends, as a
+ * {@link LineTooLongException} carrying its first {@code maxLength} bytes, so the reject keeps what the
+ * line was; the connection goes on with the next line. Like Netty's LineBasedFrameDecoder (which drops
+ * an over-long line's bytes), it never buffers more than one line's limit. Lines are retained slices of
+ * the cumulation, not copies.
  */
-final class CarbonLineFramer extends ByteToMessageDecoder {
+final class CarbonLineFramer extends ByteToMessageDecoder
+    implements CarbonLineSplitter.Bytes, CarbonLineSplitter.Lines {
 
   /** An over-long line, reported once its end was seen. */
   static final class LineTooLongException extends TooLongFrameException {
@@ -39,62 +42,55 @@ final class CarbonLineFramer extends ByteToMessageDecoder {
     }
   }
 
-  private final int maxLength;
-  // While discarding an over-long line: its first maxLength bytes, and how many bytes it had so far.
-  private byte[] head;
-  private long discarded;
-  private boolean lastDiscardedWasCr;
+  private final CarbonLineSplitter.Stream stream;
+  // Set for the length of one decode call: the cumulation being cut and where its lines go.
+  private ByteBuf in;
+  private List<Object> out;
+  private LineTooLongException tooLong;
 
   CarbonLineFramer(int maxLength) {
-    this.maxLength = maxLength;
+    this.stream = new CarbonLineSplitter.Stream(maxLength);
   }
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    int start = in.readerIndex();
-    int eol = in.indexOf(start, in.writerIndex(), (byte) '\n');
-    if (head != null) {
-      if (eol < 0) {
-        if (in.isReadable()) {
-          discarded += in.readableBytes();
-          lastDiscardedWasCr = in.getByte(in.writerIndex() - 1) == '\r';
-          in.skipBytes(in.readableBytes());
-        }
-        return;
-      }
-      long length = discarded + (eol - start);
-      if (eol > start ? in.getByte(eol - 1) == '\r' : lastDiscardedWasCr) {
-        length--;
-      }
-      byte[] line = head;
-      head = null;
-      discarded = 0;
-      in.readerIndex(eol + 1);
-      ctx.fireExceptionCaught(new LineTooLongException(line, length));
-      return;
+    this.in = in;
+    this.out = out;
+    try {
+      in.readerIndex(stream.next(this, in.readerIndex(), in.writerIndex(), this));
+    } finally {
+      this.in = null;
+      this.out = null;
     }
-    if (eol < 0) {
-      if (in.readableBytes() > maxLength + 1) { // + 1: room for a '\r' before a newline still to come
-        head = new byte[maxLength];
-        in.getBytes(start, head);
-        discarded = in.readableBytes();
-        lastDiscardedWasCr = in.getByte(in.writerIndex() - 1) == '\r';
-        in.skipBytes(in.readableBytes());
-      }
-      return;
+    if (tooLong != null) {
+      LineTooLongException e = tooLong;
+      tooLong = null;
+      ctx.fireExceptionCaught(e);
     }
-    int length = eol - start;
-    if (length > 0 && in.getByte(eol - 1) == '\r') {
-      length--;
-    }
-    if (length > maxLength) {
-      byte[] line = new byte[maxLength];
-      in.getBytes(start, line);
-      in.readerIndex(eol + 1);
-      ctx.fireExceptionCaught(new LineTooLongException(line, length));
-      return;
-    }
-    out.add(in.readRetainedSlice(length));
-    in.readerIndex(eol + 1);
+  }
+
+  @Override
+  public int indexOf(int from, int to, byte value) {
+    return in.indexOf(from, to, value);
+  }
+
+  @Override
+  public byte get(int index) {
+    return in.getByte(index);
+  }
+
+  @Override
+  public void copy(int from, byte[] dst) {
+    in.getBytes(from, dst);
+  }
+
+  @Override
+  public void line(int offset, int length) {
+    out.add(in.retainedSlice(offset, length));
+  }
+
+  @Override
+  public void tooLong(byte[] head, long length) {
+    tooLong = new LineTooLongException(head, length);
   }
 }

@@ -1,6 +1,5 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.carbon.RejectReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -24,19 +23,15 @@ final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {
   static final AttributeKey<Source> SOURCE = AttributeKey.valueOf("graphite-kafka.source");
 
   private final PointHandler points;
-  private final int maxLineLength;
-  private final String protocol;
 
-  CarbonLineHandler(PointHandler points, int maxLineLength) {
+  CarbonLineHandler(PointHandler points) {
     this.points = points;
-    this.maxLineLength = maxLineLength;
-    this.protocol = PROTOCOL;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
     int length = frame.readableBytes();
-    Source source = source(ctx.channel(), protocol);
+    Source source = source(ctx.channel(), PROTOCOL);
     if (frame.hasArray()) {
       points.line(frame.array(), frame.arrayOffset() + frame.readerIndex(), length, source);
     } else {
@@ -59,11 +54,7 @@ final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof CarbonLineFramer.LineTooLongException tooLong) {
       // the framer discarded the line up to its newline and kept its first bytes for the reject
-      byte[] head = tooLong.head();
-      points.reject(head, 0, head.length, RejectReason.LINE_TOO_LONG.code(),
-          "line of " + tooLong.length() + " bytes is longer than " + maxLineLength
-              + "; the reject keeps its first " + head.length + " bytes",
-          source(ctx.channel(), protocol), System.currentTimeMillis(), null);
+      points.lineTooLong(tooLong.head(), tooLong.length(), source(ctx.channel(), PROTOCOL));
       return;
     }
     log.warn("closing plaintext connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());

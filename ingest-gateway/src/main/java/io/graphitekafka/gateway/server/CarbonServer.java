@@ -1,8 +1,6 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.carbon.PickleDecoder;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -16,32 +14,27 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A Carbon TCP listener. Pipeline: the shared {@link ConnectionGuard} (limit, idle timeout,
  * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), the
  * idle timer when one is set (it counts frames, not bytes), then a stateless shared handler that hands
  * each frame to the {@link PointHandler}. Bad frames never close the connection; only I/O errors do.
+ * {@code close()} stops accepting connections; open connections and the event loops belong to the caller.
  */
-public final class CarbonServer implements AutoCloseable {
-
-  private static final Logger log = LoggerFactory.getLogger(CarbonServer.class);
+public final class CarbonServer extends BoundListener {
 
   /** What every TCP connection of a gateway shares. */
   public record Connections(PointHandler points, ConnectionGuard guard, int idleTimeoutSeconds) {}
 
-  private final String name;
   private final InetSocketAddress address;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Consumer<ChannelPipeline> pipeline;
-  private Channel serverChannel;
 
   private CarbonServer(String name, String bindAddress, int port, EventLoopGroup boss,
       EventLoopGroup workers, Consumer<ChannelPipeline> pipeline) {
-    this.name = name;
+    super(name);
     this.address = new InetSocketAddress(bindAddress, port);
     this.boss = boss;
     this.workers = workers;
@@ -57,14 +50,14 @@ public final class CarbonServer implements AutoCloseable {
 
   /** Carbon's pickle receiver (port 2004): frames of a u32 length and a pickled list of points. */
   public static CarbonServer pickle(String bindAddress, int port, int maxFrameLength,
-      int timestampResolution, Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
-    Consumer<ChannelPipeline> init = picklePipeline(maxFrameLength, timestampResolution, connections);
+      Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
+    Consumer<ChannelPipeline> init = picklePipeline(maxFrameLength, connections);
     return new CarbonServer("pickle", bindAddress, port, boss, workers, init);
   }
 
   /** The plaintext pipeline; the handlers that can be are shared between connections. */
   static Consumer<ChannelPipeline> plaintextPipeline(int maxLineLength, Connections connections) {
-    CarbonLineHandler handler = new CarbonLineHandler(connections.points(), maxLineLength);
+    CarbonLineHandler handler = new CarbonLineHandler(connections.points());
     return p -> {
       p.addLast("guard", connections.guard());
       // an over-long line is discarded up to its newline, then reported once with its first bytes
@@ -75,10 +68,8 @@ public final class CarbonServer implements AutoCloseable {
   }
 
   /** The pickle pipeline. */
-  static Consumer<ChannelPipeline> picklePipeline(int maxFrameLength, int timestampResolution,
-      Connections connections) {
-    PickleFrameHandler handler =
-        new PickleFrameHandler(new PickleDecoder(timestampResolution), connections.points());
+  static Consumer<ChannelPipeline> picklePipeline(int maxFrameLength, Connections connections) {
+    PickleFrameHandler handler = new PickleFrameHandler(connections.points());
     return p -> {
       p.addLast("guard", connections.guard());
       // Int32StringReceiver framing; the length field is stripped, oversized frames are skipped
@@ -110,6 +101,7 @@ public final class CarbonServer implements AutoCloseable {
     }
   }
 
+  @Override
   public void start() throws InterruptedException {
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(boss, workers)
@@ -123,20 +115,7 @@ public final class CarbonServer implements AutoCloseable {
             pipeline.accept(ch.pipeline());
           }
         });
-    serverChannel = bootstrap.bind(address).sync().channel();
-    log.info("{} listener on {}", name, serverChannel.localAddress());
+    bind(bootstrap, address);
   }
 
-  /** The bound port, useful when 0 was asked for. */
-  public int port() {
-    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
-  }
-
-  /** Stops accepting connections; open connections and the event loops belong to the caller. */
-  @Override
-  public void close() {
-    if (serverChannel != null) {
-      serverChannel.close().syncUninterruptibly();
-    }
-  }
 }

@@ -7,7 +7,6 @@ import io.graphitekafka.service.metrics.SelfMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -33,46 +32,37 @@ import org.slf4j.LoggerFactory;
  * far behind, datagrams are dropped and their lines counted as {@code udpLosses}; what the kernel drops
  * is not seen here, which is why TCP is the transport to prefer.
  */
-public final class CarbonUdpServer implements AutoCloseable {
+public final class CarbonUdpServer extends BoundListener {
 
   private static final Logger log = LoggerFactory.getLogger(CarbonUdpServer.class);
   static final String PROTOCOL = "plaintext-udp";
   private static final int MAX_DATAGRAM = 65536;
 
-  private final String bindAddress;
-  private final int requestedPort;
+  private final InetSocketAddress address;
   private final DatagramHandler handler;
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-  private Channel channel;
 
   public CarbonUdpServer(String bindAddress, int port, PointHandler points, FlowControl flow,
       SelfMetrics metrics) {
-    this.bindAddress = bindAddress;
-    this.requestedPort = port;
+    super("plaintext UDP");
+    this.address = new InetSocketAddress(bindAddress, port);
     this.handler = new DatagramHandler(points, flow, metrics);
   }
 
+  @Override
   public void start() throws InterruptedException {
-    channel = new Bootstrap()
+    bind(new Bootstrap()
         .group(group)
         .channel(NioDatagramChannel.class)
         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
-        .handler(handler)
-        .bind(new InetSocketAddress(bindAddress, requestedPort)).sync().channel();
-    log.info("plaintext UDP listener on {}", channel.localAddress());
-  }
-
-  public int port() {
-    return ((InetSocketAddress) channel.localAddress()).getPort();
+        .handler(handler), address);
   }
 
   /** Stops reading datagrams; what was read is handed to the producer before this returns. */
   @Override
   public void close() {
-    if (channel != null) {
-      channel.close().syncUninterruptibly();
-    }
+    super.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 

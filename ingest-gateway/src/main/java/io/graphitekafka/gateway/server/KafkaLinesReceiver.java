@@ -1,21 +1,16 @@
 package io.graphitekafka.gateway.server;
 
 import io.graphitekafka.gateway.GatewayStats;
-import io.graphitekafka.gateway.kafka.Delivery;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -25,31 +20,50 @@ import org.slf4j.LoggerFactory;
 /**
  * Consumes raw Carbon plaintext lines from a topic (Telegraf's graphite output, kcat: one or more
  * newline-separated lines per record value) and feeds them to the same {@link PointHandler} as the
- * sockets. Offsets are committed only after Kafka acknowledged every point and reject produced from
- * the polled records, so a crash or restart re-reads, never loses; a failed batch is re-read.
+ * sockets. A thin polling shell around an injected {@link Consumer}: each poll is a {@link LinesBatch},
+ * whose offsets are committed only after Kafka acknowledged every point and reject produced from it,
+ * so a crash or restart re-reads, never loses; a failed batch is sought back and read again.
  */
-public final class KafkaLinesReceiver implements AutoCloseable {
+public final class KafkaLinesReceiver implements CarbonReceiver {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaLinesReceiver.class);
-  static final String PROTOCOL = "kafka-lines";
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Duration TOPIC_WAIT = Duration.ofSeconds(1);
   private static final Duration ACK_WAIT = Duration.ofSeconds(1);
   private static final Duration SHUTDOWN_ACK_WAIT = Duration.ofSeconds(20);
+  private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+  private static final Duration WAKEUP_WAIT = Duration.ofSeconds(10);
 
+  private final Consumer<byte[], byte[]> consumer;
   private final String topic;
   private final PointHandler points;
   private final LongAdder consumed;
-  private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread thread;
-  private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
 
-  public KafkaLinesReceiver(String bootstrapServers, String groupId, String topic,
-      Map<String, Object> overrides, PointHandler points, SelfMetrics metrics) {
+  /** A receiver that polls {@code consumer}, which it owns and closes. */
+  KafkaLinesReceiver(Consumer<byte[], byte[]> consumer, String topic, PointHandler points,
+      SelfMetrics metrics) {
+    this.consumer = consumer;
     this.topic = topic;
     this.points = points;
     this.consumed = metrics.counter(GatewayStats.LINES_RECORDS);
+    this.thread = new Thread(this::run, "carbon-lines-" + topic);
+    thread.setDaemon(true);
+  }
+
+  /** A receiver with its own {@link KafkaConsumer} in group {@code groupId}; see {@link #consumerProperties}. */
+  public static KafkaLinesReceiver create(String bootstrapServers, String groupId, String topic,
+      Map<String, Object> overrides, PointHandler points, SelfMetrics metrics) {
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(consumerProperties(bootstrapServers, groupId, overrides),
+            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return new KafkaLinesReceiver(consumer, topic, points, metrics);
+  }
+
+  /** Manual commits, reading a new group from the start, 1000 records a poll; {@code overrides} win. */
+  static Map<String, Object> consumerProperties(String bootstrapServers, String groupId,
+      Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -58,12 +72,10 @@ public final class KafkaLinesReceiver implements AutoCloseable {
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "graphite-kafka-gateway-lines");
     props.putAll(overrides);
-    this.consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.thread = new Thread(this::run, "carbon-lines-" + topic);
-    thread.setDaemon(true);
+    return props;
   }
 
+  @Override
   public void start() {
     thread.start();
   }
@@ -76,10 +88,7 @@ public final class KafkaLinesReceiver implements AutoCloseable {
       consumer.subscribe(List.of(topic));
       log.info("consuming Carbon lines from {}", topic);
       while (running) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-        if (!records.isEmpty()) {
-          process(records);
-        }
+        pollOnce();
       }
     } catch (WakeupException e) {
       // close() woke us: the last batch is either committed or will be read again
@@ -87,13 +96,11 @@ public final class KafkaLinesReceiver implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       log.error("lines receiver on {} stopped: {}", topic, e.toString(), e);
-    } finally {
-      stopped.countDown();
     }
   }
 
   /** Waits quietly for the topic to exist (auto-creation is off), polling its metadata. */
-  private boolean awaitTopic() throws InterruptedException {
+  boolean awaitTopic() throws InterruptedException {
     boolean logged = false;
     while (running) {
       try {
@@ -114,63 +121,27 @@ public final class KafkaLinesReceiver implements AutoCloseable {
     return false;
   }
 
-  private void process(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
-    Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-    Map<TopicPartition, Long> first = new HashMap<>();
-    Delivery delivery = new Delivery();
-    for (ConsumerRecord<byte[], byte[]> record : records) {
-      TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-      first.putIfAbsent(tp, record.offset());
-      next.put(tp, new OffsetAndMetadata(record.offset() + 1));
-      byte[] value = record.value();
-      if (value != null) {
-        Source source = new Source(PROTOCOL,
-            record.topic() + "-" + record.partition() + "@" + record.offset(), null);
-        forEachLine(value, (offset, length) -> points.line(value, offset, length, source, delivery));
-      }
-      consumed.increment();
-    }
-    // while Kafka is unreachable this waits, which is this receiver's backpressure
-    long giveUpAt = 0;
-    while (!delivery.await(ACK_WAIT)) {
-      if (!running) {
-        if (giveUpAt == 0) {
-          giveUpAt = System.nanoTime() + SHUTDOWN_ACK_WAIT.toNanos();
-        } else if (System.nanoTime() - giveUpAt > 0) {
-          log.warn("stopping with {} records of {} unacknowledged; their offsets stay uncommitted and"
-              + " will be read again", delivery.pending(), topic);
-          return;
-        }
-      }
-    }
-    if (delivery.failure() != null) {
-      log.warn("producing lines from {} failed ({}); re-reading the batch", topic,
-          delivery.failure().toString());
-      first.forEach(consumer::seek);
+  /**
+   * Polls once and settles the batch: its offsets are committed once Kafka acknowledged everything
+   * produced from it, sought back when Kafka failed a record, and left alone when stopping first.
+   */
+  void pollOnce() throws InterruptedException {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+    if (records.isEmpty()) {
       return;
     }
-    consumer.commitSync(next);
-  }
-
-  /** Splits a record value at {@code \n}, as the TCP framer does; a final newline ends the last line. */
-  static void forEachLine(byte[] value, LineRange consumer) {
-    int start = 0;
-    for (int i = 0; i < value.length; i++) {
-      if (value[i] == '\n') {
-        int end = i > start && value[i - 1] == '\r' ? i - 1 : i;
-        consumer.accept(start, end - start);
-        start = i + 1;
+    LinesBatch batch = LinesBatch.produce(records, points);
+    consumed.add(records.count());
+    switch (batch.settle(ACK_WAIT, SHUTDOWN_ACK_WAIT, () -> running)) {
+      case ACKNOWLEDGED -> consumer.commitSync(batch.nextOffsets());
+      case FAILED -> {
+        log.warn("producing lines from {} failed ({}); re-reading the batch", topic,
+            batch.failure().toString());
+        batch.firstOffsets().forEach(consumer::seek);
       }
+      case ABANDONED -> log.warn("stopping with {} records of {} unacknowledged; their offsets stay"
+          + " uncommitted and will be read again", batch.pending(), topic);
     }
-    if (start < value.length) {
-      consumer.accept(start, value.length - start);
-    }
-  }
-
-  /** One line of a record value, as an offset and length. */
-  @FunctionalInterface
-  interface LineRange {
-    void accept(int offset, int length);
   }
 
   /** Stops after the current batch, which is committed once acknowledged, and closes the consumer. */
@@ -178,9 +149,10 @@ public final class KafkaLinesReceiver implements AutoCloseable {
   public void close() {
     running = false;
     try {
-      if (!stopped.await(30, TimeUnit.SECONDS)) {
+      thread.join(STOP_WAIT.toMillis());
+      if (thread.isAlive()) {
         consumer.wakeup();
-        stopped.await(10, TimeUnit.SECONDS);
+        thread.join(WAKEUP_WAIT.toMillis());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -3,6 +3,8 @@ package io.graphitekafka.gateway.server;
 import io.graphitekafka.gateway.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.DecodeResult;
+import io.graphitekafka.gateway.carbon.PickleDecoder;
+import io.graphitekafka.gateway.carbon.PickleResult;
 import io.graphitekafka.gateway.carbon.RejectReason;
 import io.graphitekafka.gateway.kafka.Delivery;
 import io.graphitekafka.gateway.kafka.PointProducer;
@@ -19,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns one Carbon line or decoded datapoint into a point on Kafka, a filtered-out count, or a reject:
- * decode, apply the allow/deny lists, normalize the series name, produce. Shared by every receiver;
- * stateless apart from counters, so it is safe on any thread.
+ * The one ingest path after framing: turns one Carbon line or pickle frame into points on Kafka,
+ * filtered-out counts, or rejects: decode, apply the allow/deny lists, normalize the series name,
+ * produce. Shared by every receiver and by {@code graphite-kafka produce}; stateless apart from
+ * counters, so it is safe on any thread.
  */
 public final class PointHandler {
 
@@ -29,9 +32,10 @@ public final class PointHandler {
   private static final long SAMPLE_INTERVAL_NANOS = 10_000_000_000L;
 
   /** What became of one decoded point. */
-  public enum Outcome { PRODUCED, FILTERED, INVALID_NAME }
+  private enum Outcome { PRODUCED, FILTERED, INVALID_NAME }
 
   private final CarbonLineDecoder decoder;
+  private final PickleDecoder pickles;
   private final PointProducer producer;
   private final MetricFilter filter;
   private final SelfMetrics metrics;
@@ -40,9 +44,14 @@ public final class PointHandler {
   private final LongAdder whitelistRejects;
   private final AtomicLong lastSample = new AtomicLong(System.nanoTime() - SAMPLE_INTERVAL_NANOS);
 
-  public PointHandler(CarbonLineDecoder decoder, PointProducer producer, MetricFilter filter,
-      SelfMetrics metrics) {
-    this.decoder = decoder;
+  /**
+   * @param timestampResolution carbon's {@code MIN_TIMESTAMP_RESOLUTION} in seconds, for both decoders
+   * @param maxLineLength the longest plaintext line accepted, in bytes
+   */
+  public PointHandler(int timestampResolution, int maxLineLength, PointProducer producer,
+      MetricFilter filter, SelfMetrics metrics) {
+    this.decoder = new CarbonLineDecoder(timestampResolution, maxLineLength);
+    this.pickles = new PickleDecoder(timestampResolution);
     this.producer = producer;
     this.filter = filter;
     this.metrics = metrics;
@@ -73,10 +82,37 @@ public final class PointHandler {
   }
 
   /**
+   * Rejects a line the framer found longer than the decoder's limit; {@code head} is its first bytes,
+   * {@code length} its whole length without the terminator.
+   */
+  public void lineTooLong(byte[] head, long length, Source source) {
+    reject(head, 0, head.length, RejectReason.LINE_TOO_LONG.code(),
+        "line of " + length + " bytes is longer than " + decoder.maxLineLength()
+            + "; the reject keeps its first " + head.length + " bytes",
+        source, System.currentTimeMillis(), null);
+  }
+
+  /**
+   * Decodes one pickle frame ({@code buf[offset, offset+length)}, without its length prefix) and
+   * produces its points; a hostile or malformed frame is rejected whole.
+   */
+  public void pickleFrame(byte[] buf, int offset, int length, Source source) {
+    long arrival = System.currentTimeMillis();
+    PickleResult result = pickles.decode(buf, offset, length, arrival);
+    if (result instanceof PickleResult.Rejected r) {
+      reject(buf, offset, length, r.reject().reason().code(), r.reject().detail(), source, arrival,
+          null);
+    } else {
+      pickleElements(buf, offset, length, ((PickleResult.Decoded) result).elements(), source, arrival,
+          null);
+    }
+  }
+
+  /**
    * Filters, normalizes and produces one decoded point. On {@link Outcome#INVALID_NAME} nothing is
    * counted yet; the caller rejects the input it came from.
    */
-  public Outcome point(DecodeResult.Point p, Delivery delivery) {
+  private Outcome point(DecodeResult.Point p, Delivery delivery) {
     String raw = p.rawName();
     if (!filter.isEmpty()) {
       switch (filter.check(raw)) {
@@ -108,7 +144,7 @@ public final class PointHandler {
    * are each counted; the frame's raw bytes go to the rejects topic once, with the first bad element's
    * reason, and the good elements are produced.
    */
-  public void pickleElements(byte[] buf, int offset, int length, List<DecodeResult> elements,
+  private void pickleElements(byte[] buf, int offset, int length, List<DecodeResult> elements,
       Source source, long arrivalMillis, Delivery delivery) {
     String firstReason = null;
     String firstDetail = null;
@@ -141,7 +177,7 @@ public final class PointHandler {
   }
 
   /** Why a name that {@link #point} found invalid is invalid (only called on that path). */
-  public static String describeInvalidName(String rawName) {
+  private static String describeInvalidName(String rawName) {
     try {
       SeriesNames.normalize(rawName);
       return "invalid series name '" + rawName + "'";
@@ -152,7 +188,7 @@ public final class PointHandler {
   }
 
   /** Counts a reject without sending anything (for the further bad elements of one pickle frame). */
-  public void countReject(String reason) {
+  private void countReject(String reason) {
     metrics.counter(GatewayStats.reject(reason)).increment();
   }
 

@@ -7,6 +7,7 @@ import io.graphitekafka.gateway.carbon.DecodeResult.Point;
 import io.graphitekafka.gateway.carbon.DecodeResult.Reject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +36,8 @@ class PickleDecoderTest {
   private static Map<String, Expected> manifest() throws IOException {
     Map<String, Expected> frames = new LinkedHashMap<>();
     Expected current = null;
-    for (String line : PythonFloatTest.resourceLines("/carbon/pickles/manifest.txt")) {
+    for (String line : new String(resource("/carbon/pickles/manifest.txt"), StandardCharsets.UTF_8)
+        .lines().toList()) {
       String[] f = line.split(" ", 4);
       if (f[0].equals("frame")) {
         current = new Expected(f[1], f[2].equals("rejected") ? f[3] : null, new ArrayList<>());
@@ -48,8 +50,12 @@ class PickleDecoderTest {
   }
 
   private static byte[] frame(String name) throws IOException {
-    try (InputStream in = PickleDecoderTest.class.getResourceAsStream("/carbon/pickles/" + name + ".pickle")) {
-      assertThat(in).as(name).isNotNull();
+    return resource("/carbon/pickles/" + name + ".pickle");
+  }
+
+  private static byte[] resource(String path) throws IOException {
+    try (InputStream in = PickleDecoderTest.class.getResourceAsStream(path)) {
+      assertThat(in).as(path).isNotNull();
       return in.readAllBytes();
     }
   }

@@ -1,7 +1,6 @@
 package io.graphitekafka.gateway.server;
 
 import io.graphitekafka.gateway.GatewayStats;
-import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
 import io.graphitekafka.schemas.avro.MetricPoint;
@@ -48,7 +47,7 @@ final class Harness {
     mock = new MockProducer<>(autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
     flow = new FlowControl(pauseBytes, resumeBytes, dropBytes, metrics);
     producer = new PointProducer(mock, POINTS, REJECTS, flow, metrics);
-    points = new PointHandler(new CarbonLineDecoder(1, MAX_LINE_LENGTH), producer, filter, metrics);
+    points = new PointHandler(1, MAX_LINE_LENGTH, producer, filter, metrics);
     guard = new ConnectionGuard(maxConnections, flow, metrics);
     connections = new CarbonServer.Connections(points, guard, idleSeconds);
   }
@@ -58,7 +57,7 @@ final class Harness {
   }
 
   EmbeddedChannel pickle(int maxFrame) {
-    return channel(CarbonServer.picklePipeline(maxFrame, 1, connections));
+    return channel(CarbonServer.picklePipeline(maxFrame, connections));
   }
 
   EmbeddedChannel udp() {

@@ -2,6 +2,7 @@ package io.graphitekafka.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,8 @@ class LineSplittingTest {
   private static List<String> split(String value) {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
     List<String> out = new ArrayList<>();
-    KafkaLinesReceiver.forEachLine(bytes,
-        (off, len) -> out.add(new String(bytes, off, len, StandardCharsets.UTF_8)));
+    CarbonLineSplitter.forEachNewlineLine(bytes, 0, bytes.length,
+        (buf, off, len) -> out.add(new String(buf, off, len, StandardCharsets.UTF_8)));
     return out;
   }
 

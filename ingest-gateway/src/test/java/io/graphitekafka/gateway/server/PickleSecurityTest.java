@@ -33,7 +33,7 @@ class PickleSecurityTest {
 
     Harness h = new Harness();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    CarbonServer server = CarbonServer.pickle("127.0.0.1", 0, 1 << 20, 1, h.connections, group, group);
+    CarbonServer server = CarbonServer.pickle("127.0.0.1", 0, 1 << 20, h.connections, group, group);
     try {
       server.start();
       try (Socket socket = new Socket("127.0.0.1", server.port())) {

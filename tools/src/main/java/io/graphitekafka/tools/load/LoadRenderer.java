@@ -124,17 +124,29 @@ public final class LoadRenderer {
     return pos;
   }
 
-  private int plaintextPoint(byte[] buf, int pos) {
-    int k = (int) (rendered % series.length);
-    long round = rendered / series.length;
-    byte[] name = names[k];
+  /**
+   * Writes the name of the next point's series at {@code pos} and moves the timestamp to the point's
+   * round; returns the position after the name.
+   */
+  private int startPoint(byte[] buf, int pos) {
+    byte[] name = names[(int) (rendered % series.length)];
     System.arraycopy(name, 0, buf, pos, name.length);
-    pos += name.length;
-    pos = digits(buf, pos, LoadGenerator.value(spec.seed(), series[k], round));
-    buf[pos++] = ' ';
     if (spec.timestamps() == Timestamps.FIXED) {
-      setTimestamp(LoadGenerator.BASE_TIMESTAMP + round * spec.step());
+      setTimestamp(LoadGenerator.BASE_TIMESTAMP + rendered / series.length * spec.step());
     }
+    return pos + name.length;
+  }
+
+  /** The next point's value. */
+  private long value() {
+    return LoadGenerator.value(spec.seed(), series[(int) (rendered % series.length)],
+        rendered / series.length);
+  }
+
+  private int plaintextPoint(byte[] buf, int pos) {
+    pos = startPoint(buf, pos);
+    pos = digits(buf, pos, value());
+    buf[pos++] = ' ';
     System.arraycopy(timestampDigits, 0, buf, pos, timestampLength);
     pos += timestampLength;
     buf[pos++] = '\n';
@@ -143,19 +155,12 @@ public final class LoadRenderer {
   }
 
   private int picklePoint(byte[] buf, int pos) {
-    int k = (int) (rendered % series.length);
-    long round = rendered / series.length;
-    byte[] name = names[k];
-    System.arraycopy(name, 0, buf, pos, name.length);
-    pos += name.length;
-    if (spec.timestamps() == Timestamps.FIXED) {
-      setTimestamp(LoadGenerator.BASE_TIMESTAMP + round * spec.step());
-    }
+    pos = startPoint(buf, pos);
     buf[pos++] = BININT;
     putIntLe(buf, pos, (int) timestamp);
     pos += 4;
     buf[pos++] = BINFLOAT;
-    long bits = Double.doubleToRawLongBits(LoadGenerator.value(spec.seed(), series[k], round));
+    long bits = Double.doubleToRawLongBits(value());
     for (int shift = 56; shift >= 0; shift -= 8) {
       buf[pos++] = (byte) (bits >>> shift);
     }

@@ -1,10 +1,7 @@
 package io.graphitekafka.tools.produce;
 
 import io.graphitekafka.gateway.GatewayStats;
-import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
-import io.graphitekafka.gateway.carbon.DecodeResult;
-import io.graphitekafka.gateway.carbon.PickleDecoder;
-import io.graphitekafka.gateway.carbon.PickleResult;
+import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import io.graphitekafka.gateway.carbon.RejectReason;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
@@ -30,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code graphite-kafka produce}: reads Carbon plaintext lines or pickle frames from a file or standard
- * input and produces them as the gateway does, through the gateway's own decoders, name normalization
- * and {@link PointProducer}, so a point arrives on the points topic exactly as if it had been sent to
- * port 2003 or 2004. Bad input is counted by reason and sent to the rejects topic. Reading pauses
+ * input and produces them as the gateway does, through the gateway's own line splitter,
+ * {@link PointHandler} (decoders, name normalization, rejects) and {@link PointProducer}, so a point
+ * arrives on the points topic exactly as if it had been sent to port 2003 or 2004. Bad input is counted by reason and sent to the rejects topic. Reading pauses
  * while Kafka has more than a few MiB unacknowledged, so a large file never fills the memory.
  */
 public final class CarbonFileProducer implements AutoCloseable {
@@ -48,8 +45,6 @@ public final class CarbonFileProducer implements AutoCloseable {
   private final FlowControl flow;
   private final PointProducer producer;
   private final PointHandler handler;
-  private final CarbonLineDecoder lineDecoder;
-  private final PickleDecoder pickleDecoder;
   private final int maxLineLength;
   private final int maxFrame;
   private final Object resumed = new Object();
@@ -79,9 +74,7 @@ public final class CarbonFileProducer implements AutoCloseable {
     int resolution = config.getInt(ProduceConfig.TIMESTAMP_RESOLUTION);
     this.maxLineLength = config.getInt(ProduceConfig.MAX_LINE_LENGTH);
     this.maxFrame = config.getInt(ProduceConfig.MAX_PICKLE_FRAME);
-    this.lineDecoder = new CarbonLineDecoder(resolution, maxLineLength);
-    this.pickleDecoder = new PickleDecoder(resolution);
-    this.handler = new PointHandler(lineDecoder, producer, MetricFilter.none(), metrics);
+    this.handler = new PointHandler(resolution, maxLineLength, producer, MetricFilter.none(), metrics);
   }
 
   /**
@@ -126,73 +119,51 @@ public final class CarbonFileProducer implements AutoCloseable {
         nanos, failure, config.getLong(ProduceConfig.MAX_REJECTS));
   }
 
-  /** Splits the input at {@code \n} (a {@code \r} before it is dropped), as the TCP framer does. */
+  /** Cuts the input into lines with the TCP framer's {@link CarbonLineSplitter.Stream}. */
   private void readLines(InputStream in, String name) throws IOException, TimeoutException {
     byte[] buf = new byte[CHUNK + maxLineLength + 1];
+    CarbonLineSplitter.Bytes bytes = CarbonLineSplitter.Bytes.of(buf);
+    CarbonLineSplitter.Stream stream = new CarbonLineSplitter.Stream(maxLineLength);
+    FileLines lines = new FileLines(buf, name);
     int filled = 0;
-    long lineNumber = 1;
-    boolean discarding = false; // inside a line longer than the limit, up to its newline
-    while (true) {
-      int n = in.read(buf, filled, buf.length - filled);
-      if (n < 0) {
-        break;
-      }
+    for (int n; (n = in.read(buf, filled, buf.length - filled)) >= 0; ) {
       filled += n;
-      long arrival = System.currentTimeMillis();
       int start = 0;
-      for (int i = filled - n; i < filled; i++) {
-        if (buf[i] != '\n') {
-          continue;
-        }
-        if (discarding) {
-          discarding = false;
-        } else {
-          int end = i > start && buf[i - 1] == '\r' ? i - 1 : i;
-          line(buf, start, end - start, name, lineNumber, arrival);
-        }
-        lineNumber++;
-        start = i + 1;
+      for (int next; (next = stream.next(bytes, start, filled, lines)) != start; ) {
+        start = next;
       }
-      // keep the unfinished line; one that is already too long is rejected now and skipped
-      int rest = filled - start;
-      if (!discarding && rest > maxLineLength) {
-        tooLong(buf, start, name, lineNumber, arrival);
-        discarding = true;
-      }
-      if (discarding) {
-        rest = 0;
-      }
-      System.arraycopy(buf, filled - rest, buf, 0, rest);
-      filled = rest;
+      // keep the unfinished line, never more than maxLineLength + 1 bytes
+      System.arraycopy(buf, start, buf, 0, filled - start);
+      filled -= start;
       awaitKafka();
     }
-    if (filled > 0 && !discarding) {
-      int end = buf[filled - 1] == '\r' ? filled - 1 : filled;
-      line(buf, 0, end, name, lineNumber, System.currentTimeMillis());
+    stream.finish(bytes, 0, filled, lines);
+  }
+
+  /** Hands each line of a file to the point handler, with {@code FILE:LINE} as its source. */
+  private final class FileLines implements CarbonLineSplitter.Lines {
+    private final byte[] buf;
+    private final String name;
+    private long lineNumber = 1;
+
+    FileLines(byte[] buf, String name) {
+      this.buf = buf;
+      this.name = name;
     }
-  }
 
-  private void line(byte[] buf, int offset, int length, String name, long lineNumber, long arrival) {
-    DecodeResult result = lineDecoder.decode(buf, offset, length, arrival);
-    if (result instanceof DecodeResult.Reject r) {
-      handler.reject(buf, offset, length, r.reason().code(), "line " + lineNumber + ": " + r.detail(),
-          lineSource(name, lineNumber), arrival, null);
-    } else if (handler.point((DecodeResult.Point) result, null) == PointHandler.Outcome.INVALID_NAME) {
-      handler.reject(buf, offset, length, RejectReason.INVALID_NAME.code(), "line " + lineNumber + ": "
-          + PointHandler.describeInvalidName(((DecodeResult.Point) result).rawName()),
-          lineSource(name, lineNumber), arrival, null);
+    @Override
+    public void line(int offset, int length) {
+      handler.line(buf, offset, length, source());
     }
-  }
 
-  private void tooLong(byte[] buf, int offset, String name, long lineNumber, long arrival) {
-    handler.reject(buf, offset, maxLineLength, RejectReason.LINE_TOO_LONG.code(), "line " + lineNumber
-        + " is longer than " + maxLineLength + " bytes; its first " + maxLineLength
-        + " bytes are kept here and the rest up to the next newline was skipped",
-        lineSource(name, lineNumber), arrival, null);
-  }
+    @Override
+    public void tooLong(byte[] head, long length) {
+      handler.lineTooLong(head, length, source());
+    }
 
-  private static Source lineSource(String name, long lineNumber) {
-    return new Source(PROTOCOL, name + ":" + lineNumber, null);
+    private Source source() {
+      return new Source(PROTOCOL, name + ":" + lineNumber++, null);
+    }
   }
 
   /** Reads length-prefixed pickle frames; an oversized frame is skipped whole, a truncated one rejected. */
@@ -231,14 +202,7 @@ public final class CarbonFileProducer implements AutoCloseable {
             source, arrival, null);
         return;
       }
-      PickleResult result = pickleDecoder.decode(frame, 0, frame.length, arrival);
-      if (result instanceof PickleResult.Rejected r) {
-        handler.reject(frame, 0, frame.length, r.reject().reason().code(),
-            "frame at byte " + offset + ": " + r.reject().detail(), source, arrival, null);
-      } else {
-        handler.pickleElements(frame, 0, frame.length, ((PickleResult.Decoded) result).elements(),
-            source, arrival, null);
-      }
+      handler.pickleFrame(frame, 0, frame.length, source);
       offset += PICKLE_HEADER + length;
       awaitKafka();
     }

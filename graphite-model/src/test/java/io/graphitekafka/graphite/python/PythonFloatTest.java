@@ -1,4 +1,4 @@
-package io.graphitekafka.gateway.carbon;
+package io.graphitekafka.graphite.python;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -57,6 +57,13 @@ class PythonFloatTest {
   }
 
   @Test
+  void parsesUnderscoresInTheExponentOnTheSlowPathToo() {
+    assertThat(PythonFloat.parse("1e3_00")).isEqualTo(1e300);
+    assertThat(PythonFloat.parse("1_2345678901234567890e1_0")).isEqualTo(1.2345678901234568e29);
+    assertThat(PythonFloat.parse("0.000_000_1e-3_0_0")).isEqualTo(1e-307);
+  }
+
+  @Test
   void quotesTheInputInTheErrorMessage() {
     assertThatThrownBy(() -> PythonFloat.parse("1.5d"))
         .hasMessage("could not convert string to float: '1.5d'");
@@ -65,7 +72,7 @@ class PythonFloatTest {
   /** Every case of floats.tsv, written by make-floats.py from CPython's own float(). */
   @Test
   void agreesWithCpythonOnGeneratedCases() throws IOException {
-    List<String> lines = resourceLines("/carbon/floats.tsv");
+    List<String> lines = resourceLines("/python/floats.tsv");
     assertThat(lines).hasSizeGreaterThan(1000);
     HexFormat hex = HexFormat.of();
     for (String line : lines) {
@@ -87,12 +94,7 @@ class PythonFloatTest {
 
   @Property(tries = 2000)
   void agreesWithDoubleParseDoubleWhereBothAccept(@ForAll("numberLike") String s) {
-    Double java;
-    try {
-      java = Double.parseDouble(s);
-    } catch (NumberFormatException e) {
-      java = null;
-    }
+    Double java = javaDouble(s);
     boolean python = PythonFloat.isValid(s);
     if (java != null && python) {
       assertThat(PythonFloat.parse(s)).isEqualTo(java);
@@ -100,6 +102,15 @@ class PythonFloatTest {
     // Without underscores or letters the grammars coincide.
     if (s.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e')) {
       assertThat(python).as(s).isEqualTo(java != null);
+    }
+  }
+
+  /** Java's {@link Double#parseDouble} of {@code s}, or null where it throws. */
+  private static Double javaDouble(String s) {
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 
@@ -127,7 +138,7 @@ class PythonFloatTest {
     return Arbitraries.oneOf(structured, noise);
   }
 
-  static List<String> resourceLines(String name) throws IOException {
+  private static List<String> resourceLines(String name) throws IOException {
     try (InputStream in = PythonFloatTest.class.getResourceAsStream(name)) {
       assertThat(in).as(name).isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
