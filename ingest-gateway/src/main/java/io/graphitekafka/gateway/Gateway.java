@@ -1,5 +1,6 @@
 package io.graphitekafka.gateway;
 
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
 import io.graphitekafka.gateway.server.CarbonReceiver;

@@ -1,5 +1,6 @@
 package io.graphitekafka.gateway;
 
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.testing.KafkaRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,7 @@
 package io.graphitekafka.standalone;
 
 import io.graphitekafka.aggregator.Aggregator;
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.AggregatorReset;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
@@ -11,7 +11,7 @@ import io.graphitekafka.tools.produce.ProduceConfig;
 import io.graphitekafka.service.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.tools.importer.ImportConfig;
 import io.graphitekafka.tools.importer.WhisperImporter;
 import java.io.IOException;

@@ -1,14 +1,14 @@
 package io.graphitekafka.standalone;
 
 import io.graphitekafka.aggregator.Aggregator;
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.service.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.aggregator.topology.ArchiveDump;
@@ -13,7 +14,7 @@ import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.testing.KafkaRecords;
 import java.nio.file.Files;

@@ -2,9 +2,9 @@ package io.graphitekafka.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.gateway.GatewayConfig;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

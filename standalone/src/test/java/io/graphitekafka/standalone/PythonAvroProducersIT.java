@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.graphitekafka.aggregator.Aggregator;
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.testing.KafkaClients;
 import io.graphitekafka.testing.KafkaRecords;

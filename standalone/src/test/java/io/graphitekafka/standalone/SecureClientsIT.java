@@ -3,13 +3,13 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.aggregator.Aggregator;
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.whisper.WhisperFile;
 import java.io.OutputStream;
 import java.net.Socket;

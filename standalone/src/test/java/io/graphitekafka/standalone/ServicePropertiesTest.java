@@ -2,7 +2,7 @@ package io.graphitekafka.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.whisper.FillMode;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.service.metrics.ProcessGauges;
 import io.graphitekafka.service.metrics.SelfMetrics;

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

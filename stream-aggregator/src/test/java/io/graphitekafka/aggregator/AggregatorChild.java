@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.testing.ChildJvm;
 import java.io.IOException;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.aggregator.topology.ArchiveDump;

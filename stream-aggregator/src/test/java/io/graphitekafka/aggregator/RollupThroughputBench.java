@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topic;

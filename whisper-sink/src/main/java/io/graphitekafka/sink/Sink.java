@@ -1,5 +1,7 @@
 package io.graphitekafka.sink;
 
+import io.graphitekafka.sink.metrics.SinkStats;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.service.metrics.CarbonReporter;
 import io.graphitekafka.service.metrics.PrometheusEndpoint;

@@ -1,5 +1,6 @@
 package io.graphitekafka.sink;
 
+import io.graphitekafka.sink.metrics.SinkStats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.service.metrics.SelfMetrics;

@@ -1,6 +1,6 @@
 package io.graphitekafka.gateway.kafka;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,6 +1,6 @@
 package io.graphitekafka.gateway.kafka;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.service.metrics.SelfMetrics;

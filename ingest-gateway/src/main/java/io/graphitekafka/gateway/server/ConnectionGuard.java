@@ -1,6 +1,6 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.netty.channel.Channel;

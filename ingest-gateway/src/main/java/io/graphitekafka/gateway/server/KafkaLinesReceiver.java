@@ -1,6 +1,6 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Duration;
 import java.util.HashMap;

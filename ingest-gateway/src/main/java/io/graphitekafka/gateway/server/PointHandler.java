@@ -1,6 +1,6 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.DecodeResult;
 import io.graphitekafka.gateway.carbon.PickleDecoder;

@@ -2,7 +2,7 @@ package io.graphitekafka.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;

@@ -2,7 +2,7 @@ package io.graphitekafka.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.netty.buffer.ByteBuf;

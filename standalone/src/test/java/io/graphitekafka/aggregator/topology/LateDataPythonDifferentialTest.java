@@ -3,7 +3,7 @@ package io.graphitekafka.aggregator.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.graphite.naming.SeriesPaths;
 import io.graphitekafka.graphite.storage.AggregationMethod;

@@ -1,6 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;

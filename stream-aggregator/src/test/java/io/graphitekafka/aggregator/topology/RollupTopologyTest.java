@@ -1,6 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.aggregator.AggregatorConfig;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.schemas.avro.ArchivePoint;

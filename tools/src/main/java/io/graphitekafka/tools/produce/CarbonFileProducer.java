@@ -1,6 +1,6 @@
 package io.graphitekafka.tools.produce;
 
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import io.graphitekafka.gateway.carbon.RejectReason;
 import io.graphitekafka.gateway.kafka.FlowControl;

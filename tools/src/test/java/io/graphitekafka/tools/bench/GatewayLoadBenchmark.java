@@ -3,7 +3,7 @@ package io.graphitekafka.tools.bench;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
-import io.graphitekafka.gateway.GatewayStats;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.tools.load.LoadGenerator;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.testing.KafkaProbe;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.graphite.storage.ArchiveSpec;
-import io.graphitekafka.sink.SinkStats;
+import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.whisper.FillMode;
 import io.graphitekafka.whisper.WhisperFile;
 import java.io.IOException;

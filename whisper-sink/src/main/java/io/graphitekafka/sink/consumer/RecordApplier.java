@@ -1,6 +1,6 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.sink.SinkStats;
+import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.whisper.FillMode;
 import java.io.IOException;
 import java.nio.file.Path;

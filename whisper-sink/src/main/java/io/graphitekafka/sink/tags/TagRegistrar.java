@@ -2,7 +2,7 @@ package io.graphitekafka.sink.tags;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.graphitekafka.sink.SinkStats;
+import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.sink.consumer.SeriesListener;
 import java.io.IOException;
 import java.net.URI;

@@ -7,7 +7,7 @@ import io.graphitekafka.graphite.naming.SeriesPaths;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
-import io.graphitekafka.sink.SinkStats;
+import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.whisper.FillMode;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.whisper.WhisperFormatException;

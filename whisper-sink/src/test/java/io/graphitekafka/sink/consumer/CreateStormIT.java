@@ -13,7 +13,7 @@ import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

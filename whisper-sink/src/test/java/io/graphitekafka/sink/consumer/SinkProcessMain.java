@@ -1,7 +1,7 @@
 package io.graphitekafka.sink.consumer;
 
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.testing.ChildJvm;
 import java.util.concurrent.TimeUnit;
 

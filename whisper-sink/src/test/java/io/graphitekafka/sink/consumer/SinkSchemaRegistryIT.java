@@ -21,7 +21,7 @@ import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.testing.KafkaProbe;

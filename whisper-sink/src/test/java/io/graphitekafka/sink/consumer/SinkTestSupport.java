@@ -12,7 +12,7 @@ import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.testing.Await;
 import io.graphitekafka.testing.KafkaClients;
 import io.graphitekafka.testing.KafkaProbe;

@@ -8,7 +8,7 @@ import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.sink.Sink;
-import io.graphitekafka.sink.SinkConfig;
+import io.graphitekafka.sink.config.SinkConfig;
 import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

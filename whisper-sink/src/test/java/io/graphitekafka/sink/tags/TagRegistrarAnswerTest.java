@@ -3,7 +3,7 @@ package io.graphitekafka.sink.tags;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.graphitekafka.sink.SinkStats;
+import io.graphitekafka.sink.metrics.SinkStats;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.graphitekafka.service.metrics.SelfMetrics;
-import io.graphitekafka.sink.SinkStats;
+import io.graphitekafka.sink.metrics.SinkStats;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

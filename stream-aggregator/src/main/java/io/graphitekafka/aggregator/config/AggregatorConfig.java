@@ -1,4 +1,4 @@
-package io.graphitekafka.aggregator;
+package io.graphitekafka.aggregator.config;
 
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;

@@ -1,4 +1,4 @@
-package io.graphitekafka.gateway;
+package io.graphitekafka.gateway.metrics;
 
 /**
  * The gateway's self-metric names, carbon-style ({@code carbon.relays.<host>-<instance>.<stat>}). The

@@ -1,5 +1,6 @@
-package io.graphitekafka.sink;
+package io.graphitekafka.sink.config;
 
+import io.graphitekafka.sink.config.SinkConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

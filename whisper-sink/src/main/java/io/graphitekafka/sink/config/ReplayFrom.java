@@ -1,4 +1,4 @@
-package io.graphitekafka.sink;
+package io.graphitekafka.sink.config;
 
 import java.time.Instant;
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package io.graphitekafka.sink;
+package io.graphitekafka.sink.metrics;
 
 import io.graphitekafka.service.metrics.MetricsWindow;
 import io.graphitekafka.service.metrics.SelfMetrics;

@@ -1,4 +1,4 @@
-package io.graphitekafka.sink;
+package io.graphitekafka.sink.config;
 
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
