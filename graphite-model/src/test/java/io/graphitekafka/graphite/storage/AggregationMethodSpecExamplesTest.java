@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** The worked example of WHISPER-CARBON-SPEC.md §2: known values (−3, 3, null, 1, null, null). */
+/** A worked example of whisper.py 1.1.4's aggregate(): known values (−3, 3, null, 1, null, null). */
 class AggregationMethodSpecExamplesTest {
 
   private static final double[] KNOWN = {-3, 3, 1};

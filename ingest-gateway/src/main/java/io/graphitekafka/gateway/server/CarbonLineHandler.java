@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Hands each framed plaintext line to the {@link PointHandler}. A bad line, including an over-long one,
  * is rejected and the connection goes on with the next line; carbon instead closes the connection on an
- * over-long line, a nan timestamp or invalid UTF-8 (WHISPER-CARBON-SPEC.md §6).
+ * over-long line, a nan timestamp or invalid UTF-8 (carbon 1.1.7, carbon/protocols.py).
  */
 @Sharable
 final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {

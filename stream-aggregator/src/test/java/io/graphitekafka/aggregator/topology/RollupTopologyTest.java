@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class RollupTopologyTest {
 
-  /** WHISPER-CARBON-SPEC.md Example B: 10s:1m,1m:5m,5m:30m; T0 is a multiple of 300. */
+  /** Three archives, 10s:1m,1m:5m,5m:30m; T0 is a multiple of 300. */
   private static final long T0 = 1699999800L;
   private static final SeriesLayout EXAMPLE_B = new SeriesLayout(
       List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
