@@ -1,5 +1,10 @@
 package io.graphitekafka.gateway;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.util.List;
+import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.time.Duration;
@@ -126,6 +131,12 @@ public final class GatewayConfig extends AbstractConfig {
       throw new ConfigException(RESUME_BYTES, getLong(RESUME_BYTES),
           "must be below " + PAUSE_BYTES + " (" + getLong(PAUSE_BYTES) + ")");
     }
+    // the producer's settings, and the lines receiver's consumer's under kafka.consumer.
+    KafkaPassThrough.check("the gateway", "kafka.", kafkaOverrides(), List.of(),
+        ProducerConfig.configNames(), AdminClientConfig.configNames());
+    KafkaPassThrough.check("the gateway's lines receiver", KAFKA_CONSUMER_PREFIX,
+        consumerOverrides(), List.of(),
+        ConsumerConfig.configNames());
   }
 
   public String bootstrapServers() {

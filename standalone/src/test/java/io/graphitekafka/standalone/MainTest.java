@@ -51,6 +51,28 @@ class MainTest {
   }
 
   @Test
+  void aMistypedKafkaSettingIsRefusedBeforeStartingAnything(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("typo.properties");
+    Files.writeString(file, "kafka.max.poll.record = 10\n");
+    assertThat(run("sink", "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("kafka.max.poll.record").contains("did you mean kafka.max.poll.records?");
+    Files.writeString(file, "kafka.group.id = x\n");
+    assertThat(run("gateway", "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("kafka.group.id");
+    Files.writeString(file, "kafka.consumer.max.poll.record = 10\n");
+    assertThat(run("gateway", "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("did you mean kafka.consumer.max.poll.records?");
+    Files.writeString(file, "kafka.num.stream.thread = 2\n");
+    assertThat(run("aggregator", "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean kafka.num.stream.threads?");
+    Files.writeString(file, "kafka.linger.msec = 5\n");
+    assertThat(run("produce", "--config", file.toString(), "/no/such/input")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean kafka.linger.ms?");
+  }
+
+  @Test
   void missingConfigFileIsAClearError() {
     assertThat(run("aggregator", "--config", "/no/such/file.properties")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("/no/such/file.properties");

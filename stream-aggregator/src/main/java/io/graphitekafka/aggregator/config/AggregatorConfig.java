@@ -1,5 +1,11 @@
 package io.graphitekafka.aggregator.config;
 
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.util.List;
+import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
@@ -92,6 +98,13 @@ public final class AggregatorConfig extends AbstractConfig {
 
   public AggregatorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);
+    // Kafka Streams' own settings and its clients', also in Streams' client-prefixed forms
+    KafkaPassThrough.check("the aggregator", "kafka.", originalsWithPrefix(KAFKA_PREFIX),
+        List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+            StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX),
+        StreamsConfig.configDef().names(), ConsumerConfig.configNames(),
+        ProducerConfig.configNames(), AdminClientConfig.configNames());
   }
 
   public String bootstrapServers() {

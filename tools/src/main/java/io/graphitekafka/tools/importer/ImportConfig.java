@@ -1,5 +1,9 @@
 package io.graphitekafka.tools.importer;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.util.List;
+import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
@@ -50,6 +54,8 @@ public final class ImportConfig extends AbstractConfig {
 
   public ImportConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);
+    KafkaPassThrough.check("import", "kafka.", originalsWithPrefix(KAFKA_PREFIX), List.of(),
+        ProducerConfig.configNames(), AdminClientConfig.configNames());
   }
 
   public String bootstrapServers() {

@@ -1,5 +1,9 @@
 package io.graphitekafka.tools.produce;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import java.util.List;
+import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import java.time.Duration;
@@ -73,6 +77,8 @@ public final class ProduceConfig extends AbstractConfig {
 
   public ProduceConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);
+    KafkaPassThrough.check("produce", "kafka.", originalsWithPrefix(KAFKA_PREFIX), List.of(),
+        ProducerConfig.configNames(), AdminClientConfig.configNames());
   }
 
   public String bootstrapServers() {

@@ -1,5 +1,9 @@
 package io.graphitekafka.sink.config;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.whisper.FillMode;
@@ -148,6 +152,9 @@ public final class SinkConfig extends AbstractConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(REPLAY_FROM, getString(REPLAY_FROM), e.getMessage());
     }
+    // the consumer's settings and the rejects producer's; each client takes the ones it knows
+    KafkaPassThrough.check("the sink", "kafka.", originalsWithPrefix(KAFKA_PREFIX), List.of(),
+        ConsumerConfig.configNames(), ProducerConfig.configNames(), AdminClientConfig.configNames());
   }
 
   /** Where to rewind the owned partitions at start, or {@code null} to resume from committed offsets. */
