@@ -50,8 +50,13 @@ final class SlotTable {
 
   /** The index of the first entry whose interval is at least {@code interval}, or {@link #size()}. */
   int lowerBound(long interval) {
+    return lowerBound(interval, size);
+  }
+
+  /** {@link #lowerBound(long)} among the first {@code end} entries. */
+  private int lowerBound(long interval, int end) {
     int lo = 0;
-    int hi = size;
+    int hi = end;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
       if (intervals[mid] < interval) {
@@ -75,17 +80,7 @@ final class SlotTable {
       }
       i--;
     }
-    int lo = 0;
-    int hi = i;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (intervals[mid] < interval) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return lowerBound(interval, i);
   }
 
   /**
