@@ -1,5 +1,6 @@
 package io.graphitekafka.gateway;
 
+import io.graphitekafka.service.config.SelfMetricsSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -43,9 +44,9 @@ public final class GatewayConfig extends AbstractConfig {
   public static final String RESUME_BYTES = "backpressure.resume.bytes";
   public static final String UDP_DROP_BYTES = "udp.drop.bytes";
   public static final String SHUTDOWN_TIMEOUT_SECONDS = "shutdown.timeout.seconds";
-  public static final String METRIC_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
-  public static final String METRIC_INSTANCE = "carbon.metric.instance";
-  public static final String METRICS_HTTP_PORT = "metrics.http.port";
+  public static final String METRIC_INTERVAL_SECONDS = SelfMetricsSettings.INTERVAL_SECONDS;
+  public static final String METRIC_INSTANCE = SelfMetricsSettings.INSTANCE;
+  public static final String METRICS_HTTP_PORT = SelfMetricsSettings.HTTP_PORT;
   public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
   public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
   /** Producer settings (and the lines consumer's, under {@code kafka.consumer.}) pass through here. */
@@ -112,16 +113,12 @@ public final class GatewayConfig extends AbstractConfig {
               Importance.LOW, "Drop (and count) UDP datagrams while this many bytes are unacknowledged; "
                   + "keep it below the producer's buffer.memory (64 MiB here) so sends never block.")
           .define(SHUTDOWN_TIMEOUT_SECONDS, Type.INT, 30, Range.atLeast(1), Importance.LOW,
-              "How long close() waits for Kafka to acknowledge what was read before giving up.")
-          .define(METRIC_INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,
-              "Self-metrics are written to the points topic this often (carbon's "
-                  + "CARBON_METRIC_INTERVAL); 0 disables it.")
-          .define(METRIC_INSTANCE, Type.STRING, "a", Importance.LOW,
-              "Instance name in carbon.relays.<host>-<instance>; empty leaves out '-<instance>'.")
-          .define(METRICS_HTTP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
-              "Port of the Prometheus endpoint GET /metrics on bind.address; -1 disables it.");
+              "How long close() waits for Kafka to acknowledge what was read before giving up.");
 
   static {
+    SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.relays.<host>-<instance>.*", "a",
+        "Instance name in carbon.relays.<host>-<instance>; empty leaves out '-<instance>'.");
+    SelfMetricsSettings.defineEndpoint(CONFIG_DEF, false);
     RegistrySettings.define(CONFIG_DEF);
   }
 

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.config;
 
+import io.graphitekafka.service.config.SelfMetricsSettings;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,10 +34,10 @@ public final class AggregatorConfig extends AbstractConfig {
   public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
   public static final String RULES_RELOAD_SECONDS = "rules.reload.interval.seconds";
   public static final String SERIES_CACHE_MAX = "series.cache.max";
-  public static final String METRIC_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
-  public static final String METRIC_INSTANCE = "carbon.metric.instance";
-  public static final String METRICS_HTTP_PORT = "metrics.http.port";
-  public static final String METRICS_HTTP_BIND = "metrics.http.bind";
+  public static final String METRIC_INTERVAL_SECONDS = SelfMetricsSettings.INTERVAL_SECONDS;
+  public static final String METRIC_INSTANCE = SelfMetricsSettings.INSTANCE;
+  public static final String METRICS_HTTP_PORT = SelfMetricsSettings.HTTP_PORT;
+  public static final String METRICS_HTTP_BIND = SelfMetricsSettings.HTTP_BIND;
   public static final String KAFKA_PREFIX = "kafka.";
   public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
   public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
@@ -81,18 +82,12 @@ public final class AggregatorConfig extends AbstractConfig {
                   + "(modification time and size), as carbon re-reads them every 60 s; 0 disables it.")
           .define(SERIES_CACHE_MAX, Type.INT, 100_000, Range.atLeast(1), Importance.LOW,
               "Series states kept decoded in memory per task; the least recently used beyond this are "
-                  + "dropped after a commit and read back from the local store when needed.")
-          .define(METRIC_INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,
-              "Self-metrics are written to the points topic as carbon.aggregator.<host>-<instance>.* this"
-                  + " often (carbon's CARBON_METRIC_INTERVAL); 0 disables it.")
-          .define(METRIC_INSTANCE, Type.STRING, "a", Importance.LOW,
-              "The <instance> of the self-metrics prefix.")
-          .define(METRICS_HTTP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
-              "Port of the Prometheus endpoint GET /metrics; -1 disables it.")
-          .define(METRICS_HTTP_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
-              "Address the Prometheus endpoint binds to.");
+                  + "dropped after a commit and read back from the local store when needed.");
 
   static {
+    SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.aggregator.<host>-<instance>.*", "a",
+        "The <instance> of the self-metrics prefix.");
+    SelfMetricsSettings.defineEndpoint(CONFIG_DEF, true);
     RegistrySettings.define(CONFIG_DEF);
   }
 

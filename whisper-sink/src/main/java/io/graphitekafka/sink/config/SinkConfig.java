@@ -1,5 +1,6 @@
 package io.graphitekafka.sink.config;
 
+import io.graphitekafka.service.config.SelfMetricsSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -41,10 +42,10 @@ public final class SinkConfig extends AbstractConfig {
   public static final String WRITE_BATCH_MAX_BYTES = "write.batch.max.bytes";
   public static final String WRITE_BATCH_MAX_MS = "write.batch.max.ms";
   public static final String POINTS_TOPIC = "topic.points";
-  public static final String METRICS_INTERVAL_SECONDS = "carbon.metric.interval.seconds";
-  public static final String METRICS_INSTANCE = "carbon.metric.instance";
-  public static final String PROMETHEUS_PORT = "metrics.http.port";
-  public static final String PROMETHEUS_BIND = "metrics.http.bind";
+  public static final String METRICS_INTERVAL_SECONDS = SelfMetricsSettings.INTERVAL_SECONDS;
+  public static final String METRICS_INSTANCE = SelfMetricsSettings.INSTANCE;
+  public static final String PROMETHEUS_PORT = SelfMetricsSettings.HTTP_PORT;
+  public static final String PROMETHEUS_BIND = SelfMetricsSettings.HTTP_BIND;
   public static final String GRAPHITE_URL = "graphite.url";
   public static final String TAGS_BATCH_SIZE = "tags.batch.size";
   public static final String TAGS_UPDATE_INTERVAL = "tags.update.interval";
@@ -129,18 +130,12 @@ public final class SinkConfig extends AbstractConfig {
                   + " written sooner when full or when a poll finds nothing new. 0 writes every poll"
                   + " on its own. Bounds how long a point waits before it is in its file.")
           .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
-              Importance.LOW, "Topic the sink's own carbon.agents.* series are sent to.")
-          .define(METRICS_INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,
-              "Seconds between self-metric reports into the pipeline (carbon's CARBON_METRIC_INTERVAL);"
-                  + " 0 disables them.")
-          .define(METRICS_INSTANCE, Type.STRING, "", Importance.LOW,
-              "Instance in carbon.agents.<host>-<instance>; empty uses group.instance.id, else 'a'.")
-          .define(PROMETHEUS_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
-              "Port of the Prometheus /metrics endpoint; -1 disables it, 0 picks a free port.")
-          .define(PROMETHEUS_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
-              "Address the Prometheus endpoint binds to.");
+              Importance.LOW, "Topic the sink's own carbon.agents.* series are sent to.");
 
   static {
+    SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.agents.<host>-<instance>.*", "",
+        "Instance in carbon.agents.<host>-<instance>; empty uses group.instance.id, else 'a'.");
+    SelfMetricsSettings.defineEndpoint(CONFIG_DEF, true);
     RegistrySettings.define(CONFIG_DEF);
   }
 
