@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the golden files used by the schemas module's tests.
+"""Writes the golden files used by the graphite-model module's tests.
 
 Run on Debian bookworm with python3-whisper and graphite-carbon installed (carbon 1.1.7, Python 3.11):
     cd graphite-model/src/test/resources/golden && /usr/bin/python3 make_golden.py
