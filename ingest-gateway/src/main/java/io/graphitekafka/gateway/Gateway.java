@@ -11,9 +11,7 @@ import io.graphitekafka.gateway.server.KafkaLinesReceiver;
 import io.graphitekafka.gateway.server.MetricFilter;
 import io.graphitekafka.gateway.server.PointHandler;
 import io.graphitekafka.schemas.avro.MetricPoint;
-import io.graphitekafka.service.metrics.CarbonReporter;
-import io.graphitekafka.service.metrics.PrometheusEndpoint;
-import io.graphitekafka.service.metrics.ProcessGauges;
+import io.graphitekafka.service.metrics.SelfReporting;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
@@ -22,9 +20,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -55,16 +50,13 @@ public final class Gateway implements AutoCloseable {
   private final CarbonUdpServer udp;
   /** Every receiver that is on, in the order they start; they stop in the same order. */
   private final List<CarbonReceiver> receivers;
-  private final CarbonReporter reporter;
-  private final PrometheusEndpoint prometheus;
+  private final SelfReporting reporting;
   private final MetricFilter filter;
   private ScheduledFuture<?> housekeeping;
   private ScheduledFuture<?> filterRefresh;
 
   public Gateway(GatewayConfig config) {
     this.config = config;
-    int interval = config.getInt(GatewayConfig.METRIC_INTERVAL_SECONDS);
-    ProcessGauges.register(metrics, interval == 0 ? 60 : interval);
     this.flow = new FlowControl(config.getLong(GatewayConfig.PAUSE_BYTES),
         config.getLong(GatewayConfig.RESUME_BYTES), config.getLong(GatewayConfig.UDP_DROP_BYTES),
         metrics);
@@ -91,16 +83,9 @@ public final class Gateway implements AutoCloseable {
         config.linesTopic(), config.consumerOverrides(), handler, metrics);
     this.receivers = Stream.of(plaintext, pickle, udp, lines).filter(Objects::nonNull)
         .map(CarbonReceiver.class::cast).toList();
-    this.reporter = new CarbonReporter(metrics, config.getString(GatewayConfig.METRIC_INSTANCE),
-        (metric, ts, value) -> producer.sendPoint(new MetricPoint(metric, ts, value), null),
-        Clock.systemUTC());
-    int httpPort = config.getInt(GatewayConfig.METRICS_HTTP_PORT);
-    try {
-      this.prometheus = httpPort < 0 ? null
-          : new PrometheusEndpoint(config.bindAddress(), httpPort, List.of(metrics));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the metrics endpoint to port " + httpPort, e);
-    }
+    this.reporting = SelfReporting.open(metrics, config,
+        config.getString(GatewayConfig.METRIC_INSTANCE), config.bindAddress(),
+        (metric, ts, value) -> producer.sendPoint(new MetricPoint(metric, ts, value), null));
   }
 
   public void start() throws InterruptedException {
@@ -115,12 +100,9 @@ public final class Gateway implements AutoCloseable {
     long refresh = MetricFilter.REFRESH_INTERVAL.toMillis();
     filterRefresh = boss.next().scheduleWithFixedDelay(filter::refresh, refresh, refresh,
         TimeUnit.MILLISECONDS);
-    reporter.start(Duration.ofSeconds(config.getInt(GatewayConfig.METRIC_INTERVAL_SECONDS)));
-    if (prometheus != null) {
-      prometheus.start();
-    }
+    reporting.start();
     log.info("gateway producing to {} on {}; reporting as {}", config.pointsTopic(),
-        config.bootstrapServers(), reporter.prefix());
+        config.bootstrapServers(), reporting.prefix());
   }
 
   public int carbonPort() {
@@ -139,7 +121,7 @@ public final class Gateway implements AutoCloseable {
 
   /** The Prometheus endpoint's port, or -1 when it is off. */
   public int metricsHttpPort() {
-    return prometheus == null ? -1 : prometheus.port();
+    return reporting.port();
   }
 
   /** The gateway's self-metrics (role {@code relays}), e.g. for a shared Prometheus endpoint. */
@@ -168,10 +150,7 @@ public final class Gateway implements AutoCloseable {
     guard.closeAll();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    reporter.close();
-    if (prometheus != null) {
-      prometheus.close();
-    }
+    reporting.close();
     flow.accountPausedTime();
     long unflushed = producer.close(config.shutdownTimeout());
     if (unflushed > 0) {

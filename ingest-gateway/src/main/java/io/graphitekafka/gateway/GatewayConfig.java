@@ -6,11 +6,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.List;
 import io.graphitekafka.service.config.KafkaPassThrough;
+import io.graphitekafka.service.config.ServiceConfig;
 import io.graphitekafka.schemas.serde.RegistrySettings;
-import io.graphitekafka.schemas.topic.Topics;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -18,9 +17,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /** Typed configuration of the ingest-gateway; Kafka client settings pass through under prefixes. */
-public final class GatewayConfig extends AbstractConfig {
+public final class GatewayConfig extends ServiceConfig {
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String BIND_ADDRESS = "bind.address";
   public static final String CARBON_BIND_ADDRESS = "carbon.bind.address";
   public static final String UDP_BIND_ADDRESS = "udp.bind.address";
@@ -29,9 +27,6 @@ public final class GatewayConfig extends AbstractConfig {
   public static final String UDP_PORT = "udp.port";
   public static final String PICKLE_PORT = "pickle.port";
   public static final String MAX_PICKLE_FRAME = "max.pickle.frame.length";
-  public static final String POINTS_TOPIC = "topic.points";
-  public static final String REJECTS_TOPIC = "topic.rejects";
-  public static final String LINES_TOPIC = "topic.lines";
   public static final String LINES_ENABLED = "lines.enabled";
   public static final String LINES_GROUP_ID = "lines.group.id";
   public static final String MAX_LINE_LENGTH = "max.line.length";
@@ -50,15 +45,12 @@ public final class GatewayConfig extends AbstractConfig {
   public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
   public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
   /** Producer settings (and the lines consumer's, under {@code kafka.consumer.}) pass through here. */
-  public static final String KAFKA_PREFIX = "kafka.";
   public static final String KAFKA_CONSUMER_PREFIX = "kafka.consumer.";
 
   private static final String MIB_16 = Integer.toString(16 << 20);
 
   public static final ConfigDef CONFIG_DEF =
-      new ConfigDef()
-          .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
-              "Kafka bootstrap servers, host:port[,host:port...].")
+      withBootstrapServers()
           .define(BIND_ADDRESS, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.HIGH,
               "Address every listener binds to unless its own bind address is set "
                   + "(carbon's LINE_RECEIVER_INTERFACE).")
@@ -78,12 +70,6 @@ public final class GatewayConfig extends AbstractConfig {
               "Pickle TCP port (carbon's PICKLE_RECEIVER_PORT); -1 disables it.")
           .define(MAX_PICKLE_FRAME, Type.INT, 1 << 20, Range.between(1024, 1 << 26), Importance.LOW,
               "Largest accepted pickle frame in bytes (carbon's PICKLE_RECEIVER_MAX_LENGTH).")
-          .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic the MetricPoint records go to.")
-          .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic rejected input goes to.")
-          .define(LINES_TOPIC, Type.STRING, Topics.DEFAULT_LINES, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic of raw Carbon plaintext lines (Telegraf, kcat) to consume.")
           .define(LINES_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
               "Consume the lines topic. The receiver waits quietly until the topic exists.")
           .define(LINES_GROUP_ID, Type.STRING, "graphite-kafka-gateway-lines",
@@ -116,6 +102,9 @@ public final class GatewayConfig extends AbstractConfig {
               "How long close() waits for Kafka to acknowledge what was read before giving up.");
 
   static {
+    defineTopic(CONFIG_DEF, POINTS_TOPIC, Importance.MEDIUM, "Topic the MetricPoint records go to.");
+    defineTopic(CONFIG_DEF, REJECTS_TOPIC, Importance.MEDIUM, "Topic rejected input goes to.");
+    defineTopic(CONFIG_DEF, LINES_TOPIC, Importance.MEDIUM, "Topic of raw Carbon plaintext lines (Telegraf, kcat) to consume.");
     SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.relays.<host>-<instance>.*", "a",
         "Instance name in carbon.relays.<host>-<instance>; empty leaves out '-<instance>'.");
     SelfMetricsSettings.defineEndpoint(CONFIG_DEF, false);
@@ -134,10 +123,6 @@ public final class GatewayConfig extends AbstractConfig {
     KafkaPassThrough.check("the gateway's lines receiver", KAFKA_CONSUMER_PREFIX,
         consumerOverrides(), List.of(),
         ConsumerConfig.configNames());
-  }
-
-  public String bootstrapServers() {
-    return String.join(",", getList(BOOTSTRAP_SERVERS));
   }
 
   public String bindAddress() {
@@ -162,14 +147,6 @@ public final class GatewayConfig extends AbstractConfig {
     return getInt(PICKLE_PORT);
   }
 
-  public String pointsTopic() {
-    return getString(POINTS_TOPIC);
-  }
-
-  public String rejectsTopic() {
-    return getString(REJECTS_TOPIC);
-  }
-
   public String linesTopic() {
     return getString(LINES_TOPIC);
   }
@@ -187,6 +164,7 @@ public final class GatewayConfig extends AbstractConfig {
   }
 
   /** Kafka producer settings given under the {@code kafka.} prefix, prefix removed. */
+  @Override
   public Map<String, Object> kafkaOverrides() {
     Map<String, Object> out = originalsWithPrefix(KAFKA_PREFIX);
     out.keySet().removeIf(k -> k.startsWith("consumer."));

@@ -112,7 +112,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw e;
     }
     LOG.info(
-        "Kafka broker ready at {} (log dir {}) in {} ms",
+        "Kafka broker listening at {} (log dir {}), started in {} ms",
         bootstrapServers(),
         logDir,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));

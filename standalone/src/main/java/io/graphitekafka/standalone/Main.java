@@ -8,7 +8,6 @@ import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.tools.load.LoadGenerator;
 import io.graphitekafka.tools.produce.CarbonFileProducer;
 import io.graphitekafka.tools.produce.ProduceConfig;
-import io.graphitekafka.service.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
@@ -19,10 +18,8 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -270,27 +267,8 @@ public final class Main {
 
   private static int runAggregator(AggregatorConfig config, PrintStream out) throws Exception {
     Aggregator aggregator = new Aggregator(config);
-    PointsReporter reporter = new PointsReporter(aggregator.metrics(), config.bootstrapServers(),
-        config.kafkaOverrides(), config.pointsTopic(),
-        config.getString(AggregatorConfig.METRIC_INSTANCE));
-    int port = config.getInt(AggregatorConfig.METRICS_HTTP_PORT);
-    PrometheusEndpoint endpoint = port < 0 ? null : new PrometheusEndpoint(
-        config.getString(AggregatorConfig.METRICS_HTTP_BIND), port, List.of(aggregator.metrics()));
-    AutoCloseable stop = () -> {
-      if (endpoint != null) {
-        endpoint.close();
-      }
-      reporter.close();
-      aggregator.close();
-    };
-    return serve(() -> {
-      aggregator.start();
-      reporter.start(Duration.ofSeconds(config.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS)));
-      if (endpoint != null) {
-        endpoint.start();
-      }
-    }, stop, () -> "graphite-kafka aggregator ready", () -> aggregator.state() == KafkaStreams.State.ERROR
-        ? new IllegalStateException("the Kafka Streams client is in state ERROR") : null, out);
+    return serve(aggregator::start, aggregator, () -> "graphite-kafka aggregator ready",
+        () -> aggregator.state() == KafkaStreams.State.ERROR ? new IllegalStateException("the Kafka Streams client is in state ERROR") : null, out);
   }
 
   private static int runSink(SinkConfig config, PrintStream out) throws Exception {

@@ -34,7 +34,6 @@ public final class Standalone implements AutoCloseable {
   private Sink sink;
   private Aggregator aggregator;
   private Gateway gateway;
-  private PointsReporter aggregatorReporter;
   private PrometheusEndpoint metricsEndpoint;
 
   public Standalone(StandaloneConfig config) {
@@ -69,10 +68,6 @@ public final class Standalone implements AutoCloseable {
         new AggregatorConfig(serviceProperties(config, "aggregator.", aggProps, bootstrap));
     aggregator = new Aggregator(aggConfig);
     aggregator.start();
-    aggregatorReporter = new PointsReporter(aggregator.metrics(), bootstrap, Map.of(),
-        aggConfig.pointsTopic(), aggConfig.getString(AggregatorConfig.METRIC_INSTANCE));
-    aggregatorReporter.start(
-        Duration.ofSeconds(aggConfig.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS)));
 
     Map<String, Object> gwProps = new HashMap<>();
     gwProps.put(GatewayConfig.BIND_ADDRESS, bind);
@@ -138,7 +133,6 @@ public final class Standalone implements AutoCloseable {
     log.info("stopping: gateway, aggregator, sink, broker");
     closeQuietly(metricsEndpoint);
     closeQuietly(gateway);
-    closeQuietly(aggregatorReporter);
     closeQuietly(aggregator);
     closeQuietly(sink);
     closeQuietly(broker);

@@ -201,9 +201,18 @@ class StandaloneEndToEndIT {
         "--metrics-port", Integer.toString(metricsPort),
         "--partitions", "3");
     process = builder.start();
+    // wait as a script does, for the first line with the word "ready": it must be the launcher's own
     reader = ChildProcesses.awaitReady("standalone", process, output, "",
-        line -> line.startsWith("graphite-kafka ready"), Duration.ofSeconds(180));
+        line -> READY.matcher(line).find(), Duration.ofSeconds(180));
+    List<String> readyLines;
+    synchronized (output) {
+      readyLines = output.stream().filter(line -> READY.matcher(line).find()).toList();
+    }
+    assertThat(readyLines).as(String.join("\n", output)).isNotEmpty();
+    assertThat(readyLines.get(0)).startsWith("graphite-kafka ready: ");
   }
+
+  private static final java.util.regex.Pattern READY = java.util.regex.Pattern.compile("\\bready\\b");
 
   /**
    * Without {@code --bind}, every port of the standalone process answers on 127.0.0.1 and refuses a

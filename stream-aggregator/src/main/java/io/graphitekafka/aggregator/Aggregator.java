@@ -2,7 +2,7 @@ package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.topology.RollupTopology;
-import io.graphitekafka.service.metrics.ProcessGauges;
+import io.graphitekafka.service.metrics.SelfReporting;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.time.Clock;
@@ -32,6 +32,7 @@ public final class Aggregator implements AutoCloseable {
   private final SelfMetrics metrics;
   private final StorageRulesWatcher rules;
   private final KafkaStreams streams;
+  private final SelfReporting reporting;
 
   public Aggregator(AggregatorConfig config) {
     this(config, Clock.systemUTC());
@@ -41,8 +42,9 @@ public final class Aggregator implements AutoCloseable {
   Aggregator(AggregatorConfig config, Clock clock) {
     this.config = config;
     this.metrics = new SelfMetrics(METRICS_ROLE);
-    int interval = config.getInt(AggregatorConfig.METRIC_INTERVAL_SECONDS);
-    ProcessGauges.register(metrics, interval == 0 ? 60 : interval);
+    this.reporting = SelfReporting.open(metrics, config,
+        config.getString(AggregatorConfig.METRIC_INSTANCE),
+        config.getString(AggregatorConfig.METRICS_HTTP_BIND), null);
     this.rules = new StorageRulesWatcher(config.confDir());
     this.streams = new KafkaStreams(
         RollupTopology.build(config, rules::resolve, clock, metrics), streamsProperties(config));
@@ -112,6 +114,7 @@ public final class Aggregator implements AutoCloseable {
         config.newSeriesFilesEmpty() ? "empty" : "may hold points");
     rules.start(config.rulesReloadInterval());
     streams.start();
+    reporting.start();
   }
 
   /**
@@ -126,14 +129,20 @@ public final class Aggregator implements AutoCloseable {
     return streams.state();
   }
 
-  /** The aggregator's own stats, for a {@code CarbonReporter} and a {@code PrometheusEndpoint}. */
+  /** The aggregator's own stats, e.g. for a Prometheus endpoint shared with other services. */
   public SelfMetrics metrics() {
     return metrics;
   }
 
   @Override
   public void close() {
+    reporting.close();
     streams.close(Duration.ofSeconds(30));
     rules.close();
+  }
+
+  /** The Prometheus endpoint's port, or -1 when it is off. */
+  public int metricsHttpPort() {
+    return reporting.port();
   }
 }

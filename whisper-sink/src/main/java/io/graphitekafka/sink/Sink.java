@@ -2,28 +2,16 @@ package io.graphitekafka.sink;
 
 import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.sink.config.SinkConfig;
-import io.graphitekafka.schemas.avro.MetricPoint;
-import io.graphitekafka.service.metrics.CarbonReporter;
-import io.graphitekafka.service.metrics.PrometheusEndpoint;
-import io.graphitekafka.service.metrics.ProcessGauges;
+import io.graphitekafka.service.metrics.SelfReporting;
 import io.graphitekafka.service.metrics.SelfMetrics;
-import io.graphitekafka.schemas.topic.Topic;
-import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.consumer.SeriesListener;
 import io.graphitekafka.sink.consumer.SinkLoop;
 import io.graphitekafka.sink.tags.TagRegistrar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,51 +28,21 @@ public final class Sink implements AutoCloseable {
   private final SinkStats stats;
   private final SinkLoop loop;
   private final TagRegistrar tags;
-  private final KafkaProducer<String, MetricPoint> metricsProducer;
-  private final CarbonReporter reporter;
-  private final PrometheusEndpoint prometheus;
+  private final SelfReporting reporting;
 
   public Sink(SinkConfig config) {
     this.config = config;
     int interval = config.getInt(SinkConfig.METRICS_INTERVAL_SECONDS);
     this.stats = new SinkStats(new SelfMetrics(SinkStats.ROLE), interval == 0 ? 60 : interval,
         System::nanoTime);
-    ProcessGauges.register(stats.metrics(), interval == 0 ? 60 : interval);
-    int port = config.getInt(SinkConfig.PROMETHEUS_PORT);
-    try {
-      this.prometheus = port < 0 ? null : new PrometheusEndpoint(
-          config.getString(SinkConfig.PROMETHEUS_BIND), port, List.of(stats.metrics()));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the Prometheus endpoint on port " + port, e);
-    }
+    this.reporting = SelfReporting.open(stats.metrics(), config, config.metricsInstance(),
+        config.getString(SinkConfig.PROMETHEUS_BIND), null);
     try {
       this.tags = tagRegistrar(config, stats);
       this.loop = new SinkLoop(config, stats, tags == null ? SeriesListener.NONE : tags);
     } catch (RuntimeException e) {
-      if (prometheus != null) {
-        prometheus.close();
-      }
+      reporting.close();
       throw e;
-    }
-    if (interval > 0) {
-      Topic<String, MetricPoint> points = Topics.points(config.getString(SinkConfig.POINTS_TOPIC));
-      Map<String, Object> props = new HashMap<>();
-      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-      props.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink-metrics");
-      props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-      config.kafkaOverrides().forEach((k, v) -> {
-        if (ProducerConfig.configNames().contains(k) && !k.equals(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
-          props.put(k, v);
-        }
-      });
-      this.metricsProducer = new KafkaProducer<>(props, points.keySerde().serializer(),
-          points.valueSerde().serializer());
-      this.reporter = new CarbonReporter(stats.metrics(), config.metricsInstance(),
-          (metric, timestamp, value) -> metricsProducer.send(new ProducerRecord<>(points.name(),
-              metric, new MetricPoint(metric, timestamp, value))), Clock.systemUTC());
-    } else {
-      this.metricsProducer = null;
-      this.reporter = null;
     }
   }
 
@@ -109,12 +67,9 @@ public final class Sink implements AutoCloseable {
       tags.start();
     }
     loop.start();
-    if (reporter != null) {
-      reporter.start(Duration.ofSeconds(config.getInt(SinkConfig.METRICS_INTERVAL_SECONDS)));
-    }
-    if (prometheus != null) {
-      prometheus.start();
-      log.info("Prometheus metrics on port {}", prometheus.port());
+    reporting.start();
+    if (reporting.port() >= 0) {
+      log.info("Prometheus metrics on port {}", reporting.port());
     }
   }
 
@@ -129,7 +84,7 @@ public final class Sink implements AutoCloseable {
 
   /** The Prometheus endpoint's port, or -1 if it is disabled. */
   public int prometheusPort() {
-    return prometheus == null ? -1 : prometheus.port();
+    return reporting.port();
   }
 
   /** Whether the consumer loop still runs; false after close or a fatal error. */
@@ -160,13 +115,7 @@ public final class Sink implements AutoCloseable {
           log.warn("closing the tag registration journal: {}", e.toString());
         }
       }
-      if (reporter != null) {
-        reporter.close();
-        metricsProducer.close(Duration.ofSeconds(5));
-      }
-      if (prometheus != null) {
-        prometheus.close();
-      }
+      reporting.close();
     }
   }
 }

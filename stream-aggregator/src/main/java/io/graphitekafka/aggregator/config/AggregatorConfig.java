@@ -7,27 +7,22 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.List;
 import io.graphitekafka.service.config.KafkaPassThrough;
+import io.graphitekafka.service.config.ServiceConfig;
 import io.graphitekafka.schemas.serde.RegistrySettings;
-import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
 /** Typed configuration of the stream-aggregator; Kafka Streams settings pass through under {@code kafka.}. */
-public final class AggregatorConfig extends AbstractConfig {
+public final class AggregatorConfig extends ServiceConfig {
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String APPLICATION_ID = "application.id";
   public static final String CONF_DIR = "conf.dir";
   public static final String STATE_DIR = "state.dir";
-  public static final String POINTS_TOPIC = "topic.points";
-  public static final String ARCHIVES_TOPIC = "topic.archives";
-  public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String GRACE_SECONDS = "grace.seconds";
   public static final String NEW_SERIES_FILES_EMPTY = "new.series.files.empty";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
@@ -38,26 +33,17 @@ public final class AggregatorConfig extends AbstractConfig {
   public static final String METRIC_INSTANCE = SelfMetricsSettings.INSTANCE;
   public static final String METRICS_HTTP_PORT = SelfMetricsSettings.HTTP_PORT;
   public static final String METRICS_HTTP_BIND = SelfMetricsSettings.HTTP_BIND;
-  public static final String KAFKA_PREFIX = "kafka.";
   public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
   public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
 
   public static final ConfigDef CONFIG_DEF =
-      new ConfigDef()
-          .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
-              "Kafka bootstrap servers, host:port[,host:port...].")
+      withBootstrapServers()
           .define(APPLICATION_ID, Type.STRING, "graphite-kafka-aggregator", new ConfigDef.NonEmptyString(),
               Importance.HIGH, "Kafka Streams application.id: instances with the same id share the work.")
           .define(CONF_DIR, Type.STRING, "conf", new ConfigDef.NonEmptyString(), Importance.HIGH,
               "Directory holding storage-schemas.conf and (optionally) storage-aggregation.conf.")
           .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/graphite-kafka-streams",
               new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Kafka Streams local state directory.")
-          .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Input topic of MetricPoint records.")
-          .define(ARCHIVES_TOPIC, Type.STRING, Topics.DEFAULT_ARCHIVES, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Output topic of ArchivePoint records.")
-          .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic for input records that cannot be decoded.")
           .define(GRACE_SECONDS, Type.LONG, 600L, Range.between(0L, 0xFFFF_FFFFL), Importance.MEDIUM,
               "How far behind the newest point of a series (or behind now, for a series ahead of the "
                   + "clock) the aggregator keeps the slots a late point's rollup reads. State per series "
@@ -85,6 +71,9 @@ public final class AggregatorConfig extends AbstractConfig {
                   + "dropped after a commit and read back from the local store when needed.");
 
   static {
+    defineTopic(CONFIG_DEF, POINTS_TOPIC, Importance.MEDIUM, "Input topic of MetricPoint records.");
+    defineTopic(CONFIG_DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Output topic of ArchivePoint records.");
+    defineTopic(CONFIG_DEF, REJECTS_TOPIC, Importance.MEDIUM, "Topic for input records that cannot be decoded.");
     SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.aggregator.<host>-<instance>.*", "a",
         "The <instance> of the self-metrics prefix.");
     SelfMetricsSettings.defineEndpoint(CONFIG_DEF, true);
@@ -102,24 +91,8 @@ public final class AggregatorConfig extends AbstractConfig {
         ProducerConfig.configNames(), AdminClientConfig.configNames());
   }
 
-  public String bootstrapServers() {
-    return String.join(",", getList(BOOTSTRAP_SERVERS));
-  }
-
   public Path confDir() {
     return Path.of(getString(CONF_DIR));
-  }
-
-  public String pointsTopic() {
-    return getString(POINTS_TOPIC);
-  }
-
-  public String archivesTopic() {
-    return getString(ARCHIVES_TOPIC);
-  }
-
-  public String rejectsTopic() {
-    return getString(REJECTS_TOPIC);
   }
 
   public long graceSeconds() {
@@ -140,10 +113,5 @@ public final class AggregatorConfig extends AbstractConfig {
 
   public int seriesCacheMax() {
     return getInt(SERIES_CACHE_MAX);
-  }
-
-  /** Kafka Streams and client settings given under the {@code kafka.} prefix, prefix removed. */
-  public Map<String, Object> kafkaOverrides() {
-    return originalsWithPrefix(KAFKA_PREFIX);
   }
 }

@@ -4,36 +4,28 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.List;
 import io.graphitekafka.service.config.KafkaPassThrough;
+import io.graphitekafka.service.config.ServiceConfig;
 import io.graphitekafka.schemas.serde.RegistrySettings;
-import io.graphitekafka.schemas.topic.Topics;
 import java.nio.file.Path;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
 /** Configuration of {@code graphite-kafka import}; Kafka producer settings pass through under {@code kafka.}. */
-public final class ImportConfig extends AbstractConfig {
+public final class ImportConfig extends ServiceConfig {
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String WHISPER_DIR = "whisper.dir";
-  public static final String ARCHIVES_TOPIC = "topic.archives";
   public static final String RATE = "rate.points.per.second";
   public static final String STATE_FILE = "state.file";
   public static final String TAG_NAMES_FILE = "tag.names.file";
   public static final String TAG_NAMES_FROM = "tag.names.from";
-  public static final String KAFKA_PREFIX = "kafka.";
 
   public static final ConfigDef CONFIG_DEF =
-      new ConfigDef()
-          .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
-              "Kafka bootstrap servers, host:port[,host:port...].")
+      withBootstrapServers()
           .define(WHISPER_DIR, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
               Importance.HIGH, "The existing Whisper tree to import (carbon's LOCAL_DATA_DIR).")
-          .define(ARCHIVES_TOPIC, Type.STRING, Topics.DEFAULT_ARCHIVES, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic the archive points go to.")
           .define(RATE, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
               "Most archive points produced per second; 0 means as fast as Kafka takes them.")
           .define(STATE_FILE, Type.STRING, "graphite-kafka-import.state", new ConfigDef.NonEmptyString(),
@@ -49,6 +41,7 @@ public final class ImportConfig extends AbstractConfig {
                   + TAG_NAMES_FILE + ".");
 
   static {
+    defineTopic(CONFIG_DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Topic the archive points go to.");
     RegistrySettings.define(CONFIG_DEF);
   }
 
@@ -58,19 +51,11 @@ public final class ImportConfig extends AbstractConfig {
         ProducerConfig.configNames(), AdminClientConfig.configNames());
   }
 
-  public String bootstrapServers() {
-    return String.join(",", getList(BOOTSTRAP_SERVERS));
-  }
-
   public Path whisperDir() {
     return Path.of(getString(WHISPER_DIR));
   }
 
   public Path stateFile() {
     return Path.of(getString(STATE_FILE));
-  }
-
-  public Map<String, Object> kafkaOverrides() {
-    return originalsWithPrefix(KAFKA_PREFIX);
   }
 }

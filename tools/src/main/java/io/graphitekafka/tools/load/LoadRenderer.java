@@ -32,6 +32,9 @@ public final class LoadRenderer {
   private final int maxPointBytes;
   private final long total;
   private long rendered;
+  /** The series index and round of the point being rendered, set by {@link #startPoint}. */
+  private int seriesIndex;
+  private long round;
   private long timestamp = -1;
   private final byte[] timestampDigits = new byte[20];
   private int timestampLength;
@@ -129,18 +132,19 @@ public final class LoadRenderer {
    * round; returns the position after the name.
    */
   private int startPoint(byte[] buf, int pos) {
-    byte[] name = names[(int) (rendered % series.length)];
+    seriesIndex = (int) (rendered % series.length);
+    round = rendered / series.length;
+    byte[] name = names[seriesIndex];
     System.arraycopy(name, 0, buf, pos, name.length);
     if (spec.timestamps() == Timestamps.FIXED) {
-      setTimestamp(LoadGenerator.BASE_TIMESTAMP + rendered / series.length * spec.step());
+      setTimestamp(LoadGenerator.BASE_TIMESTAMP + round * spec.step());
     }
     return pos + name.length;
   }
 
-  /** The next point's value. */
+  /** The value of the point {@link #startPoint} began. */
   private long value() {
-    return LoadGenerator.value(spec.seed(), series[(int) (rendered % series.length)],
-        rendered / series.length);
+    return LoadGenerator.value(spec.seed(), series[seriesIndex], round);
   }
 
   private int plaintextPoint(byte[] buf, int pos) {

@@ -4,11 +4,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.List;
 import io.graphitekafka.service.config.KafkaPassThrough;
+import io.graphitekafka.service.config.ServiceConfig;
 import io.graphitekafka.schemas.serde.RegistrySettings;
-import io.graphitekafka.schemas.topic.Topics;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -18,13 +17,10 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * Configuration of {@code graphite-kafka produce}: where the Carbon input comes from, in which format,
  * and where its points and rejects go. Kafka producer settings pass through under {@code kafka.}.
  */
-public final class ProduceConfig extends AbstractConfig {
+public final class ProduceConfig extends ServiceConfig {
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String INPUT = "input";
   public static final String FORMAT = "format";
-  public static final String POINTS_TOPIC = "topic.points";
-  public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String MAX_LINE_LENGTH = "max.line.length";
   public static final String MAX_PICKLE_FRAME = "max.pickle.frame.length";
   public static final String TIMESTAMP_RESOLUTION = "timestamp.resolution";
@@ -32,7 +28,6 @@ public final class ProduceConfig extends AbstractConfig {
   public static final String TIMEOUT_SECONDS = "timeout.seconds";
   public static final String SCHEMA_REGISTRY_URL = RegistrySettings.URL;
   public static final String SCHEMA_REGISTRY_USER_INFO = RegistrySettings.USER_INFO;
-  public static final String KAFKA_PREFIX = "kafka.";
 
   /** Standard input, as the input name. */
   public static final String STDIN = "-";
@@ -46,18 +41,12 @@ public final class ProduceConfig extends AbstractConfig {
   }
 
   public static final ConfigDef CONFIG_DEF =
-      new ConfigDef()
-          .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
-              "Kafka bootstrap servers, host:port[,host:port...].")
+      withBootstrapServers()
           .define(INPUT, Type.STRING, STDIN, new ConfigDef.NonEmptyString(), Importance.HIGH,
               "The file to read; '-' reads standard input.")
           .define(FORMAT, Type.STRING, "line", ConfigDef.CaseInsensitiveValidString.in("line", "pickle"),
               Importance.HIGH, "line: Carbon plaintext lines; pickle: Carbon pickle frames, each a "
                   + "4-byte big-endian length and the pickle, as carbon-relay sends them to port 2004.")
-          .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic the MetricPoint records go to.")
-          .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic rejected input goes to.")
           .define(MAX_LINE_LENGTH, Type.INT, 16384, Range.between(64, 1 << 24), Importance.LOW,
               "Longest accepted line in bytes; a longer one is rejected as line_too_long.")
           .define(MAX_PICKLE_FRAME, Type.INT, 1 << 20, Range.between(1024, 1 << 26), Importance.LOW,
@@ -72,6 +61,8 @@ public final class ProduceConfig extends AbstractConfig {
                   + "while the producer's buffer is full, and for the last acknowledgements at the end.");
 
   static {
+    defineTopic(CONFIG_DEF, POINTS_TOPIC, Importance.MEDIUM, "Topic the MetricPoint records go to.");
+    defineTopic(CONFIG_DEF, REJECTS_TOPIC, Importance.MEDIUM, "Topic rejected input goes to.");
     RegistrySettings.define(CONFIG_DEF);
   }
 
@@ -79,10 +70,6 @@ public final class ProduceConfig extends AbstractConfig {
     super(CONFIG_DEF, props);
     KafkaPassThrough.check("produce", "kafka.", originalsWithPrefix(KAFKA_PREFIX), List.of(),
         ProducerConfig.configNames(), AdminClientConfig.configNames());
-  }
-
-  public String bootstrapServers() {
-    return String.join(",", getList(BOOTSTRAP_SERVERS));
   }
 
   public String input() {
@@ -93,20 +80,7 @@ public final class ProduceConfig extends AbstractConfig {
     return Format.valueOf(getString(FORMAT).toUpperCase(java.util.Locale.ROOT));
   }
 
-  public String pointsTopic() {
-    return getString(POINTS_TOPIC);
-  }
-
-  public String rejectsTopic() {
-    return getString(REJECTS_TOPIC);
-  }
-
   public Duration timeout() {
     return Duration.ofSeconds(getInt(TIMEOUT_SECONDS));
-  }
-
-  /** Kafka producer settings given under the {@code kafka.} prefix, prefix removed. */
-  public Map<String, Object> kafkaOverrides() {
-    return originalsWithPrefix(KAFKA_PREFIX);
   }
 }

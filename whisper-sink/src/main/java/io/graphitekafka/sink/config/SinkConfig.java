@@ -5,15 +5,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.graphitekafka.service.config.KafkaPassThrough;
+import io.graphitekafka.service.config.ServiceConfig;
 import io.graphitekafka.schemas.serde.RegistrySettings;
-import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.whisper.FillMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -21,16 +20,13 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /** Typed configuration of the whisper-sink; Kafka consumer settings pass through under {@code kafka.}. */
-public final class SinkConfig extends AbstractConfig {
+public final class SinkConfig extends ServiceConfig {
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
   public static final String DATA_DIR = "data.dir";
   public static final String GROUP_ID = "group.id";
   public static final String GROUP_INSTANCE_ID = "group.instance.id";
   public static final String PARTITIONS = "partitions";
   public static final String REPLAY_FROM = "replay.from";
-  public static final String ARCHIVES_TOPIC = "topic.archives";
-  public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String FILL_MODE = "fill.mode";
   public static final String FSYNC = "fsync";
   public static final String MAX_OPEN_FILES = "max.open.files";
@@ -41,7 +37,6 @@ public final class SinkConfig extends AbstractConfig {
   public static final String WRITE_BATCH_MAX_RECORDS = "write.batch.max.records";
   public static final String WRITE_BATCH_MAX_BYTES = "write.batch.max.bytes";
   public static final String WRITE_BATCH_MAX_MS = "write.batch.max.ms";
-  public static final String POINTS_TOPIC = "topic.points";
   public static final String METRICS_INTERVAL_SECONDS = SelfMetricsSettings.INTERVAL_SECONDS;
   public static final String METRICS_INSTANCE = SelfMetricsSettings.INSTANCE;
   public static final String PROMETHEUS_PORT = SelfMetricsSettings.HTTP_PORT;
@@ -51,7 +46,6 @@ public final class SinkConfig extends AbstractConfig {
   public static final String TAGS_UPDATE_INTERVAL = "tags.update.interval";
   public static final String TAGS_UNTAGGED = "tags.untagged";
   public static final String TAGS_TIMEOUT_MS = "tags.timeout.ms";
-  public static final String KAFKA_PREFIX = "kafka.";
 
   private static final String UNLIMITED = "inf";
 
@@ -65,9 +59,7 @@ public final class SinkConfig extends AbstractConfig {
   };
 
   public static final ConfigDef CONFIG_DEF =
-      new ConfigDef()
-          .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
-              "Kafka bootstrap servers, host:port[,host:port...].")
+      withBootstrapServers()
           .define(DATA_DIR, Type.STRING, "data", new ConfigDef.NonEmptyString(), Importance.HIGH,
               "Data directory; Whisper files go under <data.dir>/whisper (carbon's LOCAL_DATA_DIR).")
           .define(GROUP_ID, Type.STRING, "graphite-kafka-sink", new ConfigDef.NonEmptyString(),
@@ -78,10 +70,6 @@ public final class SinkConfig extends AbstractConfig {
               "Explicit partitions this host owns, e.g. 0-5,9; empty means consumer-group assignment.")
           .define(REPLAY_FROM, Type.STRING, "", Importance.MEDIUM,
               "Rewind the owned partitions at start: an ISO-8601 instant, epoch seconds, or earliest.")
-          .define(ARCHIVES_TOPIC, Type.STRING, Topics.DEFAULT_ARCHIVES, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Input topic of ArchivePoint records.")
-          .define(REJECTS_TOPIC, Type.STRING, Topics.DEFAULT_REJECTS, new ConfigDef.NonEmptyString(),
-              Importance.MEDIUM, "Topic for records that cannot be decoded or written.")
           .define(FILL_MODE, Type.STRING, "fallocate",
               ConfigDef.ValidString.in("zero", "sparse", "fallocate"), Importance.LOW,
               "How new files get their data region: fallocate (blocks reserved with posix_fallocate,"
@@ -128,11 +116,12 @@ public final class SinkConfig extends AbstractConfig {
           .define(WRITE_BATCH_MAX_MS, Type.LONG, 500L, Range.atLeast(0), Importance.MEDIUM,
               "Longest time a write batch gathers records before it is written and committed; it is"
                   + " written sooner when full or when a poll finds nothing new. 0 writes every poll"
-                  + " on its own. Bounds how long a point waits before it is in its file.")
-          .define(POINTS_TOPIC, Type.STRING, Topics.DEFAULT_POINTS, new ConfigDef.NonEmptyString(),
-              Importance.LOW, "Topic the sink's own carbon.agents.* series are sent to.");
+                  + " on its own. Bounds how long a point waits before it is in its file.");
 
   static {
+    defineTopic(CONFIG_DEF, POINTS_TOPIC, Importance.LOW, "Topic the sink's own carbon.agents.* series are sent to.");
+    defineTopic(CONFIG_DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Input topic of ArchivePoint records.");
+    defineTopic(CONFIG_DEF, REJECTS_TOPIC, Importance.MEDIUM, "Topic for records that cannot be decoded or written.");
     SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.agents.<host>-<instance>.*", "",
         "Instance in carbon.agents.<host>-<instance>; empty uses group.instance.id, else 'a'.");
     SelfMetricsSettings.defineEndpoint(CONFIG_DEF, true);
@@ -189,10 +178,6 @@ public final class SinkConfig extends AbstractConfig {
     return rate;
   }
 
-  public String bootstrapServers() {
-    return String.join(",", getList(BOOTSTRAP_SERVERS));
-  }
-
   /** {@code max.open.files}, with 0 resolved against the process's descriptor limit. */
   public int maxOpenFiles() {
     int configured = getInt(MAX_OPEN_FILES);
@@ -217,14 +202,6 @@ public final class SinkConfig extends AbstractConfig {
 
   public Path whisperDir() {
     return Path.of(getString(DATA_DIR)).resolve("whisper");
-  }
-
-  public String archivesTopic() {
-    return getString(ARCHIVES_TOPIC);
-  }
-
-  public String rejectsTopic() {
-    return getString(REJECTS_TOPIC);
   }
 
   public FillMode fillMode() {
@@ -258,10 +235,5 @@ public final class SinkConfig extends AbstractConfig {
       }
     }
     return out;
-  }
-
-  /** Kafka consumer settings given under the {@code kafka.} prefix, prefix removed. */
-  public Map<String, Object> kafkaOverrides() {
-    return originalsWithPrefix(KAFKA_PREFIX);
   }
 }
