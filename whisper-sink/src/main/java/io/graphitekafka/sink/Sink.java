@@ -10,10 +10,12 @@ import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.consumer.SeriesListener;
+import io.graphitekafka.sink.consumer.SinkClients;
 import io.graphitekafka.sink.consumer.SinkLoop;
 import io.graphitekafka.sink.tags.TagRegistrar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,7 +62,7 @@ public final class Sink implements AutoCloseable {
     }
     try {
       this.tags = tagRegistrar(config, stats);
-      this.loop = new SinkLoop(config, stats, tags == null ? SeriesListener.NONE : tags);
+      this.loop = loop(config, stats, tags == null ? SeriesListener.NONE : tags);
     } catch (RuntimeException e) {
       if (prometheus != null) {
         prometheus.close();
@@ -85,6 +88,17 @@ public final class Sink implements AutoCloseable {
     } else {
       this.metricsProducer = null;
       this.reporter = null;
+    }
+  }
+
+  /** The consumer loop over the real clients; the consumer is closed if the producer cannot be built. */
+  private static SinkLoop loop(SinkConfig config, SinkStats stats, SeriesListener listener) {
+    Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config);
+    try {
+      return new SinkLoop(config, stats, listener, consumer, SinkClients.rejectsProducer(config));
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
     }
   }
 
