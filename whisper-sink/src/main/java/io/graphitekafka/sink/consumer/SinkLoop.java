@@ -1,7 +1,5 @@
 package io.graphitekafka.sink.consumer;
 
-import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.topic.Topics;
@@ -85,7 +83,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.maxBackoffMs = config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS);
     SchemaRegistryClient registry = RegistrySettings.client(config);
     this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
-        registry == null ? null : AvroSerde.confluent(ArchivePoint.class, registry));
+        Topics.archives(topic, registry).valueSerde());
     this.writer = new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
         config.maxOpenFiles(), stats, clock, listener);
     this.throttles = Throttles.of(config, stats);
