@@ -12,15 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
@@ -35,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * runs, flush, then commit, so offsets only ever follow durable writes. Failures are handled in tiers
  * (fatal stops the loop, a bad offset is repositioned, anything else is retried from the start of the
  * failed batch with backoff), and flow control pauses partitions instead of dropping points. The clients
- * are handed in ({@link SinkClients} builds the real ones), and the batch, the offsets, the throttles and
- * the rejects are each kept by a class of their own.
+ * are handed in ({@link SinkClients} builds the real ones); the commit protocol over the write batch is
+ * {@link BatchCommitter}'s, the flow control {@link Throttles}', the rejects {@link RejectsPublisher}'s.
  */
 public final class SinkLoop implements Runnable, AutoCloseable {
 
@@ -49,11 +46,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private final List<Integer> explicitPartitions;
   private final String offsetReset;
   private final long maxBackoffMs;
-  private final RecordDecoder decoder;
-  private final ArchiveWriter writer;
   private final Throttles throttles;
-  private final WriteBatch batch;
-  private final OffsetLedger ledger = new OffsetLedger();
+  private final BatchCommitter batch;
   private final PartitionReplay replay;
   private final Consumer<Void, ByteBuffer> consumer;
   private final RejectsPublisher rejects;
@@ -82,18 +76,21 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.offsetReset = SinkClientConfig.offsetReset(config);
     this.maxBackoffMs = config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS);
     SchemaRegistryClient registry = RegistrySettings.client(config);
-    this.decoder = new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
-        Topics.archives(topic, registry).valueSerde());
-    this.writer = new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
-        config.maxOpenFiles(), stats, clock, listener);
     this.throttles = Throttles.of(config, stats);
-    this.batch = new WriteBatch(config.getInt(SinkConfig.WRITE_BATCH_MAX_RECORDS),
-        config.getLong(SinkConfig.WRITE_BATCH_MAX_BYTES),
-        TimeUnit.MILLISECONDS.toNanos(config.getLong(SinkConfig.WRITE_BATCH_MAX_MS)));
     this.replay = new PartitionReplay(config.replayFrom());
     this.consumer = consumer;
     this.rejects = new RejectsPublisher(rejectsProducer,
         Topics.rejects(config.rejectsTopic(), registry), stats);
+    this.batch = new BatchCommitter(consumer,
+        new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
+            Topics.archives(topic, registry).valueSerde()),
+        new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
+            config.maxOpenFiles(), stats, clock, listener),
+        rejects, throttles,
+        new WriteBatch(config.getInt(SinkConfig.WRITE_BATCH_MAX_RECORDS),
+            config.getLong(SinkConfig.WRITE_BATCH_MAX_BYTES),
+            TimeUnit.MILLISECONDS.toNanos(config.getLong(SinkConfig.WRITE_BATCH_MAX_MS))),
+        stats, topic);
   }
 
   /** Starts the loop on its own thread. */
@@ -133,7 +130,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       log.error("sink stopped by a fatal error", e);
     } finally {
       try {
-        writer.close();
+        batch.closeFiles();
       } catch (IOException e) {
         log.error("closing Whisper files: {}", e.toString());
       }
@@ -154,16 +151,16 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   void pollOnce() {
     try {
       throttles.apply(consumer);
-      ConsumerRecords<Void, ByteBuffer> records = consumer.poll(pollTimeout());
+      ConsumerRecords<Void, ByteBuffer> records =
+          consumer.poll(Duration.ofMillis(batch.pollMillis()));
       updateLag();
       if (!records.isEmpty()) {
-        gather(records);
+        batch.gather(records);
       }
-      if (!batch.isEmpty()
-          && (records.isEmpty() || batch.full(System.nanoTime(), throttles.updatesAvailable()))) {
-        writeAndCommit();
+      if (!batch.isEmpty() && (records.isEmpty() || batch.full())) {
+        batch.writeAndCommit();
       } else if (batch.isEmpty() && records.isEmpty()) {
-        ledger.commitAdvancedPositions(consumer);
+        batch.commitAdvancedPositions();
       }
       backoffMs = INITIAL_BACKOFF_MS;
     } catch (WakeupException e) {
@@ -188,9 +185,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       stats.failed();
       log.error("writing or committing {} failed; retrying from the start of the batch in {} ms: {}",
           batch, backoffMs, e.toString());
-      writer.discard();
-      rewind(batch.start());
-      batch.clear();
+      batch.retry();
       sleep(backoffMs);
       backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
     }
@@ -202,20 +197,12 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       return;
     }
     try {
-      writeAndCommit();
+      batch.writeAndCommit();
     } catch (IOException | KafkaException e) {
       log.warn("could not finish the last batch {} on close; it is read again at the next start: {}",
           batch, e.toString());
-      writer.discard();
+      batch.discardWrites();
     }
-  }
-
-  private Duration pollTimeout() {
-    long millis = throttles.pollMillis();
-    if (!batch.isEmpty()) {
-      millis = Math.min(millis, batch.millisLeft(System.nanoTime())); // wait until its deadline at most
-    }
-    return Duration.ofMillis(millis);
   }
 
   private void updateLag() {
@@ -245,21 +232,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // The batch gathered so far is written, flushed and committed before the partitions are given up,
-      // as is a commit that failed earlier. If that fails, nothing of the batch is committed: the new
-      // owners rewrite the revoked partitions, and the kept ones are read again from the batch's start.
-      try {
-        if (!batch.isEmpty()) {
-          commit(batch.write(writer, rejects, topic, stats));
-        }
-        writer.flush();
-        ledger.commitUncommitted(consumer, partitions);
-      } catch (IOException | KafkaException e) {
-        log.warn("could not flush and commit {} before giving them up; their new owner rewrites"
-            + " them: {}", partitions, e.toString());
-        abandonBatch(partitions);
-      }
-      forget(partitions);
+      batch.revoke(partitions);
       log.info("revoked {}", partitions);
     }
 
@@ -267,8 +240,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       // Not ours any more, so nothing of the batch is written: the new owners rewrite the lost
       // partitions, and the kept ones are read again from the batch's start.
-      abandonBatch(partitions);
-      forget(partitions);
+      batch.lose(partitions);
       log.warn("lost {} without a chance to commit; their new owner rewrites them", partitions);
     }
 
@@ -279,101 +251,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
   }
 
-  /** Drops the gathered batch unwritten and rewinds the partitions still owned to its start. */
-  private void abandonBatch(Collection<TopicPartition> givenUp) {
-    if (batch.isEmpty()) {
-      return;
-    }
-    writer.discard();
-    Map<TopicPartition, Long> kept = batch.start();
-    givenUp.forEach(kept::remove);
-    rewind(kept);
-    batch.clear();
-  }
-
-  private void forget(Collection<TopicPartition> partitions) {
-    for (TopicPartition tp : partitions) {
-      throttles.forget(tp);
-      ledger.forget(tp);
-      stats.removeLag(tp.partition());
-    }
-  }
-
-  // --- the batch -------------------------------------------------------------------------------
-
-  /** Decodes a poll's records into the batch; a record whose file cannot be created yet stops its partition. */
-  private void gather(ConsumerRecords<Void, ByteBuffer> records) {
-    batch.opening(System.nanoTime());
-    for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<Void, ByteBuffer>> list = records.records(tp);
-      long first = list.get(0).offset();
-      batch.startAt(tp, first);
-      long next = first;
-      for (ConsumerRecord<Void, ByteBuffer> record : list) {
-        ByteBuffer value = record.value();
-        DecodedPoint point;
-        try {
-          point = decoder.decode(value);
-        } catch (BadRecordException e) {
-          rejects.reject(record, e.reason(), e.getMessage());
-          next = record.offset() + 1;
-          continue;
-        }
-        SeriesBatch series = batch.series(point.metric());
-        if (series == null) {
-          boolean open = writer.isOpen(point.metric());
-          // Only a limited create budget needs to know whether the file exists (a stat per series
-          // whose file is not open); without a limit, the writer finds out when it opens the file.
-          if (!open && !throttles.createsUnlimited() && !writer.exists(point.path())
-              && !throttles.tryCreate()) {
-            // No budget to create this file: stop the partition here and come back to this record.
-            consumer.seek(tp, record.offset());
-            consumer.pause(List.of(tp));
-            throttles.waitForCreate(tp);
-            log.debug("create budget spent; pausing {} at offset {}", tp, record.offset());
-            break;
-          }
-          series = new SeriesBatch(point.metric(), point.path(), point.layout(), !open);
-          batch.addSeries(series);
-        }
-        batch.add(series, point, value);
-        next = record.offset() + 1;
-      }
-      if (next > first) {
-        batch.nextOffset(tp, next);
-      }
-    }
-  }
-
-  private void writeAndCommit() throws IOException {
-    commit(batch.write(writer, rejects, topic, stats));
-  }
-
-  /** Commits a written and flushed batch, then counts it and empties it. */
-  private void commit(WriteBatch.Written done) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = ledger.commitWritten(consumer, batch.offsets());
-    batch.clear();
-    stats.committed();
-    // counted after the commit, so a batch written again after a failed commit is counted once; the
-    // drops before committedPoints, so whoever sees the points counted sees the drops too
-    stats.droppedTooOld.add(done.tooOld());
-    stats.droppedNoArchive.add(done.noArchive());
-    stats.updates(done.operations(), done.written(), done.nanos());
-    log.trace("committed {}", offsets);
-    throttles.updated(done.operations());
-  }
-
   // --- failures --------------------------------------------------------------------------------
-
-  /** Puts the partitions of a failed batch back to its first record, so nothing of it is skipped. */
-  private void rewind(Map<TopicPartition, Long> batchStart) {
-    var assignment = consumer.assignment();
-    batchStart.forEach((tp, offset) -> {
-      if (assignment.contains(tp)) {
-        consumer.seek(tp, offset);
-      }
-    });
-  }
 
   /**
    * Repositions partitions whose offset the broker no longer has (or never had) as {@code
