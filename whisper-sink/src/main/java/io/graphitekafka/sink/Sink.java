@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -91,12 +92,17 @@ public final class Sink implements AutoCloseable {
     }
   }
 
-  /** The consumer loop over the real clients; the consumer is closed if the producer cannot be built. */
+  /** The consumer loop over the real clients, which are closed again if the loop cannot be built. */
   private static SinkLoop loop(SinkConfig config, SinkStats stats, SeriesListener listener) {
     Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config);
+    Producer<byte[], byte[]> rejects = null;
     try {
-      return new SinkLoop(config, stats, listener, consumer, SinkClients.rejectsProducer(config));
+      rejects = SinkClients.rejectsProducer(config);
+      return new SinkLoop(config, stats, listener, consumer, rejects);
     } catch (RuntimeException e) {
+      if (rejects != null) {
+        rejects.close();
+      }
       consumer.close();
       throw e;
     }

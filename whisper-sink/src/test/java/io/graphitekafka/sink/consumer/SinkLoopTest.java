@@ -103,10 +103,14 @@ class SinkLoopTest {
     }
   }
 
+  /** Stops the loop as close() does: it finishes the batch, then closes its files and clients. */
   @AfterEach
-  void closeFiles() {
-    if (loop != null) {
-      loop.finishBatch();
+  void stop() throws Exception {
+    if (loop != null && loop.isRunning()) {
+      loop.close();
+      loop.run();
+      assertThat(loop.isRunning()).isFalse();
+      assertThat(consumer.closed()).isTrue();
     }
   }
 
@@ -186,6 +190,22 @@ class SinkLoopTest {
     assertThat(values("a.b")).containsExactly(1.0, 3.0);
     assertThat(values("a.c")).containsExactly(2.0, null);
     assertThat(producer.history()).isEmpty();
+  }
+
+  @Test
+  void closingWritesAndCommitsTheGatheredBatchThenClosesTheClients() throws Exception {
+    ownedPartitionZero();
+    consumer.addRecord(point(P0, 0, "a.b", T0, 1));
+    loop.pollOnce();
+
+    loop.close();
+    loop.run();
+
+    assertThat(committedOffsets()).isEqualTo(Map.of(P0, 1L));
+    assertThat(values("a.b")).containsExactly(1.0, null);
+    assertThat(consumer.closed()).isTrue();
+    assertThat(producer.closed()).isTrue();
+    assertThat(loop.failure()).isNull();
   }
 
   @Test
