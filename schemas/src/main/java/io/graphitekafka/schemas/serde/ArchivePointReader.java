@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.Serde;
  * has a Schema Registry, Confluent-framed ones (magic 0 and a 4-byte schema id; bytes after the record
  * are refused, as there). Values written with another version of the schema are read by the serde with
  * Avro's schema resolution and encoded again in the current one; rare, so not worth a fast path.
- * {@code ArchivePointReaderProperties} checks the two against each other.
+ * {@code ArchivePointReaderDifferentialTest} checks the two against each other.
  */
 public final class ArchivePointReader {
 

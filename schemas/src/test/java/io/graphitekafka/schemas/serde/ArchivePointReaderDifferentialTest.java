@@ -29,7 +29,7 @@ import org.apache.kafka.common.errors.SerializationException;
  * accept or refuse alike, refuse for the same kind of reason, and accept with the same field values. One
  * reader per format sees every case, so its reuse across values is exercised too.
  */
-class ArchivePointReaderProperties {
+class ArchivePointReaderDifferentialTest {
 
   private static final String TOPIC = "carbon.archives";
   private static final List<String> METHODS =
