@@ -5,13 +5,17 @@ import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.service.metrics.SelfReporting;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.sink.consumer.SeriesListener;
+import io.graphitekafka.sink.consumer.SinkClients;
 import io.graphitekafka.sink.consumer.SinkLoop;
 import io.graphitekafka.sink.tags.TagRegistrar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +43,25 @@ public final class Sink implements AutoCloseable {
         config.getString(SinkConfig.PROMETHEUS_BIND), null);
     try {
       this.tags = tagRegistrar(config, stats);
-      this.loop = new SinkLoop(config, stats, tags == null ? SeriesListener.NONE : tags);
+      this.loop = loop(config, stats, tags == null ? SeriesListener.NONE : tags);
     } catch (RuntimeException e) {
       reporting.close();
+      throw e;
+    }
+  }
+
+  /** The consumer loop over the real clients, which are closed again if the loop cannot be built. */
+  private static SinkLoop loop(SinkConfig config, SinkStats stats, SeriesListener listener) {
+    Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config);
+    Producer<byte[], byte[]> rejects = null;
+    try {
+      rejects = SinkClients.rejectsProducer(config);
+      return new SinkLoop(config, stats, listener, consumer, rejects);
+    } catch (RuntimeException e) {
+      if (rejects != null) {
+        rejects.close();
+      }
+      consumer.close();
       throw e;
     }
   }
