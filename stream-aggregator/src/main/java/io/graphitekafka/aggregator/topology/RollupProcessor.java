@@ -50,6 +50,7 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
   /** Whether a series new to this state has no file yet (see AggregatorConfig). */
   private final boolean newFilesEmpty;
   private final Duration emitInterval;
+  private final int maxLiveSeries;
   private final RollupMetrics metrics;
   /**
    * Series with slots to emit, in the order they were first written, each once
@@ -69,7 +70,8 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
    */
   RollupProcessor(Topic<String, MetricPoint> points,
       Topic<String, ArchivePoint> archives, Function<String, SeriesLayout> resolver, Clock clock,
-      long graceSeconds, boolean newFilesEmpty, Duration emitInterval, RollupMetrics metrics) {
+      long graceSeconds, boolean newFilesEmpty, Duration emitInterval, int maxLiveSeries,
+      RollupMetrics metrics) {
     this.points = new PointReader((AvroSerde<MetricPoint>) points.valueSerde());
     this.archivesTopic = archives.name();
     this.keySerializer = archives.keySerde().serializer();
@@ -84,13 +86,18 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     this.graceSeconds = graceSeconds;
     this.newFilesEmpty = newFilesEmpty;
     this.emitInterval = emitInterval;
+    this.maxLiveSeries = maxLiveSeries;
     this.metrics = metrics;
   }
 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
-    this.store = context.getStateStore(RollupTopology.SERIES_STORE);
+    if (store != null) {
+      store.close();
+    }
+    this.store = new SeriesStore(context.getStateStore(RollupTopology.SERIES_STORE), maxLiveSeries,
+        metrics.stateBytes, metrics.stateSeries);
     pending.clear();
     // Slots written before the last commit but not emitted by it: emit them with the next batch.
     pending.addAll(store.scan());
@@ -144,12 +151,6 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
     if (late) {
       metrics.late.increment();
     }
-    if (created) {
-      store.add(metric, state);
-      metrics.seriesCreated.increment();
-    } else {
-      store.changed(metric, state);
-    }
     if (outcome == SeriesState.Outcome.RAW) {
       // The sink applies it against the file after every slot written before it (same partition, in
       // order). The record's time is when it is sent, as for emitted slots: replays seek by it.
@@ -160,11 +161,24 @@ final class RollupProcessor implements Processor<byte[], byte[], Object, Object>
           RollupTopology.ARCHIVES_SINK);
       metrics.rawSent.increment();
       state.sentRaw(timestamp, value);
-      return;
-    }
-    if (!state.queued) {
+    } else if (!state.queued) {
       state.queued = true;
       pending.add(metric);
+    }
+    // Stored once the point has changed everything it changes, since a commit may follow any record.
+    if (created) {
+      store.add(metric, state);
+      metrics.seriesCreated.increment();
+    } else {
+      store.changed(metric, state);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (store != null) {
+      store.close();
+      store = null;
     }
   }
 

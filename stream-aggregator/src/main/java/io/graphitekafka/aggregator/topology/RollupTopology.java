@@ -48,20 +48,19 @@ public final class RollupTopology {
     Topic<String, ArchivePoint> archives = Topics.archives(config.archivesTopic(), registry);
     Topic<String, Reject> rejects = Topics.rejects(config.rejectsTopic(), registry);
     RollupMetrics rollupMetrics = new RollupMetrics(metrics);
-    SeriesStoreBuilder store = new SeriesStoreBuilder(SERIES_STORE, config.seriesCacheMax(),
-        rollupMetrics.stateBytes, rollupMetrics.stateSeries);
     long grace = config.graceSeconds();
     boolean newFilesEmpty = config.newSeriesFilesEmpty();
     Duration emitInterval = config.emitInterval();
+    int maxLiveSeries = config.seriesCacheMax();
 
     Topology topology = new Topology();
     topology.addSource(POINTS_SOURCE, Serdes.ByteArray().deserializer(),
         Serdes.ByteArray().deserializer(), config.pointsTopic());
     topology.addProcessor(ROLLUP_PROCESSOR,
         () -> new RollupProcessor(points, archives, resolver, clock, grace, newFilesEmpty,
-            emitInterval, rollupMetrics),
+            emitInterval, maxLiveSeries, rollupMetrics),
         POINTS_SOURCE);
-    topology.addStateStore(store, ROLLUP_PROCESSOR);
+    topology.addStateStore(SeriesStore.builder(SERIES_STORE), ROLLUP_PROCESSOR);
     // The processor sends archive points already serialized, as the topic's serdes would write them.
     topology.addSink(ARCHIVES_SINK, archives.name(), Serdes.ByteArray().serializer(),
         Serdes.ByteArray().serializer(), ROLLUP_PROCESSOR);

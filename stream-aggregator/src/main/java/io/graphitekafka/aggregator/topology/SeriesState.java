@@ -63,9 +63,7 @@ final class SeriesState {
   /** The archive whisper writes the last {@link Outcome#RAW} point into. */
   private int rawTarget;
 
-  // Bookkeeping of the live object for SeriesStore and RollupProcessor, never serialized.
-  /** Changed since the store last persisted it. */
-  boolean unsaved;
+  // Bookkeeping of the live object for RollupProcessor, never serialized.
   /** In the processor's list of series to emit. */
   boolean queued;
   /** The series name in UTF-8 and the Avro binary of the layout, once the series has been emitted. */

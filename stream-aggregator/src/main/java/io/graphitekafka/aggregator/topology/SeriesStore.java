@@ -1,60 +1,84 @@
 package io.graphitekafka.aggregator.topology;
 
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * The per-series rollup state of one task: live {@link SeriesState} objects in front of a changelogged
- * RocksDB store. A point changes only the object; the changed objects are serialized into the store when
- * Kafka Streams flushes caches, which it does inside every commit before the transaction is committed,
- * exactly as for its own record cache. The committed store therefore always matches the committed input
- * offsets, while a series is serialized at most once per commit instead of once per point.
+ * The per-series rollup state of one task: live {@link SeriesState} objects in front of a persistent,
+ * changelogged key-value store with Kafka Streams' record cache. Every change is written through to the
+ * store as the state's serialized form; the record cache keeps the latest form of each series and Kafka
+ * Streams flushes it into RocksDB and the changelog inside every commit, before the transaction commits.
+ * So the committed store always matches the committed input offsets and output, a series reaches the
+ * changelog at most once per commit (as long as the cache holds the series changed in one commit
+ * interval; {@code statestore.cache.max.bytes}), and nothing here depends on when Kafka Streams commits.
+ * The live objects only spare decoding the state of a series for each point; they may be dropped at any
+ * time, since the store always holds their latest form.
+ *
+ * <p>Keys are the series names in UTF-8, values {@link SeriesState#toBytes}: the changelog's format is the
+ * one a {@code String}-keyed store writes.
  */
-final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> {
+final class SeriesStore {
 
-  private final KeyValueStore<String, byte[]> inner;
-  private final int maxCachedSeries;
+  private final KeyValueStore<Bytes, byte[]> inner;
   private final LongAdder stateBytes;
   private final LongAdder stateSeries;
-  private final LinkedHashMap<String, Entry> live = new LinkedHashMap<>(1024, 0.75f, true);
-  /** Series whose live state changed since the last flush, each once ({@link SeriesState#unsaved}). */
-  private final List<String> unsaved = new ArrayList<>();
+  private final LinkedHashMap<String, Entry> live;
   private long ownBytes;
   private long ownSeries;
 
-  /** A live state and the size of its last persisted form (0 if never persisted). */
+  /** A live state, its key, and the size of its last stored form (0 if never stored). */
   private static final class Entry {
     final SeriesState state;
-    int persistedSize;
+    final Bytes key;
+    int storedSize;
 
-    Entry(SeriesState state, int persistedSize) {
+    Entry(SeriesState state, Bytes key, int storedSize) {
       this.state = state;
-      this.persistedSize = persistedSize;
+      this.key = key;
+      this.storedSize = storedSize;
     }
   }
 
-  SeriesStore(
-      KeyValueStore<String, byte[]> inner, int maxCachedSeries, LongAdder stateBytes,
+  /**
+   * @param inner the task's store, as {@link #builder} builds it
+   * @param maxLiveSeries live objects kept; the least recently used beyond this are dropped
+   * @param stateBytes the instance's serialized state size, which this store adds its own to
+   * @param stateSeries the instance's number of series, likewise
+   */
+  SeriesStore(KeyValueStore<Bytes, byte[]> inner, int maxLiveSeries, LongAdder stateBytes,
       LongAdder stateSeries) {
     this.inner = inner;
-    this.maxCachedSeries = maxCachedSeries;
     this.stateBytes = stateBytes;
     this.stateSeries = stateSeries;
+    this.live = new LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        return size() > maxLiveSeries;
+      }
+    };
+  }
+
+  /**
+   * The store behind a {@link SeriesStore}: persistent, changelogged (compacted, so only the latest state
+   * of each series is restored) and cached, so the changes of one commit interval reach RocksDB and the
+   * changelog once per series, at the commit.
+   */
+  static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name) {
+    return Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        .withCachingEnabled()
+        .withLoggingEnabled(Map.of());
   }
 
   /** The state of a series, or null if the series has none yet. */
@@ -63,33 +87,45 @@ final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> 
     if (e != null) {
       return e.state;
     }
-    byte[] bytes = inner.get(metric);
+    Bytes key = Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8));
+    byte[] bytes = inner.get(key);
     if (bytes == null) {
       return null;
     }
     SeriesState state = SeriesState.fromBytes(bytes);
-    live.put(metric, new Entry(state, bytes.length));
+    live.put(metric, new Entry(state, key, bytes.length));
     return state;
   }
 
-  /** Adds the state of a new series. */
+  /** Adds the state of a new series and stores it. */
   void add(String metric, SeriesState state) {
-    live.put(metric, new Entry(state, 0));
-    state.unsaved = true;
-    unsaved.add(metric);
+    Entry e = new Entry(state, Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)), 0);
+    live.put(metric, e);
     ownSeries++;
     stateSeries.increment();
+    store(e);
   }
 
-  /**
-   * Notes that {@code state}, just returned by {@link #get} for {@code metric}, was changed and must be
-   * persisted at the next commit.
-   */
+  /** Stores {@code state}, just returned by {@link #get} for {@code metric} and changed since. */
   void changed(String metric, SeriesState state) {
-    if (!state.unsaved) {
-      state.unsaved = true;
-      unsaved.add(metric);
+    Entry e = live.get(metric);
+    if (e == null || e.state != state) {
+      // Dropped from the live objects since get() (not between a get and its change, as used here).
+      e = new Entry(state, Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)), -1);
+      live.put(metric, e);
     }
+    store(e);
+  }
+
+  private void store(Entry e) {
+    byte[] bytes = e.state.toBytes();
+    inner.put(e.key, bytes);
+    if (e.storedSize >= 0 && bytes.length != e.storedSize) {
+      long delta = bytes.length - e.storedSize;
+      ownBytes += delta;
+      stateBytes.add(delta);
+    }
+    e.storedSize = bytes.length;
   }
 
   /**
@@ -100,13 +136,13 @@ final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> 
     Set<String> pending = new HashSet<>();
     long bytes = 0;
     long series = 0;
-    try (KeyValueIterator<String, byte[]> it = inner.all()) {
+    try (KeyValueIterator<Bytes, byte[]> it = inner.all()) {
       while (it.hasNext()) {
-        KeyValue<String, byte[]> kv = it.next();
+        KeyValue<Bytes, byte[]> kv = it.next();
         series++;
         bytes += kv.value.length;
         if (SeriesState.hasPending(kv.value)) {
-          pending.add(kv.key);
+          pending.add(new String(kv.key.get(), StandardCharsets.UTF_8));
         }
       }
     }
@@ -117,101 +153,16 @@ final class SeriesStore implements StateStore, CachedStateStore<String, byte[]> 
     return pending;
   }
 
-  /** Serializes every changed state into the changelogged store; called inside the commit. */
-  @Override
-  public void flushCache() {
-    for (String metric : unsaved) {
-      Entry e = live.get(metric);
-      if (e == null || !e.state.unsaved) {
-        continue;
-      }
-      e.state.unsaved = false;
-      byte[] bytes = e.state.toBytes();
-      inner.put(metric, bytes);
-      long delta = bytes.length - e.persistedSize;
-      ownBytes += delta;
-      stateBytes.add(delta);
-      e.persistedSize = bytes.length;
-    }
-    unsaved.clear();
-    // Every live state is persisted now, so the least recently used ones can go.
-    Iterator<Map.Entry<String, Entry>> it = live.entrySet().iterator();
-    while (live.size() > maxCachedSeries && it.hasNext()) {
-      it.next();
-      it.remove();
-    }
-  }
-
-  /** Drops uncommitted changes, as when a task is closed dirty after an aborted transaction. */
-  @Override
-  public void clearCache() {
-    live.clear();
-    unsaved.clear();
-  }
-
-  @Override
-  public boolean setFlushListener(CacheFlushListener<String, byte[]> listener, boolean sendOldValues) {
-    return false;
-  }
-
   int liveSeries() {
     return live.size();
   }
 
-  @Override
-  public String name() {
-    return inner.name();
-  }
-
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    clearCache();
-    inner.init(context, root);
-  }
-
-  @Override
-  @SuppressWarnings("deprecation")
-  public void flush() {
-    inner.flush();
-  }
-
-  @Override
-  public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    inner.commit(changelogOffsets);
-  }
-
-  @Override
-  public Long committedOffset(TopicPartition partition) {
-    return inner.committedOffset(partition);
-  }
-
-  @Override
-  public boolean managesOffsets() {
-    return inner.managesOffsets();
-  }
-
-  @Override
-  public void close() {
-    clearCache();
+  /** Drops the live objects and takes this task's share out of the instance's gauges. */
+  void close() {
+    live.clear();
     stateBytes.add(-ownBytes);
     stateSeries.add(-ownSeries);
     ownBytes = 0;
     ownSeries = 0;
-    inner.close();
-  }
-
-  @Override
-  public boolean persistent() {
-    return inner.persistent();
-  }
-
-  @Override
-  public boolean isOpen() {
-    return inner.isOpen();
-  }
-
-  @Override
-  public Position getPosition() {
-    return inner.getPosition();
   }
 }

@@ -9,6 +9,7 @@ import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +19,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Test support: the rollup topology in a {@link TopologyTestDriver} with a hand-set clock. */
 final class RollupDriver implements AutoCloseable {
@@ -120,8 +123,11 @@ final class RollupDriver implements AutoCloseable {
     return rejects.readValuesToList();
   }
 
-  SeriesStore store() {
-    return (SeriesStore) driver.getStateStore(RollupTopology.SERIES_STORE);
+  /** The state of a series as the store holds it, or null if it has none. */
+  SeriesState series(String metric) {
+    KeyValueStore<Bytes, byte[]> store = driver.getKeyValueStore(RollupTopology.SERIES_STORE);
+    byte[] bytes = store.get(Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)));
+    return bytes == null ? null : SeriesState.fromBytes(bytes);
   }
 
   long counter(String name) {

@@ -194,7 +194,7 @@ class RollupTopologyTest {
 
     assertThat(driver.archiveTopic().isEmpty()).isTrue();
     assertThat(driver.counter(RollupMetrics.TOO_OLD)).isEqualTo(1);
-    assertThat(driver.store().get("m")).isNull();
+    assertThat(driver.series("m")).isNull();
   }
 
   @Test
@@ -233,7 +233,7 @@ class RollupTopologyTest {
         "raw@2790=5.0/3600");
     assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(1);
     assertThat(driver.counter(RollupMetrics.LATE)).isEqualTo(1);
-    SeriesState state = driver.store().get("m");
+    SeriesState state = driver.series("m");
     // Archive 0 keeps the 10 s slots from the minute holding the horizon, 2820..2990; the late point's
     // slot is before them, where nothing reads it.
     assertThat(state.table(0).size()).isEqualTo(18);
@@ -285,8 +285,8 @@ class RollupTopologyTest {
     driver.emit();
 
     assertThat(resolved).containsExactly("old", "new");
-    assertThat(driver.store().get("old").layout()).isEqualTo(EXAMPLE_B);
-    assertThat(driver.store().get("new").layout()).isEqualTo(THREE_ARCHIVES_SUM);
+    assertThat(driver.series("old").layout()).isEqualTo(EXAMPLE_B);
+    assertThat(driver.series("new").layout()).isEqualTo(THREE_ARCHIVES_SUM);
     for (ArchivePoint p : driver.archivePoints()) {
       String method = p.getMetric().toString().equals("old") ? "average" : "sum";
       assertThat(p.getLayout().getAggregationMethod()).as(p.toString()).isEqualTo(method);
