@@ -34,6 +34,8 @@ final class SeriesStore {
   private final LongAdder stateBytes;
   private final LongAdder stateSeries;
   private final LinkedHashMap<String, Entry> live;
+  /** The entry {@link #get} last returned the state of, which {@link #changed} is usually about. */
+  private Entry current;
   private long ownBytes;
   private long ownSeries;
 
@@ -84,17 +86,17 @@ final class SeriesStore {
   /** The state of a series, or null if the series has none yet. */
   SeriesState get(String metric) {
     Entry e = live.get(metric);
-    if (e != null) {
-      return e.state;
+    if (e == null) {
+      Bytes key = Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8));
+      byte[] bytes = inner.get(key);
+      if (bytes == null) {
+        return null;
+      }
+      e = new Entry(SeriesState.fromBytes(bytes), key, bytes.length);
+      live.put(metric, e);
     }
-    Bytes key = Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8));
-    byte[] bytes = inner.get(key);
-    if (bytes == null) {
-      return null;
-    }
-    SeriesState state = SeriesState.fromBytes(bytes);
-    live.put(metric, new Entry(state, key, bytes.length));
-    return state;
+    current = e;
+    return e.state;
   }
 
   /** Adds the state of a new series and stores it. */
@@ -108,7 +110,7 @@ final class SeriesStore {
 
   /** Stores {@code state}, just returned by {@link #get} for {@code metric} and changed since. */
   void changed(String metric, SeriesState state) {
-    Entry e = live.get(metric);
+    Entry e = current != null && current.state == state ? current : live.get(metric);
     if (e == null || e.state != state) {
       // Dropped from the live objects since get() (not between a get and its change, as used here).
       e = new Entry(state, Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)), -1);
@@ -160,6 +162,7 @@ final class SeriesStore {
   /** Drops the live objects and takes this task's share out of the instance's gauges. */
   void close() {
     live.clear();
+    current = null;
     stateBytes.add(-ownBytes);
     stateSeries.add(-ownSeries);
     ownBytes = 0;
