@@ -82,7 +82,7 @@ public final class AggregatorConfig extends AbstractConfig {
                   + "(modification time and size), as carbon re-reads them every 60 s; 0 disables it.")
           .define(SERIES_CACHE_MAX, Type.INT, 100_000, Range.atLeast(1), Importance.LOW,
               "Series states kept decoded in memory per task; the least recently used beyond this are "
-                  + "dropped and read back from the local store when needed.");
+                  + "dropped after a commit and read back from the local store when needed.");
 
   static {
     SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.aggregator.<host>-<instance>.*", "a",

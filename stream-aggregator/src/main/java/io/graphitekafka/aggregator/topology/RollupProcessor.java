@@ -44,6 +44,7 @@ final class RollupProcessor
   private final boolean newFilesEmpty;
   private final Duration emitInterval;
   private final int maxLiveSeries;
+  private final CommitHook commitHook;
   private final RollupMetrics metrics;
   /**
    * Series with slots to emit, in the order they were first written, each once
@@ -58,26 +59,30 @@ final class RollupProcessor
 
   private ProcessorContext<String, ArchivePoint> context;
   private SeriesStore store;
+  private Runnable persist;
 
   RollupProcessor(Function<String, SeriesLayout> resolver, Clock clock, long graceSeconds,
-      boolean newFilesEmpty, Duration emitInterval, int maxLiveSeries, RollupMetrics metrics) {
+      boolean newFilesEmpty, Duration emitInterval, int maxLiveSeries, CommitHook commitHook,
+      RollupMetrics metrics) {
     this.resolver = resolver;
     this.clock = clock;
     this.graceSeconds = graceSeconds;
     this.newFilesEmpty = newFilesEmpty;
     this.emitInterval = emitInterval;
     this.maxLiveSeries = maxLiveSeries;
+    this.commitHook = commitHook;
     this.metrics = metrics;
   }
 
   @Override
   public void init(ProcessorContext<String, ArchivePoint> context) {
     this.context = context;
-    if (store != null) {
-      store.close();
-    }
-    this.store = new SeriesStore(context.getStateStore(RollupTopology.SERIES_STORE), maxLiveSeries,
-        metrics.stateBytes, metrics.stateSeries);
+    close();
+    this.store = new SeriesStore(context.getStateStore(RollupTopology.SERIES_STORE),
+        context.getStateStore(RollupTopology.COMMIT_HOOK_STORE), maxLiveSeries, metrics.stateBytes,
+        metrics.stateSeries);
+    this.persist = store::persist;
+    commitHook.register(context.taskId(), persist);
     pending.clear();
     // Slots written before the last commit but not emitted by it: emit them with the next batch.
     pending.addAll(store.scan());
@@ -127,7 +132,6 @@ final class RollupProcessor
       state.queued = true;
       pending.add(metric);
     }
-    // Stored once the point has changed everything it changes, since a commit may follow any record.
     if (created) {
       store.add(metric, state);
       metrics.seriesCreated.increment();
@@ -139,6 +143,7 @@ final class RollupProcessor
   @Override
   public void close() {
     if (store != null) {
+      commitHook.unregister(context.taskId(), persist);
       store.close();
       store = null;
     }

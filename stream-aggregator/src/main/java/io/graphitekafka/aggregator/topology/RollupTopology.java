@@ -19,7 +19,7 @@ import org.apache.kafka.streams.Topology;
 
 /**
  * The aggregator's topology: points in, archive points and rejects out, with one named, changelogged
- * store of per-series rollup state. With {@code schema.registry.url} set, it reads points in either wire
+ * store of per-series rollup state (and the {@link CommitHook} that persists it in each commit). With {@code schema.registry.url} set, it reads points in either wire
  * format and writes archive points and rejects in Confluent's; otherwise single-object encoding only.
  * Every step is typed by its topic's descriptor: point values are read into
  * {@link MetricPointReader.Result}s, which carry either the point or why it could not be read, so a
@@ -32,6 +32,7 @@ public final class RollupTopology {
   public static final String ROLLUP_PROCESSOR = "rollup";
   public static final String REJECTS_PROCESSOR = "rejects";
   public static final String SERIES_STORE = "series-state";
+  public static final String COMMIT_HOOK_STORE = "series-state-commit";
   public static final String ARCHIVES_SINK = "archives-sink";
   public static final String REJECTS_SINK = "rejects-sink";
 
@@ -57,17 +58,19 @@ public final class RollupTopology {
     boolean newFilesEmpty = config.newSeriesFilesEmpty();
     Duration emitInterval = config.emitInterval();
     int maxLiveSeries = config.seriesCacheMax();
+    CommitHook commitHook = new CommitHook(COMMIT_HOOK_STORE);
 
     Topology topology = new Topology();
     topology.addSource(POINTS_SOURCE, points.keySerde().deserializer(),
         MetricPointReader.of(points.valueSerde()), points.name());
     topology.addProcessor(ROLLUP_PROCESSOR,
         () -> new RollupProcessor(resolver, clock, grace, newFilesEmpty, emitInterval, maxLiveSeries,
-            rollupMetrics),
+            commitHook, rollupMetrics),
         POINTS_SOURCE);
     topology.addProcessor(REJECTS_PROCESSOR, () -> new PointRejects(clock, rollupMetrics),
         POINTS_SOURCE);
     topology.addStateStore(SeriesStore.builder(SERIES_STORE), ROLLUP_PROCESSOR);
+    topology.addStateStore(commitHook.builder(), ROLLUP_PROCESSOR);
     topology.addSink(ARCHIVES_SINK, archives.name(), archives.keySerde().serializer(),
         ArchivePointWriter.of(archives.valueSerde().serializer(), archives.name()), ROLLUP_PROCESSOR);
     topology.addSink(REJECTS_SINK, rejects.name(), rejects.keySerde().serializer(),

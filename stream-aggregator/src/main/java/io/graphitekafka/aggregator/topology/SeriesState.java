@@ -64,7 +64,9 @@ final class SeriesState {
   /** The archive whisper writes the last {@link Outcome#RAW} point into. */
   private int rawTarget;
 
-  // Bookkeeping of the live object for RollupProcessor, never serialized.
+  // Bookkeeping of the live object for SeriesStore and RollupProcessor, never serialized.
+  /** Changed since the store last persisted it. */
+  boolean unsaved;
   /** In the processor's list of series to emit. */
   boolean queued;
   /** The layout's Avro form, once the series has been emitted. */

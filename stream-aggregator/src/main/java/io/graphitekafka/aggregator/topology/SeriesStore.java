@@ -1,8 +1,11 @@
 package io.graphitekafka.aggregator.topology;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,15 +18,12 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The per-series rollup state of one task: live {@link SeriesState} objects in front of a persistent,
- * changelogged key-value store with Kafka Streams' record cache. Every change is written through to the
- * store as the state's serialized form; the record cache keeps the latest form of each series and Kafka
- * Streams flushes it into RocksDB and the changelog inside every commit, before the transaction commits.
- * So the committed store always matches the committed input offsets and output, a series reaches the
- * changelog at most once per commit (as long as the cache holds the series changed in one commit
- * interval; {@code statestore.cache.max.bytes}), and nothing here depends on when Kafka Streams commits.
- * The live objects only spare decoding the state of a series for each point; they may be dropped at any
- * time, since the store always holds their latest form.
+ * The per-series rollup state of one task: live {@link SeriesState} objects in front of a changelogged
+ * RocksDB store. A point changes only the object; the changed objects are serialized into the store by
+ * {@link #persist}, which a {@link CommitHook} runs inside every commit before the transaction commits,
+ * as Kafka Streams flushes its own record cache. The committed store therefore always matches the
+ * committed input offsets, while a series is serialized at most once per commit instead of once per
+ * point.
  *
  * <p>Keys are the series names in UTF-8, values {@link SeriesState#toBytes}: the changelog's format is the
  * one a {@code String}-keyed store writes.
@@ -31,55 +31,58 @@ import org.apache.kafka.streams.state.Stores;
 final class SeriesStore {
 
   private final KeyValueStore<Bytes, byte[]> inner;
+  private final KeyValueStore<Bytes, byte[]> commitHook;
+  private final int maxLiveSeries;
   private final LongAdder stateBytes;
   private final LongAdder stateSeries;
-  private final LinkedHashMap<String, Entry> live;
+  private final LinkedHashMap<String, Entry> live = new LinkedHashMap<>(1024, 0.75f, true);
+  /** Entries whose live state changed since the last {@link #persist}, each once. */
+  private final List<Entry> unsaved = new ArrayList<>();
   /** The entry {@link #get} last returned the state of, which {@link #changed} is usually about. */
   private Entry current;
+  /** Whether the commit hook runs {@link #persist} at the next flush. */
+  private boolean armed;
   private long ownBytes;
   private long ownSeries;
 
-  /** A live state, its key, and the size of its last stored form (0 if never stored). */
+  /** A live state, its key, and the size of its last persisted form (0 if never persisted). */
   private static final class Entry {
     final SeriesState state;
     final Bytes key;
-    int storedSize;
+    int persistedSize;
 
-    Entry(SeriesState state, Bytes key, int storedSize) {
+    Entry(SeriesState state, Bytes key, int persistedSize) {
       this.state = state;
       this.key = key;
-      this.storedSize = storedSize;
+      this.persistedSize = persistedSize;
     }
   }
 
   /**
    * @param inner the task's store, as {@link #builder} builds it
-   * @param maxLiveSeries live objects kept; the least recently used beyond this are dropped
+   * @param commitHook the task's {@link CommitHook} store, whose hook runs {@link #persist}
+   * @param maxLiveSeries live objects kept after a persist; the least recently used beyond are dropped
    * @param stateBytes the instance's serialized state size, which this store adds its own to
    * @param stateSeries the instance's number of series, likewise
    */
-  SeriesStore(KeyValueStore<Bytes, byte[]> inner, int maxLiveSeries, LongAdder stateBytes,
-      LongAdder stateSeries) {
+  SeriesStore(KeyValueStore<Bytes, byte[]> inner, KeyValueStore<Bytes, byte[]> commitHook,
+      int maxLiveSeries, LongAdder stateBytes, LongAdder stateSeries) {
     this.inner = inner;
+    this.commitHook = commitHook;
+    this.maxLiveSeries = maxLiveSeries;
     this.stateBytes = stateBytes;
     this.stateSeries = stateSeries;
-    this.live = new LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-        return size() > maxLiveSeries;
-      }
-    };
   }
 
   /**
-   * The store behind a {@link SeriesStore}: persistent, changelogged (compacted, so only the latest state
-   * of each series is restored) and cached, so the changes of one commit interval reach RocksDB and the
-   * changelog once per series, at the commit.
+   * The store behind a {@link SeriesStore}: persistent and changelogged (compacted, so only the latest
+   * state of each series is restored), without Kafka Streams' record cache: the live objects are the
+   * cache.
    */
   static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name) {
     return Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-        .withCachingEnabled()
+        .withCachingDisabled()
         .withLoggingEnabled(Map.of());
   }
 
@@ -99,35 +102,69 @@ final class SeriesStore {
     return e.state;
   }
 
-  /** Adds the state of a new series and stores it. */
+  /** Adds the state of a new series, to be persisted at the next commit. */
   void add(String metric, SeriesState state) {
     Entry e = new Entry(state, Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)), 0);
     live.put(metric, e);
     ownSeries++;
     stateSeries.increment();
-    store(e);
+    unsaved(e);
   }
 
-  /** Stores {@code state}, just returned by {@link #get} for {@code metric} and changed since. */
+  /**
+   * Notes that {@code state}, just returned by {@link #get} for {@code metric}, was changed and must be
+   * persisted at the next commit.
+   */
   void changed(String metric, SeriesState state) {
-    Entry e = current != null && current.state == state ? current : live.get(metric);
-    if (e == null || e.state != state) {
-      // Dropped from the live objects since get() (not between a get and its change, as used here).
-      e = new Entry(state, Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)), -1);
-      live.put(metric, e);
+    if (!state.unsaved) {
+      Entry e = current != null && current.state == state ? current : live.get(metric);
+      if (e == null || e.state != state) {
+        // Not the live object (callers change only what get() just returned): make it the live one.
+        e = new Entry(state, Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)), 0);
+        live.put(metric, e);
+      }
+      unsaved(e);
     }
-    store(e);
   }
 
-  private void store(Entry e) {
-    byte[] bytes = e.state.toBytes();
-    inner.put(e.key, bytes);
-    if (e.storedSize >= 0 && bytes.length != e.storedSize) {
-      long delta = bytes.length - e.storedSize;
+  private void unsaved(Entry e) {
+    e.state.unsaved = true;
+    unsaved.add(e);
+    if (!armed) {
+      // Armed after the change: with no room in the record cache, the hook runs right here.
+      armed = true;
+      CommitHook.arm(commitHook);
+    }
+  }
+
+  /**
+   * Serializes every changed state into the changelogged store; run by the commit hook inside the
+   * commit (or earlier, see {@link CommitHook#arm}).
+   */
+  void persist() {
+    armed = false;
+    for (Entry e : unsaved) {
+      if (!e.state.unsaved) {
+        continue;
+      }
+      e.state.unsaved = false;
+      byte[] bytes = e.state.toBytes();
+      inner.put(e.key, bytes);
+      long delta = bytes.length - e.persistedSize;
       ownBytes += delta;
       stateBytes.add(delta);
+      e.persistedSize = bytes.length;
     }
-    e.storedSize = bytes.length;
+    unsaved.clear();
+    // Every live state is persisted now, so the least recently used ones can go.
+    Iterator<Map.Entry<String, Entry>> it = live.entrySet().iterator();
+    while (live.size() > maxLiveSeries && it.hasNext()) {
+      Entry e = it.next().getValue();
+      it.remove();
+      if (e == current) {
+        current = null;
+      }
+    }
   }
 
   /**
@@ -159,10 +196,16 @@ final class SeriesStore {
     return live.size();
   }
 
-  /** Drops the live objects and takes this task's share out of the instance's gauges. */
+  /**
+   * Drops the live objects, and with them the changes not persisted (a clean close has persisted them
+   * in its last commit; a dirty one restores the last committed state), and takes this task's share out
+   * of the instance's gauges.
+   */
   void close() {
     live.clear();
+    unsaved.clear();
     current = null;
+    armed = false;
     stateBytes.add(-ownBytes);
     stateSeries.add(-ownSeries);
     ownBytes = 0;

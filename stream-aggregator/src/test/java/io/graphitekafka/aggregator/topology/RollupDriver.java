@@ -51,7 +51,7 @@ final class RollupDriver implements AutoCloseable {
     this(resolver, graceSeconds, now, registry, Map.of());
   }
 
-  /** @param extra further aggregator settings */
+  /** @param extra further aggregator settings; {@code kafka.*} ones are passed to Kafka Streams */
   RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
       SchemaRegistryClient registry, Map<String, Object> extra) {
     this.clock = new MutableClock(now);
@@ -73,6 +73,11 @@ final class RollupDriver implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    extra.forEach((key, value) -> {
+      if (key.startsWith("kafka.")) {
+        props.put(key.substring("kafka.".length()), value);
+      }
+    });
     driver = new TopologyTestDriver(RollupTopology.build(config, resolver, clock, metrics), props);
     Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
     points = driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
