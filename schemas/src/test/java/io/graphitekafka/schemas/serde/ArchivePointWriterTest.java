@@ -61,7 +61,8 @@ class ArchivePointWriterTest {
   @Provide
   Arbitrary<ArchiveLayout> layouts() {
     Arbitrary<ArchiveSpec> specs = Combinators.combine(
-            Arbitraries.integers().between(1, Integer.MAX_VALUE), Arbitraries.integers().between(1, 5_000_000))
+            Arbitraries.integers().between(1, Integer.MAX_VALUE),
+            Arbitraries.integers().between(1, 5_000_000))
         .as(ArchiveSpec::new);
     Arbitrary<ArchiveLayout> valid = Combinators.combine(specs.list().ofMinSize(1).ofMaxSize(70),
             Arbitraries.of(AggregationMethod.values()),

@@ -83,7 +83,8 @@ class MetricPointReaderTest {
 
   @Provide
   Arbitrary<byte[]> damaged() {
-    Arbitrary<byte[]> valid = Combinators.combine(names(), longs(), doubles(), Arbitraries.of(false, true))
+    Arbitrary<byte[]> valid = Combinators
+        .combine(names(), longs(), doubles(), Arbitraries.of(false, true))
         .as((m, t, v, confluent) -> encode(confluent, new MetricPoint(m, t, v)));
     return Combinators.combine(valid, Arbitraries.integers().between(0, 1_000_000),
             // Without edge cases: a zero written over the first byte of most values would make them

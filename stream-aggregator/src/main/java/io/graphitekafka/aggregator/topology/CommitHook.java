@@ -24,11 +24,11 @@ import org.apache.kafka.streams.state.Stores;
  * the transaction commits (or earlier, when the cache is full): that is what makes a cached store's
  * changelog writes part of the transaction of the input they came from. This store has a cache and no
  * changelog, and beneath the cache a store of its own ({@link KeyValueBytesStoreSupplier}) that keeps
- * nothing: a write reaching it runs the hook registered for its task. A task {@link #arm}s the store with
- * one write after it changes state it must persist; the next flush of the cache, at the latest the one
- * of the next commit, runs the hook, which may write to the task's other stores: those writes, and
- * their changelog records, are part of the commit. So the hook runs once per commit in which the task
- * armed it, instead of the task writing its state on every change.
+ * nothing: a write reaching it runs the hook registered for its task. A task {@link #arm}s the store
+ * with one write after it changes state it must persist; the next flush of the cache, at the latest
+ * the one of the next commit, runs the hook, which may write to the task's other stores: those writes,
+ * and their changelog records, are part of the commit. So the hook runs once per commit in which the
+ * task armed it, instead of the task writing its state on every change.
  */
 final class CommitHook implements KeyValueBytesStoreSupplier {
 

@@ -19,8 +19,9 @@ import org.apache.kafka.streams.Topology;
 
 /**
  * The aggregator's topology: points in, archive points and rejects out, with one named, changelogged
- * store of per-series rollup state (and the {@link CommitHook} that persists it in each commit). With {@code schema.registry.url} set, it reads points in either wire
- * format and writes archive points and rejects in Confluent's; otherwise single-object encoding only.
+ * store of per-series rollup state (and the {@link CommitHook} that persists it in each commit). With
+ * {@code schema.registry.url} set, it reads points in either wire format and writes archive points and
+ * rejects in Confluent's; otherwise single-object encoding only.
  * Every step is typed by its topic's descriptor: point values are read into
  * {@link MetricPointReader.Result}s, which carry either the point or why it could not be read, so a
  * record that cannot be decoded becomes a reject instead of stopping the application; archive points

@@ -25,8 +25,8 @@ import org.apache.kafka.streams.state.Stores;
  * committed input offsets, while a series is serialized at most once per commit instead of once per
  * point.
  *
- * <p>Keys are the series names in UTF-8, values {@link SeriesState#toBytes}: the changelog's format is the
- * one a {@code String}-keyed store writes.
+ * <p>Keys are the series names in UTF-8, values {@link SeriesState#toBytes}: the changelog's format is
+ * the one a {@code String}-keyed store writes.
  */
 final class SeriesStore {
 
