@@ -83,9 +83,6 @@ class ArchitectureTest {
 
   @ArchTest
   static final ArchRule noClassUsesKafkaInternals = noClasses()
-      // The one known exception, to be removed: the aggregator's store still flushes its pending
-      // slots at commit through Streams' CachedStateStore (docs/DESIGN.md, "Open items").
-      .that().doNotHaveFullyQualifiedName("io.graphitekafka.aggregator.topology.SeriesStore")
       .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..internals..")
       .because("Kafka's internals packages are not public API and change without notice in any "
           + "release: an upgrade would break the build, or worse the behaviour, silently");

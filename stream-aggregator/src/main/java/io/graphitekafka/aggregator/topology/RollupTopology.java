@@ -5,6 +5,8 @@ import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.service.metrics.SelfMetrics;
+import io.graphitekafka.schemas.serde.ArchivePointWriter;
+import io.graphitekafka.schemas.serde.MetricPointReader;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.graphite.storage.SeriesLayout;
@@ -13,20 +15,25 @@ import io.graphitekafka.schemas.topic.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Function;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 
 /**
  * The aggregator's topology: points in, archive points and rejects out, with one named, changelogged
- * store of per-series rollup state. With {@code schema.registry.url} set, it reads points in either wire
- * format and writes archive points and rejects in Confluent's; otherwise single-object encoding only. Point values are read as bytes and decoded in the processor, so a
- * record that cannot be decoded becomes a reject instead of stopping the application.
+ * store of per-series rollup state (and the {@link CommitHook} that persists it in each commit). With
+ * {@code schema.registry.url} set, it reads points in either wire format and writes archive points and
+ * rejects in Confluent's; otherwise single-object encoding only.
+ * Every step is typed by its topic's descriptor: point values are read into
+ * {@link MetricPointReader.Result}s, which carry either the point or why it could not be read, so a
+ * record that cannot be decoded becomes a reject instead of stopping the application; archive points
+ * are written by {@link ArchivePointWriter}, byte for byte as the archives topic's serde writes them.
  */
 public final class RollupTopology {
 
   public static final String POINTS_SOURCE = "points-source";
   public static final String ROLLUP_PROCESSOR = "rollup";
+  public static final String REJECTS_PROCESSOR = "rejects";
   public static final String SERIES_STORE = "series-state";
+  public static final String COMMIT_HOOK_STORE = "series-state-commit";
   public static final String ARCHIVES_SINK = "archives-sink";
   public static final String REJECTS_SINK = "rejects-sink";
 
@@ -48,25 +55,27 @@ public final class RollupTopology {
     Topic<String, ArchivePoint> archives = Topics.archives(config.archivesTopic(), registry);
     Topic<String, Reject> rejects = Topics.rejects(config.rejectsTopic(), registry);
     RollupMetrics rollupMetrics = new RollupMetrics(metrics);
-    SeriesStoreBuilder store = new SeriesStoreBuilder(SERIES_STORE, config.seriesCacheMax(),
-        rollupMetrics.stateBytes, rollupMetrics.stateSeries);
     long grace = config.graceSeconds();
     boolean newFilesEmpty = config.newSeriesFilesEmpty();
     Duration emitInterval = config.emitInterval();
+    int maxLiveSeries = config.seriesCacheMax();
+    CommitHook commitHook = new CommitHook(COMMIT_HOOK_STORE);
 
     Topology topology = new Topology();
-    topology.addSource(POINTS_SOURCE, Serdes.ByteArray().deserializer(),
-        Serdes.ByteArray().deserializer(), config.pointsTopic());
+    topology.addSource(POINTS_SOURCE, points.keySerde().deserializer(),
+        MetricPointReader.of(points.valueSerde()), points.name());
     topology.addProcessor(ROLLUP_PROCESSOR,
-        () -> new RollupProcessor(points, archives, resolver, clock, grace, newFilesEmpty,
-            emitInterval, rollupMetrics),
+        () -> new RollupProcessor(resolver, clock, grace, newFilesEmpty, emitInterval, maxLiveSeries,
+            commitHook, rollupMetrics),
         POINTS_SOURCE);
-    topology.addStateStore(store, ROLLUP_PROCESSOR);
-    // The processor sends archive points already serialized, as the topic's serdes would write them.
-    topology.addSink(ARCHIVES_SINK, archives.name(), Serdes.ByteArray().serializer(),
-        Serdes.ByteArray().serializer(), ROLLUP_PROCESSOR);
+    topology.addProcessor(REJECTS_PROCESSOR, () -> new PointRejects(clock, rollupMetrics),
+        POINTS_SOURCE);
+    topology.addStateStore(SeriesStore.builder(SERIES_STORE), ROLLUP_PROCESSOR);
+    topology.addStateStore(commitHook.builder(), ROLLUP_PROCESSOR);
+    topology.addSink(ARCHIVES_SINK, archives.name(), archives.keySerde().serializer(),
+        ArchivePointWriter.of(archives.valueSerde().serializer(), archives.name()), ROLLUP_PROCESSOR);
     topology.addSink(REJECTS_SINK, rejects.name(), rejects.keySerde().serializer(),
-        rejects.valueSerde().serializer(), ROLLUP_PROCESSOR);
+        rejects.valueSerde().serializer(), REJECTS_PROCESSOR);
     return topology;
   }
 }

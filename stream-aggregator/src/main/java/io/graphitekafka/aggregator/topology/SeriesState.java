@@ -3,6 +3,7 @@ package io.graphitekafka.aggregator.topology;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchiveLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,9 +69,8 @@ final class SeriesState {
   boolean unsaved;
   /** In the processor's list of series to emit. */
   boolean queued;
-  /** The series name in UTF-8 and the Avro binary of the layout, once the series has been emitted. */
-  byte[] metricUtf8;
-  byte[] layoutAvro;
+  /** The layout's Avro form, once the series has been emitted. */
+  ArchiveLayout layoutAvro;
 
   /**
    * A series seen for the first time, at {@code now}. If its file may exist, it may hold any slot up to

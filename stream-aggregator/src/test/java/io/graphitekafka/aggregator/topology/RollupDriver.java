@@ -9,6 +9,7 @@ import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +19,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Test support: the rollup topology in a {@link TopologyTestDriver} with a hand-set clock. */
 final class RollupDriver implements AutoCloseable {
@@ -48,7 +51,7 @@ final class RollupDriver implements AutoCloseable {
     this(resolver, graceSeconds, now, registry, Map.of());
   }
 
-  /** @param extra further aggregator settings */
+  /** @param extra further aggregator settings; {@code kafka.*} ones are passed to Kafka Streams */
   RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
       SchemaRegistryClient registry, Map<String, Object> extra) {
     this.clock = new MutableClock(now);
@@ -70,6 +73,11 @@ final class RollupDriver implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    extra.forEach((key, value) -> {
+      if (key.startsWith("kafka.")) {
+        props.put(key.substring("kafka.".length()), value);
+      }
+    });
     driver = new TopologyTestDriver(RollupTopology.build(config, resolver, clock, metrics), props);
     Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
     points = driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
@@ -120,8 +128,11 @@ final class RollupDriver implements AutoCloseable {
     return rejects.readValuesToList();
   }
 
-  SeriesStore store() {
-    return (SeriesStore) driver.getStateStore(RollupTopology.SERIES_STORE);
+  /** The state of a series as the store holds it, or null if it has none. */
+  SeriesState series(String metric) {
+    KeyValueStore<Bytes, byte[]> store = driver.getKeyValueStore(RollupTopology.SERIES_STORE);
+    byte[] bytes = store.get(Bytes.wrap(metric.getBytes(StandardCharsets.UTF_8)));
+    return bytes == null ? null : SeriesState.fromBytes(bytes);
   }
 
   long counter(String name) {

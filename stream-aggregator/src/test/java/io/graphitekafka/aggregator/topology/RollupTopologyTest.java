@@ -96,6 +96,31 @@ class RollupTopologyTest {
   }
 
   @Test
+  void theStateIsInTheStoreAfterEachCommitWithOrWithoutRoomInTheRecordCache() {
+    // The commit hook persists changed series in each commit; with no record cache it persists them
+    // after each change instead, and the output is the same.
+    List<List<String>> outputs = new ArrayList<>();
+    for (long cacheBytes : List.of(10_485_760L, 0L)) {
+      driver = new RollupDriver(name -> EXAMPLE_B, 600, T0 + 55, null, Map.of(
+          AggregatorConfig.NEW_SERIES_FILES_EMPTY, true, "kafka.statestore.cache.max.bytes", cacheBytes));
+      driver.send("m", T0, 1);
+      // The driver commits after each record.
+      assertThat(driver.series("m").newest()).isEqualTo(T0);
+      assertThat(driver.series("m").hasPending()).isTrue();
+      driver.send("m", T0 + 10, 2);
+      driver.send("n", T0 + 20, 6);
+      assertThat(driver.series("m").newest()).isEqualTo(T0 + 10);
+      assertThat(driver.series("n").newest()).isEqualTo(T0 + 20);
+      driver.emit();
+      assertThat(driver.series("m").hasPending()).isFalse();
+      outputs.add(emitted());
+      driver.close();
+      driver = null;
+    }
+    assertThat(outputs.get(1)).isEqualTo(outputs.get(0)).isNotEmpty();
+  }
+
+  @Test
   void emitsNothingUntilTheEmitIntervalPassesThenEachSlotOnce() {
     start(THREE_ARCHIVES_SUM, 600, T0 + 600);
     for (int i = 0; i < 6; i++) {
@@ -194,7 +219,7 @@ class RollupTopologyTest {
 
     assertThat(driver.archiveTopic().isEmpty()).isTrue();
     assertThat(driver.counter(RollupMetrics.TOO_OLD)).isEqualTo(1);
-    assertThat(driver.store().get("m")).isNull();
+    assertThat(driver.series("m")).isNull();
   }
 
   @Test
@@ -233,7 +258,7 @@ class RollupTopologyTest {
         "raw@2790=5.0/3600");
     assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(1);
     assertThat(driver.counter(RollupMetrics.LATE)).isEqualTo(1);
-    SeriesState state = driver.store().get("m");
+    SeriesState state = driver.series("m");
     // Archive 0 keeps the 10 s slots from the minute holding the horizon, 2820..2990; the late point's
     // slot is before them, where nothing reads it.
     assertThat(state.table(0).size()).isEqualTo(18);
@@ -285,8 +310,8 @@ class RollupTopologyTest {
     driver.emit();
 
     assertThat(resolved).containsExactly("old", "new");
-    assertThat(driver.store().get("old").layout()).isEqualTo(EXAMPLE_B);
-    assertThat(driver.store().get("new").layout()).isEqualTo(THREE_ARCHIVES_SUM);
+    assertThat(driver.series("old").layout()).isEqualTo(EXAMPLE_B);
+    assertThat(driver.series("new").layout()).isEqualTo(THREE_ARCHIVES_SUM);
     for (ArchivePoint p : driver.archivePoints()) {
       String method = p.getMetric().toString().equals("old") ? "average" : "sum";
       assertThat(p.getLayout().getAggregationMethod()).as(p.toString()).isEqualTo(method);
