@@ -2,7 +2,7 @@
 // Writes MetricPoint records to carbon.points with Confluent's Schema Registry client and Avro
 // serializer: key = the series name, value = Confluent's wire format (magic byte 0, the 4-byte schema
 // id, the Avro binary body), the schema registered under the subject <topic>-value.
-const { Kafka } = require('kafkajs');
+const { Kafka, Partitioners } = require('kafkajs');
 const { AvroSerializer, SchemaRegistryClient, SerdeType } = require('@confluentinc/schemaregistry');
 
 /** The MetricPoint schema, as in schemas/src/main/avro/MetricPoint.avsc. */
@@ -32,8 +32,10 @@ class MetricPointProducer {
       basicAuthCredentials: registryUserInfo
         ? { credentialsSource: 'USER_INFO', userInfo: registryUserInfo } : undefined,
     });
-    this.producer = new Kafka({ clientId: 'metric-point-producer', brokers })
-      .producer({ idempotent: true, maxInFlightRequests: 1 });
+    // DefaultPartitioner hashes keys as Java's producer does, so a series keeps its partition.
+    this.producer = new Kafka({ clientId: 'metric-point-producer', brokers }).producer({
+      idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   /** Registers the schema under <topic>-value (or finds it there) and connects to Kafka. */
