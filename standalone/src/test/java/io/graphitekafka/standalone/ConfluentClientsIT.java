@@ -180,6 +180,10 @@ class ConfluentClientsIT {
     ag.put(AggregatorConfig.METRIC_INTERVAL_SECONDS, 0);
     ag.put(AggregatorConfig.COMMIT_INTERVAL_MS, 200L);
     ag.put(RegistrySettings.URL, registry.url());
+    // A stream thread that stopped for an unavailable registry is replaced; its successor gets the
+    // partitions back once the old member's session expires: 6 s (the broker's minimum), not 45 s.
+    ag.put("kafka.consumer.session.timeout.ms", "6000");
+    ag.put("kafka.consumer.heartbeat.interval.ms", "1500");
     Map<String, Object> sk = new HashMap<>();
     sk.put(SinkConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     sk.put(SinkConfig.DATA_DIR, dataDir.toString());
