@@ -144,9 +144,10 @@ class ConfluentClientsIT {
 
   @BeforeAll
   static void startPipeline(EmbeddedKafkaBroker broker) throws Exception {
-    assumeTrue(nodeVersion() >= 18,
-        "skipping: Node.js 18 or newer is not installed (apt-get install nodejs npm)");
+    skipUnless(nodeVersion() >= 18,
+        "Node.js 18 or newer is not installed (apt-get install nodejs npm)");
     installNodePackages();
+    checkNodePackagesLoad();
 
     kafka = broker;
     suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -494,6 +495,14 @@ class ConfluentClientsIT {
 
   // --- Node.js ---
 
+  /** Skips the whole class, saying why on the build's output too (a skip in @BeforeAll is not listed). */
+  private static void skipUnless(boolean condition, String why) {
+    if (!condition) {
+      System.err.println("ConfluentClientsIT skipped: " + why);
+    }
+    assumeTrue(condition, "skipping: " + why);
+  }
+
   private static int nodeVersion() {
     try {
       Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
@@ -536,9 +545,19 @@ class ConfluentClientsIT {
       output = e.toString();
       exit = -1;
     }
-    assumeTrue(exit == 0, "skipping: npm could not install the pinned Confluent packages"
+    skipUnless(exit == 0, "npm could not install the pinned Confluent packages"
         + " (apt-get install npm; the npm registry must be reachable): " + output.strip());
     Files.write(installedLock, lock);
+  }
+
+  /** Skips the class when the installed packages do not load on this Node.js, saying why. */
+  private static void checkNodePackagesLoad() throws Exception {
+    Process p = new ProcessBuilder("node", "-e", "require('./metric-point-producer')")
+        .directory(NODE_DIR.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    boolean loaded = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    skipUnless(loaded, "Confluent's npm packages do not load on Node.js " + nodeVersion() + ": "
+        + output.strip());
   }
 
   /** Runs clients.js with the arguments and {@code input} on stdin; returns stdout, fails on an error. */
