@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * subject ({@code POST /subjects/{subject}/versions}) and looking a schema up by its global id
  * ({@code GET /schemas/ids/{id}}). Both answers are cached for the life of the client, since a
  * registered schema's id never changes. Thread-safe; uses the JDK's HttpClient, with optional basic
- * auth, and tries each of several comma-separated base URLs in turn. When none answers (unreachable, or
- * an HTTP 5xx), it throws {@link RegistryUnavailableException}; any other failure is a plain
+ * auth, and tries each of several comma-separated base URLs in turn. When none answers (unreachable, an
+ * HTTP 5xx, or a success whose body is not JSON, as a proxy in front of a missing registry answers), it
+ * throws {@link RegistryUnavailableException}; any other failure is a plain
  * {@link SerializationException}.
  */
 public final class SchemaRegistryClient {
@@ -153,7 +154,11 @@ public final class SchemaRegistryClient {
         try {
           return Json.parseObject(response.body());
         } catch (IllegalArgumentException e) {
-          throw new SerializationException("Schema Registry " + uri + " answered: " + e.getMessage(), e);
+          // Not the registry talking (a proxy's or load balancer's page): as good as no answer, so the
+          // caller retries rather than rejecting the data or failing for good.
+          last = new RegistryUnavailableException("Schema Registry " + uri + " answered " + status
+              + " with something that is not JSON: " + e.getMessage(), e);
+          continue;
         }
       }
       if (status >= 500) {

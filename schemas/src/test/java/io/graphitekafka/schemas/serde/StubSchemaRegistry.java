@@ -14,34 +14,52 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A Schema Registry stand-in implementing the two documented REST endpoints the client uses, with
- * Confluent's semantics: a schema gets one global id however many subjects it is registered under,
- * registering it again returns that id, errors carry {@code error_code} and {@code message}. A test
+ * A Schema Registry stand-in implementing the documented REST endpoints that our client and
+ * Confluent's own serializers use, with Confluent's semantics: a schema gets one global id however many
+ * subjects it is registered under, registering it again returns that id, errors carry
+ * {@code error_code} and {@code message}. Endpoints: {@code POST /subjects/{s}/versions} (register),
+ * {@code POST /subjects/{s}} (look up), {@code GET /subjects/{s}/versions/{n|latest}},
+ * {@code GET /schemas/ids/{id}}, and {@code PUT /config} or {@code PUT /config/{s}} with
+ * {@code {"compatibility": "NONE"|"BACKWARD"}}: under BACKWARD, a schema that cannot read the subject's
+ * latest version is refused with HTTP 409, as Confluent refuses it. Unlike Confluent's registry, whose
+ * default is BACKWARD, the stand-in's default is NONE. It can be stopped and started again on the same
+ * port with the same schemas, as a registry with a persistent store restarts, and it can be told to
+ * answer 503 ({@link #down}) or garbage ({@link #garbage}). A test
  * that wants a fresh one per test method holds it as
  * {@code @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();}, and it
  * is stopped after each test.
  */
 public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallback {
 
-  private final HttpServer server;
+  private HttpServer server;
+  private final int port;
   private final String expectedAuthorization;
   private final Map<String, Integer> idsBySchema = new LinkedHashMap<>();
   private final Map<Integer, String> schemasById = new LinkedHashMap<>();
   private final Map<String, List<Integer>> versionsBySubject = new LinkedHashMap<>();
   public final List<String> requests = new CopyOnWriteArrayList<>();
+  private final Map<String, String> compatibilityBySubject = new LinkedHashMap<>();
   private volatile boolean down;
+  private volatile boolean garbage;
 
   /** @param userInfo the {@code user:password} that must be sent, or null for no auth */
   public StubSchemaRegistry(String userInfo) throws IOException {
     this.expectedAuthorization = userInfo == null ? null
         : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", this::handle);
-    server.start();
+    server = listen(0);
+    port = server.getAddress().getPort();
+  }
+
+  private HttpServer listen(int port) throws IOException {
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    http.createContext("/", this::handle);
+    http.start();
+    return http;
   }
 
   /** A stand-in without authentication, on a free loopback port. */
@@ -54,7 +72,27 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
   }
 
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Stops listening (connections are refused) and keeps every schema, as a registry process stopping. */
+  public synchronized void stop() {
+    if (server != null) {
+      server.stop(0);
+      server = null;
+    }
+  }
+
+  /** Listens again on the same port with the same schemas, as the registry process restarting. */
+  public synchronized void restart() throws IOException {
+    if (server == null) {
+      server = listen(port);
+    }
+  }
+
+  /** While set, every request is answered 200 with a body that is not JSON, as a misrouted proxy answers. */
+  public void garbage(boolean garbage) {
+    this.garbage = garbage;
   }
 
   /** While down, every request is answered 503 as a registry that lost its Kafka store answers. */
@@ -75,6 +113,17 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     // Confluent canonicalizes before comparing; parsing and printing again is close enough here
     String canonical = new Schema.Parser().parse(schema).toString();
     Integer id = idsBySchema.get(canonical);
+    List<Integer> existing = versionsBySubject.getOrDefault(subject, List.of());
+    if ((id == null || !existing.contains(id)) && !existing.isEmpty()
+        && "BACKWARD".equals(compatibility(subject))) {
+      Schema latest = new Schema.Parser().parse(schemasById.get(existing.get(existing.size() - 1)));
+      SchemaCompatibility.SchemaPairCompatibility check = SchemaCompatibility
+          .checkReaderWriterCompatibility(new Schema.Parser().parse(canonical), latest);
+      if (check.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+        throw new IncompatibleSchemaException("Schema being registered is incompatible with an earlier "
+            + "schema for subject \"" + subject + "\", details: [" + check.getDescription() + "]");
+      }
+    }
     if (id == null) {
       id = idsBySchema.size() + 1;
       idsBySchema.put(canonical, id);
@@ -87,6 +136,35 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     return id;
   }
 
+  private synchronized String compatibility(String subject) {
+    return compatibilityBySubject.getOrDefault(subject, compatibilityBySubject.getOrDefault("", "NONE"));
+  }
+
+  /** A subject's version (1-based, or "latest") as Confluent answers it, or null. */
+  private synchronized String version(String subject, String version) {
+    List<Integer> ids = versionsBySubject.get(subject);
+    if (ids == null || ids.isEmpty()) {
+      return null;
+    }
+    int n = version.equals("latest") || version.equals("-1") ? ids.size() : Integer.parseInt(version);
+    if (n < 1 || n > ids.size()) {
+      return null;
+    }
+    int id = ids.get(n - 1);
+    return "{\"subject\":" + Json.quote(subject) + ",\"version\":" + n + ",\"id\":" + id
+        + ",\"schema\":" + Json.quote(schemasById.get(id)) + "}";
+  }
+
+  private static final class IncompatibleSchemaException extends RuntimeException {
+    IncompatibleSchemaException(String message) {
+      super(message);
+    }
+  }
+
+  private static String subjectOf(String encoded) {
+    return java.net.URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
@@ -94,6 +172,10 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
       requests.add(method + " " + path);
       if (down) {
         respond(exchange, 503, "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
+        return;
+      }
+      if (garbage) {
+        respond(exchange, 200, "<html><body>It works!</body></html>");
         return;
       }
       if (expectedAuthorization != null
@@ -119,11 +201,66 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
         int id;
         try {
           id = register(subject, text);
+        } catch (IncompatibleSchemaException e) {
+          respond(exchange, 409, "{\"error_code\":409,\"message\":" + Json.quote(e.getMessage()) + "}");
+          return;
         } catch (RuntimeException e) {
           respond(exchange, 422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
           return;
         }
         respond(exchange, 200, "{\"id\":" + id + "}");
+        return;
+      }
+      if (method.equals("POST") && path.matches("/subjects/[^/]+")) {
+        String subject = subjectOf(path.substring("/subjects/".length()));
+        Object schema = Json.parseObject(new String(exchange.getRequestBody().readAllBytes(),
+            StandardCharsets.UTF_8)).get("schema");
+        String found = null;
+        if (schema instanceof String text) {
+          String canonical;
+          try {
+            canonical = new Schema.Parser().parse(text).toString();
+          } catch (RuntimeException e) {
+            respond(exchange, 422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
+            return;
+          }
+          synchronized (this) {
+            Integer id = idsBySchema.get(canonical);
+            List<Integer> ids = versionsBySubject.getOrDefault(subject, List.of());
+            if (id != null && ids.contains(id)) {
+              found = version(subject, String.valueOf(ids.indexOf(id) + 1));
+            }
+          }
+        }
+        if (found == null) {
+          respond(exchange, 404, "{\"error_code\":40403,\"message\":\"Schema not found\"}");
+          return;
+        }
+        respond(exchange, 200, found);
+        return;
+      }
+      if (method.equals("GET") && path.matches("/subjects/[^/]+/versions/(latest|-1|\\d+)")) {
+        String[] parts = path.split("/");
+        String found = version(subjectOf(parts[2]), parts[4]);
+        if (found == null) {
+          respond(exchange, 404, "{\"error_code\":40402,\"message\":\"Version not found.\"}");
+          return;
+        }
+        respond(exchange, 200, found);
+        return;
+      }
+      if (method.equals("PUT") && path.matches("/config(/[^/]+)?")) {
+        String subject = path.equals("/config") ? "" : subjectOf(path.substring("/config/".length()));
+        Object level = Json.parseObject(new String(exchange.getRequestBody().readAllBytes(),
+            StandardCharsets.UTF_8)).get("compatibility");
+        if (!"NONE".equals(level) && !"BACKWARD".equals(level)) {
+          respond(exchange, 422, "{\"error_code\":42203,\"message\":\"Invalid compatibility level\"}");
+          return;
+        }
+        synchronized (this) {
+          compatibilityBySubject.put(subject, (String) level);
+        }
+        respond(exchange, 200, "{\"compatibility\":\"" + level + "\"}");
         return;
       }
       if (method.equals("GET") && path.matches("/schemas/ids/\\d+")) {
@@ -154,7 +291,7 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
 
   @Override
   public void close() {
-    server.stop(0);
+    stop();
   }
 
   @Override
