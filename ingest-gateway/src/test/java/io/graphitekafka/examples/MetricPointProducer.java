@@ -25,13 +25,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Writes MetricPoint records to carbon.points with nothing but kafka-clients and Avro: key = the
- * series name, value = the record in Avro single-object encoding, or in Confluent's wire format with
- * a schema id from a Schema Registry.
+ * series name, value = the record in Avro single-object encoding, or in Confluent's wire format
+ * with a schema id from a Schema Registry.
  */
 public final class MetricPointProducer implements AutoCloseable {
 
   /** The MetricPoint schema, as in schemas/src/main/avro/MetricPoint.avsc. */
-  public static final Schema SCHEMA = new Schema.Parser().parse("""
+  public static final Schema SCHEMA =
+      new Schema.Parser()
+          .parse(
+              """
       {"type": "record", "name": "MetricPoint", "namespace": "io.graphitekafka.schemas.avro",
        "fields": [{"name": "metric", "type": "string"},
                   {"name": "timestamp", "type": "long"},
@@ -44,7 +47,9 @@ public final class MetricPointProducer implements AutoCloseable {
       new BinaryMessageEncoder<>(GenericData.get(), SCHEMA);
   private final GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(SCHEMA);
 
-  /** @param schemaId the id from {@link #register}, or null for single-object encoding */
+  /**
+   * @param schemaId the id from {@link #register}, or null for single-object encoding
+   */
   public MetricPointProducer(String bootstrapServers, String topic, Integer schemaId) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -70,7 +75,9 @@ public final class MetricPointProducer implements AutoCloseable {
     producer.send(new ProducerRecord<>(topic, metric, bytes));
   }
 
-  /** 0xC3 0x01, the schema's 8-byte CRC-64-AVRO fingerprint (little-endian), the Avro binary body. */
+  /**
+   * 0xC3 0x01, the schema's 8-byte CRC-64-AVRO fingerprint (little-endian), the Avro binary body.
+   */
   byte[] singleObject(GenericRecord point) throws IOException {
     ByteBuffer buffer = singleObject.encode(point);
     byte[] bytes = new byte[buffer.remaining()];
@@ -90,18 +97,21 @@ public final class MetricPointProducer implements AutoCloseable {
   }
 
   /** Registers the schema under the subject {@code <topic>-value} and returns its id. */
-  public static int register(String registryUrl, String topic) throws IOException, InterruptedException {
-    String body = "{\"schema\": \"" + SCHEMA.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create(registryUrl + "/subjects/" + topic + "-value/versions"))
-        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+  public static int register(String registryUrl, String topic)
+      throws IOException, InterruptedException {
+    String body =
+        "{\"schema\": \"" + SCHEMA.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + topic + "-value/versions"))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
     HttpResponse<String> response =
         HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
     Matcher id = Pattern.compile("\"id\"\\s*:\\s*(\\d+)").matcher(response.body());
     if (response.statusCode() != 200 || !id.find()) {
-      throw new IOException("registering the schema failed: " + response.statusCode() + " "
-          + response.body());
+      throw new IOException(
+          "registering the schema failed: " + response.statusCode() + " " + response.body());
     }
     return Integer.parseInt(id.group(1));
   }

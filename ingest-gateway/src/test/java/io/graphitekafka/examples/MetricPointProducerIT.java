@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The producer example of docs/PRODUCERS.md: the code in the document is this module's
- * {@link MetricPointProducer}, and what it writes in either wire format is read by the pipeline's
- * own deserializer as the points that were sent.
+ * The producer example of docs/PRODUCERS.md: the code in the document is this module's {@link
+ * MetricPointProducer}, and what it writes in either wire format is read by the pipeline's own
+ * deserializer as the points that were sent.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class MetricPointProducerIT {
@@ -42,8 +42,9 @@ class MetricPointProducerIT {
 
   @Test
   void theDocumentShowsTheExampleAsItIsCompiled() throws Exception {
-    String source = Files.readString(
-        Path.of("src/test/java/io/graphitekafka/examples/MetricPointProducer.java"));
+    String source =
+        Files.readString(
+            Path.of("src/test/java/io/graphitekafka/examples/MetricPointProducer.java"));
     String doc = Files.readString(HOME.resolve("docs/PRODUCERS.md"));
     assertThat(doc).contains("```java\n" + source + "```\n");
   }
@@ -52,7 +53,8 @@ class MetricPointProducerIT {
   void singleObjectEncodedPointsAreReadByThePipeline(EmbeddedKafkaBroker kafka) throws Exception {
     String topic = "points-" + UUID.randomUUID().toString().substring(0, 8);
     kafka.createTopics(2, topic);
-    try (MetricPointProducer producer = new MetricPointProducer(kafka.bootstrapServers(), topic, null)) {
+    try (MetricPointProducer producer =
+        new MetricPointProducer(kafka.bootstrapServers(), topic, null)) {
       producer.send("app.requests", 1700000000L, 12.5);
       producer.send("app.latency;dc=ams;host=web01", 1700000010L, 0.25);
       producer.flush();
@@ -65,8 +67,10 @@ class MetricPointProducerIT {
       assertThat(header.get()).isEqualTo((byte) 0x01);
       assertThat(header.getLong()).isEqualTo(fingerprint);
     }
-    assertThat(records).extracting(r -> r.key() + " " + describe(PIPELINE.decode(r.value())))
-        .containsExactlyInAnyOrder("app.requests app.requests 1700000000 12.5",
+    assertThat(records)
+        .extracting(r -> r.key() + " " + describe(PIPELINE.decode(r.value())))
+        .containsExactlyInAnyOrder(
+            "app.requests app.requests 1700000000 12.5",
             "app.latency;dc=ams;host=web01 app.latency;dc=ams;host=web01 1700000010 0.25");
   }
 
@@ -77,43 +81,55 @@ class MetricPointProducerIT {
     kafka.createTopics(2, topic);
     List<String> registered = new CopyOnWriteArrayList<>();
     HttpServer registry = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    registry.createContext("/", exchange -> {
-      String path = exchange.getRequestURI().getPath();
-      String answer;
-      if (exchange.getRequestMethod().equals("POST")
-          && path.equals("/subjects/" + topic + "-value/versions")) {
-        registered.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-        answer = "{\"id\": 21}";
-      } else if (path.equals("/schemas/ids/21") && !registered.isEmpty()) {
-        answer = "{\"schema\": \"" + MetricPointProducer.SCHEMA.toString().replace("\"", "\\\"") + "\"}";
-      } else {
-        exchange.sendResponseHeaders(404, -1);
-        exchange.close();
-        return;
-      }
-      byte[] body = answer.getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    registry.createContext(
+        "/",
+        exchange -> {
+          String path = exchange.getRequestURI().getPath();
+          String answer;
+          if (exchange.getRequestMethod().equals("POST")
+              && path.equals("/subjects/" + topic + "-value/versions")) {
+            registered.add(
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            answer = "{\"id\": 21}";
+          } else if (path.equals("/schemas/ids/21") && !registered.isEmpty()) {
+            answer =
+                "{\"schema\": \""
+                    + MetricPointProducer.SCHEMA.toString().replace("\"", "\\\"")
+                    + "\"}";
+          } else {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+            return;
+          }
+          byte[] body = answer.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     registry.start();
     try {
       String url = "http://127.0.0.1:" + registry.getAddress().getPort();
       int id = MetricPointProducer.register(url, topic);
       assertThat(id).isEqualTo(21);
-      assertThat(registered).singleElement().satisfies(body ->
-          assertThat(body).contains("MetricPoint", "timestamp"));
-      try (MetricPointProducer producer = new MetricPointProducer(kafka.bootstrapServers(), topic, id)) {
+      assertThat(registered)
+          .singleElement()
+          .satisfies(body -> assertThat(body).contains("MetricPoint", "timestamp"));
+      try (MetricPointProducer producer =
+          new MetricPointProducer(kafka.bootstrapServers(), topic, id)) {
         producer.send("app.errors", 1700000020L, 3);
         producer.flush();
       }
       ConsumerRecord<String, byte[]> record = read(kafka, topic, 1).get(0);
       assertThat(record.value()[0]).isZero();
       assertThat(ByteBuffer.wrap(record.value(), 1, 4).getInt()).isEqualTo(21);
-      AvroSerde<MetricPoint> withRegistry = AvroSerde.of(MetricPoint.class,
-          AvroSerde.WireFormat.SINGLE_OBJECT, new SchemaRegistryClient(url, null));
+      AvroSerde<MetricPoint> withRegistry =
+          AvroSerde.of(
+              MetricPoint.class,
+              AvroSerde.WireFormat.SINGLE_OBJECT,
+              new SchemaRegistryClient(url, null));
       assertThat(record.key()).isEqualTo("app.errors");
-      assertThat(describe(withRegistry.decode(record.value()))).isEqualTo("app.errors 1700000020 3.0");
+      assertThat(describe(withRegistry.decode(record.value())))
+          .isEqualTo("app.errors 1700000020 3.0");
     } finally {
       registry.stop(0);
     }
@@ -123,14 +139,20 @@ class MetricPointProducerIT {
     return p.getMetric() + " " + p.getTimestamp() + " " + p.getValue();
   }
 
-  private static List<ConsumerRecord<String, byte[]>> read(EmbeddedKafkaBroker kafka, String topic,
-      int expected) {
+  private static List<ConsumerRecord<String, byte[]>> read(
+      EmbeddedKafkaBroker kafka, String topic, int expected) {
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (out.size() < expected && System.nanoTime() < deadline) {

@@ -1,12 +1,12 @@
 package io.graphitekafka.gateway;
 
-import io.graphitekafka.gateway.metrics.GatewayStats;
-import io.graphitekafka.testing.KafkaRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.KafkaRecords;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -53,23 +53,33 @@ class BrokerRestartIT {
       gateway.start();
       AtomicInteger written = new AtomicInteger();
       AtomicReference<Throwable> clientError = new AtomicReference<>();
-      Thread client = new Thread(() -> {
-        try (Socket socket = new Socket("127.0.0.1", gateway.carbonPort())) {
-          OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-          for (int i = 0; i < LINES; i++) {
-            out.write(("restart.series" + (i % 500) + " " + i + " " + (1_700_000_000L + i / 500)
-                + "\n").getBytes(StandardCharsets.US_ASCII));
-            written.incrementAndGet();
-            if (i % 2000 == 1999) {
-              out.flush();
-              Thread.sleep(20);
-            }
-          }
-          out.flush();
-        } catch (Throwable t) {
-          clientError.set(t);
-        }
-      }, "carbon-client");
+      Thread client =
+          new Thread(
+              () -> {
+                try (Socket socket = new Socket("127.0.0.1", gateway.carbonPort())) {
+                  OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+                  for (int i = 0; i < LINES; i++) {
+                    out.write(
+                        ("restart.series"
+                                + (i % 500)
+                                + " "
+                                + i
+                                + " "
+                                + (1_700_000_000L + i / 500)
+                                + "\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    written.incrementAndGet();
+                    if (i % 2000 == 1999) {
+                      out.flush();
+                      Thread.sleep(20);
+                    }
+                  }
+                  out.flush();
+                } catch (Throwable t) {
+                  clientError.set(t);
+                }
+              },
+              "carbon-client");
       client.start();
 
       while (written.get() < LINES / 3) {
@@ -90,8 +100,12 @@ class BrokerRestartIT {
       }
       gateway.close();
 
-      List<ConsumerRecord<String, MetricPoint>> records = KafkaRecords.consume(
-          kafka.bootstrapServers(), Topics.points("carbon.points"), LINES, Duration.ofSeconds(90));
+      List<ConsumerRecord<String, MetricPoint>> records =
+          KafkaRecords.consume(
+              kafka.bootstrapServers(),
+              Topics.points("carbon.points"),
+              LINES,
+              Duration.ofSeconds(90));
       boolean[] seen = new boolean[LINES];
       int duplicates = 0;
       for (ConsumerRecord<String, MetricPoint> r : records) {
@@ -112,7 +126,8 @@ class BrokerRestartIT {
           }
         }
       }
-      assertThat(missing).as("missing %s; counters %s", missingValues, gateway.metrics().counters())
+      assertThat(missing)
+          .as("missing %s; counters %s", missingValues, gateway.metrics().counters())
           .isZero();
       assertThat(duplicates).as("duplicates").isZero();
       assertThat(missing).as("missing").isZero();

@@ -23,8 +23,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -34,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka broker in KRaft combined mode (broker and controller in one process), run
- * in-process from Apache Kafka's own server classes. It backs the integration tests and the
+ * A real single-node Kafka broker in KRaft combined mode (broker and controller in one process),
+ * run in-process from Apache Kafka's own server classes. It backs the integration tests and the
  * {@code standalone} launcher; see this module's README for the settings it chooses and why.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
@@ -53,7 +53,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final String scramUser;
   private final String scramPassword;
 
-  // Resolved on the first start and kept, so that a restart comes back on the same addresses and data.
+  // Resolved on the first start and kept, so that a restart comes back on the same addresses and
+  // data.
   private int port;
   private int controllerPort;
   private int internalPort;
@@ -81,8 +82,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Formats the log directory if it has never been formatted, starts the broker, and returns once it
-   * answers a client's {@code describeCluster}. Does nothing if the broker is already running.
+   * Formats the log directory if it has never been formatted, starts the broker, and returns once
+   * it answers a client's {@code describeCluster}. Does nothing if the broker is already running.
    */
   public synchronized void start() {
     if (closed) {
@@ -93,9 +94,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     long startNanos = System.nanoTime();
     resolveAddressesAndStorage();
-    KafkaConfig config = new KafkaConfig(
-        KRaftNode.serverProperties(host, port, controllerPort, internalPort, logDir,
-            secure() ? tls : null, overrides), false);
+    KafkaConfig config =
+        new KafkaConfig(
+            KRaftNode.serverProperties(
+                host, port, controllerPort, internalPort, logDir, secure() ? tls : null, overrides),
+            false);
     KRaftNode.formatIfNeeded(logDir);
     KafkaRaftServer starting = new KafkaRaftServer(config, Time.SYSTEM);
     try {
@@ -127,9 +130,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * The settings a Kafka client needs to connect to {@link #bootstrapServers()}: empty for a plaintext
-   * broker; for a SASL/SCRAM-over-TLS broker the security protocol, the SCRAM login and a truststore
-   * holding the broker's self-signed certificate.
+   * The settings a Kafka client needs to connect to {@link #bootstrapServers()}: empty for a
+   * plaintext broker; for a SASL/SCRAM-over-TLS broker the security protocol, the SCRAM login and a
+   * truststore holding the broker's self-signed certificate.
    */
   public synchronized Map<String, Object> clientProperties() {
     if (!secure()) {
@@ -148,7 +151,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** A JAAS line for a SCRAM login, as clients put it in {@code sasl.jaas.config}. */
   public static String scramJaas(String user, String password) {
     return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-        + user + "\" password=\"" + password + "\";";
+        + user
+        + "\" password=\""
+        + password
+        + "\";";
   }
 
   /** The directory holding the broker's data and metadata log, or null before the first start. */
@@ -162,8 +168,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Creates the topics with replication factor 1, treating an existing topic as success, and returns
-   * once every partition of every topic has a leader.
+   * Creates the topics with replication factor 1, treating an existing topic as success, and
+   * returns once every partition of every topic has a leader.
    */
   public void createTopics(int partitions, String... names) {
     if (partitions < 1) {
@@ -198,8 +204,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Stops the broker and waits until its threads and sockets are released; the log directory and the
-   * ports are kept for a later {@link #start()}. Does nothing if the broker is not running.
+   * Stops the broker and waits until its threads and sockets are released; the log directory and
+   * the ports are kept for a later {@link #start()}. Does nothing if the broker is not running.
    */
   public synchronized void stop() {
     if (server == null) {
@@ -285,7 +291,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException(
-                "Kafka broker at " + bootstrapServers() + " did not accept clients within "
+                "Kafka broker at "
+                    + bootstrapServers()
+                    + " did not accept clients within "
                     + START_TIMEOUT,
                 e);
           }
@@ -316,7 +324,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         LOG.debug("Topics {} not described yet: {}", names, e.toString());
       }
       if (System.nanoTime() > deadline) {
-        throw new TimeoutException("partitions of " + names + " have no leader after " + ADMIN_TIMEOUT);
+        throw new TimeoutException(
+            "partitions of " + names + " have no leader after " + ADMIN_TIMEOUT);
       }
       Thread.sleep(POLL_INTERVAL_MS);
     }
@@ -325,9 +334,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** Creates the SCRAM user clients log in as; the broker's metadata carries it to the listener. */
   private void createScramUser() {
     try (Admin admin = newInternalAdmin()) {
-      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(scramUser,
-              new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), scramPassword)))
-          .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      admin
+          .alterUserScramCredentials(
+              List.of(
+                  new UserScramCredentialUpsertion(
+                      scramUser,
+                      new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
+                      scramPassword)))
+          .all()
+          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating the SCRAM user", e);
@@ -342,7 +357,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private Admin newAdmin() {
-    return secure() ? newAdmin(bootstrapServers(), clientProperties()) : newAdmin(bootstrapServers(), Map.of());
+    return secure()
+        ? newAdmin(bootstrapServers(), clientProperties())
+        : newAdmin(bootstrapServers(), Map.of());
   }
 
   private static Admin newAdmin(String bootstrap, Map<String, Object> security) {
@@ -384,9 +401,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Serves clients over SASL_SSL only: SCRAM-SHA-512 with this one user, and TLS with a self-signed
-     * certificate for {@code host}. {@link EmbeddedKafkaBroker#clientProperties()} gives what a client
-     * needs to connect.
+     * Serves clients over SASL_SSL only: SCRAM-SHA-512 with this one user, and TLS with a
+     * self-signed certificate for {@code host}. {@link EmbeddedKafkaBroker#clientProperties()}
+     * gives what a client needs to connect.
      */
     public Builder saslScram(String user, String password) {
       this.scramUser = Objects.requireNonNull(user, "user");
@@ -403,7 +420,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return this;
     }
 
-    /** The address both listeners bind to and the client listener advertises; 127.0.0.1 by default. */
+    /**
+     * The address both listeners bind to and the client listener advertises; 127.0.0.1 by default.
+     */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
       return this;
@@ -420,7 +439,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Sets a server property, overriding this class's choice for the same key. */
     public Builder brokerProperty(String key, String value) {
-      brokerProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      brokerProperties.put(
+          Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
       return this;
     }
 

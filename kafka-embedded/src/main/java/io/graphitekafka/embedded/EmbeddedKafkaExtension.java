@@ -5,9 +5,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit 5 extension that injects one {@link EmbeddedKafkaBroker} per test JVM, started on first use and
- * shared by every test class that registers the extension. The broker lives in the root context's
- * store, so JUnit closes it when the whole run ends.
+ * JUnit 5 extension that injects one {@link EmbeddedKafkaBroker} per test JVM, started on first use
+ * and shared by every test class that registers the extension. The broker lives in the root
+ * context's store, so JUnit closes it when the whole run ends.
  */
 public final class EmbeddedKafkaExtension implements ParameterResolver {
 

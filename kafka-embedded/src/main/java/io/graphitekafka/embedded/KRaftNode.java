@@ -14,7 +14,10 @@ import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one KRaft node an embedded broker runs: its server settings and the formatting of its log dir. */
+/**
+ * The one KRaft node an embedded broker runs: its server settings and the formatting of its log
+ * dir.
+ */
 final class KRaftNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(KRaftNode.class);
@@ -33,32 +36,83 @@ final class KRaftNode {
    * {@code tls} a SASL_SSL one for clients and a loopback plaintext one for the broker itself; one
    * replica of everything; sized for a small machine. {@code overrides} win.
    */
-  static Properties serverProperties(String host, int port, int controllerPort, int internalPort,
-      Path logDir, SelfSignedTls tls, Map<String, String> overrides) {
+  static Properties serverProperties(
+      String host,
+      int port,
+      int controllerPort,
+      int internalPort,
+      Path logDir,
+      SelfSignedTls tls,
+      Map<String, String> overrides) {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("node.id", Integer.toString(NODE_ID));
     settings.put("process.roles", "broker,controller");
     if (tls != null) {
       // Clients authenticate with SCRAM over TLS; the broker talks to itself over a loopback-only
       // plaintext listener, so it needs no credentials of its own before the first user exists.
-      settings.put("listeners", SECURE_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER
-          + "://127.0.0.1:" + internalPort + "," + CONTROLLER_LISTENER + "://" + host + ":"
-          + controllerPort);
-      settings.put("advertised.listeners", SECURE_LISTENER + "://" + host + ":" + port + ","
-          + INTERNAL_LISTENER + "://127.0.0.1:" + internalPort);
-      settings.put("listener.security.protocol.map", SECURE_LISTENER + ":SASL_SSL," + INTERNAL_LISTENER
-          + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+      settings.put(
+          "listeners",
+          SECURE_LISTENER
+              + "://"
+              + host
+              + ":"
+              + port
+              + ","
+              + INTERNAL_LISTENER
+              + "://127.0.0.1:"
+              + internalPort
+              + ","
+              + CONTROLLER_LISTENER
+              + "://"
+              + host
+              + ":"
+              + controllerPort);
+      settings.put(
+          "advertised.listeners",
+          SECURE_LISTENER
+              + "://"
+              + host
+              + ":"
+              + port
+              + ","
+              + INTERNAL_LISTENER
+              + "://127.0.0.1:"
+              + internalPort);
+      settings.put(
+          "listener.security.protocol.map",
+          SECURE_LISTENER
+              + ":SASL_SSL,"
+              + INTERNAL_LISTENER
+              + ":PLAINTEXT,"
+              + CONTROLLER_LISTENER
+              + ":PLAINTEXT");
       settings.put("inter.broker.listener.name", INTERNAL_LISTENER);
       settings.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
-      settings.put("listener.name." + SECURE_LISTENER.toLowerCase(java.util.Locale.ROOT) + "."
-          + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+      settings.put(
+          "listener.name."
+              + SECURE_LISTENER.toLowerCase(java.util.Locale.ROOT)
+              + "."
+              + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT)
+              + ".sasl.jaas.config",
           "org.apache.kafka.common.security.scram.ScramLoginModule required;");
       settings.putAll(tls.brokerProperties());
     } else {
-      settings.put("listeners", CLIENT_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER
-          + "://" + host + ":" + controllerPort);
+      settings.put(
+          "listeners",
+          CLIENT_LISTENER
+              + "://"
+              + host
+              + ":"
+              + port
+              + ","
+              + CONTROLLER_LISTENER
+              + "://"
+              + host
+              + ":"
+              + controllerPort);
       settings.put("advertised.listeners", CLIENT_LISTENER + "://" + host + ":" + port);
-      settings.put("listener.security.protocol.map",
+      settings.put(
+          "listener.security.protocol.map",
           CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
       settings.put("inter.broker.listener.name", CLIENT_LISTENER);
     }
@@ -99,7 +153,10 @@ final class KRaftNode {
     return properties;
   }
 
-  /** Formats {@code logDir} for this node, as {@code kafka-storage.sh format} would, unless it is already. */
+  /**
+   * Formats {@code logDir} for this node, as {@code kafka-storage.sh format} would, unless it is
+   * already.
+   */
   static void formatIfNeeded(Path logDir) {
     if (Files.exists(logDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
       LOG.debug("Kafka log dir {} is formatted already", logDir);
@@ -107,7 +164,8 @@ final class KRaftNode {
     }
     try {
       new Formatter()
-          .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
+          .setPrintStream(
+              new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
           .setNodeId(NODE_ID)
           .setClusterId(Uuid.randomUuid().toString())
           .setControllerListenerName(CONTROLLER_LISTENER)

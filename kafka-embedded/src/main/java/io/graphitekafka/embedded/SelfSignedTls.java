@@ -15,7 +15,8 @@ import org.apache.kafka.common.utils.Utils;
 
 /**
  * A throw-away TLS identity for a test broker: a self-signed certificate for one host, in a PKCS12
- * keystore for the broker and a truststore for its clients, made with the JDK's own {@code keytool}.
+ * keystore for the broker and a truststore for its clients, made with the JDK's own {@code
+ * keytool}.
  */
 final class SelfSignedTls {
 
@@ -33,19 +34,61 @@ final class SelfSignedTls {
 
   static SelfSignedTls create(String host) {
     try {
-      SelfSignedTls tls = new SelfSignedTls(Files.createTempDirectory("embedded-kafka-tls-"),
-          UUID.randomUUID().toString());
+      SelfSignedTls tls =
+          new SelfSignedTls(
+              Files.createTempDirectory("embedded-kafka-tls-"), UUID.randomUUID().toString());
       Path cert = tls.dir.resolve("broker.pem");
-      String san = "SAN=dns:localhost,ip:127.0.0.1"
-          + (host.equals("127.0.0.1") || host.equals("localhost") ? ""
-              : (Character.isDigit(host.charAt(0)) ? ",ip:" : ",dns:") + host);
-      tls.keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity",
-          "3650", "-dname", "CN=" + host, "-ext", san, "-keystore", tls.keystore.toString(),
-          "-storetype", "PKCS12", "-storepass", tls.password, "-keypass", tls.password);
-      tls.keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", tls.keystore.toString(),
-          "-storepass", tls.password, "-file", cert.toString());
-      tls.keytool("-importcert", "-noprompt", "-alias", "broker", "-file", cert.toString(),
-          "-keystore", tls.truststore.toString(), "-storetype", "PKCS12", "-storepass", tls.password);
+      String san =
+          "SAN=dns:localhost,ip:127.0.0.1"
+              + (host.equals("127.0.0.1") || host.equals("localhost")
+                  ? ""
+                  : (Character.isDigit(host.charAt(0)) ? ",ip:" : ",dns:") + host);
+      tls.keytool(
+          "-genkeypair",
+          "-alias",
+          "broker",
+          "-keyalg",
+          "RSA",
+          "-keysize",
+          "2048",
+          "-validity",
+          "3650",
+          "-dname",
+          "CN=" + host,
+          "-ext",
+          san,
+          "-keystore",
+          tls.keystore.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          tls.password,
+          "-keypass",
+          tls.password);
+      tls.keytool(
+          "-exportcert",
+          "-rfc",
+          "-alias",
+          "broker",
+          "-keystore",
+          tls.keystore.toString(),
+          "-storepass",
+          tls.password,
+          "-file",
+          cert.toString());
+      tls.keytool(
+          "-importcert",
+          "-noprompt",
+          "-alias",
+          "broker",
+          "-file",
+          cert.toString(),
+          "-keystore",
+          tls.truststore.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          tls.password);
       return tls;
     } catch (IOException e) {
       throw new UncheckedIOException("could not make a TLS certificate for the broker", e);

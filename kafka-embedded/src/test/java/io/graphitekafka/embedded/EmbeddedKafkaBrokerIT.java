@@ -57,8 +57,11 @@ class EmbeddedKafkaBrokerIT {
 
     String group = uniqueTopic("group");
     try (KafkaConsumer<String, String> consumer =
-        KafkaClients.consumer(kafka.bootstrapServers(), new StringDeserializer(),
-            new StringDeserializer(), Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+        KafkaClients.consumer(
+            kafka.bootstrapServers(),
+            new StringDeserializer(),
+            new StringDeserializer(),
+            Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
       consumer.subscribe(List.of(topic));
       List<String> values = values(poll(consumer, 30, READ_TIMEOUT));
       consumer.commitSync();
@@ -78,8 +81,10 @@ class EmbeddedKafkaBrokerIT {
     kafka.createTopics(1, topic);
     Map<String, Object> transactional =
         Map.of(
-            ProducerConfig.TRANSACTIONAL_ID_CONFIG, uniqueTopic("tx-id"),
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            uniqueTopic("tx-id"),
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true);
     try (KafkaProducer<String, String> producer = producer(transactional)) {
       producer.initTransactions();
       producer.beginTransaction();
@@ -100,10 +105,16 @@ class EmbeddedKafkaBrokerIT {
 
     List<String> committed =
         readStringsFromStart(
-            kafka.bootstrapServers(), topic, 3, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+            kafka.bootstrapServers(),
+            topic,
+            3,
+            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
     List<String> uncommitted =
         readStringsFromStart(
-            kafka.bootstrapServers(), topic, 5, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
+            kafka.bootstrapServers(),
+            topic,
+            5,
+            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
 
     assertThat(committed).containsExactly("committed-1", "committed-2", "committed-3");
     // The aborted records did reach the log; only the isolation level hides them.
@@ -123,7 +134,8 @@ class EmbeddedKafkaBrokerIT {
 
       long stopStart = System.nanoTime();
       broker.restart();
-      assertThat(Duration.ofNanos(System.nanoTime() - stopStart)).isLessThan(Duration.ofSeconds(30));
+      assertThat(Duration.ofNanos(System.nanoTime() - stopStart))
+          .isLessThan(Duration.ofSeconds(30));
 
       assertThat(broker.bootstrapServers()).isEqualTo(firstAddress);
       assertThat(readStringsFromStart(broker.bootstrapServers(), topic, 2, Map.of()))
@@ -132,7 +144,8 @@ class EmbeddedKafkaBrokerIT {
 
       long closeStart = System.nanoTime();
       broker.close();
-      assertThat(Duration.ofNanos(System.nanoTime() - closeStart)).isLessThan(Duration.ofSeconds(15));
+      assertThat(Duration.ofNanos(System.nanoTime() - closeStart))
+          .isLessThan(Duration.ofSeconds(15));
       broker.close();
       assertThat(broker.isRunning()).isFalse();
     }
@@ -160,8 +173,8 @@ class EmbeddedKafkaBrokerIT {
   }
 
   private KafkaProducer<String, String> producer(Map<String, Object> changed) {
-    return KafkaClients.producer(kafka.bootstrapServers(), new StringSerializer(),
-        new StringSerializer(), changed);
+    return KafkaClients.producer(
+        kafka.bootstrapServers(), new StringSerializer(), new StringSerializer(), changed);
   }
 
   private static String uniqueTopic(String prefix) {

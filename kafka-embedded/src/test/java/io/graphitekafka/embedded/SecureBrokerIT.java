@@ -50,7 +50,8 @@ class SecureBrokerIT {
 
   @Test
   void clientsWithTheScramLoginAndTruststoreProduceAndConsume() {
-    assertThat(kafka.clientProperties()).containsEntry("security.protocol", "SASL_SSL")
+    assertThat(kafka.clientProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
         .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
     Map<String, Object> producerProps = client(kafka.clientProperties());
     producerProps.remove(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Remembers the first broker any test class was given, so later classes can check they got the same. */
+/**
+ * Remembers the first broker any test class was given, so later classes can check they got the
+ * same.
+ */
 final class SharedBrokerWitness {
 
   private static final AtomicReference<EmbeddedKafkaBroker> FIRST_SEEN = new AtomicReference<>();

@@ -39,47 +39,155 @@ final class Commands {
   static final String RESET_DRY_RUN = "reset.dry.run";
 
   static {
-    add(new Command("standalone", "run an embedded Kafka broker and every service in one process",
-        flags("data-dir", StandaloneConfig.DATA_DIR, "conf-dir", StandaloneConfig.CONF_DIR,
-            "bind", StandaloneConfig.BIND_ADDRESS, "carbon-port", StandaloneConfig.CARBON_PORT,
-            "udp-port", StandaloneConfig.UDP_PORT, "pickle-port", StandaloneConfig.PICKLE_PORT,
-            "kafka-port", StandaloneConfig.BROKER_PORT, "partitions", StandaloneConfig.PARTITIONS,
-            "metrics-port", StandaloneConfig.METRICS_PORT, "graphite-url", StandaloneConfig.GRAPHITE_URL)));
-    add(new Command("gateway", "accept Carbon input and produce points to Kafka",
-        flags("bootstrap-servers", GatewayConfig.BOOTSTRAP_SERVERS, "bind", GatewayConfig.BIND_ADDRESS,
-            "carbon-port", GatewayConfig.CARBON_PORT, "udp-port", GatewayConfig.UDP_PORT,
-            "pickle-port", GatewayConfig.PICKLE_PORT,
-            "schema-registry-url", GatewayConfig.SCHEMA_REGISTRY_URL)));
-    add(new Command("aggregator", "roll points up into archive points (Kafka Streams)",
-        flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
-            "conf-dir", AggregatorConfig.CONF_DIR,
-            "schema-registry-url", AggregatorConfig.SCHEMA_REGISTRY_URL)));
-    add(new Command("sink", "write archive points into Whisper files",
-        flags("bootstrap-servers", SinkConfig.BOOTSTRAP_SERVERS, "data-dir", SinkConfig.DATA_DIR,
-            "group", SinkConfig.GROUP_ID, "partitions", SinkConfig.PARTITIONS,
-            "replay-from", SinkConfig.REPLAY_FROM, "graphite-url", SinkConfig.GRAPHITE_URL,
-            "schema-registry-url", RegistrySettings.URL)));
-    add(new Command("loadgen", "send deterministic Carbon plaintext or pickle load and report points/s",
-        flags("host", LoadgenConfig.HOST, "port", LoadgenConfig.PORT, "protocol", LoadgenConfig.PROTOCOL,
-            "connections", LoadgenConfig.CONNECTIONS, "series", LoadgenConfig.SERIES,
-            "points-per-series", LoadgenConfig.POINTS_PER_SERIES, "rate", LoadgenConfig.RATE,
-            "timestamps", LoadgenConfig.TIMESTAMPS, "step", LoadgenConfig.STEP, "seed", LoadgenConfig.SEED,
-            "prefix", LoadgenConfig.PREFIX)));
-    add(new Command("import", "produce an existing Whisper tree to carbon.archives (migration)",
-        flags("whisper-dir", ImportConfig.WHISPER_DIR, "bootstrap-servers", ImportConfig.BOOTSTRAP_SERVERS,
-            "rate", ImportConfig.RATE, "state-file", ImportConfig.STATE_FILE,
-            "tag-names", ImportConfig.TAG_NAMES_FILE, "tag-names-from", ImportConfig.TAG_NAMES_FROM,
-            "schema-registry-url", RegistrySettings.URL)));
-    add(new Command("produce", "produce Carbon lines or pickle from FILE or stdin (-) to carbon.points",
-        flags("bootstrap-servers", ProduceConfig.BOOTSTRAP_SERVERS, "topic", ProduceConfig.POINTS_TOPIC,
-            "rejects-topic", ProduceConfig.REJECTS_TOPIC, "format", ProduceConfig.FORMAT,
-            "max-rejects", ProduceConfig.MAX_REJECTS, "timeout", ProduceConfig.TIMEOUT_SECONDS,
-            "schema-registry-url", ProduceConfig.SCHEMA_REGISTRY_URL),
-        ProduceConfig.INPUT));
-    add(new Command("aggregator-reset",
-        "make the stopped aggregators reprocess carbon.points from the earliest (Streams reset tool)",
-        flags("bootstrap-servers", AggregatorConfig.BOOTSTRAP_SERVERS,
-            "conf-dir", AggregatorConfig.CONF_DIR, "dry-run", RESET_DRY_RUN)));
+    add(
+        new Command(
+            "standalone",
+            "run an embedded Kafka broker and every service in one process",
+            flags(
+                "data-dir",
+                StandaloneConfig.DATA_DIR,
+                "conf-dir",
+                StandaloneConfig.CONF_DIR,
+                "bind",
+                StandaloneConfig.BIND_ADDRESS,
+                "carbon-port",
+                StandaloneConfig.CARBON_PORT,
+                "udp-port",
+                StandaloneConfig.UDP_PORT,
+                "pickle-port",
+                StandaloneConfig.PICKLE_PORT,
+                "kafka-port",
+                StandaloneConfig.BROKER_PORT,
+                "partitions",
+                StandaloneConfig.PARTITIONS,
+                "metrics-port",
+                StandaloneConfig.METRICS_PORT,
+                "graphite-url",
+                StandaloneConfig.GRAPHITE_URL)));
+    add(
+        new Command(
+            "gateway",
+            "accept Carbon input and produce points to Kafka",
+            flags(
+                "bootstrap-servers",
+                GatewayConfig.BOOTSTRAP_SERVERS,
+                "bind",
+                GatewayConfig.BIND_ADDRESS,
+                "carbon-port",
+                GatewayConfig.CARBON_PORT,
+                "udp-port",
+                GatewayConfig.UDP_PORT,
+                "pickle-port",
+                GatewayConfig.PICKLE_PORT,
+                "schema-registry-url",
+                GatewayConfig.SCHEMA_REGISTRY_URL)));
+    add(
+        new Command(
+            "aggregator",
+            "roll points up into archive points (Kafka Streams)",
+            flags(
+                "bootstrap-servers",
+                AggregatorConfig.BOOTSTRAP_SERVERS,
+                "conf-dir",
+                AggregatorConfig.CONF_DIR,
+                "schema-registry-url",
+                AggregatorConfig.SCHEMA_REGISTRY_URL)));
+    add(
+        new Command(
+            "sink",
+            "write archive points into Whisper files",
+            flags(
+                "bootstrap-servers",
+                SinkConfig.BOOTSTRAP_SERVERS,
+                "data-dir",
+                SinkConfig.DATA_DIR,
+                "group",
+                SinkConfig.GROUP_ID,
+                "partitions",
+                SinkConfig.PARTITIONS,
+                "replay-from",
+                SinkConfig.REPLAY_FROM,
+                "graphite-url",
+                SinkConfig.GRAPHITE_URL,
+                "schema-registry-url",
+                RegistrySettings.URL)));
+    add(
+        new Command(
+            "loadgen",
+            "send deterministic Carbon plaintext or pickle load and report points/s",
+            flags(
+                "host",
+                LoadgenConfig.HOST,
+                "port",
+                LoadgenConfig.PORT,
+                "protocol",
+                LoadgenConfig.PROTOCOL,
+                "connections",
+                LoadgenConfig.CONNECTIONS,
+                "series",
+                LoadgenConfig.SERIES,
+                "points-per-series",
+                LoadgenConfig.POINTS_PER_SERIES,
+                "rate",
+                LoadgenConfig.RATE,
+                "timestamps",
+                LoadgenConfig.TIMESTAMPS,
+                "step",
+                LoadgenConfig.STEP,
+                "seed",
+                LoadgenConfig.SEED,
+                "prefix",
+                LoadgenConfig.PREFIX)));
+    add(
+        new Command(
+            "import",
+            "produce an existing Whisper tree to carbon.archives (migration)",
+            flags(
+                "whisper-dir",
+                ImportConfig.WHISPER_DIR,
+                "bootstrap-servers",
+                ImportConfig.BOOTSTRAP_SERVERS,
+                "rate",
+                ImportConfig.RATE,
+                "state-file",
+                ImportConfig.STATE_FILE,
+                "tag-names",
+                ImportConfig.TAG_NAMES_FILE,
+                "tag-names-from",
+                ImportConfig.TAG_NAMES_FROM,
+                "schema-registry-url",
+                RegistrySettings.URL)));
+    add(
+        new Command(
+            "produce",
+            "produce Carbon lines or pickle from FILE or stdin (-) to carbon.points",
+            flags(
+                "bootstrap-servers",
+                ProduceConfig.BOOTSTRAP_SERVERS,
+                "topic",
+                ProduceConfig.POINTS_TOPIC,
+                "rejects-topic",
+                ProduceConfig.REJECTS_TOPIC,
+                "format",
+                ProduceConfig.FORMAT,
+                "max-rejects",
+                ProduceConfig.MAX_REJECTS,
+                "timeout",
+                ProduceConfig.TIMEOUT_SECONDS,
+                "schema-registry-url",
+                ProduceConfig.SCHEMA_REGISTRY_URL),
+            ProduceConfig.INPUT));
+    add(
+        new Command(
+            "aggregator-reset",
+            "make the stopped aggregators reprocess carbon.points from the earliest (Streams reset tool)",
+            flags(
+                "bootstrap-servers",
+                AggregatorConfig.BOOTSTRAP_SERVERS,
+                "conf-dir",
+                AggregatorConfig.CONF_DIR,
+                "dry-run",
+                RESET_DRY_RUN)));
   }
 
   private Commands() {}
@@ -153,8 +261,11 @@ final class Commands {
 
   /** One command's flags and the keys they set. */
   static void usage(Command command, PrintStream out) {
-    out.println("usage: graphite-kafka " + command.name() + " [--config FILE] [options]"
-        + (command.positional() == null ? "" : " [FILE|-]"));
+    out.println(
+        "usage: graphite-kafka "
+            + command.name()
+            + " [--config FILE] [options]"
+            + (command.positional() == null ? "" : " [FILE|-]"));
     out.println(command.synopsis());
     out.println();
     out.println("  --config FILE   a properties file; the flags below win over its keys");

@@ -1,17 +1,17 @@
 package io.graphitekafka.standalone;
 
 import io.graphitekafka.aggregator.Aggregator;
-import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.AggregatorReset;
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
-import io.graphitekafka.tools.load.LoadGenerator;
-import io.graphitekafka.tools.produce.CarbonFileProducer;
-import io.graphitekafka.tools.produce.ProduceConfig;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.tools.importer.ImportConfig;
 import io.graphitekafka.tools.importer.WhisperImporter;
+import io.graphitekafka.tools.load.LoadGenerator;
+import io.graphitekafka.tools.produce.CarbonFileProducer;
+import io.graphitekafka.tools.produce.ProduceConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code bin/graphite-kafka}: one command with a subcommand per service. Every flag maps to a key of the
- * service's properties file ({@code --config FILE}); flags win over the file.
+ * {@code bin/graphite-kafka}: one command with a subcommand per service. Every flag maps to a key
+ * of the service's properties file ({@code --config FILE}); flags win over the file.
  */
 public final class Main {
 
@@ -44,13 +44,19 @@ public final class Main {
     }
   }
 
-  /** The installation directory: {@code -Dgraphite.kafka.home}, set by bin/graphite-kafka, or the cwd. */
+  /**
+   * The installation directory: {@code -Dgraphite.kafka.home}, set by bin/graphite-kafka, or the
+   * cwd.
+   */
   static Path home() {
     return Path.of(System.getProperty("graphite.kafka.home", "."));
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+    if (args.length == 0
+        || args[0].equals("-h")
+        || args[0].equals("--help")
+        || args[0].equals("help")) {
       Commands.usage(out);
       return args.length == 0 ? 2 : 0;
     }
@@ -93,7 +99,8 @@ public final class Main {
           throw new AssertionError(command.name());
       }
     } catch (ConfigException e) {
-      err.println("graphite-kafka " + command.name() + ": invalid configuration: " + e.getMessage());
+      err.println(
+          "graphite-kafka " + command.name() + ": invalid configuration: " + e.getMessage());
       return 2;
     } catch (Exception e) {
       log.error("graphite-kafka {} failed", command.name(), e);
@@ -114,12 +121,17 @@ public final class Main {
   }
 
   /**
-   * Starts a service, prints its one {@code ready} line, and blocks until a signal has stopped it or the
-   * service has failed on its own (exit status 1). Shutdown runs in a hook so that SIGTERM and Ctrl-C
-   * both flush before the JVM exits.
+   * Starts a service, prints its one {@code ready} line, and blocks until a signal has stopped it
+   * or the service has failed on its own (exit status 1). Shutdown runs in a hook so that SIGTERM
+   * and Ctrl-C both flush before the JVM exits.
    */
-  private static int serve(Starter start, AutoCloseable stop, Supplier<String> ready,
-      Supplier<Throwable> failure, PrintStream out) throws Exception {
+  private static int serve(
+      Starter start,
+      AutoCloseable stop,
+      Supplier<String> ready,
+      Supplier<Throwable> failure,
+      PrintStream out)
+      throws Exception {
     CountDownLatch done = onShutdown(stop);
     start.start();
     out.println(ready.get());
@@ -135,52 +147,76 @@ public final class Main {
     return 0;
   }
 
-  private static int serve(Starter start, AutoCloseable stop, Supplier<String> ready, PrintStream out)
-      throws Exception {
+  private static int serve(
+      Starter start, AutoCloseable stop, Supplier<String> ready, PrintStream out) throws Exception {
     return serve(start, stop, ready, () -> null, out);
   }
 
   private static int runStandalone(StandaloneConfig config, PrintStream out) throws Exception {
     Standalone standalone = new Standalone(config);
-    return serve(standalone::start, standalone,
-        () -> "graphite-kafka ready: " + standalone.describe(), out);
+    return serve(
+        standalone::start, standalone, () -> "graphite-kafka ready: " + standalone.describe(), out);
   }
 
   private static int runGateway(GatewayConfig config, PrintStream out) throws Exception {
     Gateway gateway = new Gateway(config);
-    return serve(gateway::start, gateway,
-        () -> "graphite-kafka gateway ready: plaintext port " + gateway.carbonPort(), out);
+    return serve(
+        gateway::start,
+        gateway,
+        () -> "graphite-kafka gateway ready: plaintext port " + gateway.carbonPort(),
+        out);
   }
 
   private static int runAggregator(AggregatorConfig config, PrintStream out) throws Exception {
     Aggregator aggregator = new Aggregator(config);
-    return serve(aggregator::start, aggregator, () -> "graphite-kafka aggregator ready",
-        () -> aggregator.state() == KafkaStreams.State.ERROR ? new IllegalStateException("the Kafka Streams client is in state ERROR") : null, out);
+    return serve(
+        aggregator::start,
+        aggregator,
+        () -> "graphite-kafka aggregator ready",
+        () ->
+            aggregator.state() == KafkaStreams.State.ERROR
+                ? new IllegalStateException("the Kafka Streams client is in state ERROR")
+                : null,
+        out);
   }
 
   private static int runSink(SinkConfig config, PrintStream out) throws Exception {
     Sink sink = new Sink(config);
-    return serve(sink::start, sink,
-        () -> "graphite-kafka sink ready: writing under " + config.whisperDir(), sink::failure, out);
+    return serve(
+        sink::start,
+        sink,
+        () -> "graphite-kafka sink ready: writing under " + config.whisperDir(),
+        sink::failure,
+        out);
   }
 
   private static int runLoadgen(LoadgenConfig config, PrintStream out) throws Exception {
     LoadGenerator.Spec spec = config.spec();
     LoadGenerator.Result r = new LoadGenerator(spec).run();
-    out.printf(java.util.Locale.ROOT, "sent %d points (%d bytes) in %.3f s: %.0f points/s"
-            + " (%s, %d connection(s), first byte at %d ms)%n", r.points(), r.bytes(), r.nanos() / 1e9,
-        r.pointsPerSecond(), spec.protocol().name().toLowerCase(java.util.Locale.ROOT),
-        spec.connections(), r.startEpochMillis());
+    out.printf(
+        java.util.Locale.ROOT,
+        "sent %d points (%d bytes) in %.3f s: %.0f points/s"
+            + " (%s, %d connection(s), first byte at %d ms)%n",
+        r.points(),
+        r.bytes(),
+        r.nanos() / 1e9,
+        r.pointsPerSecond(),
+        spec.protocol().name().toLowerCase(java.util.Locale.ROOT),
+        spec.connections(),
+        r.startEpochMillis());
     return 0;
   }
 
-  private static int runImport(ImportConfig config, PrintStream out, PrintStream err) throws Exception {
+  private static int runImport(ImportConfig config, PrintStream out, PrintStream err)
+      throws Exception {
     WhisperImporter.Summary summary = new WhisperImporter(config, err).run();
     out.println(summary.describe());
     return summary.failures().isEmpty() ? 0 : 1;
   }
 
-  /** Exit status: 0 all produced, 3 some input rejected (beyond --max-rejects), 1 a Kafka failure. */
+  /**
+   * Exit status: 0 all produced, 3 some input rejected (beyond --max-rejects), 1 a Kafka failure.
+   */
   private static int runProduce(ProduceConfig config, PrintStream out, PrintStream err)
       throws IOException {
     String input = config.input();
@@ -210,8 +246,10 @@ public final class Main {
     boolean dry = "true".equals(dryRun);
     int status = AggregatorReset.run(new AggregatorConfig(settings), dry);
     if (status == 0) {
-      out.println(dry ? "graphite-kafka aggregator-reset: dry run only; nothing was changed"
-          : "graphite-kafka aggregator-reset: done; the next start reprocesses every point on the topic");
+      out.println(
+          dry
+              ? "graphite-kafka aggregator-reset: dry run only; nothing was changed"
+              : "graphite-kafka aggregator-reset: done; the next start reprocesses every point on the topic");
     }
     return status;
   }
@@ -219,18 +257,22 @@ public final class Main {
   /** Runs {@code close} on SIGTERM/SIGINT; the returned latch opens once it has finished. */
   private static CountDownLatch onShutdown(AutoCloseable close) {
     CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        close.close();
-      } catch (Exception e) {
-        log.error("error while stopping", e);
-      } finally {
-        // log4j's own shutdown hook is disabled (log4j2.xml) so that stopping is logged to the end
-        org.apache.logging.log4j.LogManager.shutdown();
-        done.countDown();
-      }
-    }, "graphite-kafka-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    close.close();
+                  } catch (Exception e) {
+                    log.error("error while stopping", e);
+                  } finally {
+                    // log4j's own shutdown hook is disabled (log4j2.xml) so that stopping is logged
+                    // to the end
+                    org.apache.logging.log4j.LogManager.shutdown();
+                    done.countDown();
+                  }
+                },
+                "graphite-kafka-shutdown"));
     return done;
   }
-
 }

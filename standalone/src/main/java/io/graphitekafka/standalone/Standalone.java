@@ -5,8 +5,8 @@ import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
-import io.graphitekafka.service.metrics.PrometheusEndpoint;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.service.metrics.PrometheusEndpoint;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import java.nio.file.Files;
@@ -20,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything in one process: a real single-node KRaft broker, the topics, then the sink, the aggregator
- * and the gateway. It stops in the reverse order, so the gateway's accepted points are flushed to Kafka
- * before anything downstream stops; what is in Kafka survives a restart under the data directory.
+ * Everything in one process: a real single-node KRaft broker, the topics, then the sink, the
+ * aggregator and the gateway. It stops in the reverse order, so the gateway's accepted points are
+ * flushed to Kafka before anything downstream stops; what is in Kafka survives a restart under the
+ * data directory.
  */
 public final class Standalone implements AutoCloseable {
 
@@ -45,14 +46,19 @@ public final class Standalone implements AutoCloseable {
     Files.createDirectories(dataDir);
     String bind = config.getString(StandaloneConfig.BIND_ADDRESS);
 
-    broker = EmbeddedKafkaBroker.builder()
-        .host(bind)
-        .port(config.getInt(StandaloneConfig.BROKER_PORT))
-        .logDir(dataDir.resolve("kafka"))
-        .build();
+    broker =
+        EmbeddedKafkaBroker.builder()
+            .host(bind)
+            .port(config.getInt(StandaloneConfig.BROKER_PORT))
+            .logDir(dataDir.resolve("kafka"))
+            .build();
     broker.start();
-    broker.createTopics(config.getInt(StandaloneConfig.PARTITIONS), Topics.DEFAULT_POINTS,
-        Topics.DEFAULT_ARCHIVES, Topics.DEFAULT_LINES, Topics.DEFAULT_REJECTS);
+    broker.createTopics(
+        config.getInt(StandaloneConfig.PARTITIONS),
+        Topics.DEFAULT_POINTS,
+        Topics.DEFAULT_ARCHIVES,
+        Topics.DEFAULT_LINES,
+        Topics.DEFAULT_REJECTS);
     String bootstrap = broker.bootstrapServers();
 
     Map<String, Object> sinkProps = new HashMap<>();
@@ -74,26 +80,28 @@ public final class Standalone implements AutoCloseable {
     gwProps.put(GatewayConfig.CARBON_PORT, config.getInt(StandaloneConfig.CARBON_PORT));
     gwProps.put(GatewayConfig.UDP_PORT, config.getInt(StandaloneConfig.UDP_PORT));
     gwProps.put(GatewayConfig.PICKLE_PORT, config.getInt(StandaloneConfig.PICKLE_PORT));
-    gateway = new Gateway(new GatewayConfig(serviceProperties(config, "gateway.", gwProps, bootstrap)));
+    gateway =
+        new Gateway(new GatewayConfig(serviceProperties(config, "gateway.", gwProps, bootstrap)));
     gateway.start();
 
     int metricsPort = config.getInt(StandaloneConfig.METRICS_PORT);
     if (metricsPort >= 0) {
-      metricsEndpoint = new PrometheusEndpoint(bind, metricsPort,
-          List.of(gateway.metrics(), aggregator.metrics(), sink.metrics()));
+      metricsEndpoint =
+          new PrometheusEndpoint(
+              bind, metricsPort, List.of(gateway.metrics(), aggregator.metrics(), sink.metrics()));
       metricsEndpoint.start();
     }
     awaitAggregatorRunning();
   }
 
   /**
-   * A service's settings: what standalone derives for it ({@code derived}), then every
-   * {@code <prefix>key=value} of the standalone configuration as {@code key=value} (so
-   * {@code sink.fill.mode=sparse} or {@code gateway.max.connections=5000} reach that service and win
-   * over what was derived), then {@code bootstrap.servers}, which is always the embedded broker.
+   * A service's settings: what standalone derives for it ({@code derived}), then every {@code
+   * <prefix>key=value} of the standalone configuration as {@code key=value} (so {@code
+   * sink.fill.mode=sparse} or {@code gateway.max.connections=5000} reach that service and win over
+   * what was derived), then {@code bootstrap.servers}, which is always the embedded broker.
    */
-  static Map<String, Object> serviceProperties(StandaloneConfig config, String prefix,
-      Map<String, Object> derived, String bootstrap) {
+  static Map<String, Object> serviceProperties(
+      StandaloneConfig config, String prefix, Map<String, Object> derived, String bootstrap) {
     Map<String, Object> props = new HashMap<>(derived);
     props.putAll(config.originalsWithPrefix(prefix));
     props.put("bootstrap.servers", bootstrap);
@@ -104,7 +112,8 @@ public final class Standalone implements AutoCloseable {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (aggregator.state() != KafkaStreams.State.RUNNING) {
       if (!aggregator.state().isRunningOrRebalancing() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("aggregator did not reach RUNNING, state " + aggregator.state());
+        throw new IllegalStateException(
+            "aggregator did not reach RUNNING, state " + aggregator.state());
       }
       Thread.sleep(50);
     }
@@ -113,10 +122,24 @@ public final class Standalone implements AutoCloseable {
   /** One line for the console: where each port listens. */
   public String describe() {
     String bind = config.getString(StandaloneConfig.BIND_ADDRESS);
-    return "plaintext tcp " + bind + ":" + gateway.carbonPort() + ", plaintext udp " + bind + ":"
-        + gateway.udpPort() + ", pickle " + bind + ":" + gateway.picklePort() + ", kafka "
-        + broker.bootstrapServers() + (metricsEndpoint == null ? "" : ", metrics http://" + bind + ":"
-        + metricsEndpoint.port() + "/metrics") + ", whisper files under "
+    return "plaintext tcp "
+        + bind
+        + ":"
+        + gateway.carbonPort()
+        + ", plaintext udp "
+        + bind
+        + ":"
+        + gateway.udpPort()
+        + ", pickle "
+        + bind
+        + ":"
+        + gateway.picklePort()
+        + ", kafka "
+        + broker.bootstrapServers()
+        + (metricsEndpoint == null
+            ? ""
+            : ", metrics http://" + bind + ":" + metricsEndpoint.port() + "/metrics")
+        + ", whisper files under "
         + config.dataDir().toAbsolutePath().resolve("whisper");
   }
 

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.testing.ChildProcesses;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.whisper.WhisperFormatException;
-import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -39,16 +39,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The reference deployment's topology as separate {@code bin/graphite-kafka} processes on one machine: a
- * gateway, two aggregators sharing the work, and two storage hosts each owning half of the partitions,
- * against a real broker. Where Debian's graphite-web and gunicorn are installed, each storage host also
- * gets a graphite-web and a front graphite-web federates them, as in docker-compose.yml. As there,
- * every service uses a Schema Registry (here a stand-in implementing its REST API), so points and
- * archive points travel in Confluent's wire format.
+ * The reference deployment's topology as separate {@code bin/graphite-kafka} processes on one
+ * machine: a gateway, two aggregators sharing the work, and two storage hosts each owning half of
+ * the partitions, against a real broker. Where Debian's graphite-web and gunicorn are installed,
+ * each storage host also gets a graphite-web and a front graphite-web federates them, as in
+ * docker-compose.yml. As there, every service uses a Schema Registry (here a stand-in implementing
+ * its REST API), so points and archive points travel in Confluent's wire format.
  */
 class ClusterTopologyIT {
 
-  private static final Path HOME = Path.of(System.getProperty("graphite.kafka.home", "..")).toAbsolutePath().normalize();
+  private static final Path HOME =
+      Path.of(System.getProperty("graphite.kafka.home", "..")).toAbsolutePath().normalize();
   private static final int SERIES = 40;
 
   @TempDir Path work;
@@ -73,7 +74,11 @@ class ClusterTopologyIT {
         StubSchemaRegistry registry = new StubSchemaRegistry(null)) {
       kafka.start();
       String registryUrl = registry.url();
-      kafka.createTopics(4, Topics.DEFAULT_POINTS, Topics.DEFAULT_ARCHIVES, Topics.DEFAULT_LINES,
+      kafka.createTopics(
+          4,
+          Topics.DEFAULT_POINTS,
+          Topics.DEFAULT_ARCHIVES,
+          Topics.DEFAULT_LINES,
           Topics.DEFAULT_REJECTS);
       String bootstrap = kafka.bootstrapServers();
       Path storage1 = work.resolve("storage1");
@@ -84,24 +89,66 @@ class ClusterTopologyIT {
       int web1 = freePort();
       int web2 = freePort();
 
-      start("sink", "--bootstrap-servers", bootstrap, "--data-dir", storage1.toString(),
-          "--group", "storage1", "--partitions", "0-1", "--schema-registry-url", registryUrl,
-          "--graphite-url", "http://127.0.0.1:" + web1);
-      // storage2 registers its untagged series too (carbon 1.1.7's way); storage1 does not (the default)
+      start(
+          "sink",
+          "--bootstrap-servers",
+          bootstrap,
+          "--data-dir",
+          storage1.toString(),
+          "--group",
+          "storage1",
+          "--partitions",
+          "0-1",
+          "--schema-registry-url",
+          registryUrl,
+          "--graphite-url",
+          "http://127.0.0.1:" + web1);
+      // storage2 registers its untagged series too (carbon 1.1.7's way); storage1 does not (the
+      // default)
       Path untagged = work.resolve("storage2-sink.properties");
       Files.writeString(untagged, "tags.untagged=true\n");
-      start("sink", "--config", untagged.toString(), "--bootstrap-servers", bootstrap,
-          "--data-dir", storage2.toString(), "--group", "storage2", "--partitions", "2-3",
-          "--schema-registry-url", registryUrl, "--graphite-url", "http://127.0.0.1:" + web2);
+      start(
+          "sink",
+          "--config",
+          untagged.toString(),
+          "--bootstrap-servers",
+          bootstrap,
+          "--data-dir",
+          storage2.toString(),
+          "--group",
+          "storage2",
+          "--partitions",
+          "2-3",
+          "--schema-registry-url",
+          registryUrl,
+          "--graphite-url",
+          "http://127.0.0.1:" + web2);
       for (int i = 1; i <= 2; i++) {
         Path props = work.resolve("aggregator" + i + ".properties");
         Files.writeString(props, "state.dir=" + work.resolve("aggregator" + i + "-state") + "\n");
-        start("aggregator", "--config", props.toString(), "--bootstrap-servers", bootstrap,
-            "--conf-dir", HOME.resolve("conf").toString(), "--schema-registry-url", registryUrl);
+        start(
+            "aggregator",
+            "--config",
+            props.toString(),
+            "--bootstrap-servers",
+            bootstrap,
+            "--conf-dir",
+            HOME.resolve("conf").toString(),
+            "--schema-registry-url",
+            registryUrl);
       }
-      start("gateway", "--bootstrap-servers", bootstrap, "--bind", "127.0.0.1",
-          "--carbon-port", Integer.toString(carbonPort), "--pickle-port", "-1",
-          "--schema-registry-url", registryUrl);
+      start(
+          "gateway",
+          "--bootstrap-servers",
+          bootstrap,
+          "--bind",
+          "127.0.0.1",
+          "--carbon-port",
+          Integer.toString(carbonPort),
+          "--pickle-port",
+          "-1",
+          "--schema-registry-url",
+          registryUrl);
 
       long now = System.currentTimeMillis() / 1000;
       long t = now - Math.floorMod(now, 60) - 60;
@@ -109,8 +156,9 @@ class ClusterTopologyIT {
       for (int s = 0; s < SERIES; s++) {
         for (int k = 0; k < 6; k++) {
           lines.append(String.format("cluster.s%02d.value %d %d%n", s, s * 100 + k, t + 10L * k));
-          lines.append(String.format("cluster.tagged;dc=d%d;host=h%02d %d %d%n", s % 2, s,
-              s * 100 + k, t + 10L * k));
+          lines.append(
+              String.format(
+                  "cluster.tagged;dc=d%d;host=h%02d %d %d%n", s % 2, s, s * 100 + k, t + 10L * k));
         }
       }
       try (Socket socket = new Socket("127.0.0.1", carbonPort)) {
@@ -131,14 +179,16 @@ class ClusterTopologyIT {
       }
       Set<String> all = new HashSet<>(on1);
       all.addAll(on2);
-      assertThat(all).as("every series on one of the hosts\n" + String.join("\n", output))
+      assertThat(all)
+          .as("every series on one of the hosts\n" + String.join("\n", output))
           .hasSize(SERIES);
       assertThat(on1).as("each host owns some series").isNotEmpty();
       assertThat(on2).isNotEmpty();
       Set<String> both = new HashSet<>(on1);
       both.retainAll(on2);
       assertThat(both).as("no series on both hosts").isEmpty();
-      // Every service used the registry: points and archive points travel in Confluent's wire format.
+      // Every service used the registry: points and archive points travel in Confluent's wire
+      // format.
       assertThat(registry.versions(Topics.DEFAULT_POINTS + "-value")).hasSize(1);
       assertThat(registry.versions(Topics.DEFAULT_ARCHIVES + "-value")).hasSize(1);
       assertThat(firstValue(bootstrap, Topics.DEFAULT_POINTS)[0]).isZero();
@@ -150,11 +200,17 @@ class ClusterTopologyIT {
 
   /** The value of the first record found on {@code topic}. */
   private static byte[] firstValue(String bootstrap, String topic) {
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < deadline) {
@@ -206,26 +262,35 @@ class ClusterTopologyIT {
   private void federateWithGraphiteWeb(Path storage1, Path storage2, int web1, int web2, long t)
       throws Exception {
     if (!GraphiteWeb.installed()) {
-      System.err.println("skipping the graphite-web federation check: Debian's graphite-web and gunicorn"
-          + " are not installed");
+      System.err.println(
+          "skipping the graphite-web federation check: Debian's graphite-web and gunicorn"
+              + " are not installed");
       return;
     }
     int front = freePort();
     startGraphiteWeb("web1", web1, storage1.resolve("whisper"), "");
     startGraphiteWeb("web2", web2, storage2.resolve("whisper"), "");
-    startGraphiteWeb("front", front, work.resolve("front-empty"),
-        "127.0.0.1:" + web1 + ",127.0.0.1:" + web2);
+    startGraphiteWeb(
+        "front", front, work.resolve("front-empty"), "127.0.0.1:" + web1 + ",127.0.0.1:" + web2);
 
     HttpClient http = HttpClient.newHttpClient();
     String target = URLEncoder.encode("cluster.*.value", StandardCharsets.UTF_8);
-    URI uri = URI.create("http://127.0.0.1:" + front + "/render?format=json&target=" + target
-        + "&from=" + (t - 1) + "&until=" + (t + 59));
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:"
+                + front
+                + "/render?format=json&target="
+                + target
+                + "&from="
+                + (t - 1)
+                + "&until="
+                + (t + 59));
     String body = "";
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
         body = r.body();
         if (r.statusCode() == 200 && countTargets(body) == SERIES) {
           break;
@@ -235,18 +300,23 @@ class ClusterTopologyIT {
       }
       Thread.sleep(500);
     }
-    assertThat(countTargets(body)).as("series the front graphite-web renders: " + body).isEqualTo(SERIES);
+    assertThat(countTargets(body))
+        .as("series the front graphite-web renders: " + body)
+        .isEqualTo(SERIES);
     assertThat(body).contains("[305.0, " + (t + 50) + "]"); // cluster.s03's last point
 
     // Tagged series: the front passes seriesByTag on to the storage hosts, each answering from the
     // TagDB its sink registered the series in.
     String byName = render(http, front, "seriesByTag('name=cluster.tagged')", t, SERIES);
-    assertThat(countTargets(byName)).as("tagged series through the front: " + byName).isEqualTo(SERIES);
+    assertThat(countTargets(byName))
+        .as("tagged series through the front: " + byName)
+        .isEqualTo(SERIES);
     assertThat(byName).contains("[305.0, " + (t + 50) + "]"); // host h03's last point
     String oneDc = render(http, front, "seriesByTag('name=cluster.tagged','dc=d1')", t, SERIES / 2);
     assertThat(countTargets(oneDc)).as(oneDc).isEqualTo(SERIES / 2);
     assertThat(oneDc).doesNotContain("dc=d0");
-    String notDc = render(http, front, "seriesByTag('name=cluster.tagged','dc!=d1')", t, SERIES / 2);
+    String notDc =
+        render(http, front, "seriesByTag('name=cluster.tagged','dc!=d1')", t, SERIES / 2);
     assertThat(countTargets(notDc)).as(notDc).isEqualTo(SERIES / 2);
     assertThat(notDc).doesNotContain("dc=d1");
     String hosts = render(http, front, "seriesByTag('name=cluster.tagged','host=~h0[0-4]')", t, 5);
@@ -254,20 +324,28 @@ class ClusterTopologyIT {
 
     // Each storage host's TagDB holds the tagged series its sink wrote; only storage2, registering
     // untagged series too, holds its untagged ones.
-    int tagged1 = countOccurrences(findSeries(http, web1, "name=cluster.tagged"), "cluster.tagged;");
-    int tagged2 = countOccurrences(findSeries(http, web2, "name=cluster.tagged"), "cluster.tagged;");
+    int tagged1 =
+        countOccurrences(findSeries(http, web1, "name=cluster.tagged"), "cluster.tagged;");
+    int tagged2 =
+        countOccurrences(findSeries(http, web2, "name=cluster.tagged"), "cluster.tagged;");
     assertThat(tagged1 + tagged2).isEqualTo(SERIES);
     assertThat(tagged1).isPositive();
     assertThat(tagged2).isPositive();
-    assertThat(countOccurrences(findSeries(http, web1, "name=~cluster\\.s.*"), "cluster.s")).isZero();
+    assertThat(countOccurrences(findSeries(http, web1, "name=~cluster\\.s.*"), "cluster.s"))
+        .isZero();
     assertThat(countOccurrences(findSeries(http, web2, "name=~cluster\\.s.*"), "cluster.s"))
         .isEqualTo(completeSeries(storage2, t).size());
   }
 
   private static String findSeries(HttpClient http, int port, String expr) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + port + "/tags/findSeries?expr="
-        + URLEncoder.encode(expr, StandardCharsets.UTF_8));
-    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:"
+                + port
+                + "/tags/findSeries?expr="
+                + URLEncoder.encode(expr, StandardCharsets.UTF_8));
+    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static int countOccurrences(String text, String what) {
@@ -278,17 +356,27 @@ class ClusterTopologyIT {
     return n;
   }
 
-  /** The front's JSON for {@code target}, once it holds {@code expected} series or after a minute. */
+  /**
+   * The front's JSON for {@code target}, once it holds {@code expected} series or after a minute.
+   */
   private static String render(HttpClient http, int port, String target, long t, int expected)
       throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + port + "/render?format=json&target="
-        + URLEncoder.encode(target, StandardCharsets.UTF_8) + "&from=" + (t - 1) + "&until=" + (t + 59));
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:"
+                + port
+                + "/render?format=json&target="
+                + URLEncoder.encode(target, StandardCharsets.UTF_8)
+                + "&from="
+                + (t - 1)
+                + "&until="
+                + (t + 59));
     String body = "";
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
         body = r.body();
         if (r.statusCode() == 200 && countTargets(body) == expected) {
           break;
@@ -311,8 +399,14 @@ class ClusterTopologyIT {
 
   private void startGraphiteWeb(String name, int port, Path whisperDir, String clusterServers)
       throws Exception {
-    Process p = GraphiteWeb.prepare(HOME, work.resolve(name + "-graphite"), whisperDir, port,
-        Map.of("GRAPHITE_CLUSTER_SERVERS", clusterServers)).start();
+    Process p =
+        GraphiteWeb.prepare(
+                HOME,
+                work.resolve(name + "-graphite"),
+                whisperDir,
+                port,
+                Map.of("GRAPHITE_CLUSTER_SERVERS", clusterServers))
+            .start();
     processes.add(p);
     ChildProcesses.copyOutput(name, p, output, name + ": ");
   }
@@ -320,8 +414,13 @@ class ClusterTopologyIT {
   private void start(String... args) throws Exception {
     Process p = ChildProcesses.launcher(HOME, "-Xmx256m", args).start();
     processes.add(p);
-    ChildProcesses.awaitReady(args[0], p, output, args[0] + ": ",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(120));
+    ChildProcesses.awaitReady(
+        args[0],
+        p,
+        output,
+        args[0] + ": ",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
+        Duration.ofSeconds(120));
   }
 
   private static int freePort() throws IOException {

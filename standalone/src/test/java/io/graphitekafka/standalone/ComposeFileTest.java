@@ -10,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** docker-compose.yml as Compose itself reads it: Debian's docker-compose validates it without an engine. */
+/**
+ * docker-compose.yml as Compose itself reads it: Debian's docker-compose validates it without an
+ * engine.
+ */
 class ComposeFileTest {
 
   private static final Path HOME =
@@ -19,15 +22,35 @@ class ComposeFileTest {
   @Test
   void composeValidatesTheReferenceDeployment() throws Exception {
     Path tool = Path.of("/usr/bin/docker-compose");
-    Assumptions.assumeTrue(Files.isExecutable(tool),
+    Assumptions.assumeTrue(
+        Files.isExecutable(tool),
         "docker-compose is not installed (Debian package docker-compose); .ci/run installs it");
-    Process p = new ProcessBuilder(tool.toString(), "-f", HOME.resolve("docker-compose.yml").toString(),
-        "config", "--services").redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                tool.toString(),
+                "-f",
+                HOME.resolve("docker-compose.yml").toString(),
+                "config",
+                "--services")
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
-    assertThat(List.of(out.strip().split("\\s+"))).containsExactlyInAnyOrder(
-        "kafka1", "kafka2", "kafka3", "schema-registry", "topics", "gateway", "aggregator1",
-        "aggregator2", "storage1-sink", "storage2-sink", "storage1-web", "storage2-web", "graphite-web");
+    assertThat(List.of(out.strip().split("\\s+")))
+        .containsExactlyInAnyOrder(
+            "kafka1",
+            "kafka2",
+            "kafka3",
+            "schema-registry",
+            "topics",
+            "gateway",
+            "aggregator1",
+            "aggregator2",
+            "storage1-sink",
+            "storage2-sink",
+            "storage1-web",
+            "storage2-web",
+            "graphite-web");
   }
 }

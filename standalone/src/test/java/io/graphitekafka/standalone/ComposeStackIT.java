@@ -18,9 +18,10 @@ import org.testcontainers.containers.ComposeContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 
 /**
- * The reference deployment itself: docker-compose.yml brought up with Testcontainers, a line sent to the
- * gateway, and the point read back through the front graphite-web's render API. Skipped where no Docker
- * engine runs; ClusterTopologyIT proves the same topology with local processes everywhere.
+ * The reference deployment itself: docker-compose.yml brought up with Testcontainers, a line sent
+ * to the gateway, and the point read back through the front graphite-web's render API. Skipped
+ * where no Docker engine runs; ClusterTopologyIT proves the same topology with local processes
+ * everywhere.
  */
 class ComposeStackIT {
 
@@ -37,11 +38,14 @@ class ComposeStackIT {
     }
     Assumptions.assumeTrue(docker, "no Docker engine here; ClusterTopologyIT covers the topology");
 
-    try (ComposeContainer stack = new ComposeContainer(HOME.resolve("docker-compose.yml").toFile())
-        .withBuild(true)
-        .withExposedService("gateway", 2003, Wait.forListeningPort())
-        .withExposedService("graphite-web", 8080,
-            Wait.forHttp("/metrics/find?query=*").withStartupTimeout(Duration.ofMinutes(5)))) {
+    try (ComposeContainer stack =
+        new ComposeContainer(HOME.resolve("docker-compose.yml").toFile())
+            .withBuild(true)
+            .withExposedService("gateway", 2003, Wait.forListeningPort())
+            .withExposedService(
+                "graphite-web",
+                8080,
+                Wait.forHttp("/metrics/find?query=*").withStartupTimeout(Duration.ofMinutes(5)))) {
       stack.start();
       String gatewayHost = stack.getServiceHost("gateway", 2003);
       int gatewayPort = stack.getServicePort("gateway", 2003);
@@ -50,15 +54,20 @@ class ComposeStackIT {
         OutputStream out = socket.getOutputStream();
         out.write(("compose.check.value 42 " + now + "\n").getBytes(StandardCharsets.UTF_8));
       }
-      URI render = URI.create("http://" + stack.getServiceHost("graphite-web", 8080) + ":"
-          + stack.getServicePort("graphite-web", 8080)
-          + "/render?format=json&target=compose.check.value&from=-5min");
+      URI render =
+          URI.create(
+              "http://"
+                  + stack.getServiceHost("graphite-web", 8080)
+                  + ":"
+                  + stack.getServicePort("graphite-web", 8080)
+                  + "/render?format=json&target=compose.check.value&from=-5min");
       HttpClient http = HttpClient.newHttpClient();
       String body = "";
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
       while (System.nanoTime() < deadline && !body.contains("42.0")) {
-        body = http.send(HttpRequest.newBuilder(render).build(), HttpResponse.BodyHandlers.ofString())
-            .body();
+        body =
+            http.send(HttpRequest.newBuilder(render).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
         Thread.sleep(1000);
       }
       assertThat(body).contains("\"target\": \"compose.check.value\"").contains("42.0");

@@ -54,12 +54,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -75,34 +75,34 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Schema Registry wire format against Confluent's own code: Confluent's Node.js Schema Registry
- * client and Avro serializer and deserializer ({@code @confluentinc/schemaregistry}, pinned with its
- * dependencies in {@code src/test/node/confluent/package-lock.json}, installed into
- * {@code target/confluent-node} with {@code npm ci}) write points that the gateway, aggregator and sink
- * (all with {@code schema.registry.url}) turn into the same Whisper files as Carbon plaintext, read back
- * what the services write on the points, archives and rejects topics, and register a second, compatible
- * version of the schema that the services read through schema resolution. The same run checks our own
- * registry client against compatibility errors, basic auth, a registry restart in the middle of the
- * stream, unknown schema ids and a registry answering garbage.
+ * client and Avro serializer and deserializer ({@code @confluentinc/schemaregistry}, pinned with
+ * its dependencies in {@code src/test/node/confluent/package-lock.json}, installed into {@code
+ * target/confluent-node} with {@code npm ci}) write points that the gateway, aggregator and sink
+ * (all with {@code schema.registry.url}) turn into the same Whisper files as Carbon plaintext, read
+ * back what the services write on the points, archives and rejects topics, and register a second,
+ * compatible version of the schema that the services read through schema resolution. The same run
+ * checks our own registry client against compatibility errors, basic auth, a registry restart in
+ * the middle of the stream, unknown schema ids and a registry answering garbage.
  *
  * <p>Kafka transport is KafkaJS ({@code kafkajs}, pure JavaScript, with {@code lz4js} as its LZ4
- * codec), not Confluent's {@code @confluentinc/kafka-javascript}: that package is a native librdkafka
- * binding whose install downloads a prebuilt binary from GitHub and, failing that, builds librdkafka
- * after downloading zlib, OpenSSL and zstd sources from zlib.net and GitHub, none of which a build
- * limited to Maven Central, Debian and npm can reach (Debian's librdkafka-dev, 2.0.2 in bookworm, is
- * too old for it). The bytes on the topics are Confluent's serializer's either way: KafkaJS only carries
- * them.
+ * codec), not Confluent's {@code @confluentinc/kafka-javascript}: that package is a native
+ * librdkafka binding whose install downloads a prebuilt binary from GitHub and, failing that,
+ * builds librdkafka after downloading zlib, OpenSSL and zstd sources from zlib.net and GitHub, none
+ * of which a build limited to Maven Central, Debian and npm can reach (Debian's librdkafka-dev,
+ * 2.0.2 in bookworm, is too old for it). The bytes on the topics are Confluent's serializer's
+ * either way: KafkaJS only carries them.
  *
  * <p>The registry is the project's stand-in ({@link StubSchemaRegistry}), not a registry
- * implementation: Apicurio Registry (whose Confluent-compatible API lives under
- * {@code /apis/ccompat/v7}) publishes only its application's classes to Maven Central, to be assembled
- * with the Quarkus Maven plugin, and that assembly cannot resolve here: for {@code 3.3.3}, {@code 3.3.2},
- * {@code 3.0.9}, {@code 2.6.13.Final} and {@code 2.5.11.Final} of {@code io.apicurio:apicurio-registry-app}
- * sibling modules it depends on (such as {@code apicurio-registry-schema-util-provider} and
- * {@code apicurio-registry-config-definitions}) and Quarkus extensions of its Quarkus version (such as
- * {@code io.quarkus:quarkus-undertow:3.33.3.1}) are not served by the reachable Maven repository, and
- * Confluent's own registry is neither on Maven Central nor runnable without Docker. The stand-in answers
- * the REST endpoints Confluent's client calls here with Confluent's semantics, including BACKWARD
- * compatibility checks.
+ * implementation: Apicurio Registry (whose Confluent-compatible API lives under {@code
+ * /apis/ccompat/v7}) publishes only its application's classes to Maven Central, to be assembled
+ * with the Quarkus Maven plugin, and that assembly cannot resolve here: for {@code 3.3.3}, {@code
+ * 3.3.2}, {@code 3.0.9}, {@code 2.6.13.Final} and {@code 2.5.11.Final} of {@code
+ * io.apicurio:apicurio-registry-app} sibling modules it depends on (such as {@code
+ * apicurio-registry-schema-util-provider} and {@code apicurio-registry-config-definitions}) and
+ * Quarkus extensions of its Quarkus version (such as {@code io.quarkus:quarkus-undertow:3.33.3.1})
+ * are not served by the reachable Maven repository, and Confluent's own registry is neither on
+ * Maven Central nor runnable without Docker. The stand-in answers the REST endpoints Confluent's
+ * client calls here with Confluent's semantics, including BACKWARD compatibility checks.
  *
  * <p>Skipped, with a message, where {@code node} (18 or newer) or {@code npm} is missing or the npm
  * packages cannot be installed.
@@ -120,7 +120,8 @@ class ConfluentClientsIT {
   private static final int POINTS = 12;
 
   /** The MetricPoint schema with one field added with a default: compatible under BACKWARD. */
-  private static final String WITH_HOST = """
+  private static final String WITH_HOST =
+      """
       {"type": "record", "name": "MetricPoint", "namespace": "io.graphitekafka.schemas.avro",
        "fields": [{"name": "metric", "type": "string"},
                   {"name": "timestamp", "type": "long"},
@@ -144,8 +145,8 @@ class ConfluentClientsIT {
 
   @BeforeAll
   static void startPipeline(EmbeddedKafkaBroker broker) throws Exception {
-    skipUnless(nodeVersion() >= 18,
-        "Node.js 18 or newer is not installed (apt-get install nodejs npm)");
+    skipUnless(
+        nodeVersion() >= 18, "Node.js 18 or newer is not installed (apt-get install nodejs npm)");
     installNodePackages();
     checkNodePackagesLoad();
 
@@ -207,8 +208,9 @@ class ConfluentClientsIT {
       OutputStream out = socket.getOutputStream();
       for (int i = 0; i < SERIES; i++) {
         for (int k = 0; k < POINTS; k++) {
-          out.write(("plain.s" + i + " " + value(i, k) + " " + (t0 + 10L * k) + "\n")
-              .getBytes(StandardCharsets.UTF_8));
+          out.write(
+              ("plain.s" + i + " " + value(i, k) + " " + (t0 + 10L * k) + "\n")
+                  .getBytes(StandardCharsets.UTF_8));
         }
       }
       out.write((badLine + "\n").getBytes(StandardCharsets.UTF_8));
@@ -241,8 +243,9 @@ class ConfluentClientsIT {
 
     // The schema Confluent's client registered is ours (the same parsing canonical form).
     assertThat(registry.versions(AvroSerde.valueSubject(points))).contains(id);
-    assertThat(SchemaNormalization.parsingFingerprint64(
-        new SchemaRegistryClient(registry.url(), null).schemaById(id)))
+    assertThat(
+            SchemaNormalization.parsingFingerprint64(
+                new SchemaRegistryClient(registry.url(), null).schemaById(id)))
         .isEqualTo(SchemaNormalization.parsingFingerprint64(MetricPoint.getClassSchema()));
     for (int i = 0; i < SERIES; i++) {
       awaitSameFile("node.s" + i, "plain.s" + i, i);
@@ -284,7 +287,8 @@ class ConfluentClientsIT {
     for (ConsumerRecord<String, MetricPoint> record : ours) {
       Map<String, Object> value = value(theirs, record);
       assertThat(value.get("metric")).isEqualTo(record.value().getMetric());
-      assertThat(((Number) value.get("timestamp")).longValue()).isEqualTo(record.value().getTimestamp());
+      assertThat(((Number) value.get("timestamp")).longValue())
+          .isEqualTo(record.value().getTimestamp());
       assertThat(((Number) value.get("value")).doubleValue()).isEqualTo(record.value().getValue());
       if (record.value().getMetric().startsWith("node2.")) {
         assertThat(value).containsEntry("host", "web01");
@@ -311,7 +315,8 @@ class ConfluentClientsIT {
           .isEqualTo(slot.getNow());
       @SuppressWarnings("unchecked")
       Map<String, Object> layout = (Map<String, Object>) value.get("layout");
-      assertThat(layout.get("aggregationMethod")).isEqualTo(slot.getLayout().getAggregationMethod());
+      assertThat(layout.get("aggregationMethod"))
+          .isEqualTo(slot.getLayout().getAggregationMethod());
       assertThat(((Number) layout.get("xFilesFactor")).floatValue())
           .isEqualTo(slot.getLayout().getXFilesFactor());
       List<String> retentions = new ArrayList<>();
@@ -319,9 +324,13 @@ class ConfluentClientsIT {
         retentions.add(r.getSecondsPerPoint() + ":" + r.getPoints());
       }
       @SuppressWarnings("unchecked")
-      List<Map<String, Object>> theirRetentions = (List<Map<String, Object>>) layout.get("archives");
-      assertThat(theirRetentions.stream()
-          .map(r -> r.get("secondsPerPoint") + ":" + r.get("points")).toList()).isEqualTo(retentions);
+      List<Map<String, Object>> theirRetentions =
+          (List<Map<String, Object>>) layout.get("archives");
+      assertThat(
+              theirRetentions.stream()
+                  .map(r -> r.get("secondsPerPoint") + ":" + r.get("points"))
+                  .toList())
+          .isEqualTo(retentions);
     }
 
     // carbon.rejects: the gateway's reject of the bad line
@@ -335,9 +344,13 @@ class ConfluentClientsIT {
     assertThat(theirReject.get("detail")).isEqualTo(reject.getDetail());
     assertThat(theirReject.get("protocol")).isEqualTo(reject.getProtocol());
     assertThat(theirReject.get("sourceAddress")).isEqualTo(reject.getSourceAddress());
-    assertThat(theirReject.get("sourcePort") == null ? null
-        : ((Number) theirReject.get("sourcePort")).intValue()).isEqualTo(reject.getSourcePort());
-    assertThat(((Number) theirReject.get("arrivalTime")).longValue()).isEqualTo(reject.getArrivalTime());
+    assertThat(
+            theirReject.get("sourcePort") == null
+                ? null
+                : ((Number) theirReject.get("sourcePort")).intValue())
+        .isEqualTo(reject.getSourcePort());
+    assertThat(((Number) theirReject.get("arrivalTime")).longValue())
+        .isEqualTo(reject.getArrivalTime());
   }
 
   @Test
@@ -346,14 +359,28 @@ class ConfluentClientsIT {
     String subject = AvroSerde.valueSubject(points);
     setCompatibility(registry.url(), subject, "BACKWARD");
     List<Integer> before = registry.versions(subject);
-    String incompatible = MetricPoint.getClassSchema().toString()
-        .replace("{\"name\":\"value\",\"type\":\"double\"}", "{\"name\":\"value\",\"type\":\"string\"}");
+    String incompatible =
+        MetricPoint.getClassSchema()
+            .toString()
+            .replace(
+                "{\"name\":\"value\",\"type\":\"double\"}",
+                "{\"name\":\"value\",\"type\":\"string\"}");
     assertThat(incompatible).contains("\"type\":\"string\"}]");
     Path file = work.resolve("incompatible.avsc");
     Files.writeString(file, incompatible);
 
-    Map<String, Object> answer = Json.object(node("", "register", "--registry", registry.url(),
-        "--subject", subject, "--schema", file.toString()).strip());
+    Map<String, Object> answer =
+        Json.object(
+            node(
+                    "",
+                    "register",
+                    "--registry",
+                    registry.url(),
+                    "--subject",
+                    subject,
+                    "--schema",
+                    file.toString())
+                .strip());
     assertThat(((Number) answer.get("status")).intValue()).as("%s", answer).isEqualTo(409);
     assertThat(((Number) answer.get("errorCode")).intValue()).as("%s", answer).isEqualTo(409);
 
@@ -361,7 +388,8 @@ class ConfluentClientsIT {
     assertThatThrownBy(() -> client.register(subject, new Schema.Parser().parse(incompatible)))
         .isInstanceOf(SerializationException.class)
         .isNotInstanceOf(RegistryUnavailableException.class)
-        .hasMessageContaining("HTTP 409").hasMessageContaining("incompatible");
+        .hasMessageContaining("HTTP 409")
+        .hasMessageContaining("incompatible");
     assertThat(registry.versions(subject)).isEqualTo(before);
   }
 
@@ -389,13 +417,26 @@ class ConfluentClientsIT {
       }
 
       SchemaRegistryClient wrong = new SchemaRegistryClient(secured.url(), "graphite:wrong");
-      assertThatThrownBy(() -> wrong.schemaById(id)).isInstanceOf(SerializationException.class)
-          .isNotInstanceOf(RegistryUnavailableException.class).hasMessageContaining("HTTP 401");
+      assertThatThrownBy(() -> wrong.schemaById(id))
+          .isInstanceOf(SerializationException.class)
+          .isNotInstanceOf(RegistryUnavailableException.class)
+          .hasMessageContaining("HTTP 401");
       Path schema = work.resolve("metric-point.avsc");
       Files.writeString(schema, MetricPoint.getClassSchema().toString());
-      Map<String, Object> refused = Json.object(node("", "register", "--registry", secured.url(),
-          "--user-info", "graphite:wrong", "--subject", topic + "-value", "--schema", schema.toString())
-          .strip());
+      Map<String, Object> refused =
+          Json.object(
+              node(
+                      "",
+                      "register",
+                      "--registry",
+                      secured.url(),
+                      "--user-info",
+                      "graphite:wrong",
+                      "--subject",
+                      topic + "-value",
+                      "--schema",
+                      schema.toString())
+                  .strip());
       assertThat(((Number) refused.get("status")).intValue()).as("%s", refused).isEqualTo(401);
     }
   }
@@ -403,7 +444,8 @@ class ConfluentClientsIT {
   @Test
   @Order(6)
   void aRegistryRestartMidStreamLosesNothingAndRejectsNothing() throws Exception {
-    // Confluent's serializer writes points with a version the services have not seen yet, to a holding
+    // Confluent's serializer writes points with a version the services have not seen yet, to a
+    // holding
     // topic; the registry stops, and the records are put on the points topic byte for byte.
     String hold = "hold-" + suffix;
     kafka.createTopics(3, hold);
@@ -417,7 +459,8 @@ class ConfluentClientsIT {
     try {
       copyRecords(hold, points, SERIES * POINTS);
       Thread.sleep(4000);
-      assertThat(aggregator.metrics().counters().getOrDefault("rejected", 0L)).isEqualTo(rejectedBefore);
+      assertThat(aggregator.metrics().counters().getOrDefault("rejected", 0L))
+          .isEqualTo(rejectedBefore);
       assertThat(Files.exists(whisperFile("restart.s0"))).isFalse();
     } finally {
       registry.restart();
@@ -426,13 +469,15 @@ class ConfluentClientsIT {
     for (int i = 0; i < SERIES; i++) {
       awaitSameFile("restart.s" + i, "plain.s" + i, i);
     }
-    assertThat(aggregator.metrics().counters().getOrDefault("rejected", 0L)).isEqualTo(rejectedBefore);
+    assertThat(aggregator.metrics().counters().getOrDefault("rejected", 0L))
+        .isEqualTo(rejectedBefore);
     assertThat(rejectCounters(sink)).isEmpty();
   }
 
   @Test
   @Order(7)
-  void anUnknownIdIsRejectedWithItsReasonAndAGarbageAnsweringRegistryIsWaitedFor() throws Exception {
+  void anUnknownIdIsRejectedWithItsReasonAndAGarbageAnsweringRegistryIsWaitedFor()
+      throws Exception {
     String hold = "garbage-" + suffix;
     kafka.createTopics(3, hold);
     Path schema = work.resolve("with-dc.avsc");
@@ -447,10 +492,12 @@ class ConfluentClientsIT {
     byte[] unknown = firstValue(hold).clone();
     ByteBuffer.wrap(unknown, 1, 4).putInt(987_654);
     produceRaw(points, List.of(new ProducerRecord<>(points, "garbage.unknown", unknown)));
-    Await.until("the aggregator rejected the unknown schema id", WAIT,
+    Await.until(
+        "the aggregator rejected the unknown schema id",
+        WAIT,
         () -> readToEnd(rejectsTopic).size() > rejectsBefore);
-    List<Reject> added = readToEnd(rejectsTopic).stream().skip(rejectsBefore)
-        .map(ConsumerRecord::value).toList();
+    List<Reject> added =
+        readToEnd(rejectsTopic).stream().skip(rejectsBefore).map(ConsumerRecord::value).toList();
     assertThat(added).hasSize(1);
     assertThat(added.get(0).getReason()).isEqualTo("unknown_schema");
     assertThat(added.get(0).getDetail()).contains("987654");
@@ -458,7 +505,8 @@ class ConfluentClientsIT {
     assertThat(bytes(added.get(0).getRaw())).isEqualTo(unknown);
     assertThat(aggregator.metrics().counters().get("rejects.unknown_schema")).isEqualTo(1L);
 
-    // Records of a version new to the services while the registry answers 200 with an HTML page: the
+    // Records of a version new to the services while the registry answers 200 with an HTML page:
+    // the
     // aggregator waits (nothing rejected, nothing written) and carries on when it answers properly.
     registry.garbage(true);
     try {
@@ -473,7 +521,8 @@ class ConfluentClientsIT {
     for (int i = 0; i < SERIES; i++) {
       awaitSameFile("garbage.s" + i, "plain.s" + i, i);
     }
-    assertThat(aggregator.metrics().counters().getOrDefault("rejected", 0L)).isEqualTo(rejectedBefore + 1);
+    assertThat(aggregator.metrics().counters().getOrDefault("rejected", 0L))
+        .isEqualTo(rejectedBefore + 1);
     assertThat(readToEnd(rejectsTopic)).hasSize(rejectsBefore + 1);
     assertThat(rejectCounters(sink)).isEmpty();
   }
@@ -486,8 +535,9 @@ class ConfluentClientsIT {
     assertThat(doc).contains("```javascript\n" + source + "```");
     String packageJson = Files.readString(NODE_SOURCES.resolve("package.json"));
     for (String dependency : List.of("@confluentinc/schemaregistry", "kafkajs")) {
-      Matcher pinned = Pattern.compile("\"" + Pattern.quote(dependency) + "\": \"([0-9.]+)\"")
-          .matcher(packageJson);
+      Matcher pinned =
+          Pattern.compile("\"" + Pattern.quote(dependency) + "\": \"([0-9.]+)\"")
+              .matcher(packageJson);
       assertThat(pinned.find()).as(dependency + " pinned in package.json").isTrue();
       assertThat(doc).contains(dependency + "@" + pinned.group(1));
     }
@@ -495,7 +545,10 @@ class ConfluentClientsIT {
 
   // --- Node.js ---
 
-  /** Skips the whole class, saying why on the build's output too (a skip in @BeforeAll is not listed). */
+  /**
+   * Skips the whole class, saying why on the build's output too (a skip in @BeforeAll is not
+   * listed).
+   */
   private static void skipUnless(boolean condition, String why) {
     if (!condition) {
       System.err.println("ConfluentClientsIT skipped: " + why);
@@ -520,14 +573,16 @@ class ConfluentClientsIT {
   }
 
   /**
-   * Copies the scripts and the lockfile into target/confluent-node and runs {@code npm ci} there when
-   * the installed packages are not the locked ones; skips the test when npm is missing or fails.
+   * Copies the scripts and the lockfile into target/confluent-node and runs {@code npm ci} there
+   * when the installed packages are not the locked ones; skips the test when npm is missing or
+   * fails.
    */
   private static void installNodePackages() throws Exception {
     Files.createDirectories(NODE_DIR);
-    for (String name : List.of("package.json", "package-lock.json", "metric-point-producer.js",
-        "clients.js")) {
-      Files.copy(NODE_SOURCES.resolve(name), NODE_DIR.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    for (String name :
+        List.of("package.json", "package-lock.json", "metric-point-producer.js", "clients.js")) {
+      Files.copy(
+          NODE_SOURCES.resolve(name), NODE_DIR.resolve(name), StandardCopyOption.REPLACE_EXISTING);
     }
     Path installedLock = NODE_DIR.resolve("node_modules/.installed-package-lock.json");
     byte[] lock = Files.readAllBytes(NODE_DIR.resolve("package-lock.json"));
@@ -537,32 +592,47 @@ class ConfluentClientsIT {
     String output;
     int exit;
     try {
-      Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts",
-          "--loglevel=error").directory(NODE_DIR.toFile()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
+              .directory(NODE_DIR.toFile())
+              .redirectErrorStream(true)
+              .start();
       output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       exit = p.waitFor(5, TimeUnit.MINUTES) ? p.exitValue() : -1;
     } catch (IOException e) {
       output = e.toString();
       exit = -1;
     }
-    skipUnless(exit == 0, "npm could not install the pinned Confluent packages"
-        + " (apt-get install npm; the npm registry must be reachable): " + output.strip());
+    skipUnless(
+        exit == 0,
+        "npm could not install the pinned Confluent packages"
+            + " (apt-get install npm; the npm registry must be reachable): "
+            + output.strip());
     Files.write(installedLock, lock);
   }
 
   /** Skips the class when the installed packages do not load on this Node.js, saying why. */
   private static void checkNodePackagesLoad() throws Exception {
-    Process p = new ProcessBuilder("node", "-e", "require('./metric-point-producer')")
-        .directory(NODE_DIR.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("node", "-e", "require('./metric-point-producer')")
+            .directory(NODE_DIR.toFile())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     boolean loaded = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-    skipUnless(loaded, "Confluent's npm packages do not load on Node.js " + nodeVersion() + ": "
-        + output.strip());
+    skipUnless(
+        loaded,
+        "Confluent's npm packages do not load on Node.js " + nodeVersion() + ": " + output.strip());
   }
 
-  /** Runs clients.js with the arguments and {@code input} on stdin; returns stdout, fails on an error. */
+  /**
+   * Runs clients.js with the arguments and {@code input} on stdin; returns stdout, fails on an
+   * error.
+   */
   private static String node(String input, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("node", NODE_DIR.resolve("clients.js").toString()));
+    List<String> command =
+        new ArrayList<>(List.of("node", NODE_DIR.resolve("clients.js").toString()));
     command.addAll(List.of(args));
     Path errors = Files.createTempFile(work, "node", ".err");
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(errors.toFile());
@@ -576,13 +646,14 @@ class ConfluentClientsIT {
       p.destroyForcibly();
       throw new AssertionError("node " + args[0] + " still running:\n" + Files.readString(errors));
     }
-    assertThat(p.exitValue()).as("node clients.js %s:\n%s%s", args[0], out, Files.readString(errors))
+    assertThat(p.exitValue())
+        .as("node clients.js %s:\n%s%s", args[0], out, Files.readString(errors))
         .isZero();
     return out;
   }
 
-  private static int produceWithNode(String topic, String userInfo, Path schema, String prefix,
-      String extra) throws Exception {
+  private static int produceWithNode(
+      String topic, String userInfo, Path schema, String prefix, String extra) throws Exception {
     return produceWithNode(topic, userInfo, schema, prefix, extra, registry.url());
   }
 
@@ -590,24 +661,42 @@ class ConfluentClientsIT {
    * Sends the reference points for series {@code prefix0..} through MetricPointProducer; with a
    * schema file, each point also carries {@code extra} in the schema's added field. Returns the id.
    */
-  private static int produceWithNode(String topic, String userInfo, Path schema, String prefix,
-      String extra, String registryUrl) throws Exception {
-    String field = schema == null ? null
-        : ((Map<?, ?>) ((List<?>) Json.object(Files.readString(schema)).get("fields")).get(3)).get("name")
-            .toString();
+  private static int produceWithNode(
+      String topic, String userInfo, Path schema, String prefix, String extra, String registryUrl)
+      throws Exception {
+    String field =
+        schema == null
+            ? null
+            : ((Map<?, ?>) ((List<?>) Json.object(Files.readString(schema)).get("fields")).get(3))
+                .get("name")
+                .toString();
     StringBuilder input = new StringBuilder();
     for (int i = 0; i < SERIES; i++) {
       for (int k = 0; k < POINTS; k++) {
-        input.append("{\"metric\":\"").append(prefix).append(i).append("\",\"timestamp\":")
-            .append(t0 + 10L * k).append(",\"value\":").append(value(i, k));
+        input
+            .append("{\"metric\":\"")
+            .append(prefix)
+            .append(i)
+            .append("\",\"timestamp\":")
+            .append(t0 + 10L * k)
+            .append(",\"value\":")
+            .append(value(i, k));
         if (field != null) {
           input.append(",\"").append(field).append("\":\"").append(extra).append('"');
         }
         input.append("}\n");
       }
     }
-    List<String> args = new ArrayList<>(List.of("produce", "--brokers", kafka.bootstrapServers(),
-        "--registry", registryUrl, "--topic", topic));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "produce",
+                "--brokers",
+                kafka.bootstrapServers(),
+                "--registry",
+                registryUrl,
+                "--topic",
+                topic));
     if (userInfo != null) {
       args.addAll(List.of("--user-info", userInfo));
     }
@@ -620,10 +709,25 @@ class ConfluentClientsIT {
     return Integer.parseInt(id.group(1));
   }
 
-  /** Reads {@code count} records of a topic with Confluent's deserializer, by "partition@offset". */
-  private static Map<String, Map<String, Object>> readWithNode(String topic, int count) throws Exception {
-    String out = node("", "read", "--brokers", kafka.bootstrapServers(), "--registry", registry.url(),
-        "--topic", topic, "--count", String.valueOf(count), "--timeout-ms", "60000");
+  /**
+   * Reads {@code count} records of a topic with Confluent's deserializer, by "partition@offset".
+   */
+  private static Map<String, Map<String, Object>> readWithNode(String topic, int count)
+      throws Exception {
+    String out =
+        node(
+            "",
+            "read",
+            "--brokers",
+            kafka.bootstrapServers(),
+            "--registry",
+            registry.url(),
+            "--topic",
+            topic,
+            "--count",
+            String.valueOf(count),
+            "--timeout-ms",
+            "60000");
     Map<String, Map<String, Object>> byPosition = new HashMap<>();
     for (String line : out.split("\n")) {
       if (!line.isBlank()) {
@@ -637,38 +741,53 @@ class ConfluentClientsIT {
     return byPosition;
   }
 
-  private static Map<String, Object> value(Map<String, Map<String, Object>> byPosition,
-      ConsumerRecord<?, ?> record) {
+  private static Map<String, Object> value(
+      Map<String, Map<String, Object>> byPosition, ConsumerRecord<?, ?> record) {
     Map<String, Object> value = byPosition.get(record.partition() + "@" + record.offset());
-    assertThat(value).as("Confluent's deserializer read %s-%d@%d", record.topic(), record.partition(),
-        record.offset()).isNotNull();
+    assertThat(value)
+        .as(
+            "Confluent's deserializer read %s-%d@%d",
+            record.topic(), record.partition(), record.offset())
+        .isNotNull();
     return value;
   }
 
   // --- Kafka and the registry ---
 
   private static void setCompatibility(String url, String subject, String level) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(url + "/config/" + subject))
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"" + level + "\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "/config/" + subject))
+                    .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                    .PUT(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"compatibility\":\"" + level + "\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
   }
 
   /** Every committed record of a topic, read without a consumer group up to its end offsets. */
   private static <V> List<ConsumerRecord<String, V>> readToEnd(Topic<String, V> topic) {
-    try (KafkaConsumer<String, V> consumer = KafkaClients.consumer(kafka.bootstrapServers(), topic,
-        Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+    try (KafkaConsumer<String, V> consumer =
+        KafkaClients.consumer(
+            kafka.bootstrapServers(),
+            topic,
+            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic.name()).stream()
+              .map(p -> new TopicPartition(topic.name(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       List<ConsumerRecord<String, V>> out = new ArrayList<>();
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        assertThat(System.nanoTime()).as("reading %s to its end", topic.name()).isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("reading %s to its end", topic.name())
+            .isLessThan(deadline);
         consumer.poll(Duration.ofMillis(200)).forEach(out::add);
       }
       return out;
@@ -676,8 +795,11 @@ class ConfluentClientsIT {
   }
 
   private static List<ConsumerRecord<String, byte[]>> rawRecords(String topic, int count) {
-    return KafkaRecords.consume(kafka.bootstrapServers(),
-        new Topic<>(topic, Serdes.String(), Serdes.ByteArray()), count, WAIT);
+    return KafkaRecords.consume(
+        kafka.bootstrapServers(),
+        new Topic<>(topic, Serdes.String(), Serdes.ByteArray()),
+        count,
+        WAIT);
   }
 
   private static byte[] firstValue(String topic) {
@@ -688,23 +810,31 @@ class ConfluentClientsIT {
   private static void copyRecords(String from, String to, int count) {
     List<ConsumerRecord<String, byte[]>> records = rawRecords(from, count);
     assertThat(records).hasSize(count);
-    produceRaw(to, records.stream().map(r -> new ProducerRecord<>(to, r.key(), r.value())).toList());
+    produceRaw(
+        to, records.stream().map(r -> new ProducerRecord<>(to, r.key(), r.value())).toList());
   }
 
   private static void produceRaw(String topic, List<ProducerRecord<String, byte[]>> records) {
-    try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka.bootstrapServers(),
-        new StringSerializer(), new ByteArraySerializer(), Map.of())) {
+    try (KafkaProducer<String, byte[]> producer =
+        KafkaClients.producer(
+            kafka.bootstrapServers(),
+            new StringSerializer(),
+            new ByteArraySerializer(),
+            Map.of())) {
       KafkaRecords.sendAll(producer, records);
     }
   }
 
   private static Map<String, Long> rejectCounters(Sink sink) {
     Map<String, Long> out = new HashMap<>();
-    sink.metrics().counters().forEach((k, v) -> {
-      if (k.startsWith("rejects.") && v > 0) {
-        out.put(k, v);
-      }
-    });
+    sink.metrics()
+        .counters()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("rejects.") && v > 0) {
+                out.put(k, v);
+              }
+            });
     return out;
   }
 
@@ -732,27 +862,38 @@ class ConfluentClientsIT {
       expected.add(value(series, k));
     }
     String[] last = {"no file"};
-    Await.until(metric + " holds its " + POINTS + " points", WAIT, Await.quietly(() -> {
-      if (!Files.exists(whisperFile(metric))) {
-        return false;
-      }
-      try (WhisperFile w = WhisperFile.openReadOnly(whisperFile(metric))) {
-        Double[] values = w.fetch(t0 - 1, t0 + 10L * POINTS - 1, System.currentTimeMillis() / 1000)
-            .values();
-        last[0] = Arrays.toString(values);
-        return Arrays.asList(values).equals(expected);
-      }
-    }), () -> last[0]);
+    Await.until(
+        metric + " holds its " + POINTS + " points",
+        WAIT,
+        Await.quietly(
+            () -> {
+              if (!Files.exists(whisperFile(metric))) {
+                return false;
+              }
+              try (WhisperFile w = WhisperFile.openReadOnly(whisperFile(metric))) {
+                Double[] values =
+                    w.fetch(t0 - 1, t0 + 10L * POINTS - 1, System.currentTimeMillis() / 1000)
+                        .values();
+                last[0] = Arrays.toString(values);
+                return Arrays.asList(values).equals(expected);
+              }
+            }),
+        () -> last[0]);
   }
 
-  /** Every archive of both files over the points' ten minutes, as fetched at that archive's step. */
+  /**
+   * Every archive of both files over the points' ten minutes, as fetched at that archive's step.
+   */
   private static List<String> archivesOf(String metric) throws IOException {
     List<String> out = new ArrayList<>();
     long now = System.currentTimeMillis() / 1000;
     try (WhisperFile w = WhisperFile.openReadOnly(whisperFile(metric))) {
       for (ArchiveSpec archive : w.layout().archives()) {
-        out.add(archive + " " + Arrays.toString(w.fetch(t0 - 1, t0 + 599, now, archive.secondsPerPoint())
-            .values()));
+        out.add(
+            archive
+                + " "
+                + Arrays.toString(
+                    w.fetch(t0 - 1, t0 + 599, now, archive.secondsPerPoint()).values()));
       }
     }
     return out;
@@ -764,12 +905,16 @@ class ConfluentClientsIT {
     assertThat(expected).hasSizeGreaterThan(1);
     assertThat(expected.get(1)).as("the reference holds a rollup").doesNotContain("[null, null");
     String[] last = {""};
-    Await.until(metric + " holds what " + reference + " holds in every archive", WAIT,
-        Await.quietly(() -> {
-          List<String> actual = archivesOf(metric);
-          last[0] = actual.toString();
-          return actual.equals(expected);
-        }), () -> last[0] + "\nexpected " + expected);
+    Await.until(
+        metric + " holds what " + reference + " holds in every archive",
+        WAIT,
+        Await.quietly(
+            () -> {
+              List<String> actual = archivesOf(metric);
+              last[0] = actual.toString();
+              return actual.equals(expected);
+            }),
+        () -> last[0] + "\nexpected " + expected);
     try (WhisperFile a = WhisperFile.openReadOnly(whisperFile(metric));
         WhisperFile b = WhisperFile.openReadOnly(whisperFile(reference))) {
       assertThat(a.layout()).isEqualTo(b.layout());

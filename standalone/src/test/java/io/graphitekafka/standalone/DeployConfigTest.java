@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
 class DeployConfigTest {
 
   private static final Path CONFIG_DIR =
-      Path.of(System.getProperty("graphite.kafka.home", "..")).toAbsolutePath().normalize()
+      Path.of(System.getProperty("graphite.kafka.home", ".."))
+          .toAbsolutePath()
+          .normalize()
           .resolve("deploy/config");
 
   @Test
@@ -51,7 +53,8 @@ class DeployConfigTest {
     Map<String, String> values = new HashMap<>();
     for (String key : props.stringPropertyNames()) {
       assertThat(known.contains(key) || key.startsWith("kafka."))
-          .as("%s: %s is not a key of the service", file, key).isTrue();
+          .as("%s: %s is not a key of the service", file, key)
+          .isTrue();
       values.put(key, props.getProperty(key));
     }
     assertThat(values).isNotEmpty();

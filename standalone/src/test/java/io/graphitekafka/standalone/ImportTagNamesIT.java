@@ -36,11 +36,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A migration as an operator makes it: Debian's carbon-cache, with tags enabled and {@code GRAPHITE_URL}
- * at Debian's graphite-web, writes tagged series under hashed {@code _tagged} paths and registers them
- * in graphite-web's TagDB; then {@code bin/graphite-kafka import --tag-names-from} that graphite-web
- * names every hashed file from the TagDB and imports the whole tree. Skips where carbon-cache, gunicorn
- * or graphite-web are missing.
+ * A migration as an operator makes it: Debian's carbon-cache, with tags enabled and {@code
+ * GRAPHITE_URL} at Debian's graphite-web, writes tagged series under hashed {@code _tagged} paths
+ * and registers them in graphite-web's TagDB; then {@code bin/graphite-kafka import
+ * --tag-names-from} that graphite-web names every hashed file from the TagDB and imports the whole
+ * tree. Skips where carbon-cache, gunicorn or graphite-web are missing.
  */
 class ImportTagNamesIT {
 
@@ -63,9 +63,11 @@ class ImportTagNamesIT {
 
   @Test
   void importNamesEveryHashedFileOfACarbonTreeFromItsGraphiteWebTagDb() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/carbon-cache")),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/carbon-cache")),
         "carbon-cache is not installed (Debian package graphite-carbon); .ci/run installs it");
-    assumeTrue(GraphiteWeb.installed(),
+    assumeTrue(
+        GraphiteWeb.installed(),
         "graphite-web and gunicorn are not installed (Debian packages graphite-web, gunicorn)");
     int web = freePort();
     startGraphiteWeb(web);
@@ -87,16 +89,21 @@ class ImportTagNamesIT {
     }
     // carbon-cache writes the files, then its tag thread registers them with graphite-web
     HttpClient http = HttpClient.newHttpClient();
-    URI find = URI.create("http://127.0.0.1:" + web + "/tags/findSeries?expr="
-        + URLEncoder.encode("name=migration.load", StandardCharsets.UTF_8));
+    URI find =
+        URI.create(
+            "http://127.0.0.1:"
+                + web
+                + "/tags/findSeries?expr="
+                + URLEncoder.encode("name=migration.load", StandardCharsets.UTF_8));
     String found = "";
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline
         && !(hashedFiles(whisper) == TAGGED && countNames(found) == TAGGED)) {
       Thread.sleep(500);
       try {
-        found = http.send(HttpRequest.newBuilder(find).build(), HttpResponse.BodyHandlers.ofString())
-            .body();
+        found =
+            http.send(HttpRequest.newBuilder(find).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
       } catch (IOException e) {
         found = e.toString();
       }
@@ -110,25 +117,42 @@ class ImportTagNamesIT {
       kafka.createTopics(2, topic);
       Path props = work.resolve("import.properties");
       Files.writeString(props, "topic.archives=" + topic + "\n");
-      ProcessBuilder importer = ChildProcesses.launcher(HOME, "",
-          "import", "--config", props.toString(), "--whisper-dir", whisper.toString(),
-          "--bootstrap-servers", kafka.bootstrapServers(), "--state-file",
-          work.resolve("import.state").toString(), "--tag-names-from", "http://127.0.0.1:" + web);
+      ProcessBuilder importer =
+          ChildProcesses.launcher(
+              HOME,
+              "",
+              "import",
+              "--config",
+              props.toString(),
+              "--whisper-dir",
+              whisper.toString(),
+              "--bootstrap-servers",
+              kafka.bootstrapServers(),
+              "--state-file",
+              work.resolve("import.state").toString(),
+              "--tag-names-from",
+              "http://127.0.0.1:" + web);
       Process p = importer.start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).as(output).isZero();
       // carbon 1.1.7 registers every series it creates, the untagged one too
-      assertThat(output).contains((TAGGED + 1) + " series names from the TagDB at http://127.0.0.1:"
-          + web);
+      assertThat(output)
+          .contains((TAGGED + 1) + " series names from the TagDB at http://127.0.0.1:" + web);
       assertThat(output).contains("imported " + (TAGGED + 1) + " files").contains("0 failed");
 
       Set<String> keys = new HashSet<>();
-      try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-          ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-          new StringDeserializer(), new ByteArrayDeserializer())) {
+      try (KafkaConsumer<String, byte[]> consumer =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  kafka.bootstrapServers(),
+                  ConsumerConfig.GROUP_ID_CONFIG,
+                  "check-" + UUID.randomUUID(),
+                  ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                  "earliest"),
+              new StringDeserializer(),
+              new ByteArrayDeserializer())) {
         consumer.subscribe(List.of(topic));
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (keys.size() < TAGGED + 1 && System.nanoTime() < until) {
@@ -155,7 +179,9 @@ class ImportTagNamesIT {
 
   private static int countNames(String json) {
     int n = 0;
-    for (int i = json.indexOf("migration.load;"); i >= 0; i = json.indexOf("migration.load;", i + 1)) {
+    for (int i = json.indexOf("migration.load;");
+        i >= 0;
+        i = json.indexOf("migration.load;", i + 1)) {
       n++;
     }
     return n;
@@ -163,51 +189,64 @@ class ImportTagNamesIT {
 
   private void startGraphiteWeb(int port) throws Exception {
     Path storage = work.resolve("graphite-web");
-    ProcessBuilder serve = GraphiteWeb.prepare(HOME, storage, storage.resolve("whisper"), port, Map.of());
+    ProcessBuilder serve =
+        GraphiteWeb.prepare(HOME, storage, storage.resolve("whisper"), port, Map.of());
     processes.add(serve.redirectOutput(storage.resolve("gunicorn.log").toFile()).start());
     awaitPort(port);
   }
 
-  /** carbon-cache with tags on and GRAPHITE_URL at graphite-web; returns its line receiver's port. */
+  /**
+   * carbon-cache with tags on and GRAPHITE_URL at graphite-web; returns its line receiver's port.
+   */
   private int startCarbonCache(Path whisper, int web) throws Exception {
     Path dir = work.resolve("carbon");
     Path conf = Files.createDirectories(dir.resolve("conf"));
     Files.createDirectories(whisper);
     Files.createDirectories(dir.resolve("log"));
     int port = freePort();
-    Files.writeString(conf.resolve("carbon.conf"), String.join("\n",
-        "[cache]",
-        "STORAGE_DIR = " + dir.resolve("storage"),
-        "LOCAL_DATA_DIR = " + whisper,
-        "WHITELISTS_DIR = " + dir.resolve("storage/lists"),
-        "CONF_DIR = " + conf,
-        "LOG_DIR = " + dir.resolve("log"),
-        "PID_DIR = " + dir,
-        "ENABLE_LOGROTATION = False",
-        "USER =",
-        "MAX_CACHE_SIZE = inf",
-        "MAX_UPDATES_PER_SECOND = inf",
-        "MAX_CREATES_PER_MINUTE = inf",
-        "WHISPER_SPARSE_CREATE = True",
-        "LINE_RECEIVER_INTERFACE = 127.0.0.1",
-        "LINE_RECEIVER_PORT = " + port,
-        "ENABLE_UDP_LISTENER = False",
-        "PICKLE_RECEIVER_INTERFACE = 127.0.0.1",
-        "PICKLE_RECEIVER_PORT = " + freePort(),
-        "CACHE_QUERY_INTERFACE = 127.0.0.1",
-        "CACHE_QUERY_PORT = " + freePort(),
-        "CARBON_METRIC_INTERVAL = 0",
-        "ENABLE_TAGS = True",
-        "GRAPHITE_URL = http://127.0.0.1:" + web,
-        ""));
-    Files.writeString(conf.resolve("storage-schemas.conf"),
+    Files.writeString(
+        conf.resolve("carbon.conf"),
+        String.join(
+            "\n",
+            "[cache]",
+            "STORAGE_DIR = " + dir.resolve("storage"),
+            "LOCAL_DATA_DIR = " + whisper,
+            "WHITELISTS_DIR = " + dir.resolve("storage/lists"),
+            "CONF_DIR = " + conf,
+            "LOG_DIR = " + dir.resolve("log"),
+            "PID_DIR = " + dir,
+            "ENABLE_LOGROTATION = False",
+            "USER =",
+            "MAX_CACHE_SIZE = inf",
+            "MAX_UPDATES_PER_SECOND = inf",
+            "MAX_CREATES_PER_MINUTE = inf",
+            "WHISPER_SPARSE_CREATE = True",
+            "LINE_RECEIVER_INTERFACE = 127.0.0.1",
+            "LINE_RECEIVER_PORT = " + port,
+            "ENABLE_UDP_LISTENER = False",
+            "PICKLE_RECEIVER_INTERFACE = 127.0.0.1",
+            "PICKLE_RECEIVER_PORT = " + freePort(),
+            "CACHE_QUERY_INTERFACE = 127.0.0.1",
+            "CACHE_QUERY_PORT = " + freePort(),
+            "CARBON_METRIC_INTERVAL = 0",
+            "ENABLE_TAGS = True",
+            "GRAPHITE_URL = http://127.0.0.1:" + web,
+            ""));
+    Files.writeString(
+        conf.resolve("storage-schemas.conf"),
         "[default]\npattern = .*\nretentions = 10s:6h,1m:7d,10m:5y\n");
-    Files.writeString(conf.resolve("storage-aggregation.conf"),
+    Files.writeString(
+        conf.resolve("storage-aggregation.conf"),
         "[default]\npattern = .*\nxFilesFactor = 0.5\naggregationMethod = average\n");
-    ProcessBuilder carbon = new ProcessBuilder("/usr/bin/carbon-cache",
-        "--config=" + conf.resolve("carbon.conf"), "--nodaemon",
-        "--logfile=" + dir.resolve("log/console.log"), "start")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("carbon.out").toFile());
+    ProcessBuilder carbon =
+        new ProcessBuilder(
+                "/usr/bin/carbon-cache",
+                "--config=" + conf.resolve("carbon.conf"),
+                "--nodaemon",
+                "--logfile=" + dir.resolve("log/console.log"),
+                "start")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("carbon.out").toFile());
     processes.add(carbon.start());
     awaitPort(port);
     return port;

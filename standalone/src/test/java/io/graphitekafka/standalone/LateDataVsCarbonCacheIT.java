@@ -36,22 +36,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Late data as an operator sees it: live series, then a shuffled backfill of their history hours, days
- * and weeks old, landing raw in every archive of the default retention ({@code 10s:6h,1m:7d,10m:5y},
- * average, xFilesFactor 0.5), with repeated timestamps carrying other values and a few points older than
- * five years, sent over Carbon plaintext to {@code bin/graphite-kafka standalone} and to Debian's
- * carbon-cache in the same run. Then:
+ * Late data as an operator sees it: live series, then a shuffled backfill of their history hours,
+ * days and weeks old, landing raw in every archive of the default retention ({@code
+ * 10s:6h,1m:7d,10m:5y}, average, xFilesFactor 0.5), with repeated timestamps carrying other values
+ * and a few points older than five years, sent over Carbon plaintext to {@code bin/graphite-kafka
+ * standalone} and to Debian's carbon-cache in the same run. Then:
  *
  * <ul>
- *   <li>every file the standalone wrote equals, byte for byte, what python3-whisper leaves when it gets
- *       the same points one {@code update_many} call each, in the order sent, at the time they were
- *       sent (every point is at least 15 minutes away from an archive boundary, so the exact processing
- *       time cannot change the archive it lands in);
+ *   <li>every file the standalone wrote equals, byte for byte, what python3-whisper leaves when it
+ *       gets the same points one {@code update_many} call each, in the order sent, at the time they
+ *       were sent (every point is at least 15 minutes away from an archive boundary, so the exact
+ *       processing time cannot change the archive it lands in);
  *   <li>Debian's {@code whisper-fetch} reads back, in each archive, the last value sent for every
  *       backfilled slot;
- *   <li>carbon-cache's files hold the same slots with the same values in every archive (not the same
- *       bytes: carbon-cache writes a batch of points per call, so its archives may start at another
- *       slot of their ring);
+ *   <li>carbon-cache's files hold the same slots with the same values in every archive (not the
+ *       same bytes: carbon-cache writes a batch of points per call, so its archives may start at
+ *       another slot of their ring);
  *   <li>the points older than the maximum retention are counted as dropped, as whisper drops them.
  * </ul>
  *
@@ -87,14 +87,18 @@ class LateDataVsCarbonCacheIT {
   }
 
   @Test
-  void aShuffledBackfillOfLiveSeriesEndsAsWhisperLeavesItAndAsCarbonCacheWritesIt() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/carbon-cache")),
+  void aShuffledBackfillOfLiveSeriesEndsAsWhisperLeavesItAndAsCarbonCacheWritesIt()
+      throws Exception {
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/carbon-cache")),
         "carbon-cache is not installed (Debian package graphite-carbon); .ci/run installs it");
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/whisper-fetch")) && pythonHasWhisper(),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/whisper-fetch")) && pythonHasWhisper(),
         "python3-whisper is not installed (Debian package python3-whisper); .ci/run installs it");
     Path conf = Files.createDirectories(work.resolve("conf"));
     Files.copy(HOME.resolve("conf/storage-schemas.conf"), conf.resolve("storage-schemas.conf"));
-    Files.copy(HOME.resolve("conf/storage-aggregation.conf"), conf.resolve("storage-aggregation.conf"));
+    Files.copy(
+        HOME.resolve("conf/storage-aggregation.conf"), conf.resolve("storage-aggregation.conf"));
 
     int carbonCache = startCarbonCache(conf);
     int metrics = freePort();
@@ -128,7 +132,8 @@ class LateDataVsCarbonCacheIT {
     for (String name : series) {
       for (int i = 0; i < 60; i++) {
         backfill.add(point(name, start, 20 * 60, 6 * HOUR - 20 * 60, 10, random, slotsTaken));
-        backfill.add(point(name, start, 6 * HOUR + 20 * 60, 7 * DAY - 20 * 60, 60, random, slotsTaken));
+        backfill.add(
+            point(name, start, 6 * HOUR + 20 * 60, 7 * DAY - 20 * 60, 60, random, slotsTaken));
       }
       for (int i = 0; i < 30; i++) {
         backfill.add(point(name, start, 7 * DAY + 20 * 60, 42 * DAY, 600, random, slotsTaken));
@@ -174,16 +179,22 @@ class LateDataVsCarbonCacheIT {
         Path theirs = SeriesPaths.resolve(work.resolve("carbon/whisper"), name);
         ours.put(name, Files.exists(mine) ? Files.readAllBytes(mine) : new byte[0]);
         carbons.put(name, Files.exists(theirs) ? slots(Files.readAllBytes(theirs)) : List.of());
-        same &= Arrays.equals(ours.get(name), expected.get(name))
-            && carbons.get(name).equals(slots(expected.get(name)));
+        same &=
+            Arrays.equals(ours.get(name), expected.get(name))
+                && carbons.get(name).equals(slots(expected.get(name)));
       }
     }
     for (String name : series) {
-      assertThat(slots(ours.get(name))).as("graphite-kafka's slots of " + name)
+      assertThat(slots(ours.get(name)))
+          .as("graphite-kafka's slots of " + name)
           .isEqualTo(slots(expected.get(name)));
-      assertThat(ours.get(name)).as("graphite-kafka's bytes of " + name).isEqualTo(expected.get(name));
-      assertThat(carbons.get(name)).as("carbon-cache's slots of %s: %s", name,
-          differences(slots(expected.get(name)), carbons.get(name)))
+      assertThat(ours.get(name))
+          .as("graphite-kafka's bytes of " + name)
+          .isEqualTo(expected.get(name));
+      assertThat(carbons.get(name))
+          .as(
+              "carbon-cache's slots of %s: %s",
+              name, differences(slots(expected.get(name)), carbons.get(name)))
           .isEqualTo(slots(expected.get(name)));
     }
 
@@ -197,12 +208,14 @@ class LateDataVsCarbonCacheIT {
         int checked = 0;
         for (Map.Entry<Long, Double> e : lastSent.entrySet()) {
           if (fetched.containsKey(e.getKey())) {
-            assertThat(fetched.get(e.getKey())).as(name + " archive " + a + " at " + e.getKey())
+            assertThat(fetched.get(e.getKey()))
+                .as(name + " archive " + a + " at " + e.getKey())
                 .isEqualTo(e.getValue());
             checked++;
           }
         }
-        assertThat(checked).as("slots of archive " + a + " read by whisper-fetch")
+        assertThat(checked)
+            .as("slots of archive " + a + " read by whisper-fetch")
             .isGreaterThan(lastSent.size() / 2);
       }
     }
@@ -213,14 +226,20 @@ class LateDataVsCarbonCacheIT {
   }
 
   /**
-   * A point of {@code name} between {@code minAge} and {@code maxAge} seconds before {@code start}, at
-   * the start of a slot of the archive it lands in ({@code step}) that no other point of the series
-   * has. Points of one slot with different timestamps are where carbon-cache and whisper part: carbon
-   * writes a series' cached points in one {@code update_many} call, which keeps the point with the
-   * latest timestamp of each slot, where one call per point keeps the last one sent.
+   * A point of {@code name} between {@code minAge} and {@code maxAge} seconds before {@code start},
+   * at the start of a slot of the archive it lands in ({@code step}) that no other point of the
+   * series has. Points of one slot with different timestamps are where carbon-cache and whisper
+   * part: carbon writes a series' cached points in one {@code update_many} call, which keeps the
+   * point with the latest timestamp of each slot, where one call per point keeps the last one sent.
    */
-  private static Sent point(String name, long start, long minAge, long maxAge, long step,
-      Random random, java.util.Set<String> taken) {
+  private static Sent point(
+      String name,
+      long start,
+      long minAge,
+      long maxAge,
+      long step,
+      Random random,
+      java.util.Set<String> taken) {
     while (true) {
       long age = minAge + (long) (random.nextDouble() * (maxAge - minAge));
       long timestamp = start - age - Math.floorMod(start - age, step);
@@ -230,13 +249,17 @@ class LateDataVsCarbonCacheIT {
     }
   }
 
-  /** The last value sent into each slot of archive {@code a} by points whose age puts them there. */
-  private static Map<Long, Double> lastSentInArchive(List<Sent> sent, String name, int a, long start) {
+  /**
+   * The last value sent into each slot of archive {@code a} by points whose age puts them there.
+   */
+  private static Map<Long, Double> lastSentInArchive(
+      List<Sent> sent, String name, int a, long start) {
     long[] retention = {6 * HOUR, 7 * DAY, 5 * 365 * DAY};
     Map<Long, Double> out = new LinkedHashMap<>();
     for (Sent p : sent) {
       long age = start - p.timestamp();
-      int archive = age <= retention[0] ? 0 : age <= retention[1] ? 1 : age <= retention[2] ? 2 : -1;
+      int archive =
+          age <= retention[0] ? 0 : age <= retention[1] ? 1 : age <= retention[2] ? 2 : -1;
       if (p.series().equals(name) && archive == a) {
         out.put(p.timestamp() - Math.floorMod(p.timestamp(), ARCHIVES[a][0]), p.value());
       }
@@ -248,7 +271,12 @@ class LateDataVsCarbonCacheIT {
   private static List<Sent> send(List<Sent> points, int... ports) throws IOException {
     StringBuilder lines = new StringBuilder();
     for (Sent p : points) {
-      lines.append(p.series()).append(' ').append(p.value()).append(' ').append(p.timestamp())
+      lines
+          .append(p.series())
+          .append(' ')
+          .append(p.value())
+          .append(' ')
+          .append(p.timestamp())
           .append('\n');
     }
     byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
@@ -271,17 +299,28 @@ class LateDataVsCarbonCacheIT {
     try (var in = getClass().getResourceAsStream("/late-data-reference.py")) {
       Files.copy(in, script);
     }
-    StringBuilder request = new StringBuilder("{\"archives\": [[10, 2160], [60, 10080], [600, 262800]],"
-        + " \"xff\": 0.5, \"method\": \"average\", \"points\": [");
+    StringBuilder request =
+        new StringBuilder(
+            "{\"archives\": [[10, 2160], [60, 10080], [600, 262800]],"
+                + " \"xff\": 0.5, \"method\": \"average\", \"points\": [");
     for (int i = 0; i < sent.size(); i++) {
       Sent p = sent.get(i);
       String path = SeriesPaths.resolve(dir, p.series()).toString();
-      request.append(i == 0 ? "" : ", ").append("[\"").append(path.replace("\\", "\\\\")).append("\", ")
-          .append(p.timestamp()).append(", ").append(p.value()).append(", ").append(p.sentAt())
+      request
+          .append(i == 0 ? "" : ", ")
+          .append("[\"")
+          .append(path.replace("\\", "\\\\"))
+          .append("\", ")
+          .append(p.timestamp())
+          .append(", ")
+          .append(p.value())
+          .append(", ")
+          .append(p.sentAt())
           .append(']');
     }
     request.append("]}");
-    Process python = new ProcessBuilder(PYTHON, script.toString()).redirectErrorStream(true).start();
+    Process python =
+        new ProcessBuilder(PYTHON, script.toString()).redirectErrorStream(true).start();
     try (OutputStream in = python.getOutputStream()) {
       in.write(request.toString().getBytes(StandardCharsets.UTF_8));
     }
@@ -326,25 +365,39 @@ class LateDataVsCarbonCacheIT {
       int shown = 0;
       for (long k : keys) {
         if (!java.util.Objects.equals(e.get(k), g.get(k)) && shown++ < 8) {
-          out.append(" archive ").append(a).append(" at ").append(k).append(": ")
-              .append(e.containsKey(k) ? Double.longBitsToDouble(e.get(k)) : "-").append(" / ")
-              .append(g.containsKey(k) ? Double.longBitsToDouble(g.get(k)) : "-").append(';');
+          out.append(" archive ")
+              .append(a)
+              .append(" at ")
+              .append(k)
+              .append(": ")
+              .append(e.containsKey(k) ? Double.longBitsToDouble(e.get(k)) : "-")
+              .append(" / ")
+              .append(g.containsKey(k) ? Double.longBitsToDouble(g.get(k)) : "-")
+              .append(';');
         }
       }
     }
     return out.toString();
   }
 
-  /** Archive {@code a} of {@code file} as Debian's whisper-fetch prints it, empty slots left out. */
+  /**
+   * Archive {@code a} of {@code file} as Debian's whisper-fetch prints it, empty slots left out.
+   */
   private static Map<Long, Double> whisperFetch(Path file, int a) throws Exception {
     long now = System.currentTimeMillis() / 1000;
     long[] from = {now - 6 * HOUR + 60, now - 7 * DAY + 1200, now - 50 * DAY};
     long[] until = {now, now - 6 * HOUR - 1200, now - 7 * DAY - 1200};
-    Process p = new ProcessBuilder("/usr/bin/whisper-fetch", "--from=" + from[a], "--until=" + until[a],
-        file.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "/usr/bin/whisper-fetch",
+                "--from=" + from[a],
+                "--until=" + until[a],
+                file.toString())
+            .redirectErrorStream(true)
+            .start();
     Map<Long, Double> out = new HashMap<>();
-    try (BufferedReader in = new BufferedReader(
-        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         String[] parts = line.trim().split("\\s+");
@@ -357,7 +410,8 @@ class LateDataVsCarbonCacheIT {
     return out;
   }
 
-  private static void awaitReadable(List<String> series, long last, Path... roots) throws Exception {
+  private static void awaitReadable(List<String> series, long last, Path... roots)
+      throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     for (Path root : roots) {
       for (String name : series) {
@@ -381,9 +435,12 @@ class LateDataVsCarbonCacheIT {
   }
 
   private static long prometheus(int port, String name) throws Exception {
-    String body = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String body =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     for (String line : body.split("\n")) {
       if (line.startsWith(name + " ")) {
         return (long) Double.parseDouble(line.substring(name.length() + 1).trim());
@@ -394,15 +451,36 @@ class LateDataVsCarbonCacheIT {
 
   private int startStandalone(Path conf, int metrics) throws Exception {
     int carbon = freePort();
-    ProcessBuilder builder = ChildProcesses.launcher(HOME, "", "standalone",
-        "--data-dir", work.resolve("gk").toString(), "--conf-dir", conf.toString(),
-        "--bind", "127.0.0.1", "--carbon-port", Integer.toString(carbon),
-        "--udp-port", Integer.toString(carbon), "--pickle-port", Integer.toString(freePort()),
-        "--kafka-port", Integer.toString(freePort()), "--metrics-port", Integer.toString(metrics));
+    ProcessBuilder builder =
+        ChildProcesses.launcher(
+            HOME,
+            "",
+            "standalone",
+            "--data-dir",
+            work.resolve("gk").toString(),
+            "--conf-dir",
+            conf.toString(),
+            "--bind",
+            "127.0.0.1",
+            "--carbon-port",
+            Integer.toString(carbon),
+            "--udp-port",
+            Integer.toString(carbon),
+            "--pickle-port",
+            Integer.toString(freePort()),
+            "--kafka-port",
+            Integer.toString(freePort()),
+            "--metrics-port",
+            Integer.toString(metrics));
     Process p = builder.start();
     processes.add(p);
-    ChildProcesses.awaitReady("standalone", p, output, "",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(180));
+    ChildProcesses.awaitReady(
+        "standalone",
+        p,
+        output,
+        "",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
+        Duration.ofSeconds(180));
     return carbon;
   }
 
@@ -411,39 +489,47 @@ class LateDataVsCarbonCacheIT {
     Path dir = work.resolve("carbon");
     Path carbonConf = Files.createDirectories(dir.resolve("conf"));
     Files.copy(conf.resolve("storage-schemas.conf"), carbonConf.resolve("storage-schemas.conf"));
-    Files.copy(conf.resolve("storage-aggregation.conf"),
-        carbonConf.resolve("storage-aggregation.conf"));
+    Files.copy(
+        conf.resolve("storage-aggregation.conf"), carbonConf.resolve("storage-aggregation.conf"));
     Files.createDirectories(dir.resolve("whisper"));
     Files.createDirectories(dir.resolve("log"));
     int port = freePort();
-    Files.writeString(carbonConf.resolve("carbon.conf"), String.join("\n",
-        "[cache]",
-        "STORAGE_DIR = " + dir,
-        "LOCAL_DATA_DIR = " + dir.resolve("whisper"),
-        "WHITELISTS_DIR = " + dir.resolve("lists"),
-        "CONF_DIR = " + carbonConf,
-        "LOG_DIR = " + dir.resolve("log"),
-        "PID_DIR = " + dir,
-        "ENABLE_LOGROTATION = False",
-        "USER =",
-        "MAX_CACHE_SIZE = inf",
-        "MAX_UPDATES_PER_SECOND = inf",
-        "MAX_CREATES_PER_MINUTE = inf",
-        "LINE_RECEIVER_INTERFACE = 127.0.0.1",
-        "LINE_RECEIVER_PORT = " + port,
-        "ENABLE_UDP_LISTENER = False",
-        "PICKLE_RECEIVER_INTERFACE = 127.0.0.1",
-        "PICKLE_RECEIVER_PORT = " + freePort(),
-        "CACHE_QUERY_INTERFACE = 127.0.0.1",
-        "CACHE_QUERY_PORT = " + freePort(),
-        "CARBON_METRIC_INTERVAL = 0",
-        "ENABLE_TAGS = True",
-        "GRAPHITE_URL = http://127.0.0.1:" + freePort(),
-        ""));
-    ProcessBuilder carbon = new ProcessBuilder("/usr/bin/carbon-cache",
-        "--config=" + carbonConf.resolve("carbon.conf"), "--nodaemon",
-        "--logfile=" + dir.resolve("log/console.log"), "start")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("carbon.out").toFile());
+    Files.writeString(
+        carbonConf.resolve("carbon.conf"),
+        String.join(
+            "\n",
+            "[cache]",
+            "STORAGE_DIR = " + dir,
+            "LOCAL_DATA_DIR = " + dir.resolve("whisper"),
+            "WHITELISTS_DIR = " + dir.resolve("lists"),
+            "CONF_DIR = " + carbonConf,
+            "LOG_DIR = " + dir.resolve("log"),
+            "PID_DIR = " + dir,
+            "ENABLE_LOGROTATION = False",
+            "USER =",
+            "MAX_CACHE_SIZE = inf",
+            "MAX_UPDATES_PER_SECOND = inf",
+            "MAX_CREATES_PER_MINUTE = inf",
+            "LINE_RECEIVER_INTERFACE = 127.0.0.1",
+            "LINE_RECEIVER_PORT = " + port,
+            "ENABLE_UDP_LISTENER = False",
+            "PICKLE_RECEIVER_INTERFACE = 127.0.0.1",
+            "PICKLE_RECEIVER_PORT = " + freePort(),
+            "CACHE_QUERY_INTERFACE = 127.0.0.1",
+            "CACHE_QUERY_PORT = " + freePort(),
+            "CARBON_METRIC_INTERVAL = 0",
+            "ENABLE_TAGS = True",
+            "GRAPHITE_URL = http://127.0.0.1:" + freePort(),
+            ""));
+    ProcessBuilder carbon =
+        new ProcessBuilder(
+                "/usr/bin/carbon-cache",
+                "--config=" + carbonConf.resolve("carbon.conf"),
+                "--nodaemon",
+                "--logfile=" + dir.resolve("log/console.log"),
+                "start")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("carbon.out").toFile());
     processes.add(carbon.start());
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {

@@ -30,9 +30,27 @@ class LoadgenConfigTest {
 
   @Test
   void flagsSetProtocolRateTimestampsAndShape() throws Exception {
-    LoadGenerator.Spec spec = spec("loadgen", "--protocol", "pickle", "--connections", "8", "--series",
-        "100000", "--points-per-series", "60", "--rate", "100000", "--timestamps", "now", "--seed", "7",
-        "--prefix", "fresh", "--step", "60");
+    LoadGenerator.Spec spec =
+        spec(
+            "loadgen",
+            "--protocol",
+            "pickle",
+            "--connections",
+            "8",
+            "--series",
+            "100000",
+            "--points-per-series",
+            "60",
+            "--rate",
+            "100000",
+            "--timestamps",
+            "now",
+            "--seed",
+            "7",
+            "--prefix",
+            "fresh",
+            "--step",
+            "60");
     assertThat(spec.protocol()).isEqualTo(Protocol.PICKLE);
     assertThat(spec.port()).isEqualTo(2004);
     assertThat(spec.connections()).isEqualTo(8);
@@ -47,7 +65,9 @@ class LoadgenConfigTest {
 
   @Test
   void rejectsAnUnknownProtocolOrTimestampMode() {
-    assertThatThrownBy(() -> spec("loadgen", "--protocol", "udp")).isInstanceOf(ConfigException.class);
-    assertThatThrownBy(() -> spec("loadgen", "--timestamps", "later")).isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> spec("loadgen", "--protocol", "udp"))
+        .isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> spec("loadgen", "--timestamps", "later"))
+        .isInstanceOf(ConfigException.class);
   }
 }

@@ -16,20 +16,27 @@ class MainTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int run(String... args) {
-    return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+    return Main.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   @Test
   void flagsWinOverTheConfigFileAndMapToItsKeys(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("sink.properties");
-    Files.writeString(file, "data.dir = /from/file\ngroup.id = from-file\nkafka.fetch.max.bytes = 1048576\n");
+    Files.writeString(
+        file, "data.dir = /from/file\ngroup.id = from-file\nkafka.fetch.max.bytes = 1048576\n");
 
-    var props = Main.options("sink", "--config", file.toString(), "--data-dir", "/from/flag",
-        "--partitions=0-5,9");
+    var props =
+        Main.options(
+            "sink", "--config", file.toString(), "--data-dir", "/from/flag", "--partitions=0-5,9");
 
-    assertThat(props).containsEntry("data.dir", "/from/flag").containsEntry("group.id", "from-file")
-        .containsEntry("partitions", "0-5,9").containsEntry("kafka.fetch.max.bytes", "1048576");
+    assertThat(props)
+        .containsEntry("data.dir", "/from/flag")
+        .containsEntry("group.id", "from-file")
+        .containsEntry("partitions", "0-5,9")
+        .containsEntry("kafka.fetch.max.bytes", "1048576");
   }
 
   @Test
@@ -56,7 +63,8 @@ class MainTest {
     Files.writeString(file, "kafka.max.poll.record = 10\n");
     assertThat(run("sink", "--config", file.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("kafka.max.poll.record").contains("did you mean kafka.max.poll.records?");
+        .contains("kafka.max.poll.record")
+        .contains("did you mean kafka.max.poll.records?");
     Files.writeString(file, "kafka.group.id = x\n");
     assertThat(run("gateway", "--config", file.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("kafka.group.id");
@@ -66,7 +74,8 @@ class MainTest {
         .contains("did you mean kafka.consumer.max.poll.records?");
     Files.writeString(file, "kafka.num.stream.thread = 2\n");
     assertThat(run("aggregator", "--config", file.toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean kafka.num.stream.threads?");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("did you mean kafka.num.stream.threads?");
     Files.writeString(file, "kafka.linger.msec = 5\n");
     assertThat(run("produce", "--config", file.toString(), "/no/such/input")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean kafka.linger.ms?");
@@ -86,8 +95,14 @@ class MainTest {
     out.reset();
     assertThat(run("standalone", "--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("--data-dir", "--conf-dir", "--carbon-port", "--udp-port", "--pickle-port",
-            "--kafka-port", "--partitions");
+        .contains(
+            "--data-dir",
+            "--conf-dir",
+            "--carbon-port",
+            "--udp-port",
+            "--pickle-port",
+            "--kafka-port",
+            "--partitions");
   }
 
   @Test
@@ -95,10 +110,21 @@ class MainTest {
     Path file = dir.resolve("produce.properties");
     Files.writeString(file, "kafka.security.protocol = SASL_SSL\ntopic.points = from-file\n");
 
-    assertThat(Main.options("produce", "--config", file.toString(), "backfill.txt", "--format",
-        "pickle", "--topic", "points-x", "--max-rejects=5"))
-        .containsEntry("input", "backfill.txt").containsEntry("format", "pickle")
-        .containsEntry("topic.points", "points-x").containsEntry("max.rejects", "5")
+    assertThat(
+            Main.options(
+                "produce",
+                "--config",
+                file.toString(),
+                "backfill.txt",
+                "--format",
+                "pickle",
+                "--topic",
+                "points-x",
+                "--max-rejects=5"))
+        .containsEntry("input", "backfill.txt")
+        .containsEntry("format", "pickle")
+        .containsEntry("topic.points", "points-x")
+        .containsEntry("max.rejects", "5")
         .containsEntry("kafka.security.protocol", "SASL_SSL");
     assertThat(Main.options("produce", "-")).containsEntry("input", "-");
     assertThat(Main.options("produce")).doesNotContainKey("input");
@@ -111,7 +137,9 @@ class MainTest {
     assertThat(run("produce", "--format", "json", "-")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("format").contains("json");
     assertThat(run("produce", dir.resolve("missing.txt").toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot read").contains("missing.txt");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("cannot read")
+        .contains("missing.txt");
     // the other commands still take no positional argument
     assertThat(run("sink", "extra")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unexpected argument 'extra'");
@@ -120,9 +148,16 @@ class MainTest {
   @Test
   void produceHelpShowsTheInputAndEveryFlag() {
     assertThat(run("produce", "--help")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("[FILE|-]", "--format", "--topic",
-        "--rejects-topic", "--bootstrap-servers", "--max-rejects", "--timeout",
-        "--schema-registry-url");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(
+            "[FILE|-]",
+            "--format",
+            "--topic",
+            "--rejects-topic",
+            "--bootstrap-servers",
+            "--max-rejects",
+            "--timeout",
+            "--schema-registry-url");
     out.reset();
     assertThat(run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("produce");
@@ -134,9 +169,12 @@ class MainTest {
     Path file = dir.resolve("aggregator.properties");
     Files.writeString(file, "application.id = agg-a\nkafka.security.protocol = SASL_SSL\n");
     assertThat(Main.options("aggregator-reset", "--config", file.toString(), "--dry-run", "true"))
-        .containsEntry("application.id", "agg-a").containsEntry("reset.dry.run", "true")
+        .containsEntry("application.id", "agg-a")
+        .containsEntry("reset.dry.run", "true")
         .containsEntry("kafka.security.protocol", "SASL_SSL");
     assertThat(run("aggregator-reset", "--dry-run", "maybe")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--dry-run").contains("true or false");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--dry-run")
+        .contains("true or false");
   }
 }

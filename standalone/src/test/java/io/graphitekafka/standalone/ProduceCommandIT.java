@@ -27,8 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/graphite-kafka produce} as a script runs it: a real child process reading standard input
- * or a file, its exit status and summary, and the records read back from the broker.
+ * {@code bin/graphite-kafka produce} as a script runs it: a real child process reading standard
+ * input or a file, its exit status and summary, and the records read back from the broker.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class ProduceCommandIT {
@@ -42,13 +42,15 @@ class ProduceCommandIT {
   /** Runs the command with {@code stdin} as its input; returns its exit status and output. */
   private static Result run(byte[] stdin, String... args) throws Exception {
     Process p = ChildProcesses.launcher(HOME, "-Xmx256m", args).start();
-    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (Exception e) {
-        return e.toString();
-      }
-    });
+    CompletableFuture<String> output =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (Exception e) {
+                return e.toString();
+              }
+            });
     p.getOutputStream().write(stdin);
     p.getOutputStream().close();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -65,15 +67,25 @@ class ProduceCommandIT {
       throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     kafka.createTopics(2, "points-" + suffix, "rejects-" + suffix);
-    String input = "script.a 1 1700000000\nscript.b;z=1;a=2 2 1700000000\nscript.c 3 1700000000\n"
-        + "script.d oops 1700000000\n";
+    String input =
+        "script.a 1 1700000000\nscript.b;z=1;a=2 2 1700000000\nscript.c 3 1700000000\n"
+            + "script.d oops 1700000000\n";
 
-    Result result = run(input.getBytes(StandardCharsets.UTF_8), "produce", "--bootstrap-servers",
-        kafka.bootstrapServers(), "--topic", "points-" + suffix, "--rejects-topic",
-        "rejects-" + suffix, "-");
+    Result result =
+        run(
+            input.getBytes(StandardCharsets.UTF_8),
+            "produce",
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic",
+            "points-" + suffix,
+            "--rejects-topic",
+            "rejects-" + suffix,
+            "-");
 
     assertThat(result.exit()).as(result.output()).isEqualTo(3);
-    assertThat(result.output()).contains("produced 3 points from stdin", "rejected 1 (bad_value 1)");
+    assertThat(result.output())
+        .contains("produced 3 points from stdin", "rejected 1 (bad_value 1)");
     assertThat(consume(kafka, Topics.points("points-" + suffix), 3))
         .extracting(r -> r.key() + "=" + r.value().getValue())
         .containsExactlyInAnyOrder("script.a=1.0", "script.b;a=2;z=1=2.0", "script.c=3.0");
@@ -91,16 +103,29 @@ class ProduceCommandIT {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
     for (int frame = 0; frame < 3; frame++) {
-      byte[] pickle = pickle(List.of("relay.f" + frame + ".x", "relay.f" + frame + ".y"),
-          1700000000L + frame, frame + 0.5);
+      byte[] pickle =
+          pickle(
+              List.of("relay.f" + frame + ".x", "relay.f" + frame + ".y"),
+              1700000000L + frame,
+              frame + 0.5);
       out.writeInt(pickle.length);
       out.write(pickle);
     }
     Files.write(file, bytes.toByteArray());
 
-    Result result = run(new byte[0], "produce", "--bootstrap-servers", kafka.bootstrapServers(),
-        "--topic", "points-" + suffix, "--rejects-topic", "rejects-" + suffix, "--format", "pickle",
-        file.toString());
+    Result result =
+        run(
+            new byte[0],
+            "produce",
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic",
+            "points-" + suffix,
+            "--rejects-topic",
+            "rejects-" + suffix,
+            "--format",
+            "pickle",
+            file.toString());
 
     assertThat(result.exit()).as(result.output()).isZero();
     assertThat(result.output()).contains("produced 6 points from " + file, "no rejects");
@@ -119,20 +144,31 @@ class ProduceCommandIT {
   private static byte[] pickle(List<String> names, long timestamp, double value) {
     StringBuilder s = new StringBuilder("(l");
     for (String name : names) {
-      s.append("(S'").append(name).append("'\n(I").append(timestamp).append("\nF").append(value)
+      s.append("(S'")
+          .append(name)
+          .append("'\n(I")
+          .append(timestamp)
+          .append("\nF")
+          .append(value)
           .append("\ntta");
     }
     return s.append('.').toString().getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static <V> List<ConsumerRecord<String, V>> consume(EmbeddedKafkaBroker kafka,
-      Topic<String, V> topic, int expected) {
+  private static <V> List<ConsumerRecord<String, V>> consume(
+      EmbeddedKafkaBroker kafka, Topic<String, V> topic, int expected) {
     List<ConsumerRecord<String, V>> out = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-        topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+    try (KafkaConsumer<String, V> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            topic.keySerde().deserializer(),
+            topic.valueSerde().deserializer())) {
       consumer.subscribe(List.of(topic.name()));
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (out.size() < expected && System.nanoTime() < deadline) {

@@ -11,9 +11,9 @@ import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
-import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.testing.KafkaClients;
 import io.graphitekafka.testing.KafkaRecords;
+import io.graphitekafka.whisper.WhisperFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +36,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Producers that write {@code MetricPoint}s to Kafka themselves, with an Avro implementation that is not
- * ours: Debian's python3-avro encodes the bodies and {@code src/test/python/encode_points.py} builds each
- * wire format's header by hand (the single-object fingerprint, or the Confluent id it registered over
- * the registry's REST API). The values go straight onto the points topic; the aggregator and the sink,
- * both configured with the registry, must put every point in the files, read back by our reader and by
- * Debian's whisper-fetch.
+ * Producers that write {@code MetricPoint}s to Kafka themselves, with an Avro implementation that
+ * is not ours: Debian's python3-avro encodes the bodies and {@code
+ * src/test/python/encode_points.py} builds each wire format's header by hand (the single-object
+ * fingerprint, or the Confluent id it registered over the registry's REST API). The values go
+ * straight onto the points topic; the aggregator and the sink, both configured with the registry,
+ * must put every point in the files, read back by our reader and by Debian's whisper-fetch.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class PythonAvroProducersIT {
@@ -58,10 +58,15 @@ class PythonAvroProducersIT {
 
   @BeforeAll
   static void needsPythonAvro() throws Exception {
-    boolean present = Files.isExecutable(PYTHON)
-        && new ProcessBuilder(PYTHON.toString(), "-c", "import avro.io, avro.schema")
-            .redirectErrorStream(true).start().waitFor() == 0;
-    assumeTrue(present, "skipping: Debian's python3-avro is not installed (apt-get install python3-avro)");
+    boolean present =
+        Files.isExecutable(PYTHON)
+            && new ProcessBuilder(PYTHON.toString(), "-c", "import avro.io, avro.schema")
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor()
+                == 0;
+    assumeTrue(
+        present, "skipping: Debian's python3-avro is not installed (apt-get install python3-avro)");
   }
 
   @Test
@@ -77,8 +82,8 @@ class PythonAvroProducersIT {
 
     try (StubSchemaRegistry registry = new StubSchemaRegistry(null)) {
       List<byte[]> single = encode(lines("py.single", t0), "single-object");
-      List<byte[]> confluent = encode(lines("py.confluent", t0), "confluent", registry.url(),
-          points + "-value");
+      List<byte[]> confluent =
+          encode(lines("py.confluent", t0), "confluent", registry.url(), points + "-value");
       assertThat(single.get(0)[0]).isEqualTo((byte) 0xC3);
       assertThat(confluent.get(0)[0]).isZero();
       assertThat(registry.versions(points + "-value")).hasSize(1);
@@ -114,7 +119,8 @@ class PythonAvroProducersIT {
             awaitSeries(dataDir, prefix + ".s" + i, t0, i);
           }
         }
-        assertThat(a.metrics().counters()).containsEntry("metricsReceived", (long) 2 * SERIES * POINTS);
+        assertThat(a.metrics().counters())
+            .containsEntry("metricsReceived", (long) 2 * SERIES * POINTS);
         assertThat(a.metrics().counters().getOrDefault("rejected", 0L)).isZero();
       }
       // The aggregator wrote archive points in Confluent's format, registered under <topic>-value.
@@ -134,16 +140,22 @@ class PythonAvroProducersIT {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < SERIES; i++) {
       for (int k = 0; k < POINTS; k++) {
-        out.append(prefix).append(".s").append(i).append(' ').append(value(i, k)).append(' ')
-            .append(t0 + 10L * k).append('\n');
+        out.append(prefix)
+            .append(".s")
+            .append(i)
+            .append(' ')
+            .append(value(i, k))
+            .append(' ')
+            .append(t0 + 10L * k)
+            .append('\n');
       }
     }
     return out.toString();
   }
 
   private static List<byte[]> encode(String input, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(PYTHON.toString(), SCRIPT.toString(),
-        SCHEMA.toString()));
+    List<String> command =
+        new ArrayList<>(List.of(PYTHON.toString(), SCRIPT.toString(), SCHEMA.toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
@@ -163,29 +175,37 @@ class PythonAvroProducersIT {
 
   /** Sends raw values keyed by their series name, read back from the value the script wrote. */
   private static void produce(EmbeddedKafkaBroker kafka, String topic, List<byte[]> values) {
-    try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka.bootstrapServers(),
-        new StringSerializer(), new ByteArraySerializer(), Map.of())) {
-      KafkaRecords.sendAll(producer,
-          values.stream().map(v -> new ProducerRecord<>(topic, metricOf(v), v)).toList());
+    try (KafkaProducer<String, byte[]> producer =
+        KafkaClients.producer(
+            kafka.bootstrapServers(),
+            new StringSerializer(),
+            new ByteArraySerializer(),
+            Map.of())) {
+      KafkaRecords.sendAll(
+          producer, values.stream().map(v -> new ProducerRecord<>(topic, metricOf(v), v)).toList());
     }
   }
 
-  /** The metric field: after the 10- or 5-byte header, a zig-zag varint length (< 64 here) and UTF-8. */
+  /**
+   * The metric field: after the 10- or 5-byte header, a zig-zag varint length (< 64 here) and
+   * UTF-8.
+   */
   private static String metricOf(byte[] value) {
     int header = value[0] == 0 ? 5 : 10;
     int length = (value[header] & 0xff) >>> 1;
     return new String(value, header + 1, length, StandardCharsets.UTF_8);
   }
 
-  private static void awaitSeries(Path dataDir, String metric, long t0, int series) throws Exception {
+  private static void awaitSeries(Path dataDir, String metric, long t0, int series)
+      throws Exception {
     Path file = dataDir.resolve("whisper").resolve(metric.replace('.', '/') + ".wsp");
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     String last = "no file";
     while (System.nanoTime() < deadline) {
       if (Files.exists(file)) {
         try (WhisperFile w = WhisperFile.openReadOnly(file)) {
-          Double[] values = w.fetch(t0 - 1, t0 + 10L * POINTS - 1, System.currentTimeMillis() / 1000)
-              .values();
+          Double[] values =
+              w.fetch(t0 - 1, t0 + 10L * POINTS - 1, System.currentTimeMillis() / 1000).values();
           List<Double> expected = new ArrayList<>();
           for (int k = 0; k < POINTS; k++) {
             expected.add(value(series, k));
@@ -201,16 +221,22 @@ class PythonAvroProducersIT {
     throw new AssertionError(metric + " never held its " + POINTS + " points: " + last);
   }
 
-  private static void readWithReferenceWhisperFetch(Path dataDir, String metric, long t0, int series)
-      throws Exception {
+  private static void readWithReferenceWhisperFetch(
+      Path dataDir, String metric, long t0, int series) throws Exception {
     Path tool = Path.of("/usr/bin/whisper-fetch");
     if (!Files.isExecutable(tool)) {
       System.err.println("skipping the whisper-fetch check: python3-whisper is not installed");
       return;
     }
     Path file = dataDir.resolve("whisper").resolve(metric.replace('.', '/') + ".wsp");
-    Process fetch = new ProcessBuilder(tool.toString(), "--from=" + (t0 - 1),
-        "--until=" + (t0 + 10L * (POINTS - 1)), file.toString()).redirectErrorStream(true).start();
+    Process fetch =
+        new ProcessBuilder(
+                tool.toString(),
+                "--from=" + (t0 - 1),
+                "--until=" + (t0 + 10L * (POINTS - 1)),
+                file.toString())
+            .redirectErrorStream(true)
+            .start();
     String text = new String(fetch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(fetch.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(fetch.exitValue()).as(text).isZero();

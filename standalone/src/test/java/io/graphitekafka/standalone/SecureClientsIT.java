@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every service's Kafka clients against a broker that only speaks SASL/SCRAM over TLS, configured the
- * way an operator does it: Kafka client settings under the {@code kafka.} prefix.
+ * Every service's Kafka clients against a broker that only speaks SASL/SCRAM over TLS, configured
+ * the way an operator does it: Kafka client settings under the {@code kafka.} prefix.
  */
 class SecureClientsIT {
 
@@ -38,7 +38,11 @@ class SecureClientsIT {
     try (EmbeddedKafkaBroker kafka =
         EmbeddedKafkaBroker.builder().saslScram("graphite", "pipeline-secret").build()) {
       kafka.start();
-      kafka.createTopics(2, Topics.DEFAULT_POINTS, Topics.DEFAULT_ARCHIVES, Topics.DEFAULT_LINES,
+      kafka.createTopics(
+          2,
+          Topics.DEFAULT_POINTS,
+          Topics.DEFAULT_ARCHIVES,
+          Topics.DEFAULT_LINES,
           Topics.DEFAULT_REJECTS);
       Map<String, Object> security = new HashMap<>();
       kafka.clientProperties().forEach((k, v) -> security.put("kafka." + k, v));

@@ -13,19 +13,29 @@ class ServicePropertiesTest {
 
   @Test
   void prefixedSettingsReachTheirServiceAndWinOverDerivedOnesButNotTheBroker() throws Exception {
-    StandaloneConfig config = new StandaloneConfig(Main.options("standalone", "--config",
-        write("sink.fill.mode=sparse\nsink.data.dir=/elsewhere\nsink.bootstrap.servers=remote:9092\n"
-            + "gateway.max.connections=7\naggregator.grace.seconds=30\n")));
+    StandaloneConfig config =
+        new StandaloneConfig(
+            Main.options(
+                "standalone",
+                "--config",
+                write(
+                    "sink.fill.mode=sparse\nsink.data.dir=/elsewhere\nsink.bootstrap.servers=remote:9092\n"
+                        + "gateway.max.connections=7\naggregator.grace.seconds=30\n")));
     Map<String, Object> derived = new HashMap<>(Map.of(SinkConfig.DATA_DIR, "/data"));
 
-    Map<String, Object> sink = Standalone.serviceProperties(config, "sink.", derived, "127.0.0.1:9092");
+    Map<String, Object> sink =
+        Standalone.serviceProperties(config, "sink.", derived, "127.0.0.1:9092");
     Map<String, Object> gateway = Standalone.serviceProperties(config, "gateway.", Map.of(), "b:1");
 
     assertThat(new SinkConfig(sink).fillMode()).isEqualTo(FillMode.SPARSE);
-    assertThat(sink).containsEntry(SinkConfig.DATA_DIR, "/elsewhere")
+    assertThat(sink)
+        .containsEntry(SinkConfig.DATA_DIR, "/elsewhere")
         .containsEntry("bootstrap.servers", "127.0.0.1:9092")
-        .doesNotContainKey("max.connections").doesNotContainKey("grace.seconds");
-    assertThat(gateway).containsEntry("max.connections", "7").containsEntry("bootstrap.servers", "b:1")
+        .doesNotContainKey("max.connections")
+        .doesNotContainKey("grace.seconds");
+    assertThat(gateway)
+        .containsEntry("max.connections", "7")
+        .containsEntry("bootstrap.servers", "b:1")
         .doesNotContainKey("fill.mode");
   }
 

@@ -2,9 +2,9 @@ package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.topology.RollupTopology;
-import io.graphitekafka.service.metrics.SelfReporting;
-import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
+import io.graphitekafka.service.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfReporting;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -18,14 +18,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stream-aggregator service: runs {@link RollupTopology} with exactly-once processing and keeps the
- * storage rules current.
+ * The stream-aggregator service: runs {@link RollupTopology} with exactly-once processing and keeps
+ * the storage rules current.
  */
 public final class Aggregator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
 
-  /** Carbon's role name for the aggregator's own series, {@code carbon.aggregator.<host>-<instance>.}. */
+  /**
+   * Carbon's role name for the aggregator's own series, {@code
+   * carbon.aggregator.<host>-<instance>.}.
+   */
   public static final String METRICS_ROLE = "aggregator";
 
   private final AggregatorConfig config;
@@ -42,24 +45,33 @@ public final class Aggregator implements AutoCloseable {
   Aggregator(AggregatorConfig config, Clock clock) {
     this.config = config;
     this.metrics = new SelfMetrics(METRICS_ROLE);
-    this.reporting = SelfReporting.open(metrics, config,
-        config.getString(AggregatorConfig.METRIC_INSTANCE),
-        config.getString(AggregatorConfig.METRICS_HTTP_BIND), null);
+    this.reporting =
+        SelfReporting.open(
+            metrics,
+            config,
+            config.getString(AggregatorConfig.METRIC_INSTANCE),
+            config.getString(AggregatorConfig.METRICS_HTTP_BIND),
+            null);
     this.rules = new StorageRulesWatcher(config.confDir());
-    this.streams = new KafkaStreams(
-        RollupTopology.build(config, rules::resolve, clock, metrics), streamsProperties(config));
+    this.streams =
+        new KafkaStreams(
+            RollupTopology.build(config, rules::resolve, clock, metrics),
+            streamsProperties(config));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
   }
 
   /**
-   * A Schema Registry that does not answer is an outage, not a fault of the data: the thread is replaced
-   * after a pause and its tasks resume from their last commit (exactly-once, so nothing is counted
-   * twice). Anything else stops the aggregator, so the process exits and its supervisor sees it.
+   * A Schema Registry that does not answer is an outage, not a fault of the data: the thread is
+   * replaced after a pause and its tasks resume from their last commit (exactly-once, so nothing is
+   * counted twice). Anything else stops the aggregator, so the process exits and its supervisor
+   * sees it.
    */
   static StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
     if (RegistryUnavailableException.isCause(e)) {
-      log.warn("Schema Registry unavailable; retrying from the last commit in {} ms: {}",
-          REGISTRY_RETRY_PAUSE.toMillis(), e.toString());
+      log.warn(
+          "Schema Registry unavailable; retrying from the last commit in {} ms: {}",
+          REGISTRY_RETRY_PAUSE.toMillis(),
+          e.toString());
       try {
         Thread.sleep(REGISTRY_RETRY_PAUSE.toMillis());
       } catch (InterruptedException interrupted) {
@@ -74,21 +86,26 @@ public final class Aggregator implements AutoCloseable {
   private static final Duration REGISTRY_RETRY_PAUSE = Duration.ofSeconds(2);
 
   /** Client settings the aggregator defaults to, under Kafka Streams' client prefixes. */
-  static final Map<String, Object> THROUGHPUT_DEFAULTS = Map.of(
-      StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20,
-      StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 262_144,
-      StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4",
-      StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
+  static final Map<String, Object> THROUGHPUT_DEFAULTS =
+      Map.of(
+          StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20,
+          StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 262_144,
+          StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4",
+          StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
 
   static Properties streamsProperties(AggregatorConfig config) {
     Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(AggregatorConfig.APPLICATION_ID));
+    props.put(
+        StreamsConfig.APPLICATION_ID_CONFIG, config.getString(AggregatorConfig.APPLICATION_ID));
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(AggregatorConfig.STATE_DIR));
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(AggregatorConfig.COMMIT_INTERVAL_MS));
+    props.put(
+        StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+        config.getLong(AggregatorConfig.COMMIT_INTERVAL_MS));
     Map<String, Object> overrides = config.kafkaOverrides();
     // Throughput defaults, each overridable with kafka.*: archive points are small records sent in
-    // bursts at each emission, so batch them (lz4 shrinks the repeated names and layouts); tasks have a
+    // bursts at each emission, so batch them (lz4 shrinks the repeated names and layouts); tasks
+    // have a
     // single input partition, so there is nothing to wait for before processing buffered records.
     for (Map.Entry<String, Object> d : THROUGHPUT_DEFAULTS.entrySet()) {
       String key = d.getKey();
@@ -106,10 +123,14 @@ public final class Aggregator implements AutoCloseable {
   }
 
   public void start() {
-    log.info("starting aggregator {} on {}: {} -> {}, grace {} s, emit every {} ms, "
+    log.info(
+        "starting aggregator {} on {}: {} -> {}, grace {} s, emit every {} ms, "
             + "new series' files {}",
-        config.getString(AggregatorConfig.APPLICATION_ID), config.bootstrapServers(),
-        config.pointsTopic(), config.archivesTopic(), config.graceSeconds(),
+        config.getString(AggregatorConfig.APPLICATION_ID),
+        config.bootstrapServers(),
+        config.pointsTopic(),
+        config.archivesTopic(),
+        config.graceSeconds(),
         config.emitInterval().toMillis(),
         config.newSeriesFilesEmpty() ? "empty" : "may hold points");
     rules.start(config.rulesReloadInterval());
@@ -119,7 +140,8 @@ public final class Aggregator implements AutoCloseable {
 
   /**
    * Deletes this instance's local state (the stores under {@code state.dir/<application.id>}); only
-   * before {@link #start()}. Kafka Streams refuses while another process on this host holds the state.
+   * before {@link #start()}. Kafka Streams refuses while another process on this host holds the
+   * state.
    */
   public void cleanUpLocalState() {
     streams.cleanUp();

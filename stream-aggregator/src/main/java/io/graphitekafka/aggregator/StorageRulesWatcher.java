@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The storage rules under a conf dir, re-read when {@code storage-schemas.conf} or {@code
- * storage-aggregation.conf} changes, as carbon re-reads them every 60 s (storage.py). Only series seen
- * for the first time get the new rules: an existing series keeps the layout of its file.
+ * storage-aggregation.conf} changes, as carbon re-reads them every 60 s (storage.py). Only series
+ * seen for the first time get the new rules: an existing series keeps the layout of its file.
  */
 public final class StorageRulesWatcher implements AutoCloseable {
 
@@ -43,11 +43,13 @@ public final class StorageRulesWatcher implements AutoCloseable {
     this.confDir = confDir;
     this.stamps = stamps();
     this.rules = StorageRules.load(confDir);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "storage-rules-watcher");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "storage-rules-watcher");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Checks for changes every {@code interval}; zero disables checking. */
@@ -77,8 +79,8 @@ public final class StorageRulesWatcher implements AutoCloseable {
   }
 
   /**
-   * Re-reads the rules if either file changed since the last look. A file that does not parse is logged
-   * and the previous rules stay in force until it is fixed.
+   * Re-reads the rules if either file changed since the last look. A file that does not parse is
+   * logged and the previous rules stay in force until it is fixed.
    *
    * @return whether new rules are in force
    */
@@ -92,19 +94,27 @@ public final class StorageRulesWatcher implements AutoCloseable {
     try {
       loaded = StorageRules.load(confDir);
     } catch (RuntimeException e) {
-      log.error("{} or {} in {} changed but cannot be loaded; keeping the previous rules: {}",
-          StorageRules.SCHEMAS_FILE, StorageRules.AGGREGATION_FILE, confDir, e.getMessage());
+      log.error(
+          "{} or {} in {} changed but cannot be loaded; keeping the previous rules: {}",
+          StorageRules.SCHEMAS_FILE,
+          StorageRules.AGGREGATION_FILE,
+          confDir,
+          e.getMessage());
       return false;
     }
     rules = loaded;
-    log.info("storage rules in {} changed and were reloaded: {} schema sections, {} aggregation "
+    log.info(
+        "storage rules in {} changed and were reloaded: {} schema sections, {} aggregation "
             + "sections; new series get them, existing series keep their layout",
-        confDir, loaded.schemas().rules().size(), loaded.aggregation().rules().size());
+        confDir,
+        loaded.schemas().rules().size(),
+        loaded.aggregation().rules().size());
     return true;
   }
 
   private List<Stamp> stamps() {
-    return List.of(stamp(confDir.resolve(StorageRules.SCHEMAS_FILE)),
+    return List.of(
+        stamp(confDir.resolve(StorageRules.SCHEMAS_FILE)),
         stamp(confDir.resolve(StorageRules.AGGREGATION_FILE)));
   }
 

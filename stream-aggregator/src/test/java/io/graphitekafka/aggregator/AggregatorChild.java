@@ -9,7 +9,8 @@ import java.time.ZoneOffset;
 
 /**
  * Test support: runs an {@link Aggregator} with a fixed "now" in its own JVM, so a test can kill it
- * abruptly. Arguments: a properties file of {@link AggregatorConfig} settings, and now in epoch seconds.
+ * abruptly. Arguments: a properties file of {@link AggregatorConfig} settings, and now in epoch
+ * seconds.
  */
 public final class AggregatorChild {
 

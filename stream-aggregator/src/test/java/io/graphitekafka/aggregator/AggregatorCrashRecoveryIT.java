@@ -1,16 +1,16 @@
 package io.graphitekafka.aggregator;
 
-import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.topology.ArchiveDump;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
-import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
+import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.testing.ChildJvm;
 import io.graphitekafka.testing.KafkaClients;
@@ -41,9 +41,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills the aggregator's JVM in the middle of a stream, starts it again on the same state directory, and
- * checks that the committed output, applied to Whisper files, equals whisper's own {@code update_many}
- * of every point: nothing counted twice (the method is sum), no slot missing.
+ * Kills the aggregator's JVM in the middle of a stream, starts it again on the same state
+ * directory, and checks that the committed output, applied to Whisper files, equals whisper's own
+ * {@code update_many} of every point: nothing counted twice (the method is sum), no slot missing.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class AggregatorCrashRecoveryIT {
@@ -52,14 +52,17 @@ class AggregatorCrashRecoveryIT {
   private static final long NOW = T0 + 3600;
   private static final int SERIES = 40;
   private static final int POINTS_PER_SERIES = 300;
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440), new ArchiveSpec(600, 4320)),
-      AggregationMethod.SUM, 0f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440), new ArchiveSpec(600, 4320)),
+          AggregationMethod.SUM,
+          0f);
 
   @TempDir Path dir;
 
   @Test
-  void outputAfterAKillAndRestartEqualsWhispersOwnRollups(EmbeddedKafkaBroker kafka) throws Exception {
+  void outputAfterAKillAndRestartEqualsWhispersOwnRollups(EmbeddedKafkaBroker kafka)
+      throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String pointsTopic = "points-" + suffix;
     String archivesTopic = "archives-" + suffix;
@@ -67,9 +70,11 @@ class AggregatorCrashRecoveryIT {
     kafka.createTopics(2, pointsTopic, archivesTopic, "rejects-" + suffix);
 
     Path conf = Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(conf.resolve("storage-schemas.conf"),
+    Files.writeString(
+        conf.resolve("storage-schemas.conf"),
         "[all]\npattern = .*\nretentions = 10s:1h,1m:1d,10m:30d\n");
-    Files.writeString(conf.resolve("storage-aggregation.conf"),
+    Files.writeString(
+        conf.resolve("storage-aggregation.conf"),
         "[all]\npattern = .*\nxFilesFactor = 0\naggregationMethod = sum\n");
     Properties settings = new Properties();
     settings.put(AggregatorConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
@@ -106,7 +111,8 @@ class AggregatorCrashRecoveryIT {
         java.util.Collections.shuffle(window, random);
         stream.addAll(window);
         for (MetricPoint p : window) {
-          bySeries.computeIfAbsent(metric, k -> new ArrayList<>())
+          bySeries
+              .computeIfAbsent(metric, k -> new ArrayList<>())
               .add(new long[] {p.getTimestamp(), Double.doubleToLongBits(p.getValue())});
         }
       }
@@ -116,7 +122,8 @@ class AggregatorCrashRecoveryIT {
     produce(kafka, pointsTopic, stream.subList(0, firstHalf));
     Process first = startChild(settingsFile, dir.resolve("child-1.log"));
     Map<TopicPartition, Long> endAtKill;
-    Thread trickle = new Thread(() -> trickle(kafka, pointsTopic, stream.subList(firstHalf, stream.size())));
+    Thread trickle =
+        new Thread(() -> trickle(kafka, pointsTopic, stream.subList(firstHalf, stream.size())));
     try {
       awaitOutput(kafka, archivesTopic, 1, Duration.ofSeconds(90));
       // Points keep arriving while the process dies, so it dies with work in flight.
@@ -128,9 +135,12 @@ class AggregatorCrashRecoveryIT {
       first.waitFor(30, TimeUnit.SECONDS);
     }
     Map<TopicPartition, OffsetAndMetadata> committedAtKill = committed(kafka, appId);
-    assertThat(endAtKill.entrySet()).as("the kill left consumed points uncommitted").anyMatch(e ->
-        committedAtKill.get(e.getKey()) == null
-            || committedAtKill.get(e.getKey()).offset() < e.getValue());
+    assertThat(endAtKill.entrySet())
+        .as("the kill left consumed points uncommitted")
+        .anyMatch(
+            e ->
+                committedAtKill.get(e.getKey()) == null
+                    || committedAtKill.get(e.getKey()).offset() < e.getValue());
     trickle.join(120_000);
 
     Process second = startChild(settingsFile, dir.resolve("child-2.log"));
@@ -159,44 +169,59 @@ class AggregatorCrashRecoveryIT {
         values[i] = Double.longBitsToDouble(e.getValue().get(i)[1]);
         nows[i] = NOW;
       }
-      var expected = ArchiveDump.reference(dir.resolve(e.getKey() + ".ref.wsp"), LAYOUT, ts, values, nows);
-      var actual = ArchiveDump.applied(dir.resolve(e.getKey() + ".wsp"), LAYOUT,
-          outputBySeries.get(e.getKey()));
+      var expected =
+          ArchiveDump.reference(dir.resolve(e.getKey() + ".ref.wsp"), LAYOUT, ts, values, nows);
+      var actual =
+          ArchiveDump.applied(
+              dir.resolve(e.getKey() + ".wsp"), LAYOUT, outputBySeries.get(e.getKey()));
       assertThat(actual).as(e.getKey()).isEqualTo(expected);
       assertThat(expected.get(2)).isNotEmpty();
     }
   }
 
   private static Process startChild(Path settings, Path log) throws IOException {
-    return ChildJvm.command(AggregatorChild.class, List.of("-Xmx256m"), settings.toString(),
-        Long.toString(NOW)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.command(
+            AggregatorChild.class, List.of("-Xmx256m"), settings.toString(), Long.toString(NOW))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
   }
 
   private static void produce(EmbeddedKafkaBroker kafka, String topic, List<MetricPoint> points) {
-    KafkaRecords.produce(kafka.bootstrapServers(), Topics.points(topic), points.stream()
-        .map(p -> new ProducerRecord<>(topic, p.getMetric().toString(), p)).toList());
+    KafkaRecords.produce(
+        kafka.bootstrapServers(),
+        Topics.points(topic),
+        points.stream()
+            .map(p -> new ProducerRecord<>(topic, p.getMetric().toString(), p))
+            .toList());
   }
 
   private static KafkaConsumer<String, ArchivePoint> committedReader(EmbeddedKafkaBroker kafka) {
-    return KafkaClients.consumer(kafka.bootstrapServers(), Topics.archives("unused"),
+    return KafkaClients.consumer(
+        kafka.bootstrapServers(),
+        Topics.archives("unused"),
         Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
   }
 
-  private static void awaitOutput(EmbeddedKafkaBroker kafka, String topic, int min, Duration timeout) {
+  private static void awaitOutput(
+      EmbeddedKafkaBroker kafka, String topic, int min, Duration timeout) {
     try (KafkaConsumer<String, ArchivePoint> consumer = committedReader(kafka)) {
       consumer.assign(partitions(consumer, topic));
       consumer.seekToBeginning(consumer.assignment());
       long deadline = System.nanoTime() + timeout.toNanos();
       int seen = 0;
       while (seen < min) {
-        assertThat(System.nanoTime()).as("committed output within %s", timeout).isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("committed output within %s", timeout)
+            .isLessThan(deadline);
         seen += consumer.poll(Duration.ofMillis(200)).count();
       }
     }
   }
 
   /** Everything committed to the topic, read until nothing new arrives for {@code quiet}. */
-  private static List<ArchivePoint> readStable(EmbeddedKafkaBroker kafka, String topic, Duration quiet) {
+  private static List<ArchivePoint> readStable(
+      EmbeddedKafkaBroker kafka, String topic, Duration quiet) {
     List<ArchivePoint> out = new ArrayList<>();
     try (KafkaConsumer<String, ArchivePoint> consumer = committedReader(kafka)) {
       consumer.assign(partitions(consumer, topic));
@@ -214,15 +239,17 @@ class AggregatorCrashRecoveryIT {
 
   private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
     return consumer.partitionsFor(topic).stream()
-        .map(p -> new TopicPartition(topic, p.partition())).toList();
+        .map(p -> new TopicPartition(topic, p.partition()))
+        .toList();
   }
 
-    /** Sends the points in small batches, 20 every 10 ms or so, as a live stream would. */
+  /** Sends the points in small batches, 20 every 10 ms or so, as a live stream would. */
   private static void trickle(EmbeddedKafkaBroker kafka, String topic, List<MetricPoint> points) {
     try (KafkaProducer<String, MetricPoint> producer =
         KafkaClients.producer(kafka.bootstrapServers(), Topics.points(topic), Map.of())) {
       for (int i = 0; i < points.size(); i++) {
-        producer.send(new ProducerRecord<>(topic, points.get(i).getMetric().toString(), points.get(i)));
+        producer.send(
+            new ProducerRecord<>(topic, points.get(i).getMetric().toString(), points.get(i)));
         if (i % 20 == 19) {
           producer.flush();
           Thread.sleep(10);
@@ -239,15 +266,15 @@ class AggregatorCrashRecoveryIT {
     }
   }
 
-  private static Map<TopicPartition, OffsetAndMetadata> committed(EmbeddedKafkaBroker kafka, String group)
-      throws Exception {
+  private static Map<TopicPartition, OffsetAndMetadata> committed(
+      EmbeddedKafkaBroker kafka, String group) throws Exception {
     try (Admin admin = KafkaClients.admin(kafka.bootstrapServers())) {
       return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
     }
   }
 
-  private static void awaitCaughtUp(EmbeddedKafkaBroker kafka, String group, String topic,
-      Duration timeout) throws Exception {
+  private static void awaitCaughtUp(
+      EmbeddedKafkaBroker kafka, String group, String topic, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (Admin admin = KafkaClients.admin(kafka.bootstrapServers());
         KafkaConsumer<String, ArchivePoint> consumer = committedReader(kafka)) {
@@ -256,12 +283,16 @@ class AggregatorCrashRecoveryIT {
       while (true) {
         Map<TopicPartition, OffsetAndMetadata> committed =
             admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        boolean caughtUp = parts.stream().allMatch(tp ->
-            committed.get(tp) != null && committed.get(tp).offset() >= end.get(tp));
+        boolean caughtUp =
+            parts.stream()
+                .allMatch(
+                    tp -> committed.get(tp) != null && committed.get(tp).offset() >= end.get(tp));
         if (caughtUp) {
           return;
         }
-        assertThat(System.nanoTime()).as("aggregator caught up within %s", timeout).isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("aggregator caught up within %s", timeout)
+            .isLessThan(deadline);
         Thread.sleep(250);
       }
     }

@@ -6,8 +6,8 @@ import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * {@link RollupThroughputBench}'s aggregator in a JVM of its own: like {@link AggregatorChild}, and it
- * prints {@code RUNNING} once Kafka Streams runs, then its counters and gauges every 200 ms.
+ * {@link RollupThroughputBench}'s aggregator in a JVM of its own: like {@link AggregatorChild}, and
+ * it prints {@code RUNNING} once Kafka Streams runs, then its counters and gauges every 200 ms.
  */
 public final class BenchChild {
 

@@ -37,22 +37,22 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 
 /**
- * Load driver, not part of {@code verify}: points per second through the aggregator on a real broker,
- * 10,000 series with a three-archive schema. Run it with
- * {@code -Dtest=RollupThroughputBench -Dbench.points=2000000}.
+ * Load driver, not part of {@code verify}: points per second through the aggregator on a real
+ * broker, 10,000 series with a three-archive schema. Run it with {@code
+ * -Dtest=RollupThroughputBench -Dbench.points=2000000}.
  *
- * <p>The input is produced first and timed on its own; the aggregator is then started and timed from
- * RUNNING until its committed offsets reach the end of the input. Besides that end-to-end rate it
- * reports the steady rate (from {@code bench.steadyFrom}, default 25 %, of the input committed to the
- * end, which leaves out start-up and JIT warm-up), the CPU time the aggregator used and what the whole
- * machine was busy with meanwhile, so that runs on a shared machine can be compared.
+ * <p>The input is produced first and timed on its own; the aggregator is then started and timed
+ * from RUNNING until its committed offsets reach the end of the input. Besides that end-to-end rate
+ * it reports the steady rate (from {@code bench.steadyFrom}, default 25 %, of the input committed
+ * to the end, which leaves out start-up and JIT warm-up), the CPU time the aggregator used and what
+ * the whole machine was busy with meanwhile, so that runs on a shared machine can be compared.
  *
- * <p>Properties: {@code bench.points}, {@code bench.series}, {@code bench.threads} (stream threads, 2),
- * {@code bench.aggregatorJvm} ({@code same}: aggregator and broker in this JVM, the default;
+ * <p>Properties: {@code bench.points}, {@code bench.series}, {@code bench.threads} (stream threads,
+ * 2), {@code bench.aggregatorJvm} ({@code same}: aggregator and broker in this JVM, the default;
  * {@code child}: the aggregator in a JVM of its own, so its CPU time excludes the broker's), and
- * {@code bench.set.<key>=<value>} to pass any {@link AggregatorConfig} setting, e.g.
- * {@code -Dbench.set.kafka.producer.compression.type=none}, and {@code bench.childJvmArgs} (JVM options
- * of the child, space-separated, e.g. a flight recording).
+ * {@code bench.set.<key>=<value>} to pass any {@link AggregatorConfig} setting, e.g. {@code
+ * -Dbench.set.kafka.producer.compression.type=none}, and {@code bench.childJvmArgs} (JVM options of
+ * the child, space-separated, e.g. a flight recording).
  */
 class RollupThroughputBench {
 
@@ -68,11 +68,13 @@ class RollupThroughputBench {
     int perSeries = points / series;
     long total = (long) perSeries * series;
     Path dir = Files.createTempDirectory("rollup-bench");
-    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).build()) {
+    try (EmbeddedKafkaBroker kafka =
+        EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).build()) {
       kafka.start();
       kafka.createTopics(PARTITIONS, "points", "archives", "rejects");
       Path conf = Files.createDirectories(dir.resolve("conf"));
-      Files.writeString(conf.resolve("storage-schemas.conf"),
+      Files.writeString(
+          conf.resolve("storage-schemas.conf"),
           "[all]\npattern = .*\nretentions = 10s:6h,1m:7d,10m:5y\n");
 
       produce(kafka, series, perSeries);
@@ -93,7 +95,8 @@ class RollupThroughputBench {
       }
       long now = T0 + 10L * perSeries;
       try (Admin admin = KafkaClients.admin(kafka.bootstrapServers());
-          Target target = child ? new ChildTarget(settings, now, dir) : new SameJvmTarget(settings, now)) {
+          Target target =
+              child ? new ChildTarget(settings, now, dir) : new SameJvmTarget(settings, now)) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
           latest.put(new TopicPartition("points", p), OffsetSpec.latest());
@@ -124,17 +127,25 @@ class RollupThroughputBench {
             double seconds = (after.nanos - start) / 1e9;
             double steadySeconds = (after.nanos - steadyStart.nanos) / 1e9;
             Map<String, Long> m = target.metrics();
-            System.out.printf("BENCH points=%d series=%d aggregatorJvm=%s seconds=%.2f pointsPerSecond=%.0f "
+            System.out.printf(
+                "BENCH points=%d series=%d aggregatorJvm=%s seconds=%.2f pointsPerSecond=%.0f "
                     + "steadyPointsPerSecond=%.0f archivePointsSent=%d stateBytesPerSeries=%.0f%n",
-                total, series, child ? "child" : "same", seconds, total / seconds,
-                (total - steadyDone) / steadySeconds, m.get("archivePointsSent"),
+                total,
+                series,
+                child ? "child" : "same",
+                seconds,
+                total / seconds,
+                (total - steadyDone) / steadySeconds,
+                m.get("archivePointsSent"),
                 (double) m.get("stateBytes") / m.get("stateSeries"));
             System.out.println("BENCH-CPU whole run: " + after.since(before, total));
-            System.out.println("BENCH-CPU steady:    " + after.since(steadyStart, total - steadyDone));
+            System.out.println(
+                "BENCH-CPU steady:    " + after.since(steadyStart, total - steadyDone));
             break;
           }
           if (nowNanos - lastReport > 2_000_000_000L) {
-            System.out.printf("  %d of %d committed after %.1f s%n", done, total, (nowNanos - start) / 1e9);
+            System.out.printf(
+                "  %d of %d committed after %.1f s%n", done, total, (nowNanos - start) / 1e9);
             lastReport = nowNanos;
           }
           Thread.sleep(50);
@@ -150,26 +161,37 @@ class RollupThroughputBench {
   private static void produce(EmbeddedKafkaBroker kafka, int series, int perSeries) {
     Topic<String, MetricPoint> t = Topics.points("points");
     // the client's defaults for throughput: idempotent, five requests in flight, acks from all
-    Map<String, Object> producerProps = Map.of(ProducerConfig.LINGER_MS_CONFIG, 20,
-        ProducerConfig.BATCH_SIZE_CONFIG, 262144, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    Map<String, Object> producerProps =
+        Map.of(
+            ProducerConfig.LINGER_MS_CONFIG,
+            20,
+            ProducerConfig.BATCH_SIZE_CONFIG,
+            262144,
+            ProducerConfig.COMPRESSION_TYPE_CONFIG,
+            "lz4",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true,
+            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+            5);
     CpuSnapshot before = CpuSnapshot.take(null);
     try (KafkaProducer<String, MetricPoint> producer =
         KafkaClients.producer(kafka.bootstrapServers(), t, producerProps)) {
       for (int i = 0; i < perSeries; i++) {
         for (int s = 0; s < series; s++) {
           String metric = "bench.host" + (s / 100) + ".metric" + (s % 100);
-          producer.send(new ProducerRecord<>("points", metric,
-              new MetricPoint(metric, T0 + 10L * i, (double) (s + i))));
+          producer.send(
+              new ProducerRecord<>(
+                  "points", metric, new MetricPoint(metric, T0 + 10L * i, (double) (s + i))));
         }
       }
     }
     CpuSnapshot after = CpuSnapshot.take(null);
     long n = (long) perSeries * series;
     double seconds = (after.nanos - before.nanos) / 1e9;
-    System.out.printf("BENCH-INPUT produced %d points in %.1f s (%.0f points/s, producer and broker in "
-        + "this JVM): %s%n", n, seconds, n / seconds, after.since(before, n));
+    System.out.printf(
+        "BENCH-INPUT produced %d points in %.1f s (%.0f points/s, producer and broker in "
+            + "this JVM): %s%n",
+        n, seconds, n / seconds, after.since(before, n));
   }
 
   /** Where the aggregator runs. */
@@ -231,7 +253,9 @@ class RollupThroughputBench {
     }
   }
 
-  /** The aggregator in a JVM of its own ({@link BenchChild}), which prints its metrics every 200 ms. */
+  /**
+   * The aggregator in a JVM of its own ({@link BenchChild}), which prints its metrics every 200 ms.
+   */
   private static final class ChildTarget implements Target {
     private final Process process;
     private final AtomicReference<String> lastMetrics = new AtomicReference<>("");
@@ -242,25 +266,31 @@ class RollupThroughputBench {
       ChildJvm.writeSettings(file, settings);
       String jvmArgs = System.getProperty("bench.childJvmArgs", "").trim();
       List<String> jvmOptions = jvmArgs.isEmpty() ? List.of() : List.of(jvmArgs.split("\\s+"));
-      process = ChildJvm.command(BenchChild.class, jvmOptions, file.toString(), Long.toString(now))
-          .redirectErrorStream(true).start();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            if (line.startsWith("METRICS ")) {
-              lastMetrics.set(line.substring(8));
-            } else if (line.equals("RUNNING")) {
-              running = true;
-            } else {
-              System.out.println("[aggregator] " + line);
-            }
-          }
-        } catch (IOException e) {
-          // the child is gone
-        }
-      }, "bench-child-output");
+      process =
+          ChildJvm.command(BenchChild.class, jvmOptions, file.toString(), Long.toString(now))
+              .redirectErrorStream(true)
+              .start();
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    if (line.startsWith("METRICS ")) {
+                      lastMetrics.set(line.substring(8));
+                    } else if (line.equals("RUNNING")) {
+                      running = true;
+                    } else {
+                      System.out.println("[aggregator] " + line);
+                    }
+                  }
+                } catch (IOException e) {
+                  // the child is gone
+                }
+              },
+              "bench-child-output");
       reader.setDaemon(true);
       reader.start();
     }
@@ -338,7 +368,9 @@ class RollupThroughputBench {
 
   static long jitMillis() {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    return jit == null || !jit.isCompilationTimeMonitoringSupported() ? 0 : jit.getTotalCompilationTime();
+    return jit == null || !jit.isCompilationTimeMonitoringSupported()
+        ? 0
+        : jit.getTotalCompilationTime();
   }
 
   /**
@@ -346,13 +378,22 @@ class RollupThroughputBench {
    * aggregator child's if any, and the whole machine's busy time from /proc/stat (Linux only).
    */
   private record CpuSnapshot(
-      long nanos, long jvmCpu, long streamThreadsCpu, long producerIoCpu, long childCpu,
-      long machineBusy, long machineTotal, long gcMillis, long jitMillis, Map<String, Long> threadTicks) {
+      long nanos,
+      long jvmCpu,
+      long streamThreadsCpu,
+      long producerIoCpu,
+      long childCpu,
+      long machineBusy,
+      long machineTotal,
+      long gcMillis,
+      long jitMillis,
+      Map<String, Long> threadTicks) {
 
     static CpuSnapshot take(Target target) {
       long nanos = System.nanoTime();
-      long jvm = ((com.sun.management.OperatingSystemMXBean)
-          ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+      long jvm =
+          ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+              .getProcessCpuTime();
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       long stream = 0;
       long io = 0;
@@ -383,7 +424,8 @@ class RollupThroughputBench {
       long gc = target == null ? RollupThroughputBench.gcMillis() : target.gcMillis();
       long compiling = target == null ? RollupThroughputBench.jitMillis() : target.jitMillis();
       long pid = target == null ? ProcessHandle.current().pid() : target.pid();
-      return new CpuSnapshot(nanos, jvm, stream, io, child, busy, all, gc, compiling, threadTicks(pid));
+      return new CpuSnapshot(
+          nanos, jvm, stream, io, child, busy, all, gc, compiling, threadTicks(pid));
     }
 
     /**
@@ -399,8 +441,10 @@ class RollupThroughputBench {
             String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            String kind = comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") ? "jit"
-                : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "gc" : "other";
+            String kind =
+                comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")
+                    ? "jit"
+                    : comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? "gc" : "other";
             ticks.merge(kind, t, Long::sum);
           } catch (IOException | RuntimeException e) {
             // the thread ended meanwhile
@@ -412,7 +456,10 @@ class RollupThroughputBench {
       return ticks;
     }
 
-    /** What was used between {@code earlier} and this snapshot, in cores and CPU microseconds per point. */
+    /**
+     * What was used between {@code earlier} and this snapshot, in cores and CPU microseconds per
+     * point.
+     */
     String since(CpuSnapshot earlier, long points) {
       double wall = (nanos - earlier.nanos) / 1e9;
       StringBuilder s = new StringBuilder();
@@ -420,29 +467,41 @@ class RollupThroughputBench {
       if (childCpu >= 0) {
         double agg = (childCpu - earlier.childCpu) / 1e9;
         double broker = (jvmCpu - earlier.jvmCpu) / 1e9;
-        s.append(String.format(", aggregator JVM %.1f cores (%.2f us/point)", agg / wall, agg * 1e6 / points));
-        s.append(String.format(", broker JVM %.1f cores (%.2f us/point)", broker / wall,
-            broker * 1e6 / points));
+        s.append(
+            String.format(
+                ", aggregator JVM %.1f cores (%.2f us/point)", agg / wall, agg * 1e6 / points));
+        s.append(
+            String.format(
+                ", broker JVM %.1f cores (%.2f us/point)", broker / wall, broker * 1e6 / points));
       } else {
         double jvm = (jvmCpu - earlier.jvmCpu) / 1e9;
         double stream = (streamThreadsCpu - earlier.streamThreadsCpu) / 1e9;
         double io = (producerIoCpu - earlier.producerIoCpu) / 1e9;
         s.append(String.format(", JVM %.1f cores (%.2f us/point)", jvm / wall, jvm * 1e6 / points));
         if (stream > 0) {
-          s.append(String.format(", of which stream threads %.2f us/point, their producers' I/O %.2f us/point",
-              stream * 1e6 / points, io * 1e6 / points));
+          s.append(
+              String.format(
+                  ", of which stream threads %.2f us/point, their producers' I/O %.2f us/point",
+                  stream * 1e6 / points, io * 1e6 / points));
         }
       }
       s.append(String.format(", GC pauses %d ms", gcMillis - earlier.gcMillis));
       if (!threadTicks.isEmpty()) {
         // USER_HZ is 100 on Linux.
-        s.append(String.format("; aggregator JVM threads: JIT %.1f s, GC %.1f s, others %.1f s CPU",
-            (threadTicks.getOrDefault("jit", 0L) - earlier.threadTicks.getOrDefault("jit", 0L)) / 100.0,
-            (threadTicks.getOrDefault("gc", 0L) - earlier.threadTicks.getOrDefault("gc", 0L)) / 100.0,
-            (threadTicks.getOrDefault("other", 0L) - earlier.threadTicks.getOrDefault("other", 0L)) / 100.0));
+        s.append(
+            String.format(
+                "; aggregator JVM threads: JIT %.1f s, GC %.1f s, others %.1f s CPU",
+                (threadTicks.getOrDefault("jit", 0L) - earlier.threadTicks.getOrDefault("jit", 0L))
+                    / 100.0,
+                (threadTicks.getOrDefault("gc", 0L) - earlier.threadTicks.getOrDefault("gc", 0L))
+                    / 100.0,
+                (threadTicks.getOrDefault("other", 0L)
+                        - earlier.threadTicks.getOrDefault("other", 0L))
+                    / 100.0));
       }
       if (machineTotal > 0) {
-        double busyShare = (double) (machineBusy - earlier.machineBusy) / (machineTotal - earlier.machineTotal);
+        double busyShare =
+            (double) (machineBusy - earlier.machineBusy) / (machineTotal - earlier.machineTotal);
         int cores = Runtime.getRuntime().availableProcessors();
         s.append(String.format(", machine busy %.0f %% of %d cores", 100 * busyShare, cores));
       }

@@ -1,8 +1,8 @@
 package io.graphitekafka.aggregator;
 
-import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.util.Map;
 import java.util.Properties;
@@ -17,7 +17,8 @@ class StreamsPropertiesTest {
   @Test
   void throughputDefaultsApplyUnlessOverridden() {
     Properties props = Aggregator.streamsProperties(new AggregatorConfig(Map.of()));
-    assertThat(props).containsEntry("producer.linger.ms", 20)
+    assertThat(props)
+        .containsEntry("producer.linger.ms", 20)
         .containsEntry("producer.batch.size", 262_144)
         .containsEntry("producer.compression.type", "lz4")
         .containsEntry("consumer.max.poll.records", 5000)
@@ -27,12 +28,16 @@ class StreamsPropertiesTest {
 
   @Test
   void prefixedAndUnprefixedOverridesWin() {
-    Properties props = Aggregator.streamsProperties(new AggregatorConfig(Map.of(
-        "kafka.producer.compression.type", "zstd",
-        "kafka.linger.ms", "5",
-        "kafka.max.task.idle.ms", "0",
-        "kafka.processing.guarantee", "at_least_once")));
-    assertThat(props).containsEntry("producer.compression.type", "zstd")
+    Properties props =
+        Aggregator.streamsProperties(
+            new AggregatorConfig(
+                Map.of(
+                    "kafka.producer.compression.type", "zstd",
+                    "kafka.linger.ms", "5",
+                    "kafka.max.task.idle.ms", "0",
+                    "kafka.processing.guarantee", "at_least_once")));
+    assertThat(props)
+        .containsEntry("producer.compression.type", "zstd")
         .containsEntry("linger.ms", "5")
         .doesNotContainKey("producer.linger.ms")
         .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0")
@@ -43,8 +48,10 @@ class StreamsPropertiesTest {
 
   @Test
   void aRegistryOutageReplacesTheThreadAndAnythingElseStopsTheAggregator() {
-    Throwable outage = new StreamsException("failed to process",
-        new RegistryUnavailableException("Schema Registry http://r:8081/ unreachable", null));
+    Throwable outage =
+        new StreamsException(
+            "failed to process",
+            new RegistryUnavailableException("Schema Registry http://r:8081/ unreachable", null));
 
     assertThat(Aggregator.onStreamThreadFailure(outage))
         .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);

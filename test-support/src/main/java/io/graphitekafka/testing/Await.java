@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Polls a condition until it holds or a timeout passes, for tests that wait on brokers or processes. */
+/**
+ * Polls a condition until it holds or a timeout passes, for tests that wait on brokers or
+ * processes.
+ */
 public final class Await {
 
   private static final Duration POLL = Duration.ofMillis(50);
@@ -21,14 +24,19 @@ public final class Await {
    * Waits until {@code condition} holds; after {@code timeout} fails with {@code what} and what
    * {@code diagnostics} describes then, say the offsets or a child's log.
    */
-  public static void until(String what, Duration timeout, BooleanSupplier condition,
-      Supplier<String> diagnostics) throws InterruptedException {
+  public static void until(
+      String what, Duration timeout, BooleanSupplier condition, Supplier<String> diagnostics)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         String detail = diagnostics.get();
-        throw new AssertionError("timed out after " + timeout + " waiting until " + what
-            + (detail.isEmpty() ? "" : "\n" + detail));
+        throw new AssertionError(
+            "timed out after "
+                + timeout
+                + " waiting until "
+                + what
+                + (detail.isEmpty() ? "" : "\n" + detail));
       }
       Thread.sleep(POLL.toMillis());
     }

@@ -51,15 +51,19 @@ public final class ChildJvm {
 
   /** In the child: closes the service when the process is stopped, as a service's own main does. */
   public static void closeOnShutdown(AutoCloseable service) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        service.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        throw new IllegalStateException("closing " + service + " failed", e);
-      }
-    }, "close-on-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    service.close();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } catch (Exception e) {
+                    throw new IllegalStateException("closing " + service + " failed", e);
+                  }
+                },
+                "close-on-shutdown"));
   }
 
   /** In the child: prints the line its parent waits for, at once. */

@@ -50,18 +50,21 @@ public final class ChildProcesses {
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError(command.command() + " still running after " + timeout + ":\n" + output);
+      throw new AssertionError(
+          command.command() + " still running after " + timeout + ":\n" + output);
     }
     if (p.exitValue() != 0) {
-      throw new AssertionError(command.command() + " exited with " + p.exitValue() + ":\n" + output);
+      throw new AssertionError(
+          command.command() + " exited with " + p.exitValue() + ":\n" + output);
     }
     return output;
   }
 
   /**
    * A process builder for the project's {@code bin/graphite-kafka} below {@code home} with the
-   * arguments: it runs the jars already built ({@code GRAPHITE_KAFKA_NO_BUILD}) with the JVM options
-   * given ({@code GRAPHITE_KAFKA_OPTS}, the script's own if empty), errors merged into the output.
+   * arguments: it runs the jars already built ({@code GRAPHITE_KAFKA_NO_BUILD}) with the JVM
+   * options given ({@code GRAPHITE_KAFKA_OPTS}, the script's own if empty), errors merged into the
+   * output.
    */
   public static ProcessBuilder launcher(Path home, String jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
@@ -76,12 +79,17 @@ public final class ChildProcesses {
   }
 
   /**
-   * Copies every line the process prints to {@code output} (each with {@code prefix} before it) on a
-   * daemon thread, and waits until a line is {@code ready}; fails with the recent output if the
+   * Copies every line the process prints to {@code output} (each with {@code prefix} before it) on
+   * a daemon thread, and waits until a line is {@code ready}; fails with the recent output if the
    * process exits first or {@code timeout} passes. Returns the thread, which ends with the output.
    */
-  public static Thread awaitReady(String name, Process process, List<String> output, String prefix,
-      Predicate<String> ready, Duration timeout) {
+  public static Thread awaitReady(
+      String name,
+      Process process,
+      List<String> output,
+      String prefix,
+      Predicate<String> ready,
+      Duration timeout) {
     CompletableFuture<Void> seen = new CompletableFuture<>();
     Thread reader = copyOutput(name, process, output, prefix, ready, seen);
     try {
@@ -95,28 +103,40 @@ public final class ChildProcesses {
     }
   }
 
-  /** Copies every line the process prints to {@code output} on a daemon thread; waits for nothing. */
-  public static Thread copyOutput(String name, Process process, List<String> output, String prefix) {
+  /**
+   * Copies every line the process prints to {@code output} on a daemon thread; waits for nothing.
+   */
+  public static Thread copyOutput(
+      String name, Process process, List<String> output, String prefix) {
     return copyOutput(name, process, output, prefix, line -> false, new CompletableFuture<>());
   }
 
-  private static Thread copyOutput(String name, Process process, List<String> output, String prefix,
-      Predicate<String> ready, CompletableFuture<Void> seen) {
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(prefix + line);
-          if (ready.test(line)) {
-            seen.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        // the process is gone
-      }
-      seen.completeExceptionally(new IllegalStateException(name + " exited"));
-    }, "output-" + name);
+  private static Thread copyOutput(
+      String name,
+      Process process,
+      List<String> output,
+      String prefix,
+      Predicate<String> ready,
+      CompletableFuture<Void> seen) {
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  output.add(prefix + line);
+                  if (ready.test(line)) {
+                    seen.complete(null);
+                  }
+                }
+              } catch (IOException e) {
+                // the process is gone
+              }
+              seen.completeExceptionally(new IllegalStateException(name + " exited"));
+            },
+            "output-" + name);
     reader.setDaemon(true);
     reader.start();
     return reader;
@@ -125,7 +145,8 @@ public final class ChildProcesses {
   /** The last lines of {@code output}, for a failure message. */
   public static String recent(List<String> output) {
     synchronized (output) {
-      return String.join("\n", output.subList(Math.max(0, output.size() - LOG_LINES), output.size()));
+      return String.join(
+          "\n", output.subList(Math.max(0, output.size() - LOG_LINES), output.size()));
     }
   }
 }

@@ -59,11 +59,17 @@ public final class KafkaProbe implements AutoCloseable {
     Admin admin = admin();
     TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
     Map<TopicPartition, OffsetSpec> query = new HashMap<>();
-    d.partitions().forEach(p -> query.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+    d.partitions()
+        .forEach(p -> query.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
     Map<Integer, Long> out = new HashMap<>();
-    admin.listOffsets(query, new ListOffsetsOptions(
-            readCommitted ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED))
-        .all().get().forEach((tp, info) -> out.put(tp.partition(), info.offset()));
+    admin
+        .listOffsets(
+            query,
+            new ListOffsetsOptions(
+                readCommitted ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED))
+        .all()
+        .get()
+        .forEach((tp, info) -> out.put(tp.partition(), info.offset()));
     return out;
   }
 
@@ -72,11 +78,12 @@ public final class KafkaProbe implements AutoCloseable {
     Map<TopicPartition, OffsetAndMetadata> all =
         admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
     Map<Integer, Long> out = new HashMap<>();
-    all.forEach((tp, o) -> {
-      if (tp.topic().equals(topic) && o != null) {
-        out.put(tp.partition(), o.offset());
-      }
-    });
+    all.forEach(
+        (tp, o) -> {
+          if (tp.topic().equals(topic) && o != null) {
+            out.put(tp.partition(), o.offset());
+          }
+        });
     return out;
   }
 
@@ -88,12 +95,16 @@ public final class KafkaProbe implements AutoCloseable {
   /** Every record of the topic up to its current end, in partition and offset order. */
   public List<Rec> readAll(String topic, boolean readCommitted) throws Exception {
     Map<Integer, Long> ends = endOffsets(topic, readCommitted);
-    Map<String, Object> props = Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        readCommitted ? "read_committed" : "read_uncommitted",
-        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
+    Map<String, Object> props =
+        Map.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            readCommitted ? "read_committed" : "read_uncommitted",
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            20_000);
     List<Rec> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrapServers,
-        new ByteArrayDeserializer(), new ByteArrayDeserializer(), props)) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        KafkaClients.consumer(
+            bootstrapServers, new ByteArrayDeserializer(), new ByteArrayDeserializer(), props)) {
       List<TopicPartition> tps = new ArrayList<>();
       ends.keySet().forEach(p -> tps.add(new TopicPartition(topic, p)));
       consumer.assign(tps);
@@ -117,8 +128,11 @@ public final class KafkaProbe implements AutoCloseable {
         }
       }
     }
-    out.sort((a, b) -> a.partition() != b.partition()
-        ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
+    out.sort(
+        (a, b) ->
+            a.partition() != b.partition()
+                ? Integer.compare(a.partition(), b.partition())
+                : Long.compare(a.offset(), b.offset()));
     return out;
   }
 
@@ -132,39 +146,55 @@ public final class KafkaProbe implements AutoCloseable {
   }
 
   /**
-   * Produces {@code records} to {@code topic} on a thread, keeping each record's partition and order, at
-   * about {@code perSecond} records a second.
+   * Produces {@code records} to {@code topic} on a thread, keeping each record's partition and
+   * order, at about {@code perSecond} records a second.
    */
   public Thread copyPaced(List<Rec> records, String topic, int perSecond) {
     // partitions interleaved, each in its own order, as they fill up in a live stream
     List<Rec> ordered = new ArrayList<>(records);
-    ordered.sort((a, b) -> a.offset() != b.offset()
-        ? Long.compare(a.offset(), b.offset()) : Integer.compare(a.partition(), b.partition()));
-    Thread t = new Thread(() -> {
-      // idempotent, with retries for as long as it takes: a copy across a broker restart loses nothing
-      Map<String, Object> props = Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-          ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5,
-          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-      try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers,
-          new ByteArraySerializer(), new ByteArraySerializer(), props)) {
-        int chunk = Math.max(1, perSecond / 20);
-        long started = System.nanoTime();
-        for (int i = 0; i < ordered.size(); i++) {
-          Rec r = ordered.get(i);
-          producer.send(new ProducerRecord<>(topic, r.partition(), r.key(), r.value()));
-          if (i % chunk == chunk - 1) {
-            long due = started + (long) ((i + 1) * 1e9 / perSecond);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-              Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-          }
-        }
-        producer.flush();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "copy-" + topic);
+    ordered.sort(
+        (a, b) ->
+            a.offset() != b.offset()
+                ? Long.compare(a.offset(), b.offset())
+                : Integer.compare(a.partition(), b.partition()));
+    Thread t =
+        new Thread(
+            () -> {
+              // idempotent, with retries for as long as it takes: a copy across a broker restart
+              // loses nothing
+              Map<String, Object> props =
+                  Map.of(
+                      ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                      true,
+                      ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                      5,
+                      ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                      Integer.MAX_VALUE);
+              try (KafkaProducer<byte[], byte[]> producer =
+                  KafkaClients.producer(
+                      bootstrapServers,
+                      new ByteArraySerializer(),
+                      new ByteArraySerializer(),
+                      props)) {
+                int chunk = Math.max(1, perSecond / 20);
+                long started = System.nanoTime();
+                for (int i = 0; i < ordered.size(); i++) {
+                  Rec r = ordered.get(i);
+                  producer.send(new ProducerRecord<>(topic, r.partition(), r.key(), r.value()));
+                  if (i % chunk == chunk - 1) {
+                    long due = started + (long) ((i + 1) * 1e9 / perSecond);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                  }
+                }
+                producer.flush();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "copy-" + topic);
     t.start();
     return t;
   }

@@ -1,12 +1,12 @@
 package io.graphitekafka.sink;
 
-import io.graphitekafka.sink.metrics.SinkStats;
-import io.graphitekafka.sink.config.SinkConfig;
-import io.graphitekafka.service.metrics.SelfReporting;
 import io.graphitekafka.service.metrics.SelfMetrics;
+import io.graphitekafka.service.metrics.SelfReporting;
+import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SeriesListener;
 import io.graphitekafka.sink.consumer.SinkClients;
 import io.graphitekafka.sink.consumer.SinkLoop;
+import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.sink.tags.TagRegistrar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whisper-sink service: one consumer loop writing the series of the partitions it owns, with its
- * self-metrics reported as {@code carbon.agents.<host>-<instance>.*} series and, optionally, on a
- * Prometheus endpoint.
+ * The whisper-sink service: one consumer loop writing the series of the partitions it owns, with
+ * its self-metrics reported as {@code carbon.agents.<host>-<instance>.*} series and, optionally, on
+ * a Prometheus endpoint.
  */
 public final class Sink implements AutoCloseable {
 
@@ -37,10 +37,16 @@ public final class Sink implements AutoCloseable {
   public Sink(SinkConfig config) {
     this.config = config;
     int interval = config.getInt(SinkConfig.METRICS_INTERVAL_SECONDS);
-    this.stats = new SinkStats(new SelfMetrics(SinkStats.ROLE), interval == 0 ? 60 : interval,
-        System::nanoTime);
-    this.reporting = SelfReporting.open(stats.metrics(), config, config.metricsInstance(),
-        config.getString(SinkConfig.PROMETHEUS_BIND), null);
+    this.stats =
+        new SinkStats(
+            new SelfMetrics(SinkStats.ROLE), interval == 0 ? 60 : interval, System::nanoTime);
+    this.reporting =
+        SelfReporting.open(
+            stats.metrics(),
+            config,
+            config.metricsInstance(),
+            config.getString(SinkConfig.PROMETHEUS_BIND),
+            null);
     try {
       this.tags = tagRegistrar(config, stats);
       this.loop = loop(config, stats, tags == null ? SeriesListener.NONE : tags);
@@ -50,7 +56,9 @@ public final class Sink implements AutoCloseable {
     }
   }
 
-  /** The consumer loop over the real clients, which are closed again if the loop cannot be built. */
+  /**
+   * The consumer loop over the real clients, which are closed again if the loop cannot be built.
+   */
   private static SinkLoop loop(SinkConfig config, SinkStats stats, SeriesListener listener) {
     Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config);
     Producer<byte[], byte[]> rejects = null;
@@ -72,11 +80,15 @@ public final class Sink implements AutoCloseable {
       return null;
     }
     try {
-      return new TagRegistrar(url.trim(), Path.of(config.getString(SinkConfig.DATA_DIR)).resolve("tagdb"),
-          config.getInt(SinkConfig.TAGS_BATCH_SIZE), config.getInt(SinkConfig.TAGS_UPDATE_INTERVAL),
+      return new TagRegistrar(
+          url.trim(),
+          Path.of(config.getString(SinkConfig.DATA_DIR)).resolve("tagdb"),
+          config.getInt(SinkConfig.TAGS_BATCH_SIZE),
+          config.getInt(SinkConfig.TAGS_UPDATE_INTERVAL),
           config.getBoolean(SinkConfig.TAGS_UNTAGGED),
           Duration.ofMillis(config.getLong(SinkConfig.TAGS_TIMEOUT_MS)),
-          config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS), stats);
+          config.getLong(SinkConfig.RETRY_BACKOFF_MAX_MS),
+          stats);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the tag registration journal", e);
     }

@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of the sink's hot path, {@link WhisperFile#writeSlots} into 1,000 open files (page cache,
- * no fsync), reported per point; and of {@link WhisperFile#create}, reported per file.
+ * Throughput of the sink's hot path, {@link WhisperFile#writeSlots} into 1,000 open files (page
+ * cache, no fsync), reported per point; and of {@link WhisperFile#create}, reported per file.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -39,7 +39,8 @@ public class WhisperFileBenchmark {
   static final int FILES = 1000;
   static final SeriesLayout LAYOUT =
       new SeriesLayout(
-          List.of(new ArchiveSpec(60, 1440), new ArchiveSpec(300, 2016), new ArchiveSpec(3600, 8760)),
+          List.of(
+              new ArchiveSpec(60, 1440), new ArchiveSpec(300, 2016), new ArchiveSpec(3600, 8760)),
           AggregationMethod.AVERAGE,
           0.5f);
 
@@ -93,7 +94,8 @@ public class WhisperFileBenchmark {
   /** 10s:6h,1m:7d,10m:5y (conf/storage-schemas.conf's default): 3.3 MB a file. */
   static final SeriesLayout LARGE_LAYOUT =
       new SeriesLayout(
-          List.of(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080), new ArchiveSpec(600, 262800)),
+          List.of(
+              new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080), new ArchiveSpec(600, 262800)),
           AggregationMethod.AVERAGE,
           0.5f);
 

@@ -33,7 +33,9 @@ public record ArchiveInfo(long offset, int secondsPerPoint, int points) {
     return offset + size();
   }
 
-  /** The start of the interval holding {@code timestamp}, rounded toward minus infinity like Python. */
+  /**
+   * The start of the interval holding {@code timestamp}, rounded toward minus infinity like Python.
+   */
   public long interval(long timestamp) {
     return timestamp - Math.floorMod(timestamp, (long) secondsPerPoint);
   }

@@ -13,18 +13,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code posix_fallocate(3)} from the C library, called through JNA as whisper.py calls it through ctypes
- * for carbon's {@code WHISPER_FALLOCATE_CREATE}: the file system reserves the data region's blocks without
- * their being written, and the region reads as zeros. Like whisper.py, {@code posix_fallocate64} is
- * preferred and {@code posix_fallocate} taken where it is missing (64-bit platforms only, where its offsets
- * are 64 bits). Where neither can be loaded (not Linux, no usable C library, JNA's native part refused),
- * {@link #available()} is false and the caller writes zeros instead.
+ * {@code posix_fallocate(3)} from the C library, called through JNA as whisper.py calls it through
+ * ctypes for carbon's {@code WHISPER_FALLOCATE_CREATE}: the file system reserves the data region's
+ * blocks without their being written, and the region reads as zeros. Like whisper.py, {@code
+ * posix_fallocate64} is preferred and {@code posix_fallocate} taken where it is missing (64-bit
+ * platforms only, where its offsets are 64 bits). Where neither can be loaded (not Linux, no usable
+ * C library, JNA's native part refused), {@link #available()} is false and the caller writes zeros
+ * instead.
  */
 final class Fallocate {
 
   private static final Logger LOG = LoggerFactory.getLogger(Fallocate.class);
   private static final int O_WRONLY = 0x1;
   private static final int O_CLOEXEC = 0x80000;
+
   /** The charset the JDK encodes file names with, so the C library opens the very same path. */
   private static final Charset PATH_CHARSET = pathCharset();
 
@@ -50,10 +52,14 @@ final class Fallocate {
         }
         fallocate = libc.getFunction("posix_fallocate");
       }
-      return new Functions(libc.getFunction("open"), fallocate, libc.getFunction("close"),
+      return new Functions(
+          libc.getFunction("open"),
+          fallocate,
+          libc.getFunction("close"),
           libc.getFunction("strerror"));
     } catch (LinkageError | RuntimeException e) {
-      LOG.warn("fill.mode=fallocate writes zeros: posix_fallocate cannot be called here: {}",
+      LOG.warn(
+          "fill.mode=fallocate writes zeros: posix_fallocate cannot be called here: {}",
           e.toString());
       return null;
     }
@@ -75,9 +81,11 @@ final class Fallocate {
 
   /**
    * Reserves the blocks of {@code [offset, offset + length)} in the existing file at {@code path},
-   * growing it to at least {@code offset + length} bytes; what was not written before reads as zeros.
+   * growing it to at least {@code offset + length} bytes; what was not written before reads as
+   * zeros.
    *
-   * @throws IOException naming the file and the C library's error (say, no space left on the device)
+   * @throws IOException naming the file and the C library's error (say, no space left on the
+   *     device)
    * @throws IllegalStateException if not {@link #available()}
    */
   static void allocate(Path path, long offset, long length) throws IOException {
@@ -88,13 +96,21 @@ final class Fallocate {
     byte[] cName = Arrays.copyOf(name, name.length + 1); // NUL-terminated
     int fd = C.open().invokeInt(new Object[] {cName, O_WRONLY | O_CLOEXEC});
     if (fd < 0) {
-      throw new IOException("cannot open " + path + " to allocate it: " + error(Native.getLastError()));
+      throw new IOException(
+          "cannot open " + path + " to allocate it: " + error(Native.getLastError()));
     }
     try {
       int err = C.fallocate().invokeInt(new Object[] {fd, offset, length});
       if (err != 0) {
-        throw new IOException("posix_fallocate of " + length + " bytes at offset " + offset + " in "
-            + path + " failed: " + error(err));
+        throw new IOException(
+            "posix_fallocate of "
+                + length
+                + " bytes at offset "
+                + offset
+                + " in "
+                + path
+                + " failed: "
+                + error(err));
       }
     } finally {
       C.close().invokeInt(new Object[] {fd});

@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * The answer of {@link WhisperFile#fetch}, shaped like whisper.py's {@code ((fromInterval,
- * untilInterval, step), values)}: {@code values[i]} belongs to interval {@code fromInterval + i * step}
- * and is {@code null} where the slot holds no point for that interval.
+ * untilInterval, step), values)}: {@code values[i]} belongs to interval {@code fromInterval + i *
+ * step} and is {@code null} where the slot holds no point for that interval.
  *
  * <p>The array is not copied; callers should treat it as read-only.
  */
@@ -42,7 +42,14 @@ public record FetchResult(long fromInterval, long untilInterval, int step, Doubl
 
   @Override
   public String toString() {
-    return "FetchResult[" + fromInterval + ", " + untilInterval + ", " + step + ", "
-        + Arrays.toString(values) + "]";
+    return "FetchResult["
+        + fromInterval
+        + ", "
+        + untilInterval
+        + ", "
+        + step
+        + ", "
+        + Arrays.toString(values)
+        + "]";
   }
 }

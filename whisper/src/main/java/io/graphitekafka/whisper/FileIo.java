@@ -7,20 +7,24 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Positional file I/O that finishes what it starts: full reads and writes, zero fills, allocation. */
+/**
+ * Positional file I/O that finishes what it starts: full reads and writes, zero fills, allocation.
+ */
 final class FileIo {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileIo.class);
 
   static final int ZERO_CHUNK = 16 * 1024;
   private static final int FALLOCATE_CHUNK = 1024 * 1024;
-  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FALLOCATE_CHUNK).asReadOnlyBuffer();
+  private static final ByteBuffer ZEROS =
+      ByteBuffer.allocateDirect(FALLOCATE_CHUNK).asReadOnlyBuffer();
 
   private FileIo() {}
 
   /**
-   * Gives {@code [from, to)} its blocks: {@code posix_fallocate} where it can be called (the region reads
-   * as zeros without being written), else zeros written in 1 MiB chunks, which allocates the same blocks.
+   * Gives {@code [from, to)} its blocks: {@code posix_fallocate} where it can be called (the region
+   * reads as zeros without being written), else zeros written in 1 MiB chunks, which allocates the
+   * same blocks.
    */
   static void allocate(FileChannel ch, Path path, long from, long to, boolean nativeCall)
       throws IOException {

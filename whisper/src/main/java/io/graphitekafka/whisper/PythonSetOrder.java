@@ -1,10 +1,10 @@
 package io.graphitekafka.whisper;
 
 /**
- * Reproduces the iteration order of a CPython 3.11 {@code set} built from a list of non-negative ints
- * below 2^61 - 1 (for which {@code hash(i) == i}). whisper.py's {@code __archive_update_many} propagates
- * the distinct lower intervals in that order, and the first successful propagation into an empty lower
- * archive fixes the archive's base, so the order decides where points land.
+ * Reproduces the iteration order of a CPython 3.11 {@code set} built from a list of non-negative
+ * ints below 2^61 - 1 (for which {@code hash(i) == i}). whisper.py's {@code __archive_update_many}
+ * propagates the distinct lower intervals in that order, and the first successful propagation into
+ * an empty lower archive fixes the archive's base, so the order decides where points land.
  */
 final class PythonSetOrder {
 
@@ -15,7 +15,10 @@ final class PythonSetOrder {
 
   private PythonSetOrder() {}
 
-  /** The distinct values of {@code values[0..count)} in the order {@code iter(set(values))} yields them. */
+  /**
+   * The distinct values of {@code values[0..count)} in the order {@code iter(set(values))} yields
+   * them.
+   */
   static long[] distinct(long[] values, int count) {
     long[] table = new long[MIN_SIZE];
     boolean[] used = new boolean[MIN_SIZE];

@@ -2,7 +2,9 @@ package io.graphitekafka.whisper;
 
 import java.nio.ByteBuffer;
 
-/** A thread's scratch space: a direct buffer for file I/O and the arrays of the runs being written. */
+/**
+ * A thread's scratch space: a direct buffer for file I/O and the arrays of the runs being written.
+ */
 final class Scratch {
 
   // One per thread, as a file is used by one thread at a time and calls never nest.

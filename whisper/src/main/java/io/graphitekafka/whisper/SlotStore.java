@@ -9,9 +9,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * The slots of one open file's archives: positional reads and writes of (interval, value) points, and
- * each archive's base (the interval its first slot holds, which every other position counts from),
- * cached until a write to the first slot may change it.
+ * The slots of one open file's archives: positional reads and writes of (interval, value) points,
+ * and each archive's base (the interval its first slot holds, which every other position counts
+ * from), cached until a write to the first slot may change it.
  */
 final class SlotStore {
 
@@ -55,7 +55,8 @@ final class SlotStore {
     return base;
   }
 
-  // Reads n slots starting at byteOffset relative to the archive, continuing at its start if needed.
+  // Reads n slots starting at byteOffset relative to the archive, continuing at its start if
+  // needed.
   ByteBuffer readSlots(ArchiveInfo archive, long relOffset, int n) throws IOException {
     ByteBuffer buf = Scratch.ioBuffer(n * POINT_SIZE);
     long first = Math.min((long) n * POINT_SIZE, archive.size() - relOffset);
@@ -67,11 +68,11 @@ final class SlotStore {
   }
 
   /**
-   * Writes deduplicated, ascending intervals as runs of consecutive slots. With {@code pythonRuns} an
-   * interval of 0 does not end a run, reproducing whisper.py's {@code not previousInterval} test.
+   * Writes deduplicated, ascending intervals as runs of consecutive slots. With {@code pythonRuns}
+   * an interval of 0 does not end a run, reproducing whisper.py's {@code not previousInterval}
+   * test.
    */
-  void writeRuns(
-      int archiveIndex, long[] intervals, double[] values, int n, boolean pythonRuns)
+  void writeRuns(int archiveIndex, long[] intervals, double[] values, int n, boolean pythonRuns)
       throws IOException {
     ArchiveInfo archive = header.archives().get(archiveIndex);
     long step = archive.secondsPerPoint();
@@ -100,8 +101,14 @@ final class SlotStore {
   }
 
   private void writeRun(
-      int archiveIndex, ArchiveInfo archive, long base, long runInterval, ByteBuffer buf, int from,
-      int to) throws IOException {
+      int archiveIndex,
+      ArchiveInfo archive,
+      long base,
+      long runInterval,
+      ByteBuffer buf,
+      int from,
+      int to)
+      throws IOException {
     // A run longer than the archive would overwrite itself; only its newest lap survives.
     if (to - from > archive.points()) {
       int skip = to - from - archive.points();
@@ -133,8 +140,7 @@ final class SlotStore {
     FileIo.writeFully(channel, buf, fileOffset);
   }
 
-  void writePoint(int archiveIndex, long offset, long interval, double value)
-      throws IOException {
+  void writePoint(int archiveIndex, long offset, long interval, double value) throws IOException {
     ByteBuffer buf = Scratch.ioBuffer(POINT_SIZE);
     buf.putInt((int) interval).putDouble(value).flip();
     try {

@@ -6,16 +6,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** whisper.py's {@code fetch}: the slots of one archive between two times, as whisper returns them. */
+/**
+ * whisper.py's {@code fetch}: the slots of one archive between two times, as whisper returns them.
+ */
 final class WhisperFetch {
 
   private WhisperFetch() {}
 
   /**
-   * Reads {@code (from, until]} as whisper.py's {@code fetch} does: from the archive whose precision is
-   * {@code secondsPerPoint} (whisper's {@code archiveToSelect}), or with 0 from the finest archive
-   * covering {@code now - from}; times are clamped to the retention and to {@code now}, and the slot
-   * holding {@code from} is left out.
+   * Reads {@code (from, until]} as whisper.py's {@code fetch} does: from the archive whose
+   * precision is {@code secondsPerPoint} (whisper's {@code archiveToSelect}), or with 0 from the
+   * finest archive covering {@code now - from}; times are clamped to the retention and to {@code
+   * now}, and the slot holding {@code from} is left out.
    *
    * @return the slots, or {@code null} where whisper returns {@code None}
    * @throws IllegalArgumentException if {@code from > until} or no archive has that precision
@@ -38,8 +40,13 @@ final class WhisperFetch {
       index = store.header().indexOfPrecision(secondsPerPoint);
       if (index < 0) {
         throw new IllegalArgumentException(
-            "invalid granularity " + secondsPerPoint + "s for " + store.path() + " (archives "
-                + store.header().layout().archives() + ")");
+            "invalid granularity "
+                + secondsPerPoint
+                + "s for "
+                + store.path()
+                + " (archives "
+                + store.header().layout().archives()
+                + ")");
       }
     } else {
       long age = now - from;
@@ -64,7 +71,8 @@ final class WhisperFetch {
           step,
           new Double[(int) Math.floorDiv(untilInterval - fromInterval, (long) step)]);
     }
-    // __archive_fetch reads from the from-slot up to the until-slot, wrapping at the archive's end; the
+    // __archive_fetch reads from the from-slot up to the until-slot, wrapping at the archive's end;
+    // the
     // same slot for both means a full lap.
     long fromRel = SlotStore.slotOffset(archive, base, fromInterval) - archive.offset();
     long untilRel = SlotStore.slotOffset(archive, base, untilInterval) - archive.offset();

@@ -43,14 +43,15 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Creates a new file for {@code layout} (archives sorted by precision, validated like whisper.py's
-   * {@code validateArchiveList}) and returns it open for reading and writing. Missing parent directories
-   * are created; a partially written file is deleted.
+   * Creates a new file for {@code layout} (archives sorted by precision, validated like
+   * whisper.py's {@code validateArchiveList}) and returns it open for reading and writing. Missing
+   * parent directories are created; a partially written file is deleted.
    *
    * @throws FileAlreadyExistsException if {@code path} exists
    * @throws IllegalArgumentException if whisper would refuse the layout
    */
-  public static WhisperFile create(Path path, SeriesLayout layout, FillMode fill) throws IOException {
+  public static WhisperFile create(Path path, SeriesLayout layout, FillMode fill)
+      throws IOException {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(fill, "fill");
     WhisperHeader header = WhisperHeader.forLayout(layout);
@@ -62,7 +63,10 @@ public final class WhisperFile implements Closeable {
     try {
       ch =
           FileChannel.open(
-              path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+              path,
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
     } catch (FileAlreadyExistsException e) {
       throw new FileAlreadyExistsException(path.toString(), null, "Whisper file already exists");
     }
@@ -79,7 +83,8 @@ public final class WhisperFile implements Closeable {
       }
       WhisperFile file = new WhisperFile(path, ch, header, true, 0);
       done = true;
-      LOG.debug("created {} ({} bytes, {} archives, {})", path, end, header.archives().size(), fill);
+      LOG.debug(
+          "created {} ({} bytes, {} archives, {})", path, end, header.archives().size(), fill);
       return file;
     } catch (IOException e) {
       throw new IOException("cannot create Whisper file " + path + ": " + e, e);
@@ -96,9 +101,9 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Like {@link #create}, but builds the file under the temporary sibling name {@code <name>.creating}
-   * and renames it into place only once it is complete, so a crash never leaves a truncated file at
-   * {@code path}. A leftover temporary file from an earlier crash is replaced.
+   * Like {@link #create}, but builds the file under the temporary sibling name {@code
+   * <name>.creating} and renames it into place only once it is complete, so a crash never leaves a
+   * truncated file at {@code path}. A leftover temporary file from an earlier crash is replaced.
    *
    * @throws FileAlreadyExistsException if {@code path} exists
    */
@@ -126,8 +131,9 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Makes a directory's entries durable (fsync of the directory), so a file renamed into it survives a
-   * power loss under its new name. A no-op where the platform cannot open a directory for syncing.
+   * Makes a directory's entries durable (fsync of the directory), so a file renamed into it
+   * survives a power loss under its new name. A no-op where the platform cannot open a directory
+   * for syncing.
    */
   public static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -140,14 +146,16 @@ public final class WhisperFile implements Closeable {
   /**
    * Opens an existing file for reading and writing after validating its header.
    *
-   * @throws WhisperFormatException if the header is corrupt, the archive table does not match the file,
-   *     or the file is truncated; nothing is written to such a file
+   * @throws WhisperFormatException if the header is corrupt, the archive table does not match the
+   *     file, or the file is truncated; nothing is written to such a file
    */
   public static WhisperFile open(Path path) throws IOException {
     return open(path, true);
   }
 
-  /** Opens an existing file for reading only; every write method then throws an {@link IOException}. */
+  /**
+   * Opens an existing file for reading only; every write method then throws an {@link IOException}.
+   */
   public static WhisperFile openReadOnly(Path path) throws IOException {
     return open(path, false);
   }
@@ -189,12 +197,12 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Writes already aggregated slot values into one archive without propagating them. Each interval is
-   * aligned down to the archive's precision; for duplicate intervals the value that comes last in the
-   * input wins. Consecutive intervals are written with one positional write per run, split at the
-   * archive's end. An empty archive takes the first run's start as its base, like whisper.py's {@code
-   * __archive_update_many}. Callers drop intervals older than the archive's retention themselves: an
-   * old interval overwrites whatever newer point shares its slot.
+   * Writes already aggregated slot values into one archive without propagating them. Each interval
+   * is aligned down to the archive's precision; for duplicate intervals the value that comes last
+   * in the input wins. Consecutive intervals are written with one positional write per run, split
+   * at the archive's end. An empty archive takes the first run's start as its base, like
+   * whisper.py's {@code __archive_update_many}. Callers drop intervals older than the archive's
+   * retention themselves: an old interval overwrites whatever newer point shares its slot.
    *
    * @throws IllegalArgumentException if an interval does not fit the format's u32 timestamps
    */
@@ -234,8 +242,10 @@ public final class WhisperFile implements Closeable {
         }
       }
     } else {
-      // Interval in the high bits, input position in the low 31: sorting the keys orders by interval
-      // and, for equal intervals, by input position, so the last of a duplicate group is the newest.
+      // Interval in the high bits, input position in the low 31: sorting the keys orders by
+      // interval
+      // and, for equal intervals, by input position, so the last of a duplicate group is the
+      // newest.
       long[] sortKeys = scratch.sortKeys(count);
       for (int i = 0; i < count; i++) {
         sortKeys[i] = (runIntervals[i] << 31) | i;
@@ -258,14 +268,14 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Applies whisper.py's {@code update_many(points, now)}: points are grouped by age into the finest
-   * archive that covers them (future points go to archive 0, points older than the maximum retention are
-   * dropped), written in runs and propagated to coarser archives under the xFilesFactor. Among points
-   * with the same timestamp the first in input order is kept, as whisper does. Timestamps are already
-   * whole seconds ({@code int()} is the caller's).
+   * Applies whisper.py's {@code update_many(points, now)}: points are grouped by age into the
+   * finest archive that covers them (future points go to archive 0, points older than the maximum
+   * retention are dropped), written in runs and propagated to coarser archives under the
+   * xFilesFactor. Among points with the same timestamp the first in input order is kept, as whisper
+   * does. Timestamps are already whole seconds ({@code int()} is the caller's).
    *
-   * @throws IllegalArgumentException if a point to be written does not fit the u32 timestamps; nothing
-   *     is written then
+   * @throws IllegalArgumentException if a point to be written does not fit the u32 timestamps;
+   *     nothing is written then
    */
   public void updateMany(long[] timestamps, double[] values, int count, long now)
       throws IOException {
@@ -275,8 +285,8 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Applies whisper.py's {@code update(value, timestamp, now)}: one point into the finest archive that
-   * covers its age, then propagated down until a coarser archive is not updated.
+   * Applies whisper.py's {@code update(value, timestamp, now)}: one point into the finest archive
+   * that covers its age, then propagated down until a coarser archive is not updated.
    *
    * @throws TimestampNotCoveredException if the point is in the future or at least the maximum
    *     retention old
@@ -291,8 +301,8 @@ public final class WhisperFile implements Closeable {
    * whisper.py's {@code fetch}: times are clamped to the retention and to {@code now}, and the slot
    * holding {@code from} is left out.
    *
-   * @return the slots, or {@code null} where whisper returns {@code None} (range entirely in the future
-   *     or entirely older than the maximum retention)
+   * @return the slots, or {@code null} where whisper returns {@code None} (range entirely in the
+   *     future or entirely older than the maximum retention)
    * @throws IllegalArgumentException if {@code from > until}
    */
   public FetchResult fetch(long from, long until, long now) throws IOException {
@@ -311,8 +321,8 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
-   * Whether the archive has never been written: its first slot's timestamp is 0, so the next write sets
-   * its base (the interval every other slot position is counted from).
+   * Whether the archive has never been written: its first slot's timestamp is 0, so the next write
+   * sets its base (the interval every other slot position is counted from).
    */
   public boolean isArchiveEmpty(int archiveIndex) throws IOException {
     return slots.base(archiveIndex) == 0;
@@ -348,9 +358,13 @@ public final class WhisperFile implements Closeable {
   private static void checkArrays(long[] times, double[] values, int count) {
     if (count < 0 || count > times.length || count > values.length) {
       throw new IllegalArgumentException(
-          "count " + count + " exceeds the arrays (" + times.length + " timestamps, "
-              + values.length + " values)");
+          "count "
+              + count
+              + " exceeds the arrays ("
+              + times.length
+              + " timestamps, "
+              + values.length
+              + " values)");
     }
   }
-
 }

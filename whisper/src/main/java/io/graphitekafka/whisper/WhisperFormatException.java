@@ -3,7 +3,9 @@ package io.graphitekafka.whisper;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A file that is not a readable Whisper file: bad header, inconsistent archive table or short read. */
+/**
+ * A file that is not a readable Whisper file: bad header, inconsistent archive table or short read.
+ */
 public class WhisperFormatException extends IOException {
 
   private final Path path;

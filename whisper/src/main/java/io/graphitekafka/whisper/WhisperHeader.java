@@ -14,7 +14,8 @@ import java.util.Locale;
 
 /**
  * The parsed header of a Whisper file: aggregation method, maximum retention, xFilesFactor and the
- * archive table (finest archive first). Encodes to, and is validated like, whisper 1.1's on-disk header.
+ * archive table (finest archive first). Encodes to, and is validated like, whisper 1.1's on-disk
+ * header.
  */
 public record WhisperHeader(
     AggregationMethod method, long maxRetention, float xFilesFactor, List<ArchiveInfo> archives) {
@@ -27,7 +28,8 @@ public record WhisperHeader(
 
   static final long MAX_U32 = 0xFFFF_FFFFL;
 
-  // One read covers the metadata, an archive table of up to 8 archives and the first archive's base.
+  // One read covers the metadata, an archive table of up to 8 archives and the first archive's
+  // base.
   private static final long HEADER_READ = METADATA_SIZE + 8L * ARCHIVE_INFO_SIZE;
 
   public WhisperHeader {
@@ -36,11 +38,11 @@ public record WhisperHeader(
 
   /**
    * Lays out a new file for {@code layout} after whisper.py's {@code validateArchiveList}: archives
-   * sorted by precision, distinct precisions that divide each other, strictly growing retention, and
-   * enough points in each archive to fill one slot of the next.
+   * sorted by precision, distinct precisions that divide each other, strictly growing retention,
+   * and enough points in each archive to fill one slot of the next.
    *
-   * @throws IllegalArgumentException if whisper would refuse the layout, or if an offset or the maximum
-   *     retention would not fit the format's u32 fields
+   * @throws IllegalArgumentException if whisper would refuse the layout, or if an offset or the
+   *     maximum retention would not fit the format's u32 fields
    */
   public static WhisperHeader forLayout(SeriesLayout layout) {
     List<ArchiveSpec> sorted = new ArrayList<>(layout.archives());
@@ -69,8 +71,8 @@ public record WhisperHeader(
   }
 
   /**
-   * Returns why whisper.py's {@code validateArchiveList} would reject these archives (already sorted by
-   * precision), or {@code null} if it accepts them.
+   * Returns why whisper.py's {@code validateArchiveList} would reject these archives (already
+   * sorted by precision), or {@code null} if it accepts them.
    */
   static String archiveListProblem(List<ArchiveSpec> sorted) {
     if (sorted.isEmpty()) {
@@ -83,16 +85,27 @@ public record WhisperHeader(
         return "archives " + i + " and " + (i + 1) + " have the same precision";
       }
       if (b.secondsPerPoint() % a.secondsPerPoint() != 0) {
-        return "precision " + b.secondsPerPoint() + "s of archive " + (i + 1)
-            + " is not a multiple of " + a.secondsPerPoint() + "s";
+        return "precision "
+            + b.secondsPerPoint()
+            + "s of archive "
+            + (i + 1)
+            + " is not a multiple of "
+            + a.secondsPerPoint()
+            + "s";
       }
       if (b.retention() <= a.retention()) {
         return "archive " + (i + 1) + " must cover a longer time than archive " + i;
       }
       int perSlot = b.secondsPerPoint() / a.secondsPerPoint();
       if (a.points() < perSlot) {
-        return "archive " + (i + 1) + " consolidates " + perSlot + " points of archive " + i
-            + ", which has only " + a.points();
+        return "archive "
+            + (i + 1)
+            + " consolidates "
+            + perSlot
+            + " points of archive "
+            + i
+            + ", which has only "
+            + a.points();
       }
     }
     return null;
@@ -163,16 +176,16 @@ public record WhisperHeader(
   }
 
   /**
-   * Reads and checks the header (whisper.py {@code __readHeader}, plus a check of the archive table), and
-   * sets {@code firstBase[0]} to the first archive's base where the one read of a header of up to 8
-   * archives reached it (it follows the header), else to 0.
+   * Reads and checks the header (whisper.py {@code __readHeader}, plus a check of the archive
+   * table), and sets {@code firstBase[0]} to the first archive's base where the one read of a
+   * header of up to 8 archives reached it (it follows the header), else to 0.
    */
-  static WhisperHeader read(FileChannel ch, Path path, long[] firstBase)
-      throws IOException {
+  static WhisperHeader read(FileChannel ch, Path path, long[] firstBase) throws IOException {
     long fileSize = ch.size();
     if (fileSize < METADATA_SIZE) {
       throw new WhisperFormatException(
-          path, "file has " + fileSize + " bytes, less than the " + METADATA_SIZE + "-byte metadata");
+          path,
+          "file has " + fileSize + " bytes, less than the " + METADATA_SIZE + "-byte metadata");
     }
     // one read for the metadata, the archive table of up to 8 archives and the first archive's base
     // (which saves a read of its own when the file is written), a second read for a longer table
@@ -184,7 +197,8 @@ public record WhisperHeader(
     float xff = meta.getFloat();
     long count = Integer.toUnsignedLong(meta.getInt());
     if (type < 1 || type > 8) {
-      throw new WhisperFormatException(path, "unknown aggregation type " + type + " (expected 1..8)");
+      throw new WhisperFormatException(
+          path, "unknown aggregation type " + type + " (expected 1..8)");
     }
     if (!(xff >= 0f && xff <= 1f)) {
       throw new WhisperFormatException(path, "xFilesFactor " + xff + " is outside [0, 1]");
@@ -196,7 +210,12 @@ public record WhisperHeader(
     if (headerSize > fileSize) {
       throw new WhisperFormatException(
           path,
-          "archive table of " + count + " entries needs " + headerSize + " bytes, file has " + fileSize);
+          "archive table of "
+              + count
+              + " entries needs "
+              + headerSize
+              + " bytes, file has "
+              + fileSize);
     }
     ByteBuffer table = meta;
     if (headerSize > meta.limit()) {
@@ -228,7 +247,8 @@ public record WhisperHeader(
     }
     if (expectedOffset != fileSize) {
       throw new WhisperFormatException(
-          path, "archives end at byte " + expectedOffset + " but the file has " + fileSize + " bytes");
+          path,
+          "archives end at byte " + expectedOffset + " but the file has " + fileSize + " bytes");
     }
     if (computedMaxRetention != maxRetention) {
       throw new WhisperFormatException(
@@ -239,8 +259,8 @@ public record WhisperHeader(
     if (problem != null) {
       throw new WhisperFormatException(path, "archive table whisper would not create: " + problem);
     }
-    firstBase[0] = headerSize + 4 <= meta.limit()
-        ? Integer.toUnsignedLong(meta.getInt((int) headerSize)) : 0;
+    firstBase[0] =
+        headerSize + 4 <= meta.limit() ? Integer.toUnsignedLong(meta.getInt((int) headerSize)) : 0;
     return new WhisperHeader(
         AggregationMethod.fromCode((int) type), maxRetention, xff, List.copyOf(archives));
   }

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * whisper.py's own writes, point for point: {@code update} and {@code update_many} with their archive
- * selection by age, their runs and their propagation to coarser archives under the xFilesFactor.
+ * whisper.py's own writes, point for point: {@code update} and {@code update_many} with their
+ * archive selection by age, their runs and their propagation to coarser archives under the
+ * xFilesFactor.
  */
 final class WhisperUpdate {
 
@@ -17,14 +18,14 @@ final class WhisperUpdate {
   private WhisperUpdate() {}
 
   /**
-   * Applies whisper.py's {@code update_many(points, now)}: points are grouped by age into the finest
-   * archive that covers them (future points go to archive 0, points older than the maximum retention are
-   * dropped), written in runs and propagated to coarser archives under the xFilesFactor. Among points
-   * with the same timestamp the first in input order is kept, as whisper does. Timestamps are already
-   * whole seconds ({@code int()} is the caller's).
+   * Applies whisper.py's {@code update_many(points, now)}: points are grouped by age into the
+   * finest archive that covers them (future points go to archive 0, points older than the maximum
+   * retention are dropped), written in runs and propagated to coarser archives under the
+   * xFilesFactor. Among points with the same timestamp the first in input order is kept, as whisper
+   * does. Timestamps are already whole seconds ({@code int()} is the caller's).
    *
-   * @throws IllegalArgumentException if a point to be written does not fit the u32 timestamps; nothing
-   *     is written then
+   * @throws IllegalArgumentException if a point to be written does not fit the u32 timestamps;
+   *     nothing is written then
    */
   static void updateMany(SlotStore store, long[] timestamps, double[] values, int count, long now)
       throws IOException {
@@ -33,7 +34,8 @@ final class WhisperUpdate {
     }
     int[] order = newestFirst(timestamps, count);
     List<ArchiveInfo> archives = store.header().archives();
-    // file_update_many: walk newest to oldest, advancing the archive cursor while it cannot hold the
+    // file_update_many: walk newest to oldest, advancing the archive cursor while it cannot hold
+    // the
     // point's age; group g covers order[groupStart[g]..groupEnd[g]) and goes to groupArchive[g].
     int[] groupArchive = new int[archives.size()];
     int[] groupStart = new int[archives.size()];
@@ -68,21 +70,24 @@ final class WhisperUpdate {
     for (int g = 0; g < groups; g++) {
       ArchiveInfo archive = archives.get(groupArchive[g]);
       for (int i = groupStart[g]; i < groupEnd[g]; i++) {
-        // struct.pack fails on the aligned interval, which may fit where the raw timestamp does not.
+        // struct.pack fails on the aligned interval, which may fit where the raw timestamp does
+        // not.
         store.checkU32(archive.interval(timestamps[order[i]]));
       }
     }
     if (kept < count) {
-      LOG.trace("{}: dropped {} points older than the maximum retention", store.path(), count - kept);
+      LOG.trace(
+          "{}: dropped {} points older than the maximum retention", store.path(), count - kept);
     }
     for (int g = 0; g < groups; g++) {
-      archiveUpdateMany(store, groupArchive[g], timestamps, values, order, groupStart[g], groupEnd[g]);
+      archiveUpdateMany(
+          store, groupArchive[g], timestamps, values, order, groupStart[g], groupEnd[g]);
     }
   }
 
   /**
-   * Applies whisper.py's {@code update(value, timestamp, now)}: one point into the finest archive that
-   * covers its age, then propagated down until a coarser archive is not updated.
+   * Applies whisper.py's {@code update(value, timestamp, now)}: one point into the finest archive
+   * that covers its age, then propagated down until a coarser archive is not updated.
    *
    * @throws TimestampNotCoveredException if the point is in the future or at least the maximum
    *     retention old
@@ -90,7 +95,8 @@ final class WhisperUpdate {
   static void update(SlotStore store, long timestamp, double value, long now) throws IOException {
     long age = now - timestamp;
     if (!(age < store.header().maxRetention() && age >= 0)) {
-      throw new TimestampNotCoveredException(store.path(), timestamp, now, store.header().maxRetention());
+      throw new TimestampNotCoveredException(
+          store.path(), timestamp, now, store.header().maxRetention());
     }
     List<ArchiveInfo> archives = store.header().archives();
     int index = 0;
@@ -112,7 +118,13 @@ final class WhisperUpdate {
 
   // __archive_update_many for one archive group, given newest-first order[start..end).
   private static void archiveUpdateMany(
-      SlotStore store, int archiveIndex, long[] timestamps, double[] values, int[] order, int start, int end)
+      SlotStore store,
+      int archiveIndex,
+      long[] timestamps,
+      double[] values,
+      int[] order,
+      int start,
+      int end)
       throws IOException {
     ArchiveInfo archive = store.header().archives().get(archiveIndex);
     int size = end - start;
@@ -162,16 +174,20 @@ final class WhisperUpdate {
   }
 
   /**
-   * whisper.py {@code __propagate}: aggregates the slots of {@code higher} that make up the interval of
-   * {@code lower} holding {@code timestamp}; writes it and returns true if enough of them are known.
+   * whisper.py {@code __propagate}: aggregates the slots of {@code higher} that make up the
+   * interval of {@code lower} holding {@code timestamp}; writes it and returns true if enough of
+   * them are known.
    */
-  private static boolean propagate(SlotStore store, long timestamp, int higherIndex, int lowerIndex) throws IOException {
+  private static boolean propagate(SlotStore store, long timestamp, int higherIndex, int lowerIndex)
+      throws IOException {
     ArchiveInfo higher = store.header().archives().get(higherIndex);
     ArchiveInfo lower = store.header().archives().get(lowerIndex);
     long lowerInterval = lower.interval(timestamp);
     long higherBase = store.base(higherIndex);
     long firstRel =
-        higherBase == 0 ? 0 : SlotStore.slotOffset(higher, higherBase, lowerInterval) - higher.offset();
+        higherBase == 0
+            ? 0
+            : SlotStore.slotOffset(higher, higherBase, lowerInterval) - higher.offset();
     int slots = lower.secondsPerPoint() / higher.secondsPerPoint();
     ByteBuffer buf = store.readSlots(higher, firstRel, slots);
     double[] known = new double[slots];
@@ -194,7 +210,8 @@ final class WhisperUpdate {
     }
     double aggregate = store.header().method().aggregate(known, knownCount, slots);
     long lowerBase = store.base(lowerIndex);
-    long offset = lowerBase == 0 ? lower.offset() : SlotStore.slotOffset(lower, lowerBase, lowerInterval);
+    long offset =
+        lowerBase == 0 ? lower.offset() : SlotStore.slotOffset(lower, lowerBase, lowerInterval);
     store.writePoint(lowerIndex, offset, lowerInterval, aggregate);
     return true;
   }

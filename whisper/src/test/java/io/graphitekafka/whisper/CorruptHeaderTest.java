@@ -23,8 +23,11 @@ class CorruptHeaderTest {
 
   private byte[] valid() throws Exception {
     Path file = dir.resolve("valid.wsp");
-    try (WhisperFile wsp = WhisperFile.create(file,
-        WhisperFileTest.layout(AggregationMethod.AVERAGE, 0.5f, 10, 6, 60, 5, 300, 6), FillMode.ZERO)) {
+    try (WhisperFile wsp =
+        WhisperFile.create(
+            file,
+            WhisperFileTest.layout(AggregationMethod.AVERAGE, 0.5f, 10, 6, 60, 5, 300, 6),
+            FillMode.ZERO)) {
       wsp.updateMany(new long[] {1699999800L, 1699999810L}, new double[] {1, 2}, 2, 1699999815L);
     }
     byte[] b = Files.readAllBytes(file);
@@ -45,10 +48,14 @@ class CorruptHeaderTest {
         Arguments.of("points changed", edit(b -> b.putInt(24, 7)), "starts at offset"),
         Arguments.of("zero seconds per point", edit(b -> b.putInt(20, 0)), "seconds per point"),
         Arguments.of("maxRetention wrong", edit(b -> b.putInt(4, 1799)), "maxRetention 1799"),
-        Arguments.of("unsorted precisions", edit(b -> {
-          b.putInt(20, 60);
-          b.putInt(32, 10);
-        }), "precision"));
+        Arguments.of(
+            "unsorted precisions",
+            edit(
+                b -> {
+                  b.putInt(20, 60);
+                  b.putInt(32, 10);
+                }),
+            "precision"));
   }
 
   private static Consumer<ByteBuffer> edit(Consumer<ByteBuffer> c) {
@@ -98,7 +105,8 @@ class CorruptHeaderTest {
     byte[] bytes = Arrays.copyOf(valid(), 268);
     Path file = dir.resolve("long.wsp");
     Files.write(file, bytes);
-    assertThatThrownBy(() -> WhisperFile.open(file)).isInstanceOf(WhisperFormatException.class)
+    assertThatThrownBy(() -> WhisperFile.open(file))
+        .isInstanceOf(WhisperFormatException.class)
         .hasMessageContaining("268 bytes");
   }
 }

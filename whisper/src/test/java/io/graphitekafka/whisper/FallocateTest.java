@@ -20,13 +20,19 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code fill.mode=fallocate}: blocks reserved by the C library, not written; zeros where it cannot. */
+/**
+ * {@code fill.mode=fallocate}: blocks reserved by the C library, not written; zeros where it
+ * cannot.
+ */
 class FallocateTest {
 
   // 10s:6h,1m:7d,10m:5y: 3.3 MB, large enough that writing its zeros would show
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080), new ArchiveSpec(600, 262800)),
-      AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(
+              new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080), new ArchiveSpec(600, 262800)),
+          AggregationMethod.AVERAGE,
+          0.5f);
 
   @TempDir Path dir;
 
@@ -60,8 +66,12 @@ class FallocateTest {
   @Test
   void withoutTheCFunctionTheRegionIsWrittenAsZeros() throws Exception {
     Path file = dir.resolve("fallback.wsp");
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap("head".getBytes(StandardCharsets.US_ASCII)), 0);
       FileIo.allocate(ch, file, 4, 3 * 1024 * 1024 + 5, false);
     }
@@ -79,10 +89,13 @@ class FallocateTest {
   void failuresNameTheFileAndTheCLibrarysError() throws Exception {
     assumeTrue(Fallocate.available(), "posix_fallocate cannot be called here");
     Path missing = dir.resolve("no/such.wsp");
-    assertThatThrownBy(() -> Fallocate.allocate(missing, 0, 100)).isInstanceOf(IOException.class)
-        .hasMessageContaining(missing.toString()).hasMessageContaining("errno 2");
+    assertThatThrownBy(() -> Fallocate.allocate(missing, 0, 100))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("errno 2");
     Path file = Files.write(dir.resolve("some.wsp"), new byte[10]);
-    assertThatThrownBy(() -> Fallocate.allocate(file, -1, 100)).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> Fallocate.allocate(file, -1, 100))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("posix_fallocate of 100 bytes at offset -1 in " + file)
         .hasMessageContaining("errno 22");
     assertThat(Files.readAllBytes(file)).hasSize(10);
@@ -91,7 +104,8 @@ class FallocateTest {
   @Test
   void aNameOutsideAsciiIsAllocatedUnderThatVeryName() throws Exception {
     assumeTrue(Fallocate.available(), "posix_fallocate cannot be called here");
-    assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
+    assumeTrue(
+        "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
         "file names are not UTF-8 in this locale");
     Path file = dir.resolve("größe-温度.wsp");
     WhisperFile.create(file, LAYOUT, FillMode.FALLOCATE).close();
@@ -101,7 +115,9 @@ class FallocateTest {
     }
   }
 
-  /** {@code wchar} of /proc/self/io: bytes passed to write calls so far, or -1 where it is not kept. */
+  /**
+   * {@code wchar} of /proc/self/io: bytes passed to write calls so far, or -1 where it is not kept.
+   */
   private static long bytesWrittenByThisProcess() throws IOException {
     Path io = Path.of("/proc/self/io");
     if (!Files.isReadable(io)) {
@@ -119,8 +135,10 @@ class FallocateTest {
   private static long allocatedBytes(Path file) throws Exception {
     Process stat = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).start();
     assertThat(stat.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    String[] blocks = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
-        .trim().split(" ");
+    String[] blocks =
+        new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+            .trim()
+            .split(" ");
     return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
   }
 }

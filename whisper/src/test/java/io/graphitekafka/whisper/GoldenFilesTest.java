@@ -12,8 +12,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Replays the update_many calls recorded by {@code golden/make-golden.py} and compares every file state
- * and every fetch with what python3-whisper 1.1.4 produced.
+ * Replays the update_many calls recorded by {@code golden/make-golden.py} and compares every file
+ * state and every fetch with what python3-whisper 1.1.4 produced.
  */
 class GoldenFilesTest {
 
@@ -50,8 +50,7 @@ class GoldenFilesTest {
     }
     try (WhisperFile wsp = WhisperFile.openReadOnly(file)) {
       for (GoldenManifest.Fetch f : c.fetches()) {
-        FetchResult actual =
-            wsp.fetch(f.from(), f.until(), f.now(), f.secondsPerPoint());
+        FetchResult actual = wsp.fetch(f.from(), f.until(), f.now(), f.secondsPerPoint());
         assertThat(actual).as("%s fetch %s", c.name(), f).isEqualTo(f.expected());
       }
       assertThat(wsp.layout()).isEqualTo(WhisperHeader.forLayout(c.layout()).layout());

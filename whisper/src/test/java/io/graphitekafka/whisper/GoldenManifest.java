@@ -20,7 +20,11 @@ final class GoldenManifest {
   record Fetch(long from, long until, long now, int secondsPerPoint, FetchResult expected) {}
 
   record Case(
-      String name, SeriesLayout layout, FillMode fill, String file, List<Step> steps,
+      String name,
+      SeriesLayout layout,
+      FillMode fill,
+      String file,
+      List<Step> steps,
       List<Fetch> fetches) {
 
     /** The file after create (index 0) and after each step, as the reference wrote them. */
@@ -28,8 +32,14 @@ final class GoldenManifest {
       byte[] all = resource("golden/" + file, true);
       int size = (int) WhisperHeader.forLayout(layout).fileSize();
       if (all.length != size * (steps.size() + 1)) {
-        throw new IllegalStateException(file + " has " + all.length + " bytes, not "
-            + (steps.size() + 1) + " snapshots of " + size);
+        throw new IllegalStateException(
+            file
+                + " has "
+                + all.length
+                + " bytes, not "
+                + (steps.size() + 1)
+                + " snapshots of "
+                + size);
       }
       List<byte[]> out = new ArrayList<>();
       for (int i = 0; i <= steps.size(); i++) {
@@ -104,11 +114,17 @@ final class GoldenManifest {
             for (int i = 0; i < vals.length; i++) {
               values[i] = vals[i].equals("None") ? null : pyFloat(vals[i]);
             }
-            expected = new FetchResult(
-                Long.parseLong(f[5]), Long.parseLong(f[6]), Integer.parseInt(f[7]), values);
+            expected =
+                new FetchResult(
+                    Long.parseLong(f[5]), Long.parseLong(f[6]), Integer.parseInt(f[7]), values);
           }
-          fetches.add(new Fetch(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-              Integer.parseInt(f[4]), expected));
+          fetches.add(
+              new Fetch(
+                  Long.parseLong(f[1]),
+                  Long.parseLong(f[2]),
+                  Long.parseLong(f[3]),
+                  Integer.parseInt(f[4]),
+                  expected));
         }
         case "end" -> cases.add(new Case(name, layout, fill, file, steps, fetches));
         default -> throw new IllegalStateException("bad manifest line: " + line);

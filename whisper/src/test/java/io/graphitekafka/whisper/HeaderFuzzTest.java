@@ -19,9 +19,9 @@ import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeProperty;
 
 /**
- * Arbitrary and mutated headers through the reader: a file either opens as a valid Whisper file or is
- * refused with a WhisperFormatException naming it; its bytes never change, and an opened one answers a
- * fetch without other errors.
+ * Arbitrary and mutated headers through the reader: a file either opens as a valid Whisper file or
+ * is refused with a WhisperFormatException naming it; its bytes never change, and an opened one
+ * answers a fetch without other errors.
  */
 class HeaderFuzzTest {
 
@@ -32,9 +32,11 @@ class HeaderFuzzTest {
   void setUp() throws IOException {
     dir = Files.createTempDirectory("header-fuzz");
     Path p = dir.resolve("valid.wsp");
-    SeriesLayout layout = new SeriesLayout(
-        List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
-        AggregationMethod.AVERAGE, 0.5f);
+    SeriesLayout layout =
+        new SeriesLayout(
+            List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
+            AggregationMethod.AVERAGE,
+            0.5f);
     WhisperFile.create(p, layout, FillMode.ZERO).close();
     valid = Files.readAllBytes(p);
   }
@@ -50,15 +52,24 @@ class HeaderFuzzTest {
 
   @Provide
   Arbitrary<byte[]> mutatedHeaders() {
-    return Arbitraries.integers().between(0, 51).list().ofMinSize(1).ofMaxSize(6)
-        .flatMap(positions -> Arbitraries.bytes().array(byte[].class).ofSize(positions.size())
-            .map(values -> {
-              byte[] copy = valid.clone();
-              for (int i = 0; i < positions.size(); i++) {
-                copy[positions.get(i)] = values[i];
-              }
-              return copy;
-            }));
+    return Arbitraries.integers()
+        .between(0, 51)
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(6)
+        .flatMap(
+            positions ->
+                Arbitraries.bytes()
+                    .array(byte[].class)
+                    .ofSize(positions.size())
+                    .map(
+                        values -> {
+                          byte[] copy = valid.clone();
+                          for (int i = 0; i < positions.size(); i++) {
+                            copy[positions.get(i)] = values[i];
+                          }
+                          return copy;
+                        }));
   }
 
   @Property(tries = 500)
@@ -67,7 +78,8 @@ class HeaderFuzzTest {
   }
 
   @Property(tries = 500)
-  void mutatedHeadersOpenOrAreRefusedByName(@ForAll("mutatedHeaders") byte[] bytes) throws Exception {
+  void mutatedHeadersOpenOrAreRefusedByName(@ForAll("mutatedHeaders") byte[] bytes)
+      throws Exception {
     check(bytes);
   }
 
@@ -76,7 +88,8 @@ class HeaderFuzzTest {
     byte[] cut = java.util.Arrays.copyOf(valid, length);
     Path p = write(cut);
     try (WhisperFile f = WhisperFile.open(p)) {
-      throw new AssertionError("opened a file cut to " + length + " of " + valid.length + " bytes: " + f);
+      throw new AssertionError(
+          "opened a file cut to " + length + " of " + valid.length + " bytes: " + f);
     } catch (WhisperFormatException e) {
       assertThat(e.getMessage()).contains(p.toString());
     }
@@ -91,7 +104,8 @@ class HeaderFuzzTest {
   private void check(byte[] bytes) throws Exception {
     Path p = write(bytes);
     try (WhisperFile f = WhisperFile.open(p)) {
-      long now = Integer.toUnsignedLong(ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, 8)).capacity());
+      long now =
+          Integer.toUnsignedLong(ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, 8)).capacity());
       f.fetch(0, now + 1000, now + 1000);
     } catch (WhisperFormatException e) {
       assertThat(e.getMessage()).contains(p.toString());

@@ -18,8 +18,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Random layouts, methods, xFilesFactors and update_many sequences applied by this implementation and
- * by python3-whisper; the two files must be identical byte for byte.
+ * Random layouts, methods, xFilesFactors and update_many sequences applied by this implementation
+ * and by python3-whisper; the two files must be identical byte for byte.
  */
 @AddLifecycleHook(ReferenceWhisper.Required.class)
 class ReferenceDifferentialTest {
@@ -61,8 +61,16 @@ class ReferenceDifferentialTest {
         wsp.updateMany(c.timestamps(), c.values(), c.timestamps().length, c.now());
       }
     }
-    assertBytes(Files.readAllBytes(actual), Files.readAllBytes(expected),
-        "seed " + seed + " layout " + layout.archives() + " " + layout.method() + " xff "
+    assertBytes(
+        Files.readAllBytes(actual),
+        Files.readAllBytes(expected),
+        "seed "
+            + seed
+            + " layout "
+            + layout.archives()
+            + " "
+            + layout.method()
+            + " xff "
             + layout.xFilesFactor());
     Files.delete(actual);
     Files.delete(expected);
@@ -87,7 +95,8 @@ class ReferenceDifferentialTest {
     return new SeriesLayout(archives, method, XFFS[rnd.nextInt(XFFS.length)]);
   }
 
-  // Ages for archive 0 stay within [-2 steps, retention - 3 steps] so a run never exceeds one lap, a
+  // Ages for archive 0 stay within [-2 steps, retention - 3 steps] so a run never exceeds one lap,
+  // a
   // case in which whisper.py writes past the archive's end.
   private static List<Call> randomCalls(Random rnd, SeriesLayout layout) {
     ArchiveSpec first = layout.archives().get(0);
@@ -98,8 +107,10 @@ class ReferenceDifferentialTest {
     List<Call> calls = new ArrayList<>();
     int n = 1 + rnd.nextInt(4);
     for (int c = 0; c < n; c++) {
-      now += rnd.nextInt(3) == 0 ? rnd.nextInt((int) Math.min(maxRetention, 5000) + 1) : rnd.nextInt(
-          (int) s0 * 4 + 1);
+      now +=
+          rnd.nextInt(3) == 0
+              ? rnd.nextInt((int) Math.min(maxRetention, 5000) + 1)
+              : rnd.nextInt((int) s0 * 4 + 1);
       int points = rnd.nextInt(40);
       long[] ts = new long[points];
       double[] vs = new double[points];
@@ -114,7 +125,11 @@ class ReferenceDifferentialTest {
         } else if (style == 1) {
           t = cursor + i * s0 * (1 + rnd.nextInt(4)); // sparse
         } else if (rnd.nextInt(4) == 0) {
-          t = now - r0 - 1 - rnd.nextInt((int) (maxRetention - r0 + 60)); // older archives or dropped
+          t =
+              now
+                  - r0
+                  - 1
+                  - rnd.nextInt((int) (maxRetention - r0 + 60)); // older archives or dropped
         } else {
           t = now - (long) (rnd.nextDouble() * (r0 - s0)) + 2 * s0 - s0; // anywhere in archive 0
         }
@@ -159,7 +174,9 @@ class ReferenceDifferentialTest {
       Call call = calls.get(c);
       sb.append(c == 0 ? "" : ";").append(call.now()).append('=');
       for (int i = 0; i < call.timestamps().length; i++) {
-        sb.append(i == 0 ? "" : ",").append(call.timestamps()[i]).append(':')
+        sb.append(i == 0 ? "" : ",")
+            .append(call.timestamps()[i])
+            .append(':')
             .append(Double.toHexString(call.values()[i]));
       }
     }

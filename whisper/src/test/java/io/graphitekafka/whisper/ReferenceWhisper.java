@@ -30,7 +30,8 @@ final class ReferenceWhisper {
   static synchronized boolean available() {
     if (available == null) {
       try {
-        Process p = new ProcessBuilder(PYTHON, "-c", "import whisper").redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(PYTHON, "-c", "import whisper").redirectErrorStream(true).start();
         available = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
       } catch (IOException e) {
         available = false;
@@ -47,15 +48,25 @@ final class ReferenceWhisper {
     if (process == null) {
       Path driver;
       try {
-        driver = Path.of(ReferenceWhisper.class.getClassLoader()
-            .getResource("golden/reference-driver.py").toURI());
+        driver =
+            Path.of(
+                ReferenceWhisper.class
+                    .getClassLoader()
+                    .getResource("golden/reference-driver.py")
+                    .toURI());
       } catch (URISyntaxException e) {
         throw new IOException(e);
       }
-      process = new ProcessBuilder(PYTHON, driver.toString())
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
-      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      process =
+          new ProcessBuilder(PYTHON, driver.toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      in =
+          new BufferedWriter(
+              new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+      out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
     }
     in.write(request);
@@ -74,8 +85,10 @@ final class ReferenceWhisper {
     public SkipResult shouldBeSkipped(LifecycleContext context) {
       return available()
           ? SkipResult.doNotSkip()
-          : SkipResult.skip(PYTHON + " cannot import whisper (install python3-whisper);"
-              + " skipping the differential tests against the reference implementation");
+          : SkipResult.skip(
+              PYTHON
+                  + " cannot import whisper (install python3-whisper);"
+                  + " skipping the differential tests against the reference implementation");
     }
   }
 }

@@ -24,8 +24,9 @@ final class WhisperBytes {
       if (actual[i] != expected[i]) {
         int from = Math.max(0, i - i % 12 - 12);
         int to = Math.min(actual.length, from + 48);
-        fail("%s: first difference at byte %d%n actual   [%d..%d) %s%n expected [%d..%d) %s", what, i,
-            from, to, hex(actual, from, to), from, to, hex(expected, from, to));
+        fail(
+            "%s: first difference at byte %d%n actual   [%d..%d) %s%n expected [%d..%d) %s",
+            what, i, from, to, hex(actual, from, to), from, to, hex(expected, from, to));
       }
     }
   }

@@ -9,23 +9,26 @@ import java.util.Map;
 
 /**
  * Validates series names and normalizes tagged ones the way carbon-cache does before storing them
- * (carbon util.py {@code TaggedSeries.parse(...).path}): tags sorted as {@code ;tag=value} strings in
- * code-point order, the last duplicate winning, leading {@code ~} dropped from the name.
+ * (carbon util.py {@code TaggedSeries.parse(...).path}): tags sorted as {@code ;tag=value} strings
+ * in code-point order, the last duplicate winning, leading {@code ~} dropped from the name.
  *
  * <p>Departures from carbon, which stores almost anything: names with {@code /}, NUL, whitespace,
  * control characters or unpaired surrogates, an empty dot-separated component in the metric part,
  * more than {@value #MAX_NAME_BYTES} UTF-8 bytes in all, or a component over {@value
- * #MAX_COMPONENT_BYTES} bytes (255 minus {@code .wsp}) are rejected; a tag section carbon cannot parse
- * (carbon logs it and stores the raw name) is rejected as {@code bad_tag}; so are an OpenMetrics name
- * containing {@code ;} and a result that carbon would re-read as OpenMetrics, since neither survives a
- * second normalization. As in carbon, a tag called {@code name} is replaced by the metric name, so
- * {@code a.b;name=x} normalizes to {@code a.b}.
+ * #MAX_COMPONENT_BYTES} bytes (255 minus {@code .wsp}) are rejected; a tag section carbon cannot
+ * parse (carbon logs it and stores the raw name) is rejected as {@code bad_tag}; so are an
+ * OpenMetrics name containing {@code ;} and a result that carbon would re-read as OpenMetrics,
+ * since neither survives a second normalization. As in carbon, a tag called {@code name} is
+ * replaced by the metric name, so {@code a.b;name=x} normalizes to {@code a.b}.
  */
 public final class SeriesNames {
 
   /** Longest normalized name, in UTF-8 bytes. */
   public static final int MAX_NAME_BYTES = 1024;
-  /** Longest dot-separated component of the metric part, in UTF-8 bytes, leaving room for ".wsp". */
+
+  /**
+   * Longest dot-separated component of the metric part, in UTF-8 bytes, leaving room for ".wsp".
+   */
   public static final int MAX_COMPONENT_BYTES = 251;
 
   /** Orders strings by Unicode code point, as Python compares {@code str}. */
@@ -35,14 +38,15 @@ public final class SeriesNames {
 
   /**
    * Returns the normalized form of a raw series name: a plain name unchanged (after validation), a
-   * tagged name ({@code name;tag=value;...} or {@code name{tag="value",...}}) in carbon's normalized
-   * form.
+   * tagged name ({@code name;tag=value;...} or {@code name{tag="value",...}}) in carbon's
+   * normalized form.
    *
    * @throws InvalidSeriesNameException with a stable {@link InvalidSeriesNameException#reason()}
    */
   public static String normalize(String raw) {
     if (raw == null || raw.isEmpty()) {
-      throw new InvalidSeriesNameException(InvalidSeriesNameException.EMPTY_NAME, raw, "empty name");
+      throw new InvalidSeriesNameException(
+          InvalidSeriesNameException.EMPTY_NAME, raw, "empty name");
     }
     if (raw.length() > 4 * MAX_NAME_BYTES) {
       throw new InvalidSeriesNameException(
@@ -68,7 +72,8 @@ public final class SeriesNames {
           InvalidSeriesNameException.EMPTY_NAME, raw, "the metric name is empty or only '~'");
     }
     checkComponents(raw, name);
-    // carbon util.py TaggedSeries: tags['name'] is overwritten by the metric and left out of the tags.
+    // carbon util.py TaggedSeries: tags['name'] is overwritten by the metric and left out of the
+    // tags.
     tags.remove("name");
     List<String> segments = new ArrayList<>(tags.size());
     for (Map.Entry<String, String> tag : tags.entrySet()) {
@@ -136,7 +141,9 @@ public final class SeriesNames {
         throw new InvalidSeriesNameException(
             InvalidSeriesNameException.EMPTY_COMPONENT,
             raw,
-            "empty component at index " + start + " of the metric name (carbon would make '//' or '.wsp')");
+            "empty component at index "
+                + start
+                + " of the metric name (carbon would make '//' or '.wsp')");
       }
       int bytes = name.substring(start, end).getBytes(StandardCharsets.UTF_8).length;
       if (bytes > MAX_COMPONENT_BYTES) {
@@ -188,7 +195,9 @@ public final class SeriesNames {
     }
     if (metric.indexOf(';') >= 0) {
       throw new InvalidSeriesNameException(
-          InvalidSeriesNameException.BAD_TAG, raw, "';' in the metric name of the OpenMetrics form");
+          InvalidSeriesNameException.BAD_TAG,
+          raw,
+          "';' in the metric name of the OpenMetrics form");
     }
     int i = 0;
     while (i < rest.length()) {
@@ -248,16 +257,22 @@ public final class SeriesNames {
     for (char c : new char[] {';', '!', '^', '='}) {
       if (tag.indexOf(c) >= 0) {
         throw new InvalidSeriesNameException(
-            InvalidSeriesNameException.BAD_TAG, raw, "'" + c + "' is not allowed in tag '" + tag + "'");
+            InvalidSeriesNameException.BAD_TAG,
+            raw,
+            "'" + c + "' is not allowed in tag '" + tag + "'");
       }
     }
     if (value.indexOf(';') >= 0) {
       throw new InvalidSeriesNameException(
-          InvalidSeriesNameException.BAD_TAG, raw, "';' is not allowed in the value of tag '" + tag + "'");
+          InvalidSeriesNameException.BAD_TAG,
+          raw,
+          "';' is not allowed in the value of tag '" + tag + "'");
     }
     if (value.charAt(0) == '~') {
       throw new InvalidSeriesNameException(
-          InvalidSeriesNameException.BAD_TAG, raw, "the value of tag '" + tag + "' starts with '~'");
+          InvalidSeriesNameException.BAD_TAG,
+          raw,
+          "the value of tag '" + tag + "' starts with '~'");
     }
   }
 

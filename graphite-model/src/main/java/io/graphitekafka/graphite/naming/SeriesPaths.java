@@ -8,8 +8,8 @@ import java.util.HexFormat;
 
 /**
  * Maps a normalized series name to its Whisper file the way carbon's {@code
- * WhisperDatabase._getFilesystemPath} and {@code TaggedSeries.encode} do: dots become directories for
- * plain names, tagged names go under {@code _tagged/} by their SHA-256.
+ * WhisperDatabase._getFilesystemPath} and {@code TaggedSeries.encode} do: dots become directories
+ * for plain names, tagged names go under {@code _tagged/} by their SHA-256.
  */
 public final class SeriesPaths {
 
@@ -23,8 +23,8 @@ public final class SeriesPaths {
   /**
    * The path of the series' file relative to the Whisper root.
    *
-   * @param hashTaggedNames carbon's {@code TAG_HASH_FILENAMES} (default true): name a tagged series'
-   *     file by its hash rather than by its name with {@code .} replaced by {@code _DOT_}
+   * @param hashTaggedNames carbon's {@code TAG_HASH_FILENAMES} (default true): name a tagged
+   *     series' file by its hash rather than by its name with {@code .} replaced by {@code _DOT_}
    * @throws InvalidSeriesNameException if the name is invalid or not in normalized form
    */
   public static Path relativePath(String normalizedName, boolean hashTaggedNames) {
@@ -49,7 +49,10 @@ public final class SeriesPaths {
         throw new InvalidSeriesNameException(
             InvalidSeriesNameException.TOO_LONG,
             normalizedName,
-            "the unhashed file name has " + bytes + " UTF-8 bytes, over " + MAX_FILE_NAME_BYTES
+            "the unhashed file name has "
+                + bytes
+                + " UTF-8 bytes, over "
+                + MAX_FILE_NAME_BYTES
                 + "; enable tag hashing");
       }
       return Path.of(TAGGED_DIR, dir1, dir2, file);
@@ -72,11 +75,11 @@ public final class SeriesPaths {
   }
 
   /**
-   * The absolute, normalized path of the series' file below {@code whisperRoot}, checked to lie strictly
-   * inside it independently of the name validation.
+   * The absolute, normalized path of the series' file below {@code whisperRoot}, checked to lie
+   * strictly inside it independently of the name validation.
    *
-   * @throws InvalidSeriesNameException if the name is invalid ({@code path_escape} if the path would
-   *     leave the root)
+   * @throws InvalidSeriesNameException if the name is invalid ({@code path_escape} if the path
+   *     would leave the root)
    */
   public static Path resolve(Path whisperRoot, String normalizedName, boolean hashTaggedNames) {
     Path root = whisperRoot.toAbsolutePath().normalize();

@@ -1,23 +1,23 @@
 package io.graphitekafka.graphite.python;
 
 /**
- * Parses numbers exactly as Python 3's {@code float(str)} does, which is how carbon reads every value,
- * timestamp and {@code xFilesFactor}. Unlike {@link Double#parseDouble} it accepts {@code inf},
- * {@code nan}, {@code 1_000} and Unicode decimal digits, and rejects {@code 0x10}, {@code 1.5d} and
- * {@code 0x1p3}; results are correctly rounded. {@link #parseBits(byte[], int, int)} is the
- * allocation-free path for ASCII bytes that the Carbon line decoder uses.
+ * Parses numbers exactly as Python 3's {@code float(str)} does, which is how carbon reads every
+ * value, timestamp and {@code xFilesFactor}. Unlike {@link Double#parseDouble} it accepts {@code
+ * inf}, {@code nan}, {@code 1_000} and Unicode decimal digits, and rejects {@code 0x10}, {@code
+ * 1.5d} and {@code 0x1p3}; results are correctly rounded. {@link #parseBits(byte[], int, int)} is
+ * the allocation-free path for ASCII bytes that the Carbon line decoder uses.
  */
 public final class PythonFloat {
 
   /**
-   * Returned by the {@code parseBits} methods for invalid input: a signalling-NaN bit pattern that no
-   * parse produces (parsed NaNs are {@link Double#NaN}, possibly with the sign bit set).
+   * Returned by the {@code parseBits} methods for invalid input: a signalling-NaN bit pattern that
+   * no parse produces (parsed NaNs are {@link Double#NaN}, possibly with the sign bit set).
    */
   public static final long INVALID = 0x7ff0_0000_0000_0001L;
 
   private static final double[] POW10 = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-    1e18, 1e19, 1e20, 1e21, 1e22
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22
   };
   private static final int MAX_EXACT_POW10 = 22;
   private static final long MAX_EXACT_MANTISSA = 1L << 53;
@@ -28,8 +28,8 @@ public final class PythonFloat {
   private PythonFloat() {}
 
   /**
-   * Parses {@code s} like Python's {@code float(s)}: surrounding whitespace is stripped, and Unicode
-   * decimal digits count as digits.
+   * Parses {@code s} like Python's {@code float(s)}: surrounding whitespace is stripped, and
+   * Unicode decimal digits count as digits.
    *
    * @throws NumberFormatException if Python would raise {@code ValueError}
    */
@@ -76,8 +76,8 @@ public final class PythonFloat {
   }
 
   /**
-   * Parses ASCII bytes {@code [from, to)} with no surrounding whitespace and returns the raw bits of
-   * the result, or {@link #INVALID}. Any whitespace or non-ASCII byte makes the input invalid.
+   * Parses ASCII bytes {@code [from, to)} with no surrounding whitespace and returns the raw bits
+   * of the result, or {@link #INVALID}. Any whitespace or non-ASCII byte makes the input invalid.
    */
   public static long parseBits(byte[] a, int from, int to) {
     int i = from;
@@ -162,7 +162,9 @@ public final class PythonFloat {
     double value;
     if (mantissa == 0 && !inexact) {
       value = 0.0;
-    } else if (!inexact && mantissa < MAX_EXACT_MANTISSA && Math.abs(scale + exponent) <= MAX_EXACT_POW10) {
+    } else if (!inexact
+        && mantissa < MAX_EXACT_MANTISSA
+        && Math.abs(scale + exponent) <= MAX_EXACT_POW10) {
       // Both operands are exact doubles, so one IEEE multiplication or division rounds correctly.
       int e10 = (int) (scale + exponent);
       value = e10 >= 0 ? mantissa * POW10[e10] : mantissa / POW10[-e10];
@@ -173,8 +175,8 @@ public final class PythonFloat {
   }
 
   /**
-   * The value of the exponent digits {@code a[from, to)}, capped at {@link #EXPONENT_CAP} (enough to
-   * overflow or underflow any mantissa), or -1 if there is no digit or anything but digits and
+   * The value of the exponent digits {@code a[from, to)}, capped at {@link #EXPONENT_CAP} (enough
+   * to overflow or underflow any mantissa), or -1 if there is no digit or anything but digits and
    * underscores.
    */
   private static long exponentValue(byte[] a, int from, int to) {

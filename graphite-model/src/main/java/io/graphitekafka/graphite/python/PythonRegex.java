@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Compiles a Python 3.11 {@code re} pattern (as written in carbon's config files) into a Java {@link
- * Pattern} with the same meaning, by parsing it with the rules of CPython's {@code sre_parse} and
- * emitting explicit Java syntax; anything Python rejects, or that Java cannot express, is an error.
+ * Compiles a Python 3.11 {@code re} pattern (as written in carbon's config files) into a Java
+ * {@link Pattern} with the same meaning, by parsing it with the rules of CPython's {@code
+ * sre_parse} and emitting explicit Java syntax; anything Python rejects, or that Java cannot
+ * express, is an error.
  *
  * <p>Decisions, each checked against {@code Lib/re/_parser.py} of CPython 3.11:
  *
@@ -24,30 +25,31 @@ import org.slf4j.LoggerFactory;
  *       capturing groups with numbered back-references; group numbers are the same in both engines.
  *   <li>{@code \Z} (Python: end of string only) becomes Java's {@code \z}; {@code $} becomes {@code
  *       (?=\n?\z)} (or {@code (?=\n|\z)} with MULTILINE), {@code ^} becomes {@code \A} (or {@code
- *       (?<![^\n])} with MULTILINE, which unlike Java also matches after a final newline), {@code .}
- *       becomes {@code [^\n]} (any code point with DOTALL), so Java's extra line terminators play no
- *       part.
+ *       (?<![^\n])} with MULTILINE, which unlike Java also matches after a final newline), {@code
+ *       .} becomes {@code [^\n]} (any code point with DOTALL), so Java's extra line terminators
+ *       play no part.
  *   <li>{@code \d}, {@code \w}, {@code \s} and {@code \b} follow Python 3's Unicode {@code str}
- *       semantics as explicit classes: {@code \d} = {@code \p{Nd}}, {@code \w} = letters, numbers and
- *       {@code _} ({@code str.isalnum}), {@code \s} = {@code str.isspace}, {@code \b}/{@code \B} as
- *       look-arounds over that {@code \w}; under the {@code a} (ASCII) flag they are ASCII-only.
- *       IGNORECASE becomes Java's {@code (?iu)}, or {@code (?i)} under ASCII. Unicode tables are those
- *       of the running JDK, which may be a version behind or ahead of CPython's.
+ *       semantics as explicit classes: {@code \d} = {@code \p{Nd}}, {@code \w} = letters, numbers
+ *       and {@code _} ({@code str.isalnum}), {@code \s} = {@code str.isspace}, {@code \b}/{@code
+ *       \B} as look-arounds over that {@code \w}; under the {@code a} (ASCII) flag they are
+ *       ASCII-only. IGNORECASE becomes Java's {@code (?iu)}, or {@code (?i)} under ASCII. Unicode
+ *       tables are those of the running JDK, which may be a version behind or ahead of CPython's.
  *   <li>Possessive quantifiers ({@code *+}, {@code ++}, {@code ?+}, <code>{m,n}+</code>) and atomic
- *       groups {@code (?>...)} are valid in Python 3.11 and mean the same in Java, so they are kept.
- *       <code>{,n}</code> becomes <code>{0,n}</code>; a <code>{</code> that does not start a valid
- *       repeat is a literal, as in Python.
- *   <li>Java-only escapes are errors, because Python rejects every unknown ASCII-letter escape: {@code
- *       \p{..}}, {@code \P}, {@code \Q..\E}, {@code \h}, {@code \R}, {@code \X}, {@code \G}, {@code
- *       \z}, {@code \k}, {@code \e}, {@code \c}, {@code \g} and the like.
+ *       groups {@code (?>...)} are valid in Python 3.11 and mean the same in Java, so they are
+ *       kept. <code>{,n}</code> becomes <code>{0,n}</code>; a <code>{</code> that does not start a
+ *       valid repeat is a literal, as in Python.
+ *   <li>Java-only escapes are errors, because Python rejects every unknown ASCII-letter escape:
+ *       {@code \p{..}}, {@code \P}, {@code \Q..\E}, {@code \h}, {@code \R}, {@code \X}, {@code \G},
+ *       {@code \z}, {@code \k}, {@code \e}, {@code \c}, {@code \g} and the like.
  *   <li>Inside a class every literal is emitted as {@code \x{..}}, so {@code [[:alpha:]]}, {@code
- *       [a&&b]}, {@code [a--b]} keep Python's literal meaning (Python only warns about them; so do we).
+ *       [a&&b]}, {@code [a--b]} keep Python's literal meaning (Python only warns about them; so do
+ *       we).
  *   <li>Python's fixed-width look-behind rule, its group-reference checks and its rule that global
  *       flags come first are enforced here, since Java would accept more.
- *   <li>Conditional groups {@code (?(id)yes|no)} and the locale flag {@code L} are rejected: Java has
- *       no equivalent, and {@code L} is invalid for Python {@code str} patterns anyway. Comments {@code
- *       (?#...)} and VERBOSE whitespace are dropped during translation rather than left to Java's
- *       COMMENTS flag, which would also eat whitespace inside classes.
+ *   <li>Conditional groups {@code (?(id)yes|no)} and the locale flag {@code L} are rejected: Java
+ *       has no equivalent, and {@code L} is invalid for Python {@code str} patterns anyway.
+ *       Comments {@code (?#...)} and VERBOSE whitespace are dropped during translation rather than
+ *       left to Java's COMMENTS flag, which would also eat whitespace inside classes.
  * </ul>
  */
 public final class PythonRegex {
@@ -67,7 +69,8 @@ public final class PythonRegex {
   private PythonRegex() {}
 
   /**
-   * Compiles a Python pattern for use with {@link java.util.regex.Matcher#find()} as {@code re.search}.
+   * Compiles a Python pattern for use with {@link java.util.regex.Matcher#find()} as {@code
+   * re.search}.
    *
    * @throws IllegalArgumentException if Python would reject the pattern or Java cannot express it
    */
@@ -95,7 +98,8 @@ public final class PythonRegex {
   }
 
   /** Flags in effect for a stretch of the pattern. */
-  private record Flags(boolean ignoreCase, boolean ascii, boolean multiline, boolean dotAll, boolean verbose) {
+  private record Flags(
+      boolean ignoreCase, boolean ascii, boolean multiline, boolean dotAll, boolean verbose) {
 
     String javaCase() {
       if (ignoreCase) {
@@ -255,30 +259,31 @@ public final class PythonRegex {
           lastKind = Kind.REPEAT;
           continue;
         }
-        Item item = switch (c) {
-          case '(' -> parseGroup(f, nested, first && items == 0);
-          case '[' -> {
-            parseClass(f);
-            yield Item.ONE_CHARACTER;
-          }
-          case '.' -> {
-            out.append(f.dotAll ? "(?s:.)" : "[^\\n]");
-            yield Item.ONE_CHARACTER;
-          }
-          case '^' -> {
-            out.append(f.multiline ? "(?<![^\\n])" : "\\A");
-            yield Item.ANCHOR;
-          }
-          case '$' -> {
-            out.append(f.multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
-            yield Item.ANCHOR;
-          }
-          case '\\' -> parseEscape(f);
-          default -> {
-            appendLiteral(c);
-            yield Item.ONE_CHARACTER;
-          }
-        };
+        Item item =
+            switch (c) {
+              case '(' -> parseGroup(f, nested, first && items == 0);
+              case '[' -> {
+                parseClass(f);
+                yield Item.ONE_CHARACTER;
+              }
+              case '.' -> {
+                out.append(f.dotAll ? "(?s:.)" : "[^\\n]");
+                yield Item.ONE_CHARACTER;
+              }
+              case '^' -> {
+                out.append(f.multiline ? "(?<![^\\n])" : "\\A");
+                yield Item.ANCHOR;
+              }
+              case '$' -> {
+                out.append(f.multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
+                yield Item.ANCHOR;
+              }
+              case '\\' -> parseEscape(f);
+              default -> {
+                appendLiteral(c);
+                yield Item.ONE_CHARACTER;
+              }
+            };
         if (item.globalFlags != null) {
           // Global flags apply to the whole pattern; they may only open it (Python 3.11).
           f = item.globalFlags;
@@ -299,6 +304,7 @@ public final class PythonRegex {
     private record Item(Kind kind, Width width, Flags globalFlags) {
       /** An atom that matches exactly one character. */
       static final Item ONE_CHARACTER = new Item(Kind.ATOM, Width.ONE, null);
+
       /** A zero-width anchor or assertion. */
       static final Item ANCHOR = new Item(Kind.ANCHOR, Width.ZERO, null);
     }
@@ -553,7 +559,11 @@ public final class PythonRegex {
         }
         Flags g =
             new Flags(
-                f.ignoreCase || i, (f.ascii || a) && !u, f.multiline || m, f.dotAll || s, f.verbose || x);
+                f.ignoreCase || i,
+                (f.ascii || a) && !u,
+                f.multiline || m,
+                f.dotAll || s,
+                f.verbose || x);
         if ((f.ascii || a) && u) {
           throw error("ASCII and UNICODE flags are incompatible");
         }
@@ -657,11 +667,25 @@ public final class PythonRegex {
           {
             String w = "[" + (f.ascii ? ASCII_WORD : UNICODE_WORD) + "]";
             if (c == 'b') {
-              out.append("(?:(?<=").append(w).append(")(?!").append(w).append(")|(?<!").append(w)
-                  .append(")(?=").append(w).append("))");
+              out.append("(?:(?<=")
+                  .append(w)
+                  .append(")(?!")
+                  .append(w)
+                  .append(")|(?<!")
+                  .append(w)
+                  .append(")(?=")
+                  .append(w)
+                  .append("))");
             } else {
-              out.append("(?:(?<=").append(w).append(")(?=").append(w).append(")|(?<!").append(w)
-                  .append(")(?!").append(w).append("))");
+              out.append("(?:(?<=")
+                  .append(w)
+                  .append(")(?=")
+                  .append(w)
+                  .append(")|(?<!")
+                  .append(w)
+                  .append(")(?!")
+                  .append(w)
+                  .append("))");
             }
             return Item.ANCHOR;
           }
@@ -705,8 +729,8 @@ public final class PythonRegex {
     }
 
     /**
-     * After a backslash inside a character set: the code point the escape stands for, or the negated
-     * letter of a category ({@code \d \D \s \S \w \W}); {@code \b} is a backspace there.
+     * After a backslash inside a character set: the code point the escape stands for, or the
+     * negated letter of a category ({@code \d \D \s \S \w \W}); {@code \b} is a backspace there.
      */
     private int setEscape() {
       int e = take("bad escape (end of pattern)");
@@ -871,7 +895,8 @@ public final class PythonRegex {
             }
           } else {
             if (that == '-') {
-              warnings.add("possible set difference at position " + pos + " (Python reads it literally)");
+              warnings.add(
+                  "possible set difference at position " + pos + " (Python reads it literally)");
             }
             hi = that;
           }
@@ -953,8 +978,13 @@ public final class PythonRegex {
       if (first != '_' && !Character.isUnicodeIdentifierStart(first)) {
         return false;
       }
-      return s.codePoints().skip(1).allMatch(cp -> cp == '_' || Character.isUnicodeIdentifierPart(cp)
-          && !Character.isIdentifierIgnorable(cp));
+      return s.codePoints()
+          .skip(1)
+          .allMatch(
+              cp ->
+                  cp == '_'
+                      || Character.isUnicodeIdentifierPart(cp)
+                          && !Character.isIdentifierIgnorable(cp));
     }
   }
 }

@@ -3,9 +3,9 @@ package io.graphitekafka.graphite.python;
 import java.util.function.IntPredicate;
 
 /**
- * Python {@code str} helpers whose Java counterparts treat whitespace differently: the whitespace of
- * {@code str.isspace()}, {@code str.split()} and {@code str.strip()} (CPython 3.11, Unicode 14; no
- * whitespace lies outside the BMP).
+ * Python {@code str} helpers whose Java counterparts treat whitespace differently: the whitespace
+ * of {@code str.isspace()}, {@code str.split()} and {@code str.strip()} (CPython 3.11, Unicode 14;
+ * no whitespace lies outside the BMP).
  */
 public final class PythonStrings {
 
@@ -22,7 +22,9 @@ public final class PythonStrings {
 
   private PythonStrings() {}
 
-  /** Python's {@code str.isspace()} for one code point (CPython {@code _PyUnicode_IsWhitespace}). */
+  /**
+   * Python's {@code str.isspace()} for one code point (CPython {@code _PyUnicode_IsWhitespace}).
+   */
   public static boolean isSpace(int c) {
     if (c < 0x80) {
       return c >= 0 && ASCII_SPACE[c];
@@ -39,8 +41,8 @@ public final class PythonStrings {
   }
 
   /**
-   * {@link #isSpace} for one byte of UTF-8 text, the fast path of byte-level parsers: true only for an
-   * ASCII whitespace character, false for every byte of a multi-byte sequence.
+   * {@link #isSpace} for one byte of UTF-8 text, the fast path of byte-level parsers: true only for
+   * an ASCII whitespace character, false for every byte of a multi-byte sequence.
    */
   public static boolean isAsciiSpace(byte b) {
     return b >= 0 && ASCII_SPACE[b];

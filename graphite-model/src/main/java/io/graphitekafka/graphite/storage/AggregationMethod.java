@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * Whisper's eight aggregation methods, with the codes stored in a file header and results equal to
- * whisper.py's {@code aggregate()} under CPython 3.11 (plain left-to-right double sums; {@code max}/{@code
- * min} keep the earliest value on ties and never replace with a NaN that comes later).
+ * whisper.py's {@code aggregate()} under CPython 3.11 (plain left-to-right double sums; {@code
+ * max}/{@code min} keep the earliest value on ties and never replace with a NaN that comes later).
  */
 public enum AggregationMethod {
   AVERAGE(1, "average"),
@@ -41,10 +41,14 @@ public enum AggregationMethod {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown Whisper aggregation type " + code + " (expected 1..8)");
+    throw new IllegalArgumentException(
+        "unknown Whisper aggregation type " + code + " (expected 1..8)");
   }
 
-  /** Parses one of whisper's method names; whisper compares them as given, so this is case-sensitive. */
+  /**
+   * Parses one of whisper's method names; whisper compares them as given, so this is
+   * case-sensitive.
+   */
   public static AggregationMethod fromName(String name) {
     for (AggregationMethod m : values()) {
       if (m.carbonName.equals(name)) {
@@ -52,7 +56,9 @@ public enum AggregationMethod {
       }
     }
     throw new IllegalArgumentException(
-        "unknown aggregation method '" + name + "' (expected one of average, sum, last, max, min,"
+        "unknown aggregation method '"
+            + name
+            + "' (expected one of average, sum, last, max, min,"
             + " avg_zero, absmax, absmin)");
   }
 

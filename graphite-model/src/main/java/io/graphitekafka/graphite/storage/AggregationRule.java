@@ -4,7 +4,8 @@ package io.graphitekafka.graphite.storage;
 public record AggregationRule(AggregationMethod method, float xFilesFactor) {
 
   /** whisper.create's defaults, used when nothing in storage-aggregation.conf says otherwise. */
-  public static final AggregationRule DEFAULT = new AggregationRule(AggregationMethod.AVERAGE, 0.5f);
+  public static final AggregationRule DEFAULT =
+      new AggregationRule(AggregationMethod.AVERAGE, 0.5f);
 
   public AggregationRule {
     if (method == null) {

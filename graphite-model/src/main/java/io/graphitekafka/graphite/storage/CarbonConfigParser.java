@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * Reads carbon's INI files the way Python 3.11's {@code configparser.ConfigParser} (strict, with
- * {@code BasicInterpolation}) and carbon's {@code OrderedConfigParser} do, returning the sections in
- * file order. Layouts that carbon would silently misread or crash on are rejected with the line number.
+ * {@code BasicInterpolation}) and carbon's {@code OrderedConfigParser} do, returning the sections
+ * in file order. Layouts that carbon would silently misread or crash on are rejected with the line
+ * number.
  */
 public final class CarbonConfigParser {
 
@@ -25,13 +26,14 @@ public final class CarbonConfigParser {
   /**
    * Parses INI text.
    *
-   * <p>Follows configparser: whole-line {@code #} and {@code ;} comments (also indented), {@code key =
-   * value} and {@code key: value} split at the first delimiter, keys lowercased, values stripped,
-   * indented continuation lines joined with newlines, duplicate sections and keys rejected (strict mode),
-   * {@code %%} and {@code %(key)s} interpolation against the section and DEFAULT, and a lone {@code %}
-   * rejected. As in carbon's {@code OrderedConfigParser}, a {@code [DEFAULT]} section is also listed at
-   * its position in the file. Departures: a header with text after its {@code ]} and an indented
-   * {@code [name]} line (a continuation in configparser, a section to carbon) are errors here.
+   * <p>Follows configparser: whole-line {@code #} and {@code ;} comments (also indented), {@code
+   * key = value} and {@code key: value} split at the first delimiter, keys lowercased, values
+   * stripped, indented continuation lines joined with newlines, duplicate sections and keys
+   * rejected (strict mode), {@code %%} and {@code %(key)s} interpolation against the section and
+   * DEFAULT, and a lone {@code %} rejected. As in carbon's {@code OrderedConfigParser}, a {@code
+   * [DEFAULT]} section is also listed at its position in the file. Departures: a header with text
+   * after its {@code ]} and an indented {@code [name]} line (a continuation in configparser, a
+   * section to carbon) are errors here.
    *
    * @param sourceName the file name used in error messages
    * @throws IllegalArgumentException with the source, line and reason
@@ -107,14 +109,16 @@ public final class CarbonConfigParser {
       }
       int delimiter = firstDelimiter(value);
       if (delimiter < 0) {
-        throw error(sourceName, lineNo, "expected 'key = value' or 'key: value', found '" + value + "'");
+        throw error(
+            sourceName, lineNo, "expected 'key = value' or 'key: value', found '" + value + "'");
       }
       String key = rstrip(value.substring(0, delimiter)).toLowerCase(Locale.ROOT);
       if (key.isEmpty()) {
         throw error(sourceName, lineNo, "empty key in '" + value + "'");
       }
       if (current.containsKey(key)) {
-        throw error(sourceName, lineNo, "duplicate key '" + key + "' in section [" + sectionName + "]");
+        throw error(
+            sourceName, lineNo, "duplicate key '" + key + "' in section [" + sectionName + "]");
       }
       List<String> parts = new ArrayList<>();
       parts.add(PythonStrings.strip(value.substring(delimiter + 1)));
@@ -151,8 +155,14 @@ public final class CarbonConfigParser {
       int depth) {
     if (depth > MAX_INTERPOLATION_DEPTH) {
       throw new IllegalArgumentException(
-          source + ": [" + section + "] " + option + ": %(...)s references nest deeper than "
-              + MAX_INTERPOLATION_DEPTH + " levels (a reference loop?)");
+          source
+              + ": ["
+              + section
+              + "] "
+              + option
+              + ": %(...)s references nest deeper than "
+              + MAX_INTERPOLATION_DEPTH
+              + " levels (a reference loop?)");
     }
     int i = 0;
     while (i < rest.length()) {
@@ -168,16 +178,32 @@ public final class CarbonConfigParser {
         i = p + 2;
       } else if (next == '(') {
         int close = rest.indexOf(')', p + 2);
-        if (close < 0 || close == p + 2 || close + 1 >= rest.length() || rest.charAt(close + 1) != 's') {
+        if (close < 0
+            || close == p + 2
+            || close + 1 >= rest.length()
+            || rest.charAt(close + 1) != 's') {
           throw new IllegalArgumentException(
-              source + ": [" + section + "] " + option + ": bad interpolation reference '"
-                  + rest.substring(p) + "' (expected %(name)s; write %% for a literal %)");
+              source
+                  + ": ["
+                  + section
+                  + "] "
+                  + option
+                  + ": bad interpolation reference '"
+                  + rest.substring(p)
+                  + "' (expected %(name)s; write %% for a literal %)");
         }
         String key = rest.substring(p + 2, close).toLowerCase(Locale.ROOT);
         String value = vars.get(key);
         if (value == null) {
           throw new IllegalArgumentException(
-              source + ": [" + section + "] " + option + ": %(" + key + ")s refers to a key that is"
+              source
+                  + ": ["
+                  + section
+                  + "] "
+                  + option
+                  + ": %("
+                  + key
+                  + ")s refers to a key that is"
                   + " not in the section or DEFAULT (write %% for a literal %)");
         }
         if (value.indexOf('%') >= 0) {
@@ -188,8 +214,14 @@ public final class CarbonConfigParser {
         i = close + 2;
       } else {
         throw new IllegalArgumentException(
-            source + ": [" + section + "] " + option + ": '%' must be followed by '%' or '(', found '"
-                + rest.substring(p) + "' (configparser interpolation: write %% for a literal %)");
+            source
+                + ": ["
+                + section
+                + "] "
+                + option
+                + ": '%' must be followed by '%' or '(', found '"
+                + rest.substring(p)
+                + "' (configparser interpolation: write %% for a literal %)");
       }
     }
   }

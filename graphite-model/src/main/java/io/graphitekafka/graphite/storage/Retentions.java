@@ -6,9 +6,10 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Carbon's retention syntax ({@code 10s:6h,1m:7d}) and whisper's rules for a valid archive list. Parsing
- * follows carbon's {@code util.parseRetentionDef}; validation follows whisper's {@code
- * validateArchiveList}, plus the limits of the file header that whisper would only hit when creating.
+ * Carbon's retention syntax ({@code 10s:6h,1m:7d}) and whisper's rules for a valid archive list.
+ * Parsing follows carbon's {@code util.parseRetentionDef}; validation follows whisper's {@code
+ * validateArchiveList}, plus the limits of the file header that whisper would only hit when
+ * creating.
  */
 public final class Retentions {
 
@@ -27,16 +28,17 @@ public final class Retentions {
   }
 
   /**
-   * Parses a comma-separated retention list without whisper's list rules, in the order written. Carbon
-   * treats a failure here as fatal, while a list that parses but fails {@link #validate} only skips its
-   * section.
+   * Parses a comma-separated retention list without whisper's list rules, in the order written.
+   * Carbon treats a failure here as fatal, while a list that parses but fails {@link #validate}
+   * only skips its section.
    */
   public static List<ArchiveSpec> parseUnvalidated(String text) {
     if (text == null) {
       throw new IllegalArgumentException("retentions must not be null");
     }
     List<ArchiveSpec> archives = new ArrayList<>();
-    // carbon storage.py loadStorageSchemas: options['retentions'].split(','), each definition stripped.
+    // carbon storage.py loadStorageSchemas: options['retentions'].split(','), each definition
+    // stripped.
     for (String def : text.split(",", -1)) {
       archives.add(parseDefinition(def));
     }
@@ -45,8 +47,8 @@ public final class Retentions {
 
   /**
    * Parses one {@code precision:history} definition the way carbon's {@code util.parseRetentionDef}
-   * does: precision is digits (seconds) or digits plus one of the units s, m, h, d, w, y; history is a
-   * point count or digits plus a unit, giving {@code points = int(seconds / precision)}.
+   * does: precision is digits (seconds) or digits plus one of the units s, m, h, d, w, y; history
+   * is a point count or digits plus a unit, giving {@code points = int(seconds / precision)}.
    */
   public static ArchiveSpec parseDefinition(String definition) {
     String def = PythonStrings.strip(definition);
@@ -85,7 +87,8 @@ public final class Retentions {
   }
 
   /**
-   * Checks an archive list against whisper's {@code validateArchiveList} rules and the header limits.
+   * Checks an archive list against whisper's {@code validateArchiveList} rules and the header
+   * limits.
    *
    * @return a copy sorted by secondsPerPoint
    * @throws IllegalArgumentException naming the archives and the rule that failed
@@ -135,7 +138,11 @@ public final class Retentions {
     long maxRetention = sorted.get(sorted.size() - 1).retention();
     if (maxRetention > MAX_U32) {
       throw new IllegalArgumentException(
-          "the longest retention of " + sorted + " exceeds the u32 header field: " + maxRetention + " s");
+          "the longest retention of "
+              + sorted
+              + " exceeds the u32 header field: "
+              + maxRetention
+              + " s");
     }
     long fileSize = 16L + 12L * sorted.size();
     for (ArchiveSpec a : sorted) {
@@ -143,12 +150,18 @@ public final class Retentions {
     }
     if (fileSize > MAX_U32) {
       throw new IllegalArgumentException(
-          "a Whisper file for " + sorted + " would need " + fileSize + " bytes, over the 4 GiB offset limit");
+          "a Whisper file for "
+              + sorted
+              + " would need "
+              + fileSize
+              + " bytes, over the 4 GiB offset limit");
     }
     return List.copyOf(sorted);
   }
 
-  /** Formats archives back into carbon's syntax with plain numbers, e.g. {@code 60:1440,300:8640}. */
+  /**
+   * Formats archives back into carbon's syntax with plain numbers, e.g. {@code 60:1440,300:8640}.
+   */
   public static String format(List<ArchiveSpec> archives) {
     StringBuilder sb = new StringBuilder();
     for (ArchiveSpec a : archives) {
@@ -228,7 +241,13 @@ public final class Retentions {
       value = value * 10 + Character.digit(digits.charAt(i), 10);
       if (value > MAX_U32) {
         throw new IllegalArgumentException(
-            "invalid retention definition '" + definition + "': " + what + " '" + digits + "' is too large");
+            "invalid retention definition '"
+                + definition
+                + "': "
+                + what
+                + " '"
+                + digits
+                + "' is too large");
       }
     }
     return value;

@@ -6,7 +6,8 @@ import java.util.List;
  * Everything a Whisper header holds about a series: archives (finest first), aggregation method and
  * xFilesFactor. The aggregator resolves it once per series and every archive point carries it.
  */
-public record SeriesLayout(List<ArchiveSpec> archives, AggregationMethod method, float xFilesFactor) {
+public record SeriesLayout(
+    List<ArchiveSpec> archives, AggregationMethod method, float xFilesFactor) {
 
   public SeriesLayout {
     archives = List.copyOf(archives);

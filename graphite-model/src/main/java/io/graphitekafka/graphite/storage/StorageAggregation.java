@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rules of carbon's optional {@code storage-aggregation.conf}: first section whose Python regex is
- * found in the normalized name gives the method and xFilesFactor, each falling back to whisper's
+ * The rules of carbon's optional {@code storage-aggregation.conf}: first section whose Python regex
+ * is found in the normalized name gives the method and xFilesFactor, each falling back to whisper's
  * average / 0.5. Mirrors carbon's {@code storage.py loadAggregationSchemas}.
  */
 public final class StorageAggregation {
@@ -34,9 +34,10 @@ public final class StorageAggregation {
   /**
    * Parses the file's text.
    *
-   * <p>As in carbon, a non-numeric {@code xFilesFactor} or a missing or empty {@code pattern} skips the
-   * section with a warning; an xFilesFactor outside [0, 1] (including nan and inf), an unknown {@code
-   * aggregationMethod} (names are case-sensitive) or a pattern that cannot be compiled is fatal.
+   * <p>As in carbon, a non-numeric {@code xFilesFactor} or a missing or empty {@code pattern} skips
+   * the section with a warning; an xFilesFactor outside [0, 1] (including nan and inf), an unknown
+   * {@code aggregationMethod} (names are case-sensitive) or a pattern that cannot be compiled is
+   * fatal.
    *
    * @throws IllegalArgumentException for a fatal error, naming the source and section
    */
@@ -79,7 +80,10 @@ public final class StorageAggregation {
     return new StorageAggregation(rules);
   }
 
-  /** Reads and parses a {@code storage-aggregation.conf}; a missing file means no rules, as in carbon. */
+  /**
+   * Reads and parses a {@code storage-aggregation.conf}; a missing file means no rules, as in
+   * carbon.
+   */
   public static StorageAggregation load(Path file) {
     try {
       return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
@@ -103,6 +107,7 @@ public final class StorageAggregation {
 
   /** The result of the first section whose pattern is found in the name, or the defaults. */
   public AggregationRule match(String normalizedName) {
-    return PatternRules.first(rules, Rule::pattern, Rule::result, normalizedName, AggregationRule.DEFAULT);
+    return PatternRules.first(
+        rules, Rule::pattern, Rule::result, normalizedName, AggregationRule.DEFAULT);
   }
 }

@@ -6,8 +6,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Carbon's two storage files together: what a new Whisper file for a series looks like. Loaded once at
- * start by the aggregator, which stamps the result on every archive point.
+ * Carbon's two storage files together: what a new Whisper file for a series looks like. Loaded once
+ * at start by the aggregator, which stamps the result on every archive point.
  */
 public final class StorageRules {
 
@@ -23,8 +23,8 @@ public final class StorageRules {
   }
 
   /**
-   * Reads {@code storage-schemas.conf} (required) and {@code storage-aggregation.conf} (optional) from a
-   * directory.
+   * Reads {@code storage-schemas.conf} (required) and {@code storage-aggregation.conf} (optional)
+   * from a directory.
    *
    * @throws UncheckedIOException if the schemas file is missing or unreadable
    * @throws IllegalArgumentException for a fatal error in either file
@@ -34,10 +34,13 @@ public final class StorageRules {
     if (!Files.isRegularFile(schemasFile)) {
       throw new UncheckedIOException(
           new NoSuchFileException(
-              schemasFile.toString(), null, "required " + SCHEMAS_FILE + " not found in " + confDir));
+              schemasFile.toString(),
+              null,
+              "required " + SCHEMAS_FILE + " not found in " + confDir));
     }
     return new StorageRules(
-        StorageSchemas.load(schemasFile), StorageAggregation.load(confDir.resolve(AGGREGATION_FILE)));
+        StorageSchemas.load(schemasFile),
+        StorageAggregation.load(confDir.resolve(AGGREGATION_FILE)));
   }
 
   public static StorageRules of(StorageSchemas schemas, StorageAggregation aggregation) {

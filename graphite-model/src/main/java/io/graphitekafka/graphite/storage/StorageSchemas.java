@@ -25,8 +25,11 @@ public final class StorageSchemas {
   /** carbon storage.py {@code defaultArchive}: 60 s per point, 10080 points (7 days). */
   public static final List<ArchiveSpec> CATCH_ALL = List.of(new ArchiveSpec(60, 10080));
 
-  /** One usable section: its name, the pattern as written, the compiled pattern and the archives. */
-  public record Rule(String section, String patternText, Pattern pattern, List<ArchiveSpec> archives) {
+  /**
+   * One usable section: its name, the pattern as written, the compiled pattern and the archives.
+   */
+  public record Rule(
+      String section, String patternText, Pattern pattern, List<ArchiveSpec> archives) {
     public Rule {
       archives = List.copyOf(archives);
     }
@@ -41,9 +44,9 @@ public final class StorageSchemas {
   /**
    * Parses the file's text.
    *
-   * <p>As in carbon, a section without {@code retentions} or {@code pattern}, or whose archives fail
-   * whisper's list rules, is skipped with a warning, while a retention that cannot be parsed or a pattern
-   * that cannot be compiled is fatal.
+   * <p>As in carbon, a section without {@code retentions} or {@code pattern}, or whose archives
+   * fail whisper's list rules, is skipped with a warning, while a retention that cannot be parsed
+   * or a pattern that cannot be compiled is fatal.
    *
    * @throws IllegalArgumentException for a fatal error, naming the source and section
    */
@@ -71,7 +74,11 @@ public final class StorageSchemas {
       try {
         archives = Retentions.validate(archives);
       } catch (IllegalArgumentException e) {
-        LOG.warn("{}: invalid retentions '{}', skipping the section: {}", where, retentions, e.getMessage());
+        LOG.warn(
+            "{}: invalid retentions '{}', skipping the section: {}",
+            where,
+            retentions,
+            e.getMessage());
         continue;
       }
       rules.add(new Rule(section.name(), patternText, pattern, archives));
@@ -105,8 +112,8 @@ public final class StorageSchemas {
   }
 
   /**
-   * The archives of the first section whose pattern is found anywhere in the name ({@code re.search}),
-   * or {@link #CATCH_ALL}.
+   * The archives of the first section whose pattern is found anywhere in the name ({@code
+   * re.search}), or {@link #CATCH_ALL}.
    */
   public List<ArchiveSpec> match(String normalizedName) {
     return PatternRules.first(rules, Rule::pattern, Rule::archives, normalizedName, CATCH_ALL);

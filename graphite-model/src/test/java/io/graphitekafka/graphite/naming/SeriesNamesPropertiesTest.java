@@ -21,7 +21,10 @@ class SeriesNamesPropertiesTest {
             .withChars(".;=~{}\"\\,:!^/ab_-é\u0000\t ")
             .withCharRange('a', 'e')
             .ofMaxLength(40);
-    return Arbitraries.oneOf(structured, Arbitraries.strings().ofMaxLength(40), Arbitraries.strings().all().ofMaxLength(20));
+    return Arbitraries.oneOf(
+        structured,
+        Arbitraries.strings().ofMaxLength(40),
+        Arbitraries.strings().all().ofMaxLength(20));
   }
 
   @Property(tries = 1000)

@@ -38,7 +38,8 @@ class SeriesNamesTest {
   void sortsWholeTagStringsInCodePointOrder() {
     assertThat(SeriesNames.normalize("x;a=1;a-b=2")).isEqualTo("x;a-b=2;a=1");
     // UTF-16 order would put U+FFFF after the surrogate pair of U+1F600.
-    assertThat(SeriesNames.normalize("m;\uD83D\uDE00=1;\uFFFF=2")).isEqualTo("m;\uFFFF=2;\uD83D\uDE00=1");
+    assertThat(SeriesNames.normalize("m;\uD83D\uDE00=1;\uFFFF=2"))
+        .isEqualTo("m;\uFFFF=2;\uD83D\uDE00=1");
   }
 
   @Test
@@ -52,7 +53,8 @@ class SeriesNamesTest {
   @Test
   void readsTheOpenMetricsFormWithEscapes() {
     assertThat(SeriesNames.normalize("foo{b=\"2\",a=\"1\"}")).isEqualTo("foo;a=1;b=2");
-    assertThat(SeriesNames.normalize("foo{a=\"x\\\"y\",b=\"c\\\\d\"}")).isEqualTo("foo;a=x\"y;b=c\\d");
+    assertThat(SeriesNames.normalize("foo{a=\"x\\\"y\",b=\"c\\\\d\"}"))
+        .isEqualTo("foo;a=x\"y;b=c\\d");
   }
 
   @ParameterizedTest
@@ -92,11 +94,15 @@ class SeriesNamesTest {
 
   @Test
   void rejectsControlCharactersNulAndUnpairedSurrogates() {
-    for (String raw : new String[] {"a\u0000b", "a\tb", "a\nb", "a\u007fb", "a\u0085b", "a\u00a0b", "a\u2028b", "a\uD800b"}) {
+    for (String raw :
+        new String[] {
+          "a\u0000b", "a\tb", "a\nb", "a\u007fb", "a\u0085b", "a\u00a0b", "a\u2028b", "a\uD800b"
+        }) {
       assertThatThrownBy(() -> SeriesNames.normalize(raw))
           .as(raw)
           .isInstanceOfSatisfying(
-              InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("bad_character"));
+              InvalidSeriesNameException.class,
+              e -> assertThat(e.reason()).isEqualTo("bad_character"));
     }
   }
 
@@ -105,12 +111,15 @@ class SeriesNamesTest {
     String component = "x".repeat(SeriesNames.MAX_COMPONENT_BYTES);
     assertThat(SeriesNames.normalize(component)).isEqualTo(component);
     assertThatThrownBy(() -> SeriesNames.normalize(component + "x"))
-        .isInstanceOfSatisfying(InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
+        .isInstanceOfSatisfying(
+            InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
     // 2-byte characters count twice.
     assertThatThrownBy(() -> SeriesNames.normalize("é".repeat(126)))
-        .isInstanceOfSatisfying(InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
+        .isInstanceOfSatisfying(
+            InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
     String longName = String.join(".", java.util.Collections.nCopies(206, "abcd"));
     assertThatThrownBy(() -> SeriesNames.normalize(longName))
-        .isInstanceOfSatisfying(InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
+        .isInstanceOfSatisfying(
+            InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
   }
 }

@@ -10,7 +10,8 @@ class SeriesPathsTest {
 
   @Test
   void mapsPlainNamesToDirectories() {
-    assertThat(SeriesPaths.relativePath("servers.web01.cpu", true)).isEqualTo(Path.of("servers/web01/cpu.wsp"));
+    assertThat(SeriesPaths.relativePath("servers.web01.cpu", true))
+        .isEqualTo(Path.of("servers/web01/cpu.wsp"));
     assertThat(SeriesPaths.relativePath("single", true)).isEqualTo(Path.of("single.wsp"));
   }
 
@@ -20,7 +21,9 @@ class SeriesPathsTest {
     assertThat(SeriesPaths.sha256Hex(name))
         .isEqualTo("77a6e2b645458a5e1f225976b721a5974e8522764cc5585d2d4615f7e09ea86a");
     assertThat(SeriesPaths.relativePath(name, true))
-        .isEqualTo(Path.of("_tagged/77a/6e2/77a6e2b645458a5e1f225976b721a5974e8522764cc5585d2d4615f7e09ea86a.wsp"));
+        .isEqualTo(
+            Path.of(
+                "_tagged/77a/6e2/77a6e2b645458a5e1f225976b721a5974e8522764cc5585d2d4615f7e09ea86a.wsp"));
     assertThat(SeriesPaths.relativePath(name, false))
         .isEqualTo(Path.of("_tagged/77a/6e2/test_DOT_tagged;aa=2;env=prod;zz=1.wsp"));
   }
@@ -29,7 +32,8 @@ class SeriesPathsTest {
   void refusesNamesThatAreNotNormalized() {
     assertThatThrownBy(() -> SeriesPaths.relativePath("test.tagged;zz=1;env=prod;aa=2", true))
         .isInstanceOfSatisfying(
-            InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("not_normalized"))
+            InvalidSeriesNameException.class,
+            e -> assertThat(e.reason()).isEqualTo("not_normalized"))
         .hasMessageContaining("test.tagged;aa=2;env=prod;zz=1");
   }
 
@@ -38,13 +42,15 @@ class SeriesPathsTest {
     String name = "m;t=" + "v".repeat(260);
     assertThat(SeriesPaths.relativePath(name, true).getNameCount()).isEqualTo(4);
     assertThatThrownBy(() -> SeriesPaths.relativePath(name, false))
-        .isInstanceOfSatisfying(InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
+        .isInstanceOfSatisfying(
+            InvalidSeriesNameException.class, e -> assertThat(e.reason()).isEqualTo("too_long"));
   }
 
   @Test
   void resolvesInsideTheRoot() {
     Path root = Path.of("/srv/graphite/whisper");
-    assertThat(SeriesPaths.resolve(root, "a.b")).isEqualTo(Path.of("/srv/graphite/whisper/a/b.wsp"));
+    assertThat(SeriesPaths.resolve(root, "a.b"))
+        .isEqualTo(Path.of("/srv/graphite/whisper/a/b.wsp"));
     assertThat(SeriesPaths.resolve(Path.of("/srv/graphite/x/../whisper"), "a.b"))
         .isEqualTo(Path.of("/srv/graphite/whisper/a/b.wsp"));
   }

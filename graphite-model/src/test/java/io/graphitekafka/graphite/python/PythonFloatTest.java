@@ -23,8 +23,24 @@ class PythonFloatTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "1_000", "1e1_0", ".5", "5.", "-.5", "+5.", "5.e3", "inf", "-Infinity", "iNF", "nan", "-NaN",
-        "  1.5  ", "00_1", "1_0.0_1e-0_1", "1E+5", "\u0661\u0662", "\uff11\uff12"
+        "1_000",
+        "1e1_0",
+        ".5",
+        "5.",
+        "-.5",
+        "+5.",
+        "5.e3",
+        "inf",
+        "-Infinity",
+        "iNF",
+        "nan",
+        "-NaN",
+        "  1.5  ",
+        "00_1",
+        "1_0.0_1e-0_1",
+        "1E+5",
+        "\u0661\u0662",
+        "\uff11\uff12"
       })
   void acceptsPythonFloatSyntax(String s) {
     assertThat(PythonFloat.isValid(s)).isTrue();
@@ -33,8 +49,31 @@ class PythonFloatTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "", " ", ".", "+", "0x10", "1.5d", "1.5f", "0x1p3", "1__0", "_1", "1_", "1_.5", "1._5", "1_e5",
-        "1e_5", "1e", "e5", "infinit", "infinity_", "in_f", "nan(1)", "1 2", "--1", "\u00bd", "NaN_"
+        "",
+        " ",
+        ".",
+        "+",
+        "0x10",
+        "1.5d",
+        "1.5f",
+        "0x1p3",
+        "1__0",
+        "_1",
+        "1_",
+        "1_.5",
+        "1._5",
+        "1_e5",
+        "1e_5",
+        "1e",
+        "e5",
+        "infinit",
+        "infinity_",
+        "in_f",
+        "nan(1)",
+        "1 2",
+        "--1",
+        "\u00bd",
+        "NaN_"
       })
   void rejectsWhatPythonRejects(String s) {
     assertThat(PythonFloat.isValid(s)).isFalse();
@@ -126,15 +165,18 @@ class PythonFloatTest {
 
   @Provide
   Arbitrary<String> numberLike() {
-    Arbitrary<String> digits = Arbitraries.strings().withChars("0123456789").ofMinLength(0).ofMaxLength(25);
+    Arbitrary<String> digits =
+        Arbitraries.strings().withChars("0123456789").ofMinLength(0).ofMaxLength(25);
     Arbitrary<String> sign = Arbitraries.of("", "-", "+");
     Arbitrary<String> exponent =
-        Combinators.combine(Arbitraries.of("", "e", "E", "e-", "e+"), Arbitraries.integers().between(0, 400))
+        Combinators.combine(
+                Arbitraries.of("", "e", "E", "e-", "e+"), Arbitraries.integers().between(0, 400))
             .as((e, n) -> e.isEmpty() ? "" : e + n);
     Arbitrary<String> structured =
         Combinators.combine(sign, digits, Arbitraries.of("", "."), digits, exponent)
             .as((a, b, c, d, e) -> a + b + c + d + e);
-    Arbitrary<String> noise = Arbitraries.strings().withChars("0123456789._-+eEdfxpinaINFAy ").ofMaxLength(12);
+    Arbitrary<String> noise =
+        Arbitraries.strings().withChars("0123456789._-+eEdfxpinaINFAy ").ofMaxLength(12);
     return Arbitraries.oneOf(structured, noise);
   }
 

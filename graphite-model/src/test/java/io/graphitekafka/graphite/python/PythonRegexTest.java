@@ -1,9 +1,9 @@
 package io.graphitekafka.graphite.python;
 
-import io.graphitekafka.graphite.storage.Golden;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.graphitekafka.graphite.storage.Golden;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +45,8 @@ class PythonRegexTest {
       for (String[] row : e.getValue()) {
         boolean expected = row[2].equals("1");
         if (pattern.matcher(row[1]).find() != expected) {
-          mismatches.add(python + " on '" + row[1] + "': Python says " + expected + ", Java " + pattern);
+          mismatches.add(
+              python + " on '" + row[1] + "': Python says " + expected + ", Java " + pattern);
         }
       }
     }
@@ -96,7 +97,9 @@ class PythonRegexTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"\\p{L}", "\\Q.\\E", "\\h", "\\R", "\\X", "\\G", "\\z", "\\e", "\\k<x>", "(?<n>a)"})
+      strings = {
+        "\\p{L}", "\\Q.\\E", "\\h", "\\R", "\\X", "\\G", "\\z", "\\e", "\\k<x>", "(?<n>a)"
+      })
   void rejectsJavaOnlySyntax(String pattern) {
     assertThatThrownBy(() -> PythonRegex.compile(pattern))
         .isInstanceOf(IllegalArgumentException.class)
@@ -112,8 +115,7 @@ class PythonRegexTest {
 
   @Test
   void rejectsVariableWidthLookBehindAsPythonDoes() {
-    assertThatThrownBy(() -> PythonRegex.compile("(?<=a|bc)d"))
-        .hasMessageContaining("fixed-width");
+    assertThatThrownBy(() -> PythonRegex.compile("(?<=a|bc)d")).hasMessageContaining("fixed-width");
     assertThat(PythonRegex.compile("(?<=ab|cd)e").matcher("cde").find()).isTrue();
   }
 

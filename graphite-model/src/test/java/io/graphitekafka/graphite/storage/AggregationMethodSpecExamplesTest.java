@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** A worked example of whisper.py 1.1.4's aggregate(): known values (−3, 3, null, 1, null, null). */
+/**
+ * A worked example of whisper.py 1.1.4's aggregate(): known values (−3, 3, null, 1, null, null).
+ */
 class AggregationMethodSpecExamplesTest {
 
   private static final double[] KNOWN = {-3, 3, 1};
@@ -42,7 +44,8 @@ class AggregationMethodSpecExamplesTest {
 
   @Test
   void sumsLeftToRightAsCpython311Does() {
-    // 1e16 + 1 + 1 loses both ones left to right; a compensated sum would give 1.0000000000000002e16.
+    // 1e16 + 1 + 1 loses both ones left to right; a compensated sum would give
+    // 1.0000000000000002e16.
     assertThat(AggregationMethod.SUM.aggregate(new double[] {1e16, 1, 1}, 3, 3)).isEqualTo(1e16);
   }
 

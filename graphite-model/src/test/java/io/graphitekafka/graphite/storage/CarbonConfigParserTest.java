@@ -14,8 +14,7 @@ class CarbonConfigParserTest {
 
   @Test
   void keepsSectionsInFileOrderWithLowercasedKeys() {
-    List<ConfigSection> sections =
-        parse("[zeta]\nPattern = ^z\n\n[alpha]\nxFilesFactor: 0.1\n");
+    List<ConfigSection> sections = parse("[zeta]\nPattern = ^z\n\n[alpha]\nxFilesFactor: 0.1\n");
     assertThat(sections).extracting(ConfigSection::name).containsExactly("zeta", "alpha");
     assertThat(sections.get(0).options()).containsEntry("pattern", "^z");
     assertThat(sections.get(1).get("XFILESFACTOR")).isEqualTo("0.1");
@@ -23,7 +22,8 @@ class CarbonConfigParserTest {
 
   @Test
   void treatsWholeLineHashAndSemicolonAsCommentsButNotInline() {
-    List<ConfigSection> sections = parse("# top\n[a]\n  ; indented comment\npattern = x # not a comment\n");
+    List<ConfigSection> sections =
+        parse("# top\n[a]\n  ; indented comment\npattern = x # not a comment\n");
     assertThat(sections.get(0).get("pattern")).isEqualTo("x # not a comment");
   }
 
@@ -43,8 +43,7 @@ class CarbonConfigParserTest {
 
   @Test
   void turnsDoublePercentIntoOneAndInterpolatesReferences() {
-    ConfigSection s =
-        parse("[DEFAULT]\nbase = ^servers\n[a]\npattern = %(base)s\\.cpu%%\n").get(1);
+    ConfigSection s = parse("[DEFAULT]\nbase = ^servers\n[a]\npattern = %(base)s\\.cpu%%\n").get(1);
     assertThat(s.get("pattern")).isEqualTo("^servers\\.cpu%");
     assertThat(s.get("base")).isEqualTo("^servers");
   }
@@ -73,8 +72,10 @@ class CarbonConfigParserTest {
     assertThatThrownBy(() -> parse("[a]\nx = 1\n[a]\n")).hasMessageContaining("duplicate section");
     assertThatThrownBy(() -> parse("[a]\nx = 1\nX = 2\n")).hasMessageContaining("duplicate key");
     assertThatThrownBy(() -> parse("[a]\njust words\n")).hasMessageContaining("test.conf:2");
-    assertThatThrownBy(() -> parse("[a] trailing\n")).hasMessageContaining("after the section header");
-    assertThatThrownBy(() -> parse("[a]\nx = 1\n  [b]\n")).hasMessageContaining("indented section header");
+    assertThatThrownBy(() -> parse("[a] trailing\n"))
+        .hasMessageContaining("after the section header");
+    assertThatThrownBy(() -> parse("[a]\nx = 1\n  [b]\n"))
+        .hasMessageContaining("indented section header");
     assertThatThrownBy(() -> parse("[a]\n = 1\n")).hasMessageContaining("empty key");
   }
 

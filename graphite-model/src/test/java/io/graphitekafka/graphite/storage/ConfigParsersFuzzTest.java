@@ -1,8 +1,8 @@
 package io.graphitekafka.graphite.storage;
 
-import io.graphitekafka.graphite.python.PythonRegex;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.graphite.python.PythonRegex;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,18 +19,41 @@ import net.jqwik.api.Provide;
  */
 class ConfigParsersFuzzTest {
 
-  // generous for a loaded CI machine; a real hang (catastrophic backtracking, a loop) never finishes
+  // generous for a loaded CI machine; a real hang (catastrophic backtracking, a loop) never
+  // finishes
   private static final Duration LIMIT = Duration.ofSeconds(15);
 
   @Provide
   Arbitrary<String> configText() {
-    Arbitrary<String> lines = Arbitraries.oneOf(
-        Arbitraries.of("[schema]", "[DEFAULT]", "[", "]", "pattern = .*", "pattern = ^a\\.b$",
-            "pattern = (?P<x>a)", "pattern = [", "pattern = %(x)s", "pattern = 100%", "retentions = 10s:6h",
-            "retentions = 60:1440,1h:1y", "retentions = 1h:1m", "retentions = 10x:1d", "retentions =",
-            "xFilesFactor = 0.5", "xFilesFactor = nan", "xFilesFactor = 2", "aggregationMethod = max",
-            "aggregationMethod = median", "  continued", "# comment", "; comment", "key: value", ""),
-        Arbitraries.strings().ofMaxLength(40));
+    Arbitrary<String> lines =
+        Arbitraries.oneOf(
+            Arbitraries.of(
+                "[schema]",
+                "[DEFAULT]",
+                "[",
+                "]",
+                "pattern = .*",
+                "pattern = ^a\\.b$",
+                "pattern = (?P<x>a)",
+                "pattern = [",
+                "pattern = %(x)s",
+                "pattern = 100%",
+                "retentions = 10s:6h",
+                "retentions = 60:1440,1h:1y",
+                "retentions = 1h:1m",
+                "retentions = 10x:1d",
+                "retentions =",
+                "xFilesFactor = 0.5",
+                "xFilesFactor = nan",
+                "xFilesFactor = 2",
+                "aggregationMethod = max",
+                "aggregationMethod = median",
+                "  continued",
+                "# comment",
+                "; comment",
+                "key: value",
+                ""),
+            Arbitraries.strings().ofMaxLength(40));
     return lines.list().ofMaxSize(30).map(l -> String.join("\n", l));
   }
 
@@ -44,7 +67,9 @@ class ConfigParsersFuzzTest {
   @Provide
   Arbitrary<String> regexText() {
     return Arbitraries.oneOf(
-        Arbitraries.strings().withChars("ab.*+?()[]{}|^$\\dwsPZz<>=!:,#-0123456789").ofMaxLength(30),
+        Arbitraries.strings()
+            .withChars("ab.*+?()[]{}|^$\\dwsPZz<>=!:,#-0123456789")
+            .ofMaxLength(30),
         Arbitraries.strings().ofMaxLength(30));
   }
 
@@ -65,11 +90,13 @@ class ConfigParsersFuzzTest {
 
   @Property(tries = 600)
   void retentionsAcceptOrExplain(@ForAll("retentionText") String text) {
-    onlyIllegalArgument(t -> {
-      for (ArchiveSpec a : Retentions.parse(t)) {
-        assertThat(a.points()).isPositive();
-      }
-    }, text);
+    onlyIllegalArgument(
+        t -> {
+          for (ArchiveSpec a : Retentions.parse(t)) {
+            assertThat(a.points()).isPositive();
+          }
+        },
+        text);
   }
 
   @Property(tries = 600)
@@ -80,14 +107,17 @@ class ConfigParsersFuzzTest {
   /** Runs {@code parse} on its own thread: it must finish in time, throwing nothing but IAE. */
   private static void onlyIllegalArgument(Consumer<String> parse, String text) {
     CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-    Thread worker = new Thread(() -> {
-      try {
-        parse.accept(text);
-        outcome.complete(null);
-      } catch (Throwable t) {
-        outcome.complete(t);
-      }
-    }, "fuzz-parse");
+    Thread worker =
+        new Thread(
+            () -> {
+              try {
+                parse.accept(text);
+                outcome.complete(null);
+              } catch (Throwable t) {
+                outcome.complete(t);
+              }
+            },
+            "fuzz-parse");
     worker.setDaemon(true);
     worker.start();
     Throwable thrown;

@@ -19,7 +19,8 @@ class RetentionsTest {
   @Test
   void parsesAndSortsExampleA() {
     assertThat(Retentions.parse("1h:3y,60s:1d,5m:30d"))
-        .containsExactly(new ArchiveSpec(60, 1440), new ArchiveSpec(300, 8640), new ArchiveSpec(3600, 26280));
+        .containsExactly(
+            new ArchiveSpec(60, 1440), new ArchiveSpec(300, 8640), new ArchiveSpec(3600, 26280));
     assertThat(Retentions.parse("10s:1m,1m:5m,5m:30m"))
         .containsExactly(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6));
   }
@@ -58,7 +59,8 @@ class RetentionsTest {
   void validateRejectsEachWhisperRule() {
     assertThatThrownBy(() -> Retentions.validate(List.of()))
         .hasMessageContaining("at least one archive");
-    assertThatThrownBy(() -> Retentions.parse("60:100,60:200")).hasMessageContaining("same precision");
+    assertThatThrownBy(() -> Retentions.parse("60:100,60:200"))
+        .hasMessageContaining("same precision");
     assertThatThrownBy(() -> Retentions.parse("60:100,90:100")).hasMessageContaining("multiple");
     assertThatThrownBy(() -> Retentions.parse("10:360,60:60"))
         .hasMessageContaining("strictly longer retention")
@@ -77,7 +79,8 @@ class RetentionsTest {
   @Test
   void validateReturnsASortedCopy() {
     List<ArchiveSpec> input = List.of(new ArchiveSpec(300, 8640), new ArchiveSpec(60, 1440));
-    assertThat(Retentions.validate(input)).containsExactly(new ArchiveSpec(60, 1440), new ArchiveSpec(300, 8640));
+    assertThat(Retentions.validate(input))
+        .containsExactly(new ArchiveSpec(60, 1440), new ArchiveSpec(300, 8640));
     assertThat(input.get(0).secondsPerPoint()).isEqualTo(300);
   }
 }

@@ -19,8 +19,10 @@ class StorageAggregationTest {
   @Test
   void matchesTheShippedExample() {
     StorageAggregation a = StorageAggregation.parse(EXAMPLE, "agg");
-    assertThat(a.match("stats.latency.min")).isEqualTo(new AggregationRule(AggregationMethod.MIN, 0.1f));
-    assertThat(a.match("stats.hits.count")).isEqualTo(new AggregationRule(AggregationMethod.SUM, 0f));
+    assertThat(a.match("stats.latency.min"))
+        .isEqualTo(new AggregationRule(AggregationMethod.MIN, 0.1f));
+    assertThat(a.match("stats.hits.count"))
+        .isEqualTo(new AggregationRule(AggregationMethod.SUM, 0f));
     assertThat(a.match("stats.min.value")).isEqualTo(AggregationRule.DEFAULT);
   }
 
@@ -48,12 +50,15 @@ class StorageAggregationTest {
 
   @Test
   void outOfRangeXffAndUnknownMethodAreFatal() {
-    assertThatThrownBy(() -> StorageAggregation.parse("[a]\npattern = .*\nxFilesFactor = 1.5\n", "agg"))
+    assertThatThrownBy(
+            () -> StorageAggregation.parse("[a]\npattern = .*\nxFilesFactor = 1.5\n", "agg"))
         .hasMessageContaining("agg [a]")
         .hasMessageContaining("1.5");
-    assertThatThrownBy(() -> StorageAggregation.parse("[a]\npattern = .*\nxFilesFactor = nan\n", "agg"))
+    assertThatThrownBy(
+            () -> StorageAggregation.parse("[a]\npattern = .*\nxFilesFactor = nan\n", "agg"))
         .hasMessageContaining("nan");
-    assertThatThrownBy(() -> StorageAggregation.parse("[a]\npattern = .*\naggregationMethod = Max\n", "agg"))
+    assertThatThrownBy(
+            () -> StorageAggregation.parse("[a]\npattern = .*\naggregationMethod = Max\n", "agg"))
         .hasMessageContaining("agg [a]")
         .hasMessageContaining("'Max'");
   }
@@ -64,6 +69,7 @@ class StorageAggregationTest {
         .isEqualTo(AggregationRule.DEFAULT);
     Path file = dir.resolve("agg.conf");
     Files.writeString(file, EXAMPLE);
-    assertThat(StorageAggregation.load(file).match("a.min").method()).isEqualTo(AggregationMethod.MIN);
+    assertThat(StorageAggregation.load(file).match("a.min").method())
+        .isEqualTo(AggregationMethod.MIN);
   }
 }

@@ -41,7 +41,8 @@ class StorageSchemasTest {
     StorageSchemas s = StorageSchemas.parse(CONF, "storage-schemas.conf");
     assertThat(s.match("app.requests;dc=x;env=prod"))
         .containsExactly(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080));
-    assertThat(s.match("app.requests;env=production")).containsExactly(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080));
+    assertThat(s.match("app.requests;env=production"))
+        .containsExactly(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080));
     assertThat(s.match("x.carbon.y")).isEqualTo(StorageSchemas.CATCH_ALL);
   }
 
@@ -68,7 +69,8 @@ class StorageSchemasTest {
 
   @Test
   void anUnparsableRetentionIsFatalAndNamesTheSection() {
-    assertThatThrownBy(() -> StorageSchemas.parse("[bad]\npattern = .*\nretentions = 10sec:1d\n", "f.conf"))
+    assertThatThrownBy(
+            () -> StorageSchemas.parse("[bad]\npattern = .*\nretentions = 10sec:1d\n", "f.conf"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("f.conf [bad]")
         .hasMessageContaining("10sec:1d");
@@ -76,7 +78,8 @@ class StorageSchemasTest {
 
   @Test
   void anInvalidPatternIsFatal() {
-    assertThatThrownBy(() -> StorageSchemas.parse("[bad]\npattern = (\nretentions = 1m:1d\n", "f.conf"))
+    assertThatThrownBy(
+            () -> StorageSchemas.parse("[bad]\npattern = (\nretentions = 1m:1d\n", "f.conf"))
         .hasMessageContaining("f.conf [bad]");
   }
 

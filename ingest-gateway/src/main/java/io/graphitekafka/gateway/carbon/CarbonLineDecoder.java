@@ -17,9 +17,10 @@ import java.util.Objects;
  * point or a counted reject instead of logging, dropping silently or closing the connection.
  *
  * <p>Stateless and thread-safe. Lines made only of ASCII are parsed straight from the bytes; other
- * lines are decoded as strict UTF-8 first. A blank line is rejected as {@link RejectReason#EMPTY_LINE}
- * (carbon logs it like any invalid line) so callers can tell it apart from a malformed one. When both
- * numbers are malformed the timestamp is reported, because carbon parses it first.
+ * lines are decoded as strict UTF-8 first. A blank line is rejected as {@link
+ * RejectReason#EMPTY_LINE} (carbon logs it like any invalid line) so callers can tell it apart from
+ * a malformed one. When both numbers are malformed the timestamp is reported, because carbon parses
+ * it first.
  */
 public final class CarbonLineDecoder {
 
@@ -151,7 +152,8 @@ public final class CarbonLineDecoder {
     }
     if (result.isError()) {
       return new Reject(
-          RejectReason.INVALID_UTF8, "invalid UTF-8 at byte " + (in.position() - offset) + " of the line");
+          RejectReason.INVALID_UTF8,
+          "invalid UTF-8 at byte " + (in.position() - offset) + " of the line");
     }
     out.flip();
     String line = out.toString();

@@ -6,13 +6,14 @@ import java.util.Objects;
 
 /**
  * Cuts Carbon plaintext input into lines, on the raw bytes so that each line is decoded on its own.
- * Every receiver cuts here: a TCP stream and a file with a {@link Stream} (at {@code \n}, as Twisted's
- * {@code LineOnlyReceiver}, bounded), a record of the lines topic with {@link #forEachNewlineLine}, and
- * a UDP datagram with {@link #forEachLine} (as Python's {@code str.splitlines()}).
+ * Every receiver cuts here: a TCP stream and a file with a {@link Stream} (at {@code \n}, as
+ * Twisted's {@code LineOnlyReceiver}, bounded), a record of the lines topic with {@link
+ * #forEachNewlineLine}, and a UDP datagram with {@link #forEachLine} (as Python's {@code
+ * str.splitlines()}).
  *
- * <p>carbon 1.1.7 ({@code MetricDatagramReceiver.datagramReceived}) decodes a whole datagram first, so
- * one bad UTF-8 byte or one infinite timestamp abandons every line after it. We deliberately do better:
- * a bad line is rejected alone and the rest of the datagram is still decoded.
+ * <p>carbon 1.1.7 ({@code MetricDatagramReceiver.datagramReceived}) decodes a whole datagram first,
+ * so one bad UTF-8 byte or one infinite timestamp abandons every line after it. We deliberately do
+ * better: a bad line is rejected alone and the rest of the datagram is still decoded.
  */
 public final class CarbonLineSplitter {
 
@@ -31,10 +32,10 @@ public final class CarbonLineSplitter {
   private CarbonLineSplitter() {}
 
   /**
-   * Calls {@code consumer} for each line of {@code buf[offset, offset + length)} as Python's
-   * {@code str.splitlines()} cuts it (a UDP datagram), in order. A final terminator does not start
-   * another line, {@code \r\n} is one terminator, and empty lines between terminators are passed on
-   * (as zero-length ranges).
+   * Calls {@code consumer} for each line of {@code buf[offset, offset + length)} as Python's {@code
+   * str.splitlines()} cuts it (a UDP datagram), in order. A final terminator does not start another
+   * line, {@code \r\n} is one terminator, and empty lines between terminators are passed on (as
+   * zero-length ranges).
    */
   public static void forEachLine(byte[] buf, int offset, int length, LineConsumer consumer) {
     Objects.checkFromIndexSize(offset, length, buf.length);
@@ -64,24 +65,26 @@ public final class CarbonLineSplitter {
   }
 
   /**
-   * Calls {@code consumer} for each line of {@code buf[offset, offset + length)} cut at {@code \n} as
-   * the TCP framer cuts it, with no length limit (a record of the lines topic): a {@code \r} before a
-   * {@code \n} is dropped, and the bytes after the last {@code \n}, if any, are a last line as they are.
+   * Calls {@code consumer} for each line of {@code buf[offset, offset + length)} cut at {@code \n}
+   * as the TCP framer cuts it, with no length limit (a record of the lines topic): a {@code \r}
+   * before a {@code \n} is dropped, and the bytes after the last {@code \n}, if any, are a last
+   * line as they are.
    */
   public static void forEachNewlineLine(byte[] buf, int offset, int length, LineConsumer consumer) {
     Objects.checkFromIndexSize(offset, length, buf.length);
     Stream stream = new Stream(Integer.MAX_VALUE);
-    Lines lines = new Lines() {
-      @Override
-      public void line(int lineOffset, int lineLength) {
-        consumer.accept(buf, lineOffset, lineLength);
-      }
+    Lines lines =
+        new Lines() {
+          @Override
+          public void line(int lineOffset, int lineLength) {
+            consumer.accept(buf, lineOffset, lineLength);
+          }
 
-      @Override
-      public void tooLong(byte[] head, long lineLength) {
-        throw new AssertionError("no line is too long without a limit");
-      }
-    };
+          @Override
+          public void tooLong(byte[] head, long lineLength) {
+            throw new AssertionError("no line is too long without a limit");
+          }
+        };
     Bytes bytes = Bytes.of(buf);
     int end = offset + length;
     int start = offset;
@@ -118,7 +121,9 @@ public final class CarbonLineSplitter {
     }
   }
 
-  /** The buffered input a {@link Stream} cuts: a byte array, or a Netty buffer in the TCP framer. */
+  /**
+   * The buffered input a {@link Stream} cuts: a byte array, or a Netty buffer in the TCP framer.
+   */
   public interface Bytes {
     /** The index of the first {@code value} in {@code [from, to)}, or -1. */
     int indexOf(int from, int to, byte value);
@@ -164,16 +169,18 @@ public final class CarbonLineSplitter {
   }
 
   /**
-   * Cuts a stream that arrives in pieces (a TCP connection, a file) into lines ending in {@code \n} or
-   * {@code \r\n}, as Twisted's {@code LineOnlyReceiver} does. A line longer than the limit is discarded
-   * up to its newline and reported once, after it ends, with its first {@code maxLength} bytes, so a
-   * reject keeps what the line was and the input goes on with the next line. The caller never has to
-   * keep more than {@code maxLength + 1} bytes of an unfinished line. Not thread-safe: one per stream.
+   * Cuts a stream that arrives in pieces (a TCP connection, a file) into lines ending in {@code \n}
+   * or {@code \r\n}, as Twisted's {@code LineOnlyReceiver} does. A line longer than the limit is
+   * discarded up to its newline and reported once, after it ends, with its first {@code maxLength}
+   * bytes, so a reject keeps what the line was and the input goes on with the next line. The caller
+   * never has to keep more than {@code maxLength + 1} bytes of an unfinished line. Not thread-safe:
+   * one per stream.
    */
   public static final class Stream {
 
     private final long maxLength;
-    // While discarding an over-long line: its first maxLength bytes, and how many bytes it had so far.
+    // While discarding an over-long line: its first maxLength bytes, and how many bytes it had so
+    // far.
     private byte[] head;
     private long discarded;
     private boolean lastDiscardedWasCr;
@@ -183,9 +190,9 @@ public final class CarbonLineSplitter {
     }
 
     /**
-     * Cuts at most one line off {@code bytes[start, end)} and returns where the unconsumed input now
-     * begins: {@code start} when the input holds no complete line yet (keep it and call again with
-     * more). The bytes of an over-long line are consumed as they come.
+     * Cuts at most one line off {@code bytes[start, end)} and returns where the unconsumed input
+     * now begins: {@code start} when the input holds no complete line yet (keep it and call again
+     * with more). The bytes of an over-long line are consumed as they come.
      */
     public int next(Bytes bytes, int start, int end, Lines lines) {
       int eol = bytes.indexOf(start, end, (byte) '\n');
@@ -209,8 +216,8 @@ public final class CarbonLineSplitter {
     }
 
     /**
-     * At the end of the input: the unterminated rest {@code bytes[start, end)} is a last line (a final
-     * {@code \r} dropped), and an over-long line being discarded is reported.
+     * At the end of the input: the unterminated rest {@code bytes[start, end)} is a last line (a
+     * final {@code \r} dropped), and an over-long line being discarded is reported.
      */
     public void finish(Bytes bytes, int start, int end, Lines lines) {
       if (head != null) {

@@ -4,8 +4,8 @@ import io.graphitekafka.gateway.carbon.DecodeResult.Point;
 import io.graphitekafka.gateway.carbon.DecodeResult.Reject;
 
 /**
- * The datapoint filters that carbon applies to both plaintext and pickle input
- * (protocols.py {@code MetricReceiver.metricReceived}), plus the Whisper timestamp range check.
+ * The datapoint filters that carbon applies to both plaintext and pickle input (protocols.py {@code
+ * MetricReceiver.metricReceived}), plus the Whisper timestamp range check.
  */
 final class CarbonPoints {
 
@@ -17,8 +17,9 @@ final class CarbonPoints {
   private CarbonPoints() {}
 
   /**
-   * Turns parsed numbers into a point or a reject, in carbon's order: NaN value, then {@code int(ts) ==
-   * -1} means "now", then resolution flooring. {@code resolution <= 1} leaves {@code int(ts)} as is.
+   * Turns parsed numbers into a point or a reject, in carbon's order: NaN value, then {@code
+   * int(ts) == -1} means "now", then resolution flooring. {@code resolution <= 1} leaves {@code
+   * int(ts)} as is.
    */
   static DecodeResult toPoint(
       String name, double timestamp, double value, long arrivalMillis, int resolution) {
@@ -31,7 +32,8 @@ final class CarbonPoints {
     }
     if (Double.isInfinite(timestamp)) {
       return new Reject(
-          RejectReason.NONFINITE_TIMESTAMP, timestamp > 0 ? "timestamp is inf" : "timestamp is -inf");
+          RejectReason.NONFINITE_TIMESTAMP,
+          timestamp > 0 ? "timestamp is inf" : "timestamp is -inf");
     }
     if (!(timestamp > -LONG_RANGE && timestamp < LONG_RANGE)) {
       return rangeReject(Double.toString(timestamp));

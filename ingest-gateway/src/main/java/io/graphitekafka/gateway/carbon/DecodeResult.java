@@ -13,8 +13,8 @@ public sealed interface DecodeResult permits DecodeResult.Point, DecodeResult.Re
    *
    * @param rawName the path exactly as received (not yet validated or tag-normalized)
    * @param value the value; never NaN, may be infinite as carbon stores it
-   * @param timestamp epoch seconds in {@code [0, 2^32)}, after truncation, arrival-time substitution
-   *     and resolution flooring
+   * @param timestamp epoch seconds in {@code [0, 2^32)}, after truncation, arrival-time
+   *     substitution and resolution flooring
    */
   record Point(String rawName, double value, long timestamp) implements DecodeResult {
     public Point {

@@ -16,21 +16,23 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Decodes the payload of one Carbon pickle frame (the bytes after the 4-byte length) holding a list of
- * {@code (path, (timestamp, value))}, as sent by carbon-relay and other pickle clients.
+ * Decodes the payload of one Carbon pickle frame (the bytes after the 4-byte length) holding a list
+ * of {@code (path, (timestamp, value))}, as sent by carbon-relay and other pickle clients.
  *
- * <p>This is a small pickle stack machine written for untrusted input: it knows only the opcodes that
- * build strings, numbers, lists and tuples, so it never imports or calls anything, and it bounds
- * nesting, element counts and every declared length by the bytes actually present. Frames using any
- * other opcode are rejected whole ({@link RejectReason#PICKLE_FORBIDDEN_OPCODE}), which is stricter
- * than carbon's {@code SafeUnpickler} (it also refuses dicts and sets, which no carbon payload holds).
- * Within a well-formed frame each bad element is rejected on its own and the rest are kept; carbon
- * instead fails the whole frame on a Python 2 string that is not UTF-8, and drops the connection on a
- * {@code bytes} path. Stateless and thread-safe.
+ * <p>This is a small pickle stack machine written for untrusted input: it knows only the opcodes
+ * that build strings, numbers, lists and tuples, so it never imports or calls anything, and it
+ * bounds nesting, element counts and every declared length by the bytes actually present. Frames
+ * using any other opcode are rejected whole ({@link RejectReason#PICKLE_FORBIDDEN_OPCODE}), which
+ * is stricter than carbon's {@code SafeUnpickler} (it also refuses dicts and sets, which no carbon
+ * payload holds). Within a well-formed frame each bad element is rejected on its own and the rest
+ * are kept; carbon instead fails the whole frame on a Python 2 string that is not UTF-8, and drops
+ * the connection on a {@code bytes} path. Stateless and thread-safe.
  */
 public final class PickleDecoder {
 
-  /** carbon's {@code PICKLE_RECEIVER_MAX_LENGTH}: the largest frame payload, enforced by the framer. */
+  /**
+   * carbon's {@code PICKLE_RECEIVER_MAX_LENGTH}: the largest frame payload, enforced by the framer.
+   */
   public static final int MAX_FRAME_LENGTH = 1 << 20;
 
   /** The deepest list/tuple nesting and MARK nesting accepted. */
@@ -42,7 +44,9 @@ public final class PickleDecoder {
   /** The most memo entries a frame may create. */
   public static final int MAX_MEMO = 1 << 20;
 
-  /** Python 3.11's limit on decimal digits in int() of text (sys.int_info.default_max_str_digits). */
+  /**
+   * Python 3.11's limit on decimal digits in int() of text (sys.int_info.default_max_str_digits).
+   */
   static final int MAX_INT_DIGITS = 4300;
 
   private static final int HIGHEST_PROTOCOL = 5;
@@ -92,7 +96,8 @@ public final class PickleDecoder {
       elements = tuple.items;
     } else {
       return new PickleResult.Rejected(
-          new Reject(RejectReason.PICKLE_SHAPE, "pickle holds " + typeName(top) + ", expected a list"));
+          new Reject(
+              RejectReason.PICKLE_SHAPE, "pickle holds " + typeName(top) + ", expected a list"));
     }
     List<DecodeResult> results = new ArrayList<>(elements.length);
     for (int i = 0; i < elements.length; i++) {
@@ -109,10 +114,12 @@ public final class PickleDecoder {
       return elementReject(
           RejectReason.PICKLE_SHAPE, index, "is not (path, (timestamp, value))", element);
     }
-    // carbon unpacks (metric, (value, timestamp)) but uses the pair by position: (timestamp, value).
+    // carbon unpacks (metric, (value, timestamp)) but uses the pair by position: (timestamp,
+    // value).
     long tsBits = toFloatBits(inner[0]);
     if (tsBits == PythonFloat.INVALID) {
-      return elementReject(RejectReason.BAD_TIMESTAMP, index, "has a non-numeric timestamp", element);
+      return elementReject(
+          RejectReason.BAD_TIMESTAMP, index, "has a non-numeric timestamp", element);
     }
     long valueBits = toFloatBits(inner[1]);
     if (valueBits == PythonFloat.INVALID) {
@@ -124,7 +131,8 @@ public final class PickleDecoder {
           RejectReason.PICKLE_BYTES_PATH, index, "has a bytes path (pickle protocol 3+)", element);
     }
     if (path instanceof BadText) {
-      return elementReject(RejectReason.INVALID_UTF8, index, "has a path that is not UTF-8", element);
+      return elementReject(
+          RejectReason.INVALID_UTF8, index, "has a path that is not UTF-8", element);
     }
     if (!(path instanceof String name)) {
       return elementReject(
@@ -150,7 +158,9 @@ public final class PickleDecoder {
     return items.length == 2 ? items : null;
   }
 
-  /** Python's {@code float(x)} for the unpickled types, as raw bits or {@link PythonFloat#INVALID}. */
+  /**
+   * Python's {@code float(x)} for the unpickled types, as raw bits or {@link PythonFloat#INVALID}.
+   */
   private static long toFloatBits(Object o) {
     if (o instanceof Double d) {
       return Double.doubleToRawLongBits(d);
@@ -205,8 +215,10 @@ public final class PickleDecoder {
     if (o instanceof String s) {
       sb.append(PythonFloat.quote(s));
     } else if (o instanceof byte[] b) {
-      sb.append('b').append(PythonFloat.quote(new String(b, 0, Math.min(b.length, 100),
-          StandardCharsets.ISO_8859_1)));
+      sb.append('b')
+          .append(
+              PythonFloat.quote(
+                  new String(b, 0, Math.min(b.length, 100), StandardCharsets.ISO_8859_1)));
     } else if (o instanceof PyTuple || o instanceof PyList) {
       boolean tuple = o instanceof PyTuple;
       Object[] items = tuple ? ((PyTuple) o).items : ((PyList) o).items.toArray();
@@ -320,8 +332,12 @@ public final class PickleDecoder {
           case 0x95 -> { // FRAME: a length prefix only, the opcodes inside are read as usual
             long frameLength = le(8);
             if (frameLength < 0 || frameLength > end - pos) {
-              throw malformed("FRAME of " + Long.toUnsignedString(frameLength)
-                  + " bytes exceeds the " + (end - pos) + " bytes left");
+              throw malformed(
+                  "FRAME of "
+                      + Long.toUnsignedString(frameLength)
+                      + " bytes exceeds the "
+                      + (end - pos)
+                      + " bytes left");
             }
           }
           case '.' -> { // STOP
@@ -377,7 +393,9 @@ public final class PickleDecoder {
           case 0x89 -> push(Boolean.FALSE); // NEWFALSE
           case 'I' -> { // INT: decimal text; "00"/"01" are protocol 0's False/True
             int lineEnd = lineEnd();
-            if (lineEnd - pos == 2 && buf[pos] == '0' && (buf[pos + 1] == '0' || buf[pos + 1] == '1')) {
+            if (lineEnd - pos == 2
+                && buf[pos] == '0'
+                && (buf[pos + 1] == '0' || buf[pos + 1] == '1')) {
               push(buf[pos + 1] == '1' ? Boolean.TRUE : Boolean.FALSE);
             } else {
               push(intLiteral(pos, lineEnd));
@@ -442,13 +460,37 @@ public final class PickleDecoder {
           case 'g' -> memoGet(memoIndexLine()); // GET
           case 'h' -> memoGet(u8()); // BINGET
           case 'j' -> memoGet(le(4)); // LONG_BINGET
-          case 'c', 0x93, 'R', 'b', 'i', 'o', 0x81, 0x92, 0x82, 0x83, 0x84, 'P', 'Q', 'd', '}', 's',
-              'u', 0x8f, 0x90, 0x91, '0', '1', '2', 0x96, 0x97, 0x98 ->
+          case 'c',
+              0x93,
+              'R',
+              'b',
+              'i',
+              'o',
+              0x81,
+              0x92,
+              0x82,
+              0x83,
+              0x84,
+              'P',
+              'Q',
+              'd',
+              '}',
+              's',
+              'u',
+              0x8f,
+              0x90,
+              0x91,
+              '0',
+              '1',
+              '2',
+              0x96,
+              0x97,
+              0x98 ->
               throw new PickleException(
                   RejectReason.PICKLE_FORBIDDEN_OPCODE,
                   "opcode " + opcodeName(op) + " at offset " + opAt + " is not allowed");
-          default -> throw malformed(
-              String.format("invalid load key 0x%02x at offset %d", op, opAt));
+          default ->
+              throw malformed(String.format("invalid load key 0x%02x at offset %d", op, opAt));
         }
       }
     }
@@ -590,7 +632,9 @@ public final class PickleDecoder {
       return buf[pos++] & 0xff;
     }
 
-    /** An unsigned little-endian integer of {@code n <= 8} bytes (8 bytes may come out negative). */
+    /**
+     * An unsigned little-endian integer of {@code n <= 8} bytes (8 bytes may come out negative).
+     */
     private long le(int n) {
       require(n);
       long v = 0;
@@ -614,8 +658,12 @@ public final class PickleDecoder {
     /** Validates a declared byte count against the remaining input before anything is allocated. */
     private int length(long declared) {
       if (declared < 0 || declared > end - pos) {
-        throw malformed("declared length " + Long.toUnsignedString(declared)
-            + " exceeds the " + (end - pos) + " bytes left");
+        throw malformed(
+            "declared length "
+                + Long.toUnsignedString(declared)
+                + " exceeds the "
+                + (end - pos)
+                + " bytes left");
       }
       return (int) declared;
     }
@@ -740,7 +788,7 @@ public final class PickleDecoder {
         }
         byte e = buf[i++];
         switch (e) {
-          case '\n' -> { }
+          case '\n' -> {}
           case '\\', '\'', '"' -> out[n++] = e;
           case 'a' -> out[n++] = 0x07;
           case 'b' -> out[n++] = 0x08;
@@ -750,7 +798,9 @@ public final class PickleDecoder {
           case 't' -> out[n++] = '\t';
           case 'v' -> out[n++] = 0x0b;
           case 'x' -> {
-            if (i + 2 > last || Character.digit(buf[i], 16) < 0 || Character.digit(buf[i + 1], 16) < 0) {
+            if (i + 2 > last
+                || Character.digit(buf[i], 16) < 0
+                || Character.digit(buf[i + 1], 16) < 0) {
               throw malformed("invalid \\x escape in STRING");
             }
             out[n++] = (byte) (Character.digit(buf[i], 16) * 16 + Character.digit(buf[i + 1], 16));
@@ -774,7 +824,10 @@ public final class PickleDecoder {
       return decodeUtf8(out, 0, n);
     }
 
-    /** Python's raw-unicode-escape codec: Latin-1 bytes plus {@code \\uXXXX} and {@code \\UXXXXXXXX}. */
+    /**
+     * Python's raw-unicode-escape codec: Latin-1 bytes plus {@code \\uXXXX} and {@code
+     * \\UXXXXXXXX}.
+     */
     private String rawUnicodeEscape(int from, int to) {
       StringBuilder sb = new StringBuilder(to - from);
       int i = from;

@@ -31,7 +31,9 @@ public enum RejectReason {
   PICKLE_FORBIDDEN_OPCODE("pickle_forbidden_opcode"),
   /** A pickle element that is not {@code (path, (timestamp, value))}. */
   PICKLE_SHAPE("pickle_shape"),
-  /** A pickle element whose path is {@code bytes} (pickle protocol 3 and later) instead of a string. */
+  /**
+   * A pickle element whose path is {@code bytes} (pickle protocol 3 and later) instead of a string.
+   */
   PICKLE_BYTES_PATH("pickle_bytes_path"),
   /** A series name that fails name validation (used by the name validator, not by the codecs). */
   INVALID_NAME("invalid_name");

@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Counts the records of one unit of work (a poll of the lines topic) until Kafka has acknowledged or
- * failed each of them, so the offsets of that work are committed only once its output is durable.
+ * Counts the records of one unit of work (a poll of the lines topic) until Kafka has acknowledged
+ * or failed each of them, so the offsets of that work are committed only once its output is
+ * durable.
  */
 public final class Delivery {
 

@@ -38,7 +38,8 @@ public final class FlowControl {
    */
   public FlowControl(long pauseBytes, long resumeBytes, long dropBytes, SelfMetrics metrics) {
     if (resumeBytes >= pauseBytes) {
-      throw new IllegalArgumentException("resumeBytes " + resumeBytes + " >= pauseBytes " + pauseBytes);
+      throw new IllegalArgumentException(
+          "resumeBytes " + resumeBytes + " >= pauseBytes " + pauseBytes);
     }
     this.pauseBytes = pauseBytes;
     this.resumeBytes = resumeBytes;

@@ -3,8 +3,8 @@ package io.graphitekafka.gateway.kafka;
 import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
-import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.topic.Topic;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,19 +24,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends accepted points to the points topic, keyed by series name, and rejected input to the rejects
- * topic. One idempotent producer (acks=all) serves every listener and is thread-safe. Every record is
- * accounted in the {@link FlowControl} from send until acknowledgement, which is what pauses readers.
- * {@code send()} never blocks the caller (max.block.ms=0): a record the producer cannot take at once,
- * because topic metadata is missing while brokers are away or its buffer is full, goes to a detour
- * thread that keeps offering it, and the records after it follow the same way until the detour is
- * empty.
+ * Sends accepted points to the points topic, keyed by series name, and rejected input to the
+ * rejects topic. One idempotent producer (acks=all) serves every listener and is thread-safe. Every
+ * record is accounted in the {@link FlowControl} from send until acknowledgement, which is what
+ * pauses readers. {@code send()} never blocks the caller (max.block.ms=0): a record the producer
+ * cannot take at once, because topic metadata is missing while brokers are away or its buffer is
+ * full, goes to a detour thread that keeps offering it, and the records after it follow the same
+ * way until the detour is empty.
  */
 public final class PointProducer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PointProducer.class);
+
   /** Rough per-record cost in the producer's batches beyond key and value. */
   private static final int RECORD_OVERHEAD = 24;
+
   private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
   private static final long DETOUR_RETRY_MILLIS = 100;
 
@@ -52,8 +54,12 @@ public final class PointProducer implements AutoCloseable {
   private final Thread detourThread;
   private volatile boolean detouring;
 
-  public PointProducer(Producer<byte[], byte[]> producer, Topic<String, MetricPoint> points,
-      Topic<String, Reject> rejects, FlowControl flow, SelfMetrics metrics) {
+  public PointProducer(
+      Producer<byte[], byte[]> producer,
+      Topic<String, MetricPoint> points,
+      Topic<String, Reject> rejects,
+      FlowControl flow,
+      SelfMetrics metrics) {
     this.producer = producer;
     this.points = points;
     this.rejects = rejects;
@@ -67,11 +73,11 @@ public final class PointProducer implements AutoCloseable {
 
   /**
    * The producer settings: idempotent with acks=all, lz4 batches sized for many small records, and
-   * a delivery timeout without limit so an unreachable cluster means backpressure, not loss.
-   * {@code overrides} win.
+   * a delivery timeout without limit so an unreachable cluster means backpressure, not loss. {@code
+   * overrides} win.
    */
-  public static Map<String, Object> producerProperties(String bootstrapServers,
-      Map<String, Object> overrides) {
+  public static Map<String, Object> producerProperties(
+      String bootstrapServers, Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -89,12 +95,18 @@ public final class PointProducer implements AutoCloseable {
     return props;
   }
 
-  public static PointProducer create(String bootstrapServers, Map<String, Object> overrides,
-      Topic<String, MetricPoint> points, Topic<String, Reject> rejects, FlowControl flow,
+  public static PointProducer create(
+      String bootstrapServers,
+      Map<String, Object> overrides,
+      Topic<String, MetricPoint> points,
+      Topic<String, Reject> rejects,
+      FlowControl flow,
       SelfMetrics metrics) {
-    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-        producerProperties(bootstrapServers, overrides), new ByteArraySerializer(),
-        new ByteArraySerializer());
+    KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            producerProperties(bootstrapServers, overrides),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
     return new PointProducer(producer, points, rejects, flow, metrics);
   }
 
@@ -242,8 +254,11 @@ public final class PointProducer implements AutoCloseable {
     long now = System.nanoTime();
     long last = lastErrorLog.get();
     if (now - last >= LOG_INTERVAL_NANOS && lastErrorLog.compareAndSet(last, now)) {
-      log.warn("could not produce to {}: {}; further failures are counted as {} for 10 s", topic,
-          e.toString(), GatewayStats.PRODUCE_ERRORS);
+      log.warn(
+          "could not produce to {}: {}; further failures are counted as {} for 10 s",
+          topic,
+          e.toString(),
+          GatewayStats.PRODUCE_ERRORS);
     }
   }
 

@@ -8,13 +8,13 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.util.List;
 
 /**
- * Cuts a TCP stream into Carbon plaintext lines with the shared {@link CarbonLineSplitter.Stream}: each
- * ends in {@code \n} or {@code \r\n} (stripped), as Twisted's LineOnlyReceiver does. A line longer than
- * {@code maxLength} bytes is discarded up to its newline and reported once, after it ends, as a
- * {@link LineTooLongException} carrying its first {@code maxLength} bytes, so the reject keeps what the
- * line was; the connection goes on with the next line. Like Netty's LineBasedFrameDecoder (which drops
- * an over-long line's bytes), it never buffers more than one line's limit. Lines are retained slices of
- * the cumulation, not copies.
+ * Cuts a TCP stream into Carbon plaintext lines with the shared {@link CarbonLineSplitter.Stream}:
+ * each ends in {@code \n} or {@code \r\n} (stripped), as Twisted's LineOnlyReceiver does. A line
+ * longer than {@code maxLength} bytes is discarded up to its newline and reported once, after it
+ * ends, as a {@link LineTooLongException} carrying its first {@code maxLength} bytes, so the reject
+ * keeps what the line was; the connection goes on with the next line. Like Netty's
+ * LineBasedFrameDecoder (which drops an over-long line's bytes), it never buffers more than one
+ * line's limit. Lines are retained slices of the cumulation, not copies.
  */
 final class CarbonLineFramer extends ByteToMessageDecoder
     implements CarbonLineSplitter.Bytes, CarbonLineSplitter.Lines {

@@ -11,9 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands each framed plaintext line to the {@link PointHandler}. A bad line, including an over-long one,
- * is rejected and the connection goes on with the next line; carbon instead closes the connection on an
- * over-long line, a nan timestamp or invalid UTF-8 (carbon 1.1.7, carbon/protocols.py).
+ * Hands each framed plaintext line to the {@link PointHandler}. A bad line, including an over-long
+ * one, is rejected and the connection goes on with the next line; carbon instead closes the
+ * connection on an over-long line, a nan timestamp or invalid UTF-8 (carbon 1.1.7,
+ * carbon/protocols.py).
  */
 @Sharable
 final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {
@@ -57,7 +58,10 @@ final class CarbonLineHandler extends SimpleChannelInboundHandler<ByteBuf> {
       points.lineTooLong(tooLong.head(), tooLong.length(), source(ctx.channel(), PROTOCOL));
       return;
     }
-    log.warn("closing plaintext connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    log.warn(
+        "closing plaintext connection from {}: {}",
+        ctx.channel().remoteAddress(),
+        cause.toString());
     ctx.close();
   }
 }

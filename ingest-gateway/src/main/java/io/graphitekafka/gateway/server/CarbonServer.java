@@ -17,10 +17,11 @@ import java.util.function.Consumer;
 
 /**
  * A Carbon TCP listener. Pipeline: the shared {@link ConnectionGuard} (limit, idle timeout,
- * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle), the
- * idle timer when one is set (it counts frames, not bytes), then a stateless shared handler that hands
- * each frame to the {@link PointHandler}. Bad frames never close the connection; only I/O errors do.
- * {@code close()} stops accepting connections; open connections and the event loops belong to the caller.
+ * backpressure), bounded framing (newlines for plaintext, a 4-byte big-endian length for pickle),
+ * the idle timer when one is set (it counts frames, not bytes), then a stateless shared handler
+ * that hands each frame to the {@link PointHandler}. Bad frames never close the connection; only
+ * I/O errors do. {@code close()} stops accepting connections; open connections and the event loops
+ * belong to the caller.
  */
 public final class CarbonServer extends BoundListener {
 
@@ -32,8 +33,13 @@ public final class CarbonServer extends BoundListener {
   private final EventLoopGroup workers;
   private final Consumer<ChannelPipeline> pipeline;
 
-  private CarbonServer(String name, String bindAddress, int port, EventLoopGroup boss,
-      EventLoopGroup workers, Consumer<ChannelPipeline> pipeline) {
+  private CarbonServer(
+      String name,
+      String bindAddress,
+      int port,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Consumer<ChannelPipeline> pipeline) {
     super(name);
     this.address = new InetSocketAddress(bindAddress, port);
     this.boss = boss;
@@ -42,15 +48,25 @@ public final class CarbonServer extends BoundListener {
   }
 
   /** Carbon's line receiver (port 2003): {@code path value timestamp\n}. */
-  public static CarbonServer plaintext(String bindAddress, int port, int maxLineLength,
-      Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
+  public static CarbonServer plaintext(
+      String bindAddress,
+      int port,
+      int maxLineLength,
+      Connections connections,
+      EventLoopGroup boss,
+      EventLoopGroup workers) {
     Consumer<ChannelPipeline> init = plaintextPipeline(maxLineLength, connections);
     return new CarbonServer("plaintext", bindAddress, port, boss, workers, init);
   }
 
   /** Carbon's pickle receiver (port 2004): frames of a u32 length and a pickled list of points. */
-  public static CarbonServer pickle(String bindAddress, int port, int maxFrameLength,
-      Connections connections, EventLoopGroup boss, EventLoopGroup workers) {
+  public static CarbonServer pickle(
+      String bindAddress,
+      int port,
+      int maxFrameLength,
+      Connections connections,
+      EventLoopGroup boss,
+      EventLoopGroup workers) {
     Consumer<ChannelPipeline> init = picklePipeline(maxFrameLength, connections);
     return new CarbonServer("pickle", bindAddress, port, boss, workers, init);
   }
@@ -80,8 +96,9 @@ public final class CarbonServer extends BoundListener {
   }
 
   /**
-   * The idle timeout sits after the framer, so only complete lines or pickle frames count as activity:
-   * a sender that trickles the bytes of a line it never ends (slowloris) is closed as idle too.
+   * The idle timeout sits after the framer, so only complete lines or pickle frames count as
+   * activity: a sender that trickles the bytes of a line it never ends (slowloris) is closed as
+   * idle too.
    */
   private static void idleTimeout(ChannelPipeline p, Connections connections) {
     if (connections.idleTimeoutSeconds() > 0) {
@@ -89,7 +106,10 @@ public final class CarbonServer extends BoundListener {
     }
   }
 
-  /** Reader-idle on frames; its event starts again at the head, where the {@link ConnectionGuard} is. */
+  /**
+   * Reader-idle on frames; its event starts again at the head, where the {@link ConnectionGuard}
+   * is.
+   */
   static final class FrameIdleHandler extends IdleStateHandler {
     FrameIdleHandler(int seconds) {
       super(seconds, 0, 0, TimeUnit.SECONDS);
@@ -103,19 +123,20 @@ public final class CarbonServer extends BoundListener {
 
   @Override
   public void start() throws InterruptedException {
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.SO_RCVBUF, 1 << 20)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            pipeline.accept(ch.pipeline());
-          }
-        });
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.SO_RCVBUF, 1 << 20)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    pipeline.accept(ch.pipeline());
+                  }
+                });
     bind(bootstrap, address);
   }
-
 }

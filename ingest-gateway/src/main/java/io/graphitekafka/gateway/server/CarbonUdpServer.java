@@ -1,8 +1,8 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import io.graphitekafka.gateway.kafka.FlowControl;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -25,12 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Carbon plaintext UDP listener. Each datagram is split into lines as Python's
- * {@code str.splitlines()} splits it and every line goes to the {@link PointHandler}; a bad line rejects
- * only itself, where carbon abandons the rest of the datagram. Datagrams are read whole (up to 64 KiB),
- * so nothing is cut off at carbon's 8 KiB read size. UDP cannot push back: while the producer is too
- * far behind, datagrams are dropped and their lines counted as {@code udpLosses}; what the kernel drops
- * is not seen here, which is why TCP is the transport to prefer.
+ * The Carbon plaintext UDP listener. Each datagram is split into lines as Python's {@code
+ * str.splitlines()} splits it and every line goes to the {@link PointHandler}; a bad line rejects
+ * only itself, where carbon abandons the rest of the datagram. Datagrams are read whole (up to 64
+ * KiB), so nothing is cut off at carbon's 8 KiB read size. UDP cannot push back: while the producer
+ * is too far behind, datagrams are dropped and their lines counted as {@code udpLosses}; what the
+ * kernel drops is not seen here, which is why TCP is the transport to prefer.
  */
 public final class CarbonUdpServer extends BoundListener {
 
@@ -40,10 +40,11 @@ public final class CarbonUdpServer extends BoundListener {
 
   private final InetSocketAddress address;
   private final DatagramHandler handler;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
-  public CarbonUdpServer(String bindAddress, int port, PointHandler points, FlowControl flow,
-      SelfMetrics metrics) {
+  public CarbonUdpServer(
+      String bindAddress, int port, PointHandler points, FlowControl flow, SelfMetrics metrics) {
     super("plaintext UDP");
     this.address = new InetSocketAddress(bindAddress, port);
     this.handler = new DatagramHandler(points, flow, metrics);
@@ -51,12 +52,14 @@ public final class CarbonUdpServer extends BoundListener {
 
   @Override
   public void start() throws InterruptedException {
-    bind(new Bootstrap()
-        .group(group)
-        .channel(NioDatagramChannel.class)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
-        .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
-        .handler(handler), address);
+    bind(
+        new Bootstrap()
+            .group(group)
+            .channel(NioDatagramChannel.class)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+            .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+            .handler(handler),
+        address);
   }
 
   /** Stops reading datagrams; what was read is handed to the producer before this returns. */
@@ -97,13 +100,18 @@ public final class CarbonUdpServer extends BoundListener {
         long now = System.nanoTime();
         long last = lastLossLog.get();
         if (now - last >= LOG_INTERVAL_NANOS && lastLossLog.compareAndSet(last, now)) {
-          log.warn("dropping UDP datagrams: {} bytes wait for Kafka; counted as {}",
-              flow.inflightBytes(), GatewayStats.UDP_LOSSES);
+          log.warn(
+              "dropping UDP datagrams: {} bytes wait for Kafka; counted as {}",
+              flow.inflightBytes(),
+              GatewayStats.UDP_LOSSES);
         }
         return;
       }
       Source source = Source.of(PROTOCOL, packet.sender());
-      CarbonLineSplitter.forEachLine(bytes, 0, bytes.length,
+      CarbonLineSplitter.forEachLine(
+          bytes,
+          0,
+          bytes.length,
           (buf, offset, length) -> points.line(buf, offset, length, source));
     }
   }

@@ -1,7 +1,7 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.kafka.FlowControl;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first handler of every TCP connection, shared by the TCP listeners: it enforces the connection
- * limit, closes idle connections, and switches reading off on every connection while the producer is
- * backed up ({@link FlowControl}) and on again once it has drained. carbon has no connection limit
- * and no idle timeout; both are off when set to 0.
+ * The first handler of every TCP connection, shared by the TCP listeners: it enforces the
+ * connection limit, closes idle connections, and switches reading off on every connection while the
+ * producer is backed up ({@link FlowControl}) and on again once it has drained. carbon has no
+ * connection limit and no idle timeout; both are off when set to 0.
  */
 @Sharable
 public final class ConnectionGuard extends ChannelInboundHandlerAdapter
@@ -38,7 +38,9 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter
   private final LongAdder idleTimeouts;
   private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-  /** @param maxConnections the most connections open at once; 0 for no limit */
+  /**
+   * @param maxConnections the most connections open at once; 0 for no limit
+   */
   public ConnectionGuard(int maxConnections, FlowControl flow, SelfMetrics metrics) {
     this.maxConnections = maxConnections;
     this.flow = flow;
@@ -56,8 +58,10 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter
       long now = System.nanoTime();
       long last = lastRefusalLog.get();
       if (now - last >= LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
-        log.warn("refusing connection from {}: {} connections open (max.connections)",
-            ch.remoteAddress(), maxConnections);
+        log.warn(
+            "refusing connection from {}: {} connections open (max.connections)",
+            ch.remoteAddress(),
+            maxConnections);
       }
       ch.config().setAutoRead(false);
       ctx.close();

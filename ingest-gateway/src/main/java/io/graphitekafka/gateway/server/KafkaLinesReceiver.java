@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Consumes raw Carbon plaintext lines from a topic (Telegraf's graphite output, kcat: one or more
  * newline-separated lines per record value) and feeds them to the same {@link PointHandler} as the
- * sockets. A thin polling shell around an injected {@link Consumer}: each poll is a {@link LinesBatch},
- * whose offsets are committed only after Kafka acknowledged every point and reject produced from it,
- * so a crash or restart re-reads, never loses; a failed batch is sought back and read again.
+ * sockets. A thin polling shell around an injected {@link Consumer}: each poll is a {@link
+ * LinesBatch}, whose offsets are committed only after Kafka acknowledged every point and reject
+ * produced from it, so a crash or restart re-reads, never loses; a failed batch is sought back and
+ * read again.
  */
 public final class KafkaLinesReceiver implements CarbonReceiver {
 
@@ -42,8 +43,8 @@ public final class KafkaLinesReceiver implements CarbonReceiver {
   private volatile boolean running = true;
 
   /** A receiver that polls {@code consumer}, which it owns and closes. */
-  KafkaLinesReceiver(Consumer<byte[], byte[]> consumer, String topic, PointHandler points,
-      SelfMetrics metrics) {
+  KafkaLinesReceiver(
+      Consumer<byte[], byte[]> consumer, String topic, PointHandler points, SelfMetrics metrics) {
     this.consumer = consumer;
     this.topic = topic;
     this.points = points;
@@ -52,18 +53,30 @@ public final class KafkaLinesReceiver implements CarbonReceiver {
     thread.setDaemon(true);
   }
 
-  /** A receiver with its own {@link KafkaConsumer} in group {@code groupId}; see {@link #consumerProperties}. */
-  public static KafkaLinesReceiver create(String bootstrapServers, String groupId, String topic,
-      Map<String, Object> overrides, PointHandler points, SelfMetrics metrics) {
+  /**
+   * A receiver with its own {@link KafkaConsumer} in group {@code groupId}; see {@link
+   * #consumerProperties}.
+   */
+  public static KafkaLinesReceiver create(
+      String bootstrapServers,
+      String groupId,
+      String topic,
+      Map<String, Object> overrides,
+      PointHandler points,
+      SelfMetrics metrics) {
     KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(consumerProperties(bootstrapServers, groupId, overrides),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        new KafkaConsumer<>(
+            consumerProperties(bootstrapServers, groupId, overrides),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
     return new KafkaLinesReceiver(consumer, topic, points, metrics);
   }
 
-  /** Manual commits, reading a new group from the start, 1000 records a poll; {@code overrides} win. */
-  static Map<String, Object> consumerProperties(String bootstrapServers, String groupId,
-      Map<String, Object> overrides) {
+  /**
+   * Manual commits, reading a new group from the start, 1000 records a poll; {@code overrides} win.
+   */
+  static Map<String, Object> consumerProperties(
+      String bootstrapServers, String groupId, Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -135,16 +148,24 @@ public final class KafkaLinesReceiver implements CarbonReceiver {
     switch (batch.settle(ACK_WAIT, SHUTDOWN_ACK_WAIT, () -> running)) {
       case ACKNOWLEDGED -> consumer.commitSync(batch.nextOffsets());
       case FAILED -> {
-        log.warn("producing lines from {} failed ({}); re-reading the batch", topic,
+        log.warn(
+            "producing lines from {} failed ({}); re-reading the batch",
+            topic,
             batch.failure().toString());
         batch.firstOffsets().forEach(consumer::seek);
       }
-      case ABANDONED -> log.warn("stopping with {} records of {} unacknowledged; their offsets stay"
-          + " uncommitted and will be read again", batch.pending(), topic);
+      case ABANDONED ->
+          log.warn(
+              "stopping with {} records of {} unacknowledged; their offsets stay"
+                  + " uncommitted and will be read again",
+              batch.pending(),
+              topic);
     }
   }
 
-  /** Stops after the current batch, which is committed once acknowledged, and closes the consumer. */
+  /**
+   * Stops after the current batch, which is committed once acknowledged, and closes the consumer.
+   */
   @Override
   public void close() {
     running = false;

@@ -12,10 +12,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One poll of the lines topic, the broker-free part of {@link KafkaLinesReceiver}: hands every line of
- * every record value to the {@link PointHandler} under one {@link Delivery}, remembers per partition the
- * first offset (to read the batch again) and the offset after the last (to commit), and waits until
- * Kafka acknowledged or failed everything produced from it.
+ * One poll of the lines topic, the broker-free part of {@link KafkaLinesReceiver}: hands every line
+ * of every record value to the {@link PointHandler} under one {@link Delivery}, remembers per
+ * partition the first offset (to read the batch again) and the offset after the last (to commit),
+ * and waits until Kafka acknowledged or failed everything produced from it.
  */
 final class LinesBatch {
 
@@ -25,7 +25,10 @@ final class LinesBatch {
     ACKNOWLEDGED,
     /** Kafka failed a record: seek back to {@link #firstOffsets()} and read the batch again. */
     FAILED,
-    /** Stopping and Kafka did not acknowledge in time: commit nothing, the batch is read again later. */
+    /**
+     * Stopping and Kafka did not acknowledge in time: commit nothing, the batch is read again
+     * later.
+     */
     ABANDONED
   }
 
@@ -52,17 +55,21 @@ final class LinesBatch {
     next.put(tp, new OffsetAndMetadata(record.offset() + 1));
     byte[] value = record.value();
     if (value != null) {
-      Source source = new Source(PROTOCOL,
-          record.topic() + "-" + record.partition() + "@" + record.offset(), null);
-      CarbonLineSplitter.forEachNewlineLine(value, 0, value.length,
+      Source source =
+          new Source(
+              PROTOCOL, record.topic() + "-" + record.partition() + "@" + record.offset(), null);
+      CarbonLineSplitter.forEachNewlineLine(
+          value,
+          0,
+          value.length,
           (buf, offset, length) -> points.line(buf, offset, length, source, delivery));
     }
   }
 
   /**
-   * Waits, {@code ackWait} at a time, until Kafka acknowledged or failed everything produced from this
-   * batch; while Kafka is unreachable this waits, which is the lines receiver's backpressure. Once
-   * {@code running} turns false it waits at most {@code shutdownWait} more.
+   * Waits, {@code ackWait} at a time, until Kafka acknowledged or failed everything produced from
+   * this batch; while Kafka is unreachable this waits, which is the lines receiver's backpressure.
+   * Once {@code running} turns false it waits at most {@code shutdownWait} more.
    */
   Outcome settle(Duration ackWait, Duration shutdownWait, BooleanSupplier running)
       throws InterruptedException {

@@ -13,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * carbon's whitelist.conf and blacklist.conf: one Python regex per line, matched with
- * {@code re.search} against the metric path as received. A name passes if no blacklist pattern
- * matches and then, when the whitelist holds any pattern, a whitelist pattern matches (carbon
- * protocols.py {@code metricReceived}, regexlist.py {@code RegexList}). Like carbon, a filter read from
- * files looks at them again every 10 s ({@link #refresh}): a file whose modification time moved is read
+ * carbon's whitelist.conf and blacklist.conf: one Python regex per line, matched with {@code
+ * re.search} against the metric path as received. A name passes if no blacklist pattern matches and
+ * then, when the whitelist holds any pattern, a whitelist pattern matches (carbon protocols.py
+ * {@code metricReceived}, regexlist.py {@code RegexList}). Like carbon, a filter read from files
+ * looks at them again every 10 s ({@link #refresh}): a file whose modification time moved is read
  * again, and a file that does not exist is an empty list.
  */
 public final class MetricFilter {
@@ -25,7 +25,11 @@ public final class MetricFilter {
   private static final Logger log = LoggerFactory.getLogger(MetricFilter.class);
 
   /** The outcome for one name. */
-  public enum Verdict { ACCEPT, NOT_WHITELISTED, BLACKLISTED }
+  public enum Verdict {
+    ACCEPT,
+    NOT_WHITELISTED,
+    BLACKLISTED
+  }
 
   /** How often carbon's RegexList looks at its file again. */
   public static final java.time.Duration REFRESH_INTERVAL = java.time.Duration.ofSeconds(10);
@@ -39,7 +43,10 @@ public final class MetricFilter {
     this(whitelist, blacklist, null, null);
   }
 
-  private MetricFilter(List<Pattern> whitelist, List<Pattern> blacklist, ListFile whitelistFile,
+  private MetricFilter(
+      List<Pattern> whitelist,
+      List<Pattern> blacklist,
+      ListFile whitelistFile,
       ListFile blacklistFile) {
     this.whitelist = List.copyOf(whitelist);
     this.blacklist = List.copyOf(blacklist);
@@ -51,7 +58,9 @@ public final class MetricFilter {
     return new MetricFilter(List.of(), List.of());
   }
 
-  /** Reads both files; an empty path means no list, a missing file an empty one until it appears. */
+  /**
+   * Reads both files; an empty path means no list, a missing file an empty one until it appears.
+   */
   public static MetricFilter fromFiles(String whitelistFile, String blacklistFile) {
     ListFile white = ListFile.of(whitelistFile);
     ListFile black = ListFile.of(blacklistFile);
@@ -62,8 +71,8 @@ public final class MetricFilter {
 
   /**
    * Reads again each list file whose modification time changed since it was last read (carbon's
-   * {@code read_list}); a file that disappeared empties its list. A file that cannot be read keeps the
-   * list as it was. Call it every {@link #REFRESH_INTERVAL}.
+   * {@code read_list}); a file that disappeared empties its list. A file that cannot be read keeps
+   * the list as it was. Call it every {@link #REFRESH_INTERVAL}.
    */
   public void refresh() {
     if (whitelistFile != null) {
@@ -110,12 +119,14 @@ public final class MetricFilter {
         if (modified == lastModified) {
           return null;
         }
-        List<Pattern> patterns = parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
+        List<Pattern> patterns =
+            parse(Files.readAllLines(path, StandardCharsets.UTF_8), path.toString());
         lastModified = modified;
         log.info("{} patterns from {}", patterns.size(), path);
         return List.copyOf(patterns);
       } catch (IOException | UncheckedIOException e) {
-        log.error("cannot read metric filter file {}; keeping its previous list: {}", path, e.toString());
+        log.error(
+            "cannot read metric filter file {}; keeping its previous list: {}", path, e.toString());
         return null;
       }
     }
@@ -135,7 +146,8 @@ public final class MetricFilter {
       try {
         out.add(PythonRegex.compile(pattern));
       } catch (IllegalArgumentException e) {
-        log.error("Failed to parse '{}' in '{}'. Ignoring line: {}", pattern, origin, e.getMessage());
+        log.error(
+            "Failed to parse '{}' in '{}'. Ignoring line: {}", pattern, origin, e.getMessage());
       }
     }
     return out;
@@ -143,7 +155,10 @@ public final class MetricFilter {
 
   /** Whether no list can ever filter: none configured (a configured file may fill up later). */
   public boolean isEmpty() {
-    return whitelistFile == null && blacklistFile == null && whitelist.isEmpty() && blacklist.isEmpty();
+    return whitelistFile == null
+        && blacklistFile == null
+        && whitelist.isEmpty()
+        && blacklist.isEmpty();
   }
 
   public Verdict check(String metric) {

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands each length-prefixed pickle frame to the {@link PointHandler}, which decodes it with the safe
- * {@code PickleDecoder}. A hostile or malformed frame, or an oversized one (whose bytes the framer
- * skips), is rejected and the connection goes on with the next frame; carbon closes it on an oversized
- * frame. Bad elements of a good frame are each counted; the frame's raw bytes go to the rejects topic
- * once, with the first bad element's reason.
+ * Hands each length-prefixed pickle frame to the {@link PointHandler}, which decodes it with the
+ * safe {@code PickleDecoder}. A hostile or malformed frame, or an oversized one (whose bytes the
+ * framer skips), is rejected and the connection goes on with the next frame; carbon closes it on an
+ * oversized frame. Bad elements of a good frame are each counted; the frame's raw bytes go to the
+ * rejects topic once, with the first bad element's reason.
  */
 @Sharable
 final class PickleFrameHandler extends SimpleChannelInboundHandler<ByteBuf> {
@@ -38,12 +38,19 @@ final class PickleFrameHandler extends SimpleChannelInboundHandler<ByteBuf> {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof TooLongFrameException) {
-      points.reject(new byte[0], 0, 0, RejectReason.PICKLE_TOO_LARGE.code(),
-          cause.getMessage() + "; frame skipped", CarbonLineHandler.source(ctx.channel(), PROTOCOL),
-          System.currentTimeMillis(), null);
+      points.reject(
+          new byte[0],
+          0,
+          0,
+          RejectReason.PICKLE_TOO_LARGE.code(),
+          cause.getMessage() + "; frame skipped",
+          CarbonLineHandler.source(ctx.channel(), PROTOCOL),
+          System.currentTimeMillis(),
+          null);
       return;
     }
-    log.warn("closing pickle connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    log.warn(
+        "closing pickle connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
     ctx.close();
   }
 }

@@ -1,6 +1,5 @@
 package io.graphitekafka.gateway.server;
 
-import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineDecoder;
 import io.graphitekafka.gateway.carbon.DecodeResult;
 import io.graphitekafka.gateway.carbon.PickleDecoder;
@@ -8,11 +7,12 @@ import io.graphitekafka.gateway.carbon.PickleResult;
 import io.graphitekafka.gateway.carbon.RejectReason;
 import io.graphitekafka.gateway.kafka.Delivery;
 import io.graphitekafka.gateway.kafka.PointProducer;
+import io.graphitekafka.gateway.metrics.GatewayStats;
+import io.graphitekafka.graphite.naming.InvalidSeriesNameException;
+import io.graphitekafka.graphite.naming.SeriesNames;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.service.metrics.SelfMetrics;
-import io.graphitekafka.graphite.naming.InvalidSeriesNameException;
-import io.graphitekafka.graphite.naming.SeriesNames;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +32,11 @@ public final class PointHandler {
   private static final long SAMPLE_INTERVAL_NANOS = 10_000_000_000L;
 
   /** What became of one decoded point. */
-  private enum Outcome { PRODUCED, FILTERED, INVALID_NAME }
+  private enum Outcome {
+    PRODUCED,
+    FILTERED,
+    INVALID_NAME
+  }
 
   private final CarbonLineDecoder decoder;
   private final PickleDecoder pickles;
@@ -45,11 +49,16 @@ public final class PointHandler {
   private final AtomicLong lastSample = new AtomicLong(System.nanoTime() - SAMPLE_INTERVAL_NANOS);
 
   /**
-   * @param timestampResolution carbon's {@code MIN_TIMESTAMP_RESOLUTION} in seconds, for both decoders
+   * @param timestampResolution carbon's {@code MIN_TIMESTAMP_RESOLUTION} in seconds, for both
+   *     decoders
    * @param maxLineLength the longest plaintext line accepted, in bytes
    */
-  public PointHandler(int timestampResolution, int maxLineLength, PointProducer producer,
-      MetricFilter filter, SelfMetrics metrics) {
+  public PointHandler(
+      int timestampResolution,
+      int maxLineLength,
+      PointProducer producer,
+      MetricFilter filter,
+      SelfMetrics metrics) {
     this.decoder = new CarbonLineDecoder(timestampResolution, maxLineLength);
     this.pickles = new PickleDecoder(timestampResolution);
     this.producer = producer;
@@ -69,27 +78,47 @@ public final class PointHandler {
     line(buf, offset, length, source, null);
   }
 
-  /** As {@link #line(byte[], int, int, Source)}; {@code delivery} tracks what is produced for it. */
+  /**
+   * As {@link #line(byte[], int, int, Source)}; {@code delivery} tracks what is produced for it.
+   */
   public void line(byte[] buf, int offset, int length, Source source, Delivery delivery) {
     long arrival = System.currentTimeMillis();
     DecodeResult result = decoder.decode(buf, offset, length, arrival);
     if (result instanceof DecodeResult.Reject r) {
       reject(buf, offset, length, r.reason().code(), r.detail(), source, arrival, delivery);
     } else if (point((DecodeResult.Point) result, delivery) == Outcome.INVALID_NAME) {
-      reject(buf, offset, length, RejectReason.INVALID_NAME.code(),
-          describeInvalidName(((DecodeResult.Point) result).rawName()), source, arrival, delivery);
+      reject(
+          buf,
+          offset,
+          length,
+          RejectReason.INVALID_NAME.code(),
+          describeInvalidName(((DecodeResult.Point) result).rawName()),
+          source,
+          arrival,
+          delivery);
     }
   }
 
   /**
-   * Rejects a line the framer found longer than the decoder's limit; {@code head} is its first bytes,
-   * {@code length} its whole length without the terminator.
+   * Rejects a line the framer found longer than the decoder's limit; {@code head} is its first
+   * bytes, {@code length} its whole length without the terminator.
    */
   public void lineTooLong(byte[] head, long length, Source source) {
-    reject(head, 0, head.length, RejectReason.LINE_TOO_LONG.code(),
-        "line of " + length + " bytes is longer than " + decoder.maxLineLength()
-            + "; the reject keeps its first " + head.length + " bytes",
-        source, System.currentTimeMillis(), null);
+    reject(
+        head,
+        0,
+        head.length,
+        RejectReason.LINE_TOO_LONG.code(),
+        "line of "
+            + length
+            + " bytes is longer than "
+            + decoder.maxLineLength()
+            + "; the reject keeps its first "
+            + head.length
+            + " bytes",
+        source,
+        System.currentTimeMillis(),
+        null);
   }
 
   /**
@@ -100,11 +129,18 @@ public final class PointHandler {
     long arrival = System.currentTimeMillis();
     PickleResult result = pickles.decode(buf, offset, length, arrival);
     if (result instanceof PickleResult.Rejected r) {
-      reject(buf, offset, length, r.reject().reason().code(), r.reject().detail(), source, arrival,
+      reject(
+          buf,
+          offset,
+          length,
+          r.reject().reason().code(),
+          r.reject().detail(),
+          source,
+          arrival,
           null);
     } else {
-      pickleElements(buf, offset, length, ((PickleResult.Decoded) result).elements(), source, arrival,
-          null);
+      pickleElements(
+          buf, offset, length, ((PickleResult.Decoded) result).elements(), source, arrival, null);
     }
   }
 
@@ -124,7 +160,7 @@ public final class PointHandler {
           whitelistRejects.increment();
           return Outcome.FILTERED;
         }
-        default -> { }
+        default -> {}
       }
     }
     String name;
@@ -140,12 +176,18 @@ public final class PointHandler {
   }
 
   /**
-   * Produces the points of one decoded pickle frame ({@code buf[offset, offset+length)}). Bad elements
-   * are each counted; the frame's raw bytes go to the rejects topic once, with the first bad element's
-   * reason, and the good elements are produced.
+   * Produces the points of one decoded pickle frame ({@code buf[offset, offset+length)}). Bad
+   * elements are each counted; the frame's raw bytes go to the rejects topic once, with the first
+   * bad element's reason, and the good elements are produced.
    */
-  private void pickleElements(byte[] buf, int offset, int length, List<DecodeResult> elements,
-      Source source, long arrivalMillis, Delivery delivery) {
+  private void pickleElements(
+      byte[] buf,
+      int offset,
+      int length,
+      List<DecodeResult> elements,
+      Source source,
+      long arrivalMillis,
+      Delivery delivery) {
     String firstReason = null;
     String firstDetail = null;
     int bad = 0;
@@ -170,9 +212,15 @@ public final class PointHandler {
       }
     }
     if (firstReason != null) {
-      reject(buf, offset, length, firstReason,
-          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail, source,
-          arrivalMillis, delivery);
+      reject(
+          buf,
+          offset,
+          length,
+          firstReason,
+          bad + " of " + elements.size() + " elements rejected; first: " + firstDetail,
+          source,
+          arrivalMillis,
+          delivery);
     }
   }
 
@@ -187,24 +235,44 @@ public final class PointHandler {
     }
   }
 
-  /** Counts a reject without sending anything (for the further bad elements of one pickle frame). */
+  /**
+   * Counts a reject without sending anything (for the further bad elements of one pickle frame).
+   */
   private void countReject(String reason) {
     metrics.counter(GatewayStats.reject(reason)).increment();
   }
 
   /** Counts, samples into the log and sends to the rejects topic one piece of bad input. */
-  public void reject(byte[] buf, int offset, int length, String reason, String detail, Source source,
-      long arrivalMillis, Delivery delivery) {
+  public void reject(
+      byte[] buf,
+      int offset,
+      int length,
+      String reason,
+      String detail,
+      Source source,
+      long arrivalMillis,
+      Delivery delivery) {
     countReject(reason);
     long now = System.nanoTime();
     long last = lastSample.get();
     if (now - last >= SAMPLE_INTERVAL_NANOS && lastSample.compareAndSet(last, now)) {
-      log.warn("rejected input from {}: {} ({}); further rejects are counted, not logged, for 10 s",
-          source, reason, detail);
+      log.warn(
+          "rejected input from {}: {} ({}); further rejects are counted, not logged, for 10 s",
+          source,
+          reason,
+          detail);
     }
     byte[] raw = new byte[length];
     System.arraycopy(buf, offset, raw, 0, length);
-    producer.sendReject(new Reject(ByteBuffer.wrap(raw), reason, detail, source.protocol(),
-        source.address(), source.port(), arrivalMillis), delivery);
+    producer.sendReject(
+        new Reject(
+            ByteBuffer.wrap(raw),
+            reason,
+            detail,
+            source.protocol(),
+            source.address(),
+            source.port(),
+            arrivalMillis),
+        delivery);
   }
 }

@@ -50,13 +50,22 @@ public class DecoderBenchmark {
     for (int i = 0; i < LINES; i++) {
       // the lines bin/graphite-kafka loadgen sends by default
       // the load generator's shape: loadgen.h<s % 100>.s<s>, integer values, a step of 10 s
-      plain[i] = ("loadgen.h" + (i % 100) + ".s" + (i % 100) + " " + (i * 7919 % 100_000) + " "
-          + (1_700_000_000L + i / 100 * 10))
-          .getBytes(StandardCharsets.US_ASCII);
-      tagged[i] = ("disk.used;host=web" + (i % 50) + ";dc=ams;env=prod " + i + ".25 1700000000")
-          .getBytes(StandardCharsets.US_ASCII);
+      plain[i] =
+          ("loadgen.h"
+                  + (i % 100)
+                  + ".s"
+                  + (i % 100)
+                  + " "
+                  + (i * 7919 % 100_000)
+                  + " "
+                  + (1_700_000_000L + i / 100 * 10))
+              .getBytes(StandardCharsets.US_ASCII);
+      tagged[i] =
+          ("disk.used;host=web" + (i % 50) + ";dc=ams;env=prod " + i + ".25 1700000000")
+              .getBytes(StandardCharsets.US_ASCII);
     }
-    try (InputStream in = getClass().getResourceAsStream("/carbon/pickles/relay-batch-2500-p2.pickle")) {
+    try (InputStream in =
+        getClass().getResourceAsStream("/carbon/pickles/relay-batch-2500-p2.pickle")) {
       pickle = in.readAllBytes();
     }
   }

@@ -44,8 +44,7 @@ class CarbonLineDecoderTest {
 
   @Test
   void toleratesTrailingCarriageReturnAndExtraWhitespace() {
-    assertThat(decode("  a.b\t 2  1700000000 \r"))
-        .isEqualTo(new Point("a.b", 2.0, 1_700_000_000L));
+    assertThat(decode("  a.b\t 2  1700000000 \r")).isEqualTo(new Point("a.b", 2.0, 1_700_000_000L));
   }
 
   // Spec §6 table: not exactly 3 fields, unparsable numbers, blank lines are invalid lines.
@@ -88,7 +87,13 @@ class CarbonLineDecoderTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"inf, Infinity", "-Infinity, -Infinity", "1.5e3, 1500", "1_000, 1000", "-0.25, -0.25"})
+  @CsvSource({
+    "inf, Infinity",
+    "-Infinity, -Infinity",
+    "1.5e3, 1500",
+    "1_000, 1000",
+    "-0.25, -0.25"
+  })
   void acceptsPythonNumbersAsValues(String text, double expected) {
     assertThat(decode("a.b " + text + " 1700000000"))
         .isEqualTo(new Point("a.b", expected, 1_700_000_000L));
@@ -131,18 +136,21 @@ class CarbonLineDecoderTest {
     CarbonLineDecoder tenSeconds = new CarbonLineDecoder(10);
     assertThat(decode(tenSeconds, bytes("a 1 1700000019.9")))
         .isEqualTo(new Point("a", 1.0, 1_700_000_010L));
-    assertThat(decode(tenSeconds, bytes("a 1 1700000020"))).isEqualTo(new Point("a", 1.0, 1_700_000_020L));
+    assertThat(decode(tenSeconds, bytes("a 1 1700000020")))
+        .isEqualTo(new Point("a", 1.0, 1_700_000_020L));
     // The arrival-time substitution happens before flooring, as in carbon.
     assertThat(decode(tenSeconds, bytes("a 1 -1"))).isEqualTo(new Point("a", 1.0, 1_700_000_000L));
     assertThat(decode(new CarbonLineDecoder(7), bytes("a 1 -1")))
         .isEqualTo(new Point("a", 1.0, 1_700_000_000L / 7 * 7));
     // 1 s and off are the same for whole seconds.
-    assertThat(decode(new CarbonLineDecoder(1), bytes("a 1 12.7"))).isEqualTo(new Point("a", 1.0, 12L));
+    assertThat(decode(new CarbonLineDecoder(1), bytes("a 1 12.7")))
+        .isEqualTo(new Point("a", 1.0, 12L));
   }
 
   @Test
   void refusesANegativeResolution() {
-    assertThatThrownBy(() -> new CarbonLineDecoder(-1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new CarbonLineDecoder(-1))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -152,11 +160,17 @@ class CarbonLineDecoderTest {
     assertThat(reject.reason()).isEqualTo(RejectReason.INVALID_UTF8);
     assertThat(reject.detail()).contains("byte 1");
     // Encoded surrogates and overlong forms are invalid for Python as well.
-    assertThat(reason(decode(decoder, new byte[] {'a', (byte) 0xed, (byte) 0xa0, (byte) 0x80, ' ', '1', ' ', '2'})))
+    assertThat(
+            reason(
+                decode(
+                    decoder,
+                    new byte[] {'a', (byte) 0xed, (byte) 0xa0, (byte) 0x80, ' ', '1', ' ', '2'})))
         .isEqualTo(RejectReason.INVALID_UTF8);
-    assertThat(reason(decode(decoder, new byte[] {'a', (byte) 0xc0, (byte) 0x80, ' ', '1', ' ', '2'})))
+    assertThat(
+            reason(decode(decoder, new byte[] {'a', (byte) 0xc0, (byte) 0x80, ' ', '1', ' ', '2'})))
         .isEqualTo(RejectReason.INVALID_UTF8);
-    assertThat(reason(decode(decoder, new byte[] {'a', ' ', '1', ' ', '2', (byte) 0xe2, (byte) 0x80})))
+    assertThat(
+            reason(decode(decoder, new byte[] {'a', ' ', '1', ' ', '2', (byte) 0xe2, (byte) 0x80})))
         .isEqualTo(RejectReason.INVALID_UTF8);
   }
 
@@ -189,7 +203,8 @@ class CarbonLineDecoderTest {
 
   @Test
   void parsesUnicodeDigitsInNumbersLikePython() {
-    assertThat(decode("a.b \u0661\u0662 \uff11\uff17\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff10"))
+    assertThat(
+            decode("a.b \u0661\u0662 \uff11\uff17\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff10"))
         .isEqualTo(new Point("a.b", 12.0, 1_700_000_000L));
   }
 
@@ -205,7 +220,8 @@ class CarbonLineDecoderTest {
   @Test
   void decodesAWindowOfALargerBuffer() {
     byte[] buf = bytes("xxa.b 3 1700000000\nyy");
-    assertThat(decoder.decode(buf, 2, 16, ARRIVAL_MILLIS)).isEqualTo(new Point("a.b", 3.0, 1_700_000_000L));
+    assertThat(decoder.decode(buf, 2, 16, ARRIVAL_MILLIS))
+        .isEqualTo(new Point("a.b", 3.0, 1_700_000_000L));
     assertThatThrownBy(() -> decoder.decode(buf, 10, 100, ARRIVAL_MILLIS))
         .isInstanceOf(IndexOutOfBoundsException.class);
   }

@@ -17,7 +17,10 @@ class CarbonLineSplitterTest {
   private static List<String> lines(byte[] datagram) {
     List<String> out = new ArrayList<>();
     CarbonLineSplitter.forEachLine(
-        datagram, 0, datagram.length, (b, off, len) -> out.add(new String(b, off, len, StandardCharsets.UTF_8)));
+        datagram,
+        0,
+        datagram.length,
+        (b, off, len) -> out.add(new String(b, off, len, StandardCharsets.UTF_8)));
     return out;
   }
 
@@ -51,21 +54,50 @@ class CarbonLineSplitterTest {
   void returnsRangesIntoTheDatagram() {
     byte[] datagram = "xxa 1 2\nb 3 4".getBytes(StandardCharsets.UTF_8);
     assertThat(CarbonLineSplitter.split(datagram, 2, datagram.length - 2))
-        .containsExactly(new CarbonLineSplitter.LineRange(2, 5), new CarbonLineSplitter.LineRange(8, 5));
+        .containsExactly(
+            new CarbonLineSplitter.LineRange(2, 5), new CarbonLineSplitter.LineRange(8, 5));
   }
 
   @Test
   void aBadLineDoesNotAbandonTheRestOfTheDatagram() {
     byte[] datagram = {
-      'a', ' ', '1', ' ', '1', '0', '\n',
-      'b', (byte) 0xff, ' ', '1', ' ', '1', '0', '\n',
-      'c', ' ', '1', ' ', 'i', 'n', 'f', '\n',
-      'd', ' ', '2', ' ', '2', '0'
+      'a',
+      ' ',
+      '1',
+      ' ',
+      '1',
+      '0',
+      '\n',
+      'b',
+      (byte) 0xff,
+      ' ',
+      '1',
+      ' ',
+      '1',
+      '0',
+      '\n',
+      'c',
+      ' ',
+      '1',
+      ' ',
+      'i',
+      'n',
+      'f',
+      '\n',
+      'd',
+      ' ',
+      '2',
+      ' ',
+      '2',
+      '0'
     };
     CarbonLineDecoder decoder = new CarbonLineDecoder();
     List<DecodeResult> results = new ArrayList<>();
     CarbonLineSplitter.forEachLine(
-        datagram, 0, datagram.length, (b, off, len) -> results.add(decoder.decode(b, off, len, 0L)));
+        datagram,
+        0,
+        datagram.length,
+        (b, off, len) -> results.add(decoder.decode(b, off, len, 0L)));
     assertThat(results)
         .containsExactly(
             new Point("a", 1.0, 10L),
@@ -77,7 +109,8 @@ class CarbonLineSplitterTest {
   @Test
   void doesNotSplitInsideOtherMultibyteCharacters() {
     // U+2026 (E2 80 A6) and U+00A9 (C2 A9) share lead bytes with the line separators.
-    assertThat(lines("a\u2026b\u00a9c".getBytes(StandardCharsets.UTF_8))).containsExactly("a\u2026b\u00a9c");
+    assertThat(lines("a\u2026b\u00a9c".getBytes(StandardCharsets.UTF_8)))
+        .containsExactly("a\u2026b\u00a9c");
     // A lone lead byte at the end is left in the line for the decoder to reject.
     assertThat(lines(new byte[] {'a', (byte) 0xe2, (byte) 0x80})).hasSize(1);
   }

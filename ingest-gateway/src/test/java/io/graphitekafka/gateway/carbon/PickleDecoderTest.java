@@ -23,7 +23,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Checks the decoder against frames written by CPython (see make-pickles.py next to the frames). */
+/**
+ * Checks the decoder against frames written by CPython (see make-pickles.py next to the frames).
+ */
 class PickleDecoderTest {
 
   private static final long ARRIVAL_MILLIS = 1_700_000_000_123L;
@@ -36,8 +38,10 @@ class PickleDecoderTest {
   private static Map<String, Expected> manifest() throws IOException {
     Map<String, Expected> frames = new LinkedHashMap<>();
     Expected current = null;
-    for (String line : new String(resource("/carbon/pickles/manifest.txt"), StandardCharsets.UTF_8)
-        .lines().toList()) {
+    for (String line :
+        new String(resource("/carbon/pickles/manifest.txt"), StandardCharsets.UTF_8)
+            .lines()
+            .toList()) {
       String[] f = line.split(" ", 4);
       if (f[0].equals("frame")) {
         current = new Expected(f[1], f[2].equals("rejected") ? f[3] : null, new ArrayList<>());
@@ -92,10 +96,14 @@ class PickleDecoderTest {
       DecodeResult actual = elements.get(i);
       if (f[0].equals("reject")) {
         assertThat(actual).as("element %d", i).isInstanceOf(Reject.class);
-        assertThat(((Reject) actual).reason().code()).as("element %d: %s", i, actual).isEqualTo(f[1]);
+        assertThat(((Reject) actual).reason().code())
+            .as("element %d: %s", i, actual)
+            .isEqualTo(f[1]);
       } else {
         double value = Double.longBitsToDouble(Long.parseUnsignedLong(f[2], 16));
-        assertThat(actual).as("element %d", i).isEqualTo(new Point(f[3], value, Long.parseLong(f[1])));
+        assertThat(actual)
+            .as("element %d", i)
+            .isEqualTo(new Point(f[3], value, Long.parseLong(f[1])));
       }
     }
   }
@@ -113,7 +121,8 @@ class PickleDecoderTest {
   void explainsElementRejects() throws IOException {
     List<DecodeResult> elements = ((PickleResult.Decoded) decode(frame("bytes-p3"))).elements();
     assertThat(((Reject) elements.get(0)).detail())
-        .isEqualTo("element 0 has a bytes path (pickle protocol 3+): (b'bytes.path', (1700000000, 1.0))");
+        .isEqualTo(
+            "element 0 has a bytes path (pickle protocol 3+): (b'bytes.path', (1700000000, 1.0))");
   }
 
   @Test
@@ -130,15 +139,33 @@ class PickleDecoderTest {
     byte[] padded = new byte[frame.length + 10];
     System.arraycopy(frame, 0, padded, 4, frame.length);
     PickleResult result = decoder.decode(padded, 4, frame.length, ARRIVAL_MILLIS);
-    assertThat(((PickleResult.Decoded) result).elements()).hasSize(6).allMatch(e -> e instanceof Point);
+    assertThat(((PickleResult.Decoded) result).elements())
+        .hasSize(6)
+        .allMatch(e -> e instanceof Point);
   }
 
   @Test
   void decodesAMaximumSizeFrameOfMemoReferencesQuickly() {
     // One memoized element, then BINGET of it until the frame is 1 MiB: about 524k elements.
     byte[] element = {
-      ']', '(', (byte) 0x8c, 3, 'a', '.', 'b', 'J', 0, (byte) 0xf1, 'S', 'e', 'K', 9, (byte) 0x86, (byte) 0x86,
-      'q', 0
+      ']',
+      '(',
+      (byte) 0x8c,
+      3,
+      'a',
+      '.',
+      'b',
+      'J',
+      0,
+      (byte) 0xf1,
+      'S',
+      'e',
+      'K',
+      9,
+      (byte) 0x86,
+      (byte) 0x86,
+      'q',
+      0
     };
     byte[] frame = new byte[PickleDecoder.MAX_FRAME_LENGTH];
     frame[0] = (byte) 0x80;
@@ -182,7 +209,8 @@ class PickleDecoderTest {
     frame[i] = '.';
     PickleResult result = decode(frame);
     assertThat(result).isInstanceOf(PickleResult.Rejected.class);
-    assertThat(((PickleResult.Rejected) result).reject().reason()).isEqualTo(RejectReason.PICKLE_TOO_LARGE);
+    assertThat(((PickleResult.Rejected) result).reject().reason())
+        .isEqualTo(RejectReason.PICKLE_TOO_LARGE);
   }
 
   @Property(tries = 3000)
@@ -219,11 +247,41 @@ class PickleDecoderTest {
     // Bytes drawn mostly from the safe opcodes make deeper runs of the machine likely.
     Arbitrary<byte[]> opcodes =
         Arbitraries.of(
-                (byte) 0x80, (byte) 0x02, (byte) ']', (byte) '(', (byte) 'a', (byte) 'e', (byte) 't',
-                (byte) ')', (byte) 0x85, (byte) 0x86, (byte) 0x87, (byte) 'K', (byte) 'J', (byte) 'q',
-                (byte) 'h', (byte) 0x94, (byte) 0x8c, (byte) 'X', (byte) 'G', (byte) 'N', (byte) '.',
-                (byte) 'l', (byte) 'I', (byte) '\n', (byte) '1', (byte) 'S', (byte) '\'', (byte) 'V',
-                (byte) 'L', (byte) 0x8a, (byte) 0x8b, (byte) 'F', (byte) 0x95, (byte) 0, (byte) 0xff)
+                (byte) 0x80,
+                (byte) 0x02,
+                (byte) ']',
+                (byte) '(',
+                (byte) 'a',
+                (byte) 'e',
+                (byte) 't',
+                (byte) ')',
+                (byte) 0x85,
+                (byte) 0x86,
+                (byte) 0x87,
+                (byte) 'K',
+                (byte) 'J',
+                (byte) 'q',
+                (byte) 'h',
+                (byte) 0x94,
+                (byte) 0x8c,
+                (byte) 'X',
+                (byte) 'G',
+                (byte) 'N',
+                (byte) '.',
+                (byte) 'l',
+                (byte) 'I',
+                (byte) '\n',
+                (byte) '1',
+                (byte) 'S',
+                (byte) '\'',
+                (byte) 'V',
+                (byte) 'L',
+                (byte) 0x8a,
+                (byte) 0x8b,
+                (byte) 'F',
+                (byte) 0x95,
+                (byte) 0,
+                (byte) 0xff)
             .array(byte[].class)
             .ofMaxSize(300);
     return Arbitraries.oneOf(random, opcodes);
@@ -232,7 +290,8 @@ class PickleDecoderTest {
   @Provide
   Arbitrary<byte[]> mutatedFrames() throws IOException {
     List<byte[]> seeds = new ArrayList<>();
-    for (String name : List.of("relay-p0", "relay-p2", "relay-p4", "ints-p1", "strings-p0", "py2-strings-p2")) {
+    for (String name :
+        List.of("relay-p0", "relay-p2", "relay-p4", "ints-p1", "strings-p0", "py2-strings-p2")) {
       seeds.add(frame(name));
     }
     return Combinators.combine(

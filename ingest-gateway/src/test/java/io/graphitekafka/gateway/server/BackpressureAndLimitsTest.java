@@ -11,7 +11,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Reading stops while Kafka lags and resumes when it drains; connection limits and idle timeouts. */
+/**
+ * Reading stops while Kafka lags and resumes when it drains; connection limits and idle timeouts.
+ */
 class BackpressureAndLimitsTest {
 
   private static void lines(EmbeddedChannel ch, int from, int count) {
@@ -77,9 +79,13 @@ class BackpressureAndLimitsTest {
     InetSocketAddress here = new InetSocketAddress("127.0.0.1", 2003);
     InetSocketAddress sender = new InetSocketAddress("127.0.0.1", 9999);
     for (int i = 0; i < 200; i++) {
-      udp.writeInbound(new DatagramPacket(Unpooled.copiedBuffer(
-          "udp.a " + i + " 1700000000\nudp.b " + i + " 1700000000\n", StandardCharsets.UTF_8),
-          here, sender));
+      udp.writeInbound(
+          new DatagramPacket(
+              Unpooled.copiedBuffer(
+                  "udp.a " + i + " 1700000000\nudp.b " + i + " 1700000000\n",
+                  StandardCharsets.UTF_8),
+              here,
+              sender));
     }
     long produced = h.history().size();
     long lost = h.counter(GatewayStats.UDP_LOSSES);
@@ -131,19 +137,23 @@ class BackpressureAndLimitsTest {
   void idleTimerCountsCompleteLinesAndFramesNotBytes() {
     // after the framer: bytes of a line that never ends (slowloris) do not keep a connection alive
     Harness h = new Harness(true, 1 << 20, 1 << 10, 1 << 21, MetricFilter.none(), 0, 5);
-    assertThat(h.plaintext().pipeline().names()).containsSubsequence("guard", "framer", "idle", "lines");
-    assertThat(h.pickle(1 << 20).pipeline().names()).containsSubsequence("guard", "framer", "idle", "frames");
+    assertThat(h.plaintext().pipeline().names())
+        .containsSubsequence("guard", "framer", "idle", "lines");
+    assertThat(h.pickle(1 << 20).pipeline().names())
+        .containsSubsequence("guard", "framer", "idle", "frames");
   }
 
   @Test
   void anIdleEventFromTheTimerReachesTheGuardAndClosesTheConnection() {
     Harness h = new Harness(false, 2000, 500, 4000, MetricFilter.none(), 0, 60);
     EmbeddedChannel ch = h.plaintext();
-    ch.pipeline().context("idle").fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+    ch.pipeline()
+        .context("idle")
+        .fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
     assertThat(ch.isOpen()).as("an event fired after the guard does not close").isTrue();
     // what the timer itself does: start the event again at the head
-    ((CarbonServer.FrameIdleHandler) ch.pipeline().get("idle")).channelIdle(
-        ch.pipeline().context("idle"), IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+    ((CarbonServer.FrameIdleHandler) ch.pipeline().get("idle"))
+        .channelIdle(ch.pipeline().context("idle"), IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
     assertThat(ch.isOpen()).isFalse();
     assertThat(h.counter(GatewayStats.IDLE_TIMEOUTS)).isEqualTo(1);
   }

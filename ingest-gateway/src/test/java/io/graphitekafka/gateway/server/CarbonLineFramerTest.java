@@ -20,7 +20,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
-/** The plaintext framer: lines as Twisted's LineOnlyReceiver cuts them, over-long ones with their head. */
+/**
+ * The plaintext framer: lines as Twisted's LineOnlyReceiver cuts them, over-long ones with their
+ * head.
+ */
 class CarbonLineFramerTest {
 
   private static final int MAX = 8;
@@ -28,20 +31,24 @@ class CarbonLineFramerTest {
   /** What came out of the framer: "L:hex" for a line, "T:hex:length" for an over-long one. */
   private static List<String> frame(List<byte[]> chunks) {
     List<String> events = new ArrayList<>();
-    EmbeddedChannel ch = new EmbeddedChannel(new CarbonLineFramer(MAX), new ChannelInboundHandlerAdapter() {
-      @Override
-      public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf buf = (ByteBuf) msg;
-        events.add("L:" + HexFormat.of().formatHex(ByteBufUtil.getBytes(buf)));
-        buf.release();
-      }
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new CarbonLineFramer(MAX),
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf buf = (ByteBuf) msg;
+                events.add("L:" + HexFormat.of().formatHex(ByteBufUtil.getBytes(buf)));
+                buf.release();
+              }
 
-      @Override
-      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        CarbonLineFramer.LineTooLongException e = (CarbonLineFramer.LineTooLongException) cause;
-        events.add("T:" + HexFormat.of().formatHex(e.head()) + ":" + e.length());
-      }
-    });
+              @Override
+              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                CarbonLineFramer.LineTooLongException e =
+                    (CarbonLineFramer.LineTooLongException) cause;
+                events.add("T:" + HexFormat.of().formatHex(e.head()) + ":" + e.length());
+              }
+            });
     for (byte[] chunk : chunks) {
       ch.writeInbound(Unpooled.wrappedBuffer(chunk));
     }
@@ -59,9 +66,10 @@ class CarbonLineFramerTest {
       }
       int end = i > start && input[i - 1] == '\r' ? i - 1 : i;
       byte[] line = Arrays.copyOfRange(input, start, end);
-      events.add(line.length > MAX
-          ? "T:" + HexFormat.of().formatHex(Arrays.copyOf(line, MAX)) + ":" + line.length
-          : "L:" + HexFormat.of().formatHex(line));
+      events.add(
+          line.length > MAX
+              ? "T:" + HexFormat.of().formatHex(Arrays.copyOf(line, MAX)) + ":" + line.length
+              : "L:" + HexFormat.of().formatHex(line));
       start = i + 1;
     }
     return events;
@@ -73,15 +81,22 @@ class CarbonLineFramerTest {
 
   @Test
   void cutsLinesStripsTerminatorsAndReportsOverLongOnesWithTheirFirstBytes() {
-    List<String> events = frame(List.of(bytes("a 1 2\r\nexactly8\n123456789\nok\n"),
-        bytes("0123456789abcdef"), bytes("ghij\r"), bytes("\nafter\n")));
+    List<String> events =
+        frame(
+            List.of(
+                bytes("a 1 2\r\nexactly8\n123456789\nok\n"),
+                bytes("0123456789abcdef"),
+                bytes("ghij\r"),
+                bytes("\nafter\n")));
 
-    assertThat(events).containsExactly("L:" + HexFormat.of().formatHex(bytes("a 1 2")),
-        "L:" + HexFormat.of().formatHex(bytes("exactly8")),
-        "T:" + HexFormat.of().formatHex(bytes("12345678")) + ":9",
-        "L:" + HexFormat.of().formatHex(bytes("ok")),
-        "T:" + HexFormat.of().formatHex(bytes("01234567")) + ":20",
-        "L:" + HexFormat.of().formatHex(bytes("after")));
+    assertThat(events)
+        .containsExactly(
+            "L:" + HexFormat.of().formatHex(bytes("a 1 2")),
+            "L:" + HexFormat.of().formatHex(bytes("exactly8")),
+            "T:" + HexFormat.of().formatHex(bytes("12345678")) + ":9",
+            "L:" + HexFormat.of().formatHex(bytes("ok")),
+            "T:" + HexFormat.of().formatHex(bytes("01234567")) + ":20",
+            "L:" + HexFormat.of().formatHex(bytes("after")));
   }
 
   @Test
@@ -93,18 +108,21 @@ class CarbonLineFramerTest {
   @Provide
   Arbitrary<byte[]> streams() {
     return Arbitraries.of((byte) 'a', (byte) 'b', (byte) '\r', (byte) '\n', (byte) ' ')
-        .list().ofMaxSize(200).map(list -> {
-          byte[] out = new byte[list.size()];
-          for (int i = 0; i < out.length; i++) {
-            out[i] = list.get(i);
-          }
-          return out;
-        });
+        .list()
+        .ofMaxSize(200)
+        .map(
+            list -> {
+              byte[] out = new byte[list.size()];
+              for (int i = 0; i < out.length; i++) {
+                out[i] = list.get(i);
+              }
+              return out;
+            });
   }
 
   @Property(tries = 2000)
-  void anySplitIntoChunksGivesTheSameLinesAsTheWholeInput(@ForAll("streams") byte[] input,
-      @ForAll("cuts") List<Integer> cuts) {
+  void anySplitIntoChunksGivesTheSameLinesAsTheWholeInput(
+      @ForAll("streams") byte[] input, @ForAll("cuts") List<Integer> cuts) {
     List<byte[]> chunks = new ArrayList<>();
     int at = 0;
     for (int cut : cuts) {

@@ -23,7 +23,8 @@ class CarbonReceiversTest {
   }
 
   static byte[] pickleResource(String name) throws IOException {
-    try (InputStream in = CarbonReceiversTest.class.getResourceAsStream("/carbon/pickles/" + name)) {
+    try (InputStream in =
+        CarbonReceiversTest.class.getResourceAsStream("/carbon/pickles/" + name)) {
       return in.readAllBytes();
     }
   }
@@ -43,11 +44,13 @@ class CarbonReceiversTest {
     ch.writeInbound(text("disk.used;host=b;env=prod 1.5e3 1700000010\r\n"));
     ch.writeInbound(text("om_metric{job=\"x\",a=\"1\"} -Infinity 1700000020\n"));
 
-    assertThat(h.points()).containsExactly(
-        new MetricPoint("servers.web01.cpu", 1700000000L, 42.0),
-        new MetricPoint("disk.used;env=prod;host=b", 1700000010L, 1500.0),
-        new MetricPoint("om_metric;a=1;job=x", 1700000020L, Double.NEGATIVE_INFINITY));
-    assertThat(h.history()).extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+    assertThat(h.points())
+        .containsExactly(
+            new MetricPoint("servers.web01.cpu", 1700000000L, 42.0),
+            new MetricPoint("disk.used;env=prod;host=b", 1700000010L, 1500.0),
+            new MetricPoint("om_metric;a=1;job=x", 1700000020L, Double.NEGATIVE_INFINITY));
+    assertThat(h.history())
+        .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
         .containsExactly("servers.web01.cpu", "disk.used;env=prod;host=b", "om_metric;a=1;job=x");
     assertThat(h.counter(GatewayStats.METRICS_RECEIVED)).isEqualTo(3);
     assertThat(h.counter(GatewayStats.POINTS_PRODUCED)).isEqualTo(3);
@@ -94,8 +97,14 @@ class CarbonReceiversTest {
     EmbeddedChannel ch = h.pickle(1 << 20);
     ch.writeInbound(frame(pickleResource("relay-p2.pickle")));
 
-    assertThat(h.pointNames()).containsExactly("carbon.agents.host-a.cpuUsage", "servers.web01.load",
-        "servers.web01.big", "servers.café.über", "tagged;dc=ams;env=prod", "servers.web01.inf");
+    assertThat(h.pointNames())
+        .containsExactly(
+            "carbon.agents.host-a.cpuUsage",
+            "servers.web01.load",
+            "servers.web01.big",
+            "servers.café.über",
+            "tagged;dc=ams;env=prod",
+            "servers.web01.inf");
     assertThat(h.rejects()).isEmpty();
   }
 
@@ -159,8 +168,11 @@ class CarbonReceiversTest {
   void udpSplitsADatagramIntoLines() {
     Harness h = new Harness();
     EmbeddedChannel ch = h.udp();
-    ch.writeInbound(new DatagramPacket(text("a.b 1 1700000000\nc.d 2 1700000000\re.f 3 1700000000"),
-        new InetSocketAddress("127.0.0.1", 2003), new InetSocketAddress("10.0.0.9", 5555)));
+    ch.writeInbound(
+        new DatagramPacket(
+            text("a.b 1 1700000000\nc.d 2 1700000000\re.f 3 1700000000"),
+            new InetSocketAddress("127.0.0.1", 2003),
+            new InetSocketAddress("10.0.0.9", 5555)));
 
     assertThat(h.pointNames()).containsExactly("a.b", "c.d", "e.f");
   }
@@ -169,8 +181,11 @@ class CarbonReceiversTest {
   void udpRejectCarriesTheSendersAddress() {
     Harness h = new Harness();
     EmbeddedChannel ch = h.udp();
-    ch.writeInbound(new DatagramPacket(text("bad line\n"),
-        new InetSocketAddress("127.0.0.1", 2003), new InetSocketAddress("10.0.0.9", 5555)));
+    ch.writeInbound(
+        new DatagramPacket(
+            text("bad line\n"),
+            new InetSocketAddress("127.0.0.1", 2003),
+            new InetSocketAddress("10.0.0.9", 5555)));
 
     Reject reject = h.rejects().get(0);
     assertThat(reject.getSourceAddress()).isEqualTo("10.0.0.9");
@@ -180,12 +195,14 @@ class CarbonReceiversTest {
 
   @Test
   void blacklistedAndNotWhitelistedNamesAreCountedNotProduced() {
-    MetricFilter filter = new MetricFilter(
-        MetricFilter.parse(java.util.List.of("^servers\\."), "whitelist"),
-        MetricFilter.parse(java.util.List.of("\\.secret$"), "blacklist"));
+    MetricFilter filter =
+        new MetricFilter(
+            MetricFilter.parse(java.util.List.of("^servers\\."), "whitelist"),
+            MetricFilter.parse(java.util.List.of("\\.secret$"), "blacklist"));
     Harness h = new Harness(true, 16 << 20, 4 << 20, 32 << 20, filter, 0, 0);
     EmbeddedChannel ch = h.plaintext();
-    ch.writeInbound(text("servers.a 1 1700000000\nservers.secret 1 1700000000\nother.a 1 1700000000\n"));
+    ch.writeInbound(
+        text("servers.a 1 1700000000\nservers.secret 1 1700000000\nother.a 1 1700000000\n"));
 
     assertThat(h.pointNames()).containsExactly("servers.a");
     assertThat(h.counter(GatewayStats.BLACKLIST_MATCHES)).isEqualTo(1);

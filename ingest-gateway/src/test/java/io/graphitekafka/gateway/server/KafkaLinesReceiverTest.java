@@ -40,8 +40,13 @@ class KafkaLinesReceiverTest {
   }
 
   private void record(TopicPartition tp, long offset, String value) {
-    consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, null,
-        value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+    consumer.addRecord(
+        new ConsumerRecord<>(
+            tp.topic(),
+            tp.partition(),
+            offset,
+            null,
+            value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
   }
 
   private Map<TopicPartition, OffsetAndMetadata> committed() {
@@ -59,8 +64,9 @@ class KafkaLinesReceiverTest {
     receiver.pollOnce();
 
     assertThat(h.pointNames()).containsExactlyInAnyOrder("a.b", "c.d", "e.f", "g.h");
-    assertThat(committed()).containsEntry(P0, new OffsetAndMetadata(2)).containsEntry(P1,
-        new OffsetAndMetadata(1));
+    assertThat(committed())
+        .containsEntry(P0, new OffsetAndMetadata(2))
+        .containsEntry(P1, new OffsetAndMetadata(1));
     assertThat(h.counter(GatewayStats.LINES_RECORDS)).isEqualTo(3);
   }
 
@@ -74,12 +80,16 @@ class KafkaLinesReceiverTest {
 
     assertThat(h.pointNames()).containsExactly("ok");
     List<Reject> rejects = h.rejects();
-    assertThat(rejects).singleElement().satisfies(r -> {
-      assertThat(r.getReason()).isEqualTo("field_count");
-      assertThat(r.getProtocol()).isEqualTo(LinesBatch.PROTOCOL);
-      assertThat(r.getSourceAddress()).isEqualTo(TOPIC + "-1@1");
-      assertThat(StandardCharsets.UTF_8.decode(r.getRaw()).toString()).isEqualTo("bad line");
-    });
+    assertThat(rejects)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getReason()).isEqualTo("field_count");
+              assertThat(r.getProtocol()).isEqualTo(LinesBatch.PROTOCOL);
+              assertThat(r.getSourceAddress()).isEqualTo(TOPIC + "-1@1");
+              assertThat(StandardCharsets.UTF_8.decode(r.getRaw()).toString())
+                  .isEqualTo("bad line");
+            });
     assertThat(committed()).containsEntry(P1, new OffsetAndMetadata(2));
   }
 
@@ -100,7 +110,8 @@ class KafkaLinesReceiverTest {
 
     assertThat(consumer.position(P0)).isEqualTo(2);
     assertThat(consumer.position(P1)).isEqualTo(1);
-    assertThat(committed()).containsEntry(P0, new OffsetAndMetadata(2))
+    assertThat(committed())
+        .containsEntry(P0, new OffsetAndMetadata(2))
         .containsEntry(P1, new OffsetAndMetadata(1));
     assertThat(h.counter(GatewayStats.PRODUCE_ERRORS)).isEqualTo(3);
   }
@@ -120,20 +131,24 @@ class KafkaLinesReceiverTest {
 
   @Test
   void waitsForTheTopicThenConsumesAndCommitsOnItsOwnThreadUntilClosed() throws Exception {
-    consumer.schedulePollTask(() -> {
-      consumer.rebalance(List.of(P0));
-      consumer.updateBeginningOffsets(Map.of(P0, 0L));
-      record(P0, 0, "a.b 1 1700000000\n");
-    });
+    consumer.schedulePollTask(
+        () -> {
+          consumer.rebalance(List.of(P0));
+          consumer.updateBeginningOffsets(Map.of(P0, 0L));
+          record(P0, 0, "a.b 1 1700000000\n");
+        });
     receiver.start();
     Thread.sleep(300);
     assertThat(consumer.subscription()).as("not subscribed before the topic exists").isEmpty();
 
-    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(),
-        new Node[0], new Node[0])));
-    assertThat(eventually(Duration.ofSeconds(15),
-        () -> new OffsetAndMetadata(1).equals(consumer.committed(Set.of(P0)).get(P0))))
-        .as("offset 1 committed").isTrue();
+    consumer.updatePartitions(
+        TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    assertThat(
+            eventually(
+                Duration.ofSeconds(15),
+                () -> new OffsetAndMetadata(1).equals(consumer.committed(Set.of(P0)).get(P0))))
+        .as("offset 1 committed")
+        .isTrue();
     receiver.close();
 
     assertThat(consumer.closed()).isTrue();

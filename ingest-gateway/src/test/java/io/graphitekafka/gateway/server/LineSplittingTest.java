@@ -8,13 +8,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How a record value of the lines topic is cut into lines: at {@code \n}, as the TCP framer does. */
+/**
+ * How a record value of the lines topic is cut into lines: at {@code \n}, as the TCP framer does.
+ */
 class LineSplittingTest {
 
   private static List<String> split(String value) {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
     List<String> out = new ArrayList<>();
-    CarbonLineSplitter.forEachNewlineLine(bytes, 0, bytes.length,
+    CarbonLineSplitter.forEachNewlineLine(
+        bytes,
+        0,
+        bytes.length,
         (buf, off, len) -> out.add(new String(buf, off, len, StandardCharsets.UTF_8)));
     return out;
   }

@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Malformed plaintext input, one case per line of the corpus: each is rejected with its reason, sent to
- * the rejects topic with its raw bytes, and the valid line written right after it on the same
- * connection (or in the same datagram) still arrives.
+ * Malformed plaintext input, one case per line of the corpus: each is rejected with its reason,
+ * sent to the rejects topic with its raw bytes, and the valid line written right after it on the
+ * same connection (or in the same datagram) still arrives.
  */
 class MalformedInputCorpusTest {
 
@@ -65,11 +65,14 @@ class MalformedInputCorpusTest {
     add(cases, "a.b 1 -5", "timestamp_range");
     add(cases, "a.b 1 -2", "timestamp_range");
     add(cases, "a.b 1 1e300", "timestamp_range");
-    cases.add(Arguments.of("invalid byte 0xff", bytes("a.", 0xff, "b 1 1700000000"), "invalid_utf8"));
+    cases.add(
+        Arguments.of("invalid byte 0xff", bytes("a.", 0xff, "b 1 1700000000"), "invalid_utf8"));
     cases.add(Arguments.of("truncated sequence", bytes("a.b 1 17000", 0xc3), "invalid_utf8"));
-    cases.add(Arguments.of("overlong slash", bytes("a", 0xc0, 0xaf, "b 1 1700000000"), "invalid_utf8"));
-    cases.add(Arguments.of("encoded surrogate", bytes("a", 0xed, 0xa0, 0x80, " 1 1700000000"),
-        "invalid_utf8"));
+    cases.add(
+        Arguments.of("overlong slash", bytes("a", 0xc0, 0xaf, "b 1 1700000000"), "invalid_utf8"));
+    cases.add(
+        Arguments.of(
+            "encoded surrogate", bytes("a", 0xed, 0xa0, 0x80, " 1 1700000000"), "invalid_utf8"));
     add(cases, "a..b 1 1700000000", "invalid_name");
     add(cases, "a.b. 1 1700000000", "invalid_name");
     add(cases, "a/b 1 1700000000", "invalid_name");
@@ -127,14 +130,16 @@ class MalformedInputCorpusTest {
 
   /** The corpus minus inputs holding a character that str.splitlines() splits on (VT, FF). */
   static Stream<Arguments> udpCorpus() {
-    return corpus().filter(a -> {
-      for (byte b : (byte[]) a.get()[1]) {
-        if (b == 0x0b || b == 0x0c) {
-          return false;
-        }
-      }
-      return true;
-    });
+    return corpus()
+        .filter(
+            a -> {
+              for (byte b : (byte[]) a.get()[1]) {
+                if (b == 0x0b || b == 0x0c) {
+                  return false;
+                }
+              }
+              return true;
+            });
   }
 
   @ParameterizedTest(name = "[{index}] {0} -> {2}")
@@ -142,8 +147,11 @@ class MalformedInputCorpusTest {
   void rejectsOverUdpAndKeepsTheRestOfTheDatagram(String label, byte[] bad, String reason) {
     Harness h = new Harness();
     EmbeddedChannel ch = h.udp();
-    ch.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(concat(bad, "\n" + VALID + "\n")),
-        new InetSocketAddress("127.0.0.1", 2003), new InetSocketAddress("10.1.2.3", 40000)));
+    ch.writeInbound(
+        new DatagramPacket(
+            Unpooled.wrappedBuffer(concat(bad, "\n" + VALID + "\n")),
+            new InetSocketAddress("127.0.0.1", 2003),
+            new InetSocketAddress("10.1.2.3", 40000)));
 
     assertRejectedThenValid(h, bad, reason, "plaintext-udp");
   }
@@ -152,7 +160,8 @@ class MalformedInputCorpusTest {
   void rejectsAnOverlongLineAndKeepsTheNextOne() {
     Harness h = new Harness();
     EmbeddedChannel ch = h.plaintext();
-    byte[] longLine = ("a.b " + "1".repeat(20000) + " 1700000000\n").getBytes(StandardCharsets.UTF_8);
+    byte[] longLine =
+        ("a.b " + "1".repeat(20000) + " 1700000000\n").getBytes(StandardCharsets.UTF_8);
     ch.writeInbound(Unpooled.wrappedBuffer(longLine));
     ch.writeInbound(Unpooled.copiedBuffer(VALID + "\n", StandardCharsets.UTF_8));
 
@@ -167,7 +176,8 @@ class MalformedInputCorpusTest {
     assertThat(ch.isOpen()).isTrue();
   }
 
-  private static void assertRejectedThenValid(Harness h, byte[] bad, String reason, String protocol) {
+  private static void assertRejectedThenValid(
+      Harness h, byte[] bad, String reason, String protocol) {
     assertThat(h.metrics.counters()).containsEntry("rejects." + reason, 1L);
     List<Reject> rejects = h.rejects();
     assertThat(rejects).hasSize(1);

@@ -22,13 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 class PickleSecurityTest {
 
   @Test
-  void rejectsGlobalOsSystemFrameRunsNothingAndKeepsTheConnection(@TempDir Path dir) throws Exception {
+  void rejectsGlobalOsSystemFrameRunsNothingAndKeepsTheConnection(@TempDir Path dir)
+      throws Exception {
     Path marker = dir.resolve("pwned");
     // protocol 0: GLOBAL 'os system', MARK, STRING 'touch <marker>', TUPLE, REDUCE, STOP
-    byte[] evil = ("cos\nsystem\n(S'touch " + marker + "'\ntR.").getBytes(StandardCharsets.US_ASCII);
+    byte[] evil =
+        ("cos\nsystem\n(S'touch " + marker + "'\ntR.").getBytes(StandardCharsets.US_ASCII);
     // the same call spelt for protocol 2 with posix.system, as Python 3 pickles os.system
-    byte[] evil2 = ("\u0080\u0002cposix\nsystem\nq\u0000X\u0005\u0000\u0000\u0000touch\u0085q\u0001Rq\u0002.")
-        .getBytes(StandardCharsets.ISO_8859_1);
+    byte[] evil2 =
+        ("\u0080\u0002cposix\nsystem\nq\u0000X\u0005\u0000\u0000\u0000touch\u0085q\u0001Rq\u0002.")
+            .getBytes(StandardCharsets.ISO_8859_1);
     byte[] good = CarbonReceiversTest.pickleResource("relay-p2.pickle");
 
     Harness h = new Harness();

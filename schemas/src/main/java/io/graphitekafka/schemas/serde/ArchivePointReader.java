@@ -15,18 +15,19 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
- * A reusable reader of {@code ArchivePoint} values that reads the fields in place instead of building an
- * {@link ArchivePoint}: one instance per consumer thread, pointed at each value in turn. After {@link
- * #read} the fields are exposed as values, and the series name and the embedded layout, which repeat
- * from record to record, also as byte ranges of {@link #buffer()}, so a caller can look them up by their
- * raw bytes without building a String or an {@link ArchiveLayout}.
+ * A reusable reader of {@code ArchivePoint} values that reads the fields in place instead of
+ * building an {@link ArchivePoint}: one instance per consumer thread, pointed at each value in
+ * turn. After {@link #read} the fields are exposed as values, and the series name and the embedded
+ * layout, which repeat from record to record, also as byte ranges of {@link #buffer()}, so a caller
+ * can look them up by their raw bytes without building a String or an {@link ArchiveLayout}.
  *
- * <p>It accepts and refuses what the topic's {@link AvroSerde} does: single-object values (0xC3 0x01 and
- * the schema's CRC-64-AVRO fingerprint; bytes after the record are ignored, as there) and, when the serde
- * has a Schema Registry, Confluent-framed ones (magic 0 and a 4-byte schema id; bytes after the record
- * are refused, as there). Values written with another version of the schema are read by the serde with
- * Avro's schema resolution and encoded again in the current one; rare, so not worth a fast path.
- * {@code ArchivePointReaderDifferentialTest} checks the two against each other.
+ * <p>It accepts and refuses what the topic's {@link AvroSerde} does: single-object values (0xC3
+ * 0x01 and the schema's CRC-64-AVRO fingerprint; bytes after the record are ignored, as there) and,
+ * when the serde has a Schema Registry, Confluent-framed ones (magic 0 and a 4-byte schema id;
+ * bytes after the record are refused, as there). Values written with another version of the schema
+ * are read by the serde with Avro's schema resolution and encoded again in the current one; rare,
+ * so not worth a fast path. {@code ArchivePointReaderDifferentialTest} checks the two against each
+ * other.
  */
 public final class ArchivePointReader {
 
@@ -81,8 +82,9 @@ public final class ArchivePointReader {
   }
 
   /**
-   * Reads the value between the buffer's position and limit, in place when the buffer has an array (as
-   * a consumer's fetched records do); the buffer's position is not changed. A null buffer is empty.
+   * Reads the value between the buffer's position and limit, in place when the buffer has an array
+   * (as a consumer's fetched records do); the buffer's position is not changed. A null buffer is
+   * empty.
    *
    * @throws SerializationException naming what is wrong with the bytes, as {@link AvroSerde#decode}
    *     does; {@link RegistryUnavailableException} if the value's schema id is new and no registry
@@ -113,7 +115,9 @@ public final class ArchivePointReader {
         return;
       }
     } else {
-      if (length < SINGLE_OBJECT_HEADER || value[offset] != (byte) 0xC3 || value[offset + 1] != 0x01) {
+      if (length < SINGLE_OBJECT_HEADER
+          || value[offset] != (byte) 0xC3
+          || value[offset + 1] != 0x01) {
         throw new SerializationException(
             "not Avro single-object encoding (expected 0xC3 0x01 header and an 8-byte fingerprint)");
       }
@@ -130,8 +134,10 @@ public final class ArchivePointReader {
     }
     body(value, offset + header, offset + length, length);
     if (value[offset] == 0 && pos != end) {
-      throw new SerializationException("corrupt Confluent-framed ArchivePoint value (" + length
-          + " bytes): trailing bytes after the record");
+      throw new SerializationException(
+          "corrupt Confluent-framed ArchivePoint value ("
+              + length
+              + " bytes): trailing bytes after the record");
     }
   }
 
@@ -171,7 +177,8 @@ public final class ArchivePointReader {
       }
     } catch (IOException e) {
       buf = null;
-      throw new SerializationException("corrupt ArchivePoint value (" + length + " bytes): " + e, e);
+      throw new SerializationException(
+          "corrupt ArchivePoint value (" + length + " bytes): " + e, e);
     }
   }
 
@@ -240,12 +247,14 @@ public final class ArchivePointReader {
   }
 
   /**
-   * The layout, read by Avro's own datum reader: for a layout whose bytes the caller has not seen yet.
+   * The layout, read by Avro's own datum reader: for a layout whose bytes the caller has not seen
+   * yet.
    *
    * @throws SerializationException if Avro cannot read it
    */
   public ArchiveLayout layout() {
-    layoutDecoder = DecoderFactory.get().binaryDecoder(buf, layoutOffset, layoutLength, layoutDecoder);
+    layoutDecoder =
+        DecoderFactory.get().binaryDecoder(buf, layoutOffset, layoutLength, layoutDecoder);
     try {
       return layoutReader.read(null, layoutDecoder);
     } catch (IOException | RuntimeException e) {

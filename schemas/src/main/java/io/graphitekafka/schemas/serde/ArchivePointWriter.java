@@ -21,20 +21,21 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Writes {@link ArchivePoint} values byte for byte as an archives topic's serializer does, on a
- * producer's hot path: the framing (for single-object encoding, 0xC3 0x01 and the schema fingerprint;
- * for Confluent's, magic byte 0 and the schema id) is learnt once, the Avro binary of each layout is
- * computed once, and the name's UTF-8 once per run of values of the same series, so a value costs its
- * four scalar fields and two array copies. The point may be one reused object, set anew for each value;
- * a layout object is recognized by identity, so it must not be changed once written. Thread-safe, as a
- * sink's serializer must be.
+ * producer's hot path: the framing (for single-object encoding, 0xC3 0x01 and the schema
+ * fingerprint; for Confluent's, magic byte 0 and the schema id) is learnt once, the Avro binary of
+ * each layout is computed once, and the name's UTF-8 once per run of values of the same series, so
+ * a value costs its four scalar fields and two array copies. The point may be one reused object,
+ * set anew for each value; a layout object is recognized by identity, so it must not be changed
+ * once written. Thread-safe, as a sink's serializer must be.
  *
  * <p>Avro binary of a record is its fields' encodings one after the other: {@code metric} (zig-zag
  * varint length, UTF-8), {@code archive} (zig-zag varint), {@code timestamp} (zig-zag varint),
- * {@code value} (8 bytes little-endian), {@code layout} and {@code now} (a union: the branch index as a
- * zig-zag varint, 0 for null, 1 followed by the long). The framing is whatever the serializer writes
- * before that body: it is learnt from the serializer and checked on probe records with the first value;
- * if the serializer's output is not a fixed prefix plus the body, or for another topic, or for a
- * record the serializer would refuse (a null name or layout), every value goes to the serializer.
+ * {@code value} (8 bytes little-endian), {@code layout} and {@code now} (a union: the branch index
+ * as a zig-zag varint, 0 for null, 1 followed by the long). The framing is whatever the serializer
+ * writes before that body: it is learnt from the serializer and checked on probe records with the
+ * first value; if the serializer's output is not a fixed prefix plus the body, or for another
+ * topic, or for a record the serializer would refuse (a null name or layout), every value goes to
+ * the serializer.
  */
 public final class ArchivePointWriter implements Serializer<ArchivePoint> {
 
@@ -46,10 +47,17 @@ public final class ArchivePointWriter implements Serializer<ArchivePoint> {
 
   private final Serializer<ArchivePoint> serializer;
   private final String topic;
-  /** Null until learnt on the first value; empty if the serializer's output cannot be reproduced. */
+
+  /**
+   * Null until learnt on the first value; empty if the serializer's output cannot be reproduced.
+   */
   private volatile Optional<byte[]> framing;
+
   private final Map<ArchiveLayout, byte[]> layouts = new ConcurrentHashMap<>();
-  /** The last name and layout written by each thread: a sink is shared by the tasks of every thread. */
+
+  /**
+   * The last name and layout written by each thread: a sink is shared by the tasks of every thread.
+   */
   private final ThreadLocal<Last> last = ThreadLocal.withInitial(Last::new);
 
   /** The last name and layout one thread wrote, by identity, with their bytes. */
@@ -112,8 +120,14 @@ public final class ArchivePointWriter implements Serializer<ArchivePoint> {
       mine.metricUtf8 = metric.getBytes(StandardCharsets.UTF_8);
       mine.metric = metric;
     }
-    return write(framing, mine.metricUtf8, layout, point.getArchive(), point.getTimestamp(),
-        point.getValue(), point.getNow());
+    return write(
+        framing,
+        mine.metricUtf8,
+        layout,
+        point.getArchive(),
+        point.getTimestamp(),
+        point.getValue(),
+        point.getNow());
   }
 
   /** The Avro binary of a layout, or null if the serializer would refuse it. */
@@ -124,7 +138,8 @@ public final class ArchivePointWriter implements Serializer<ArchivePoint> {
     if (layout == mine.layout) {
       return mine.layoutBytes;
     }
-    // A NaN xFilesFactor is not equal to itself (and NaNs differ in their bytes): encoded each time.
+    // A NaN xFilesFactor is not equal to itself (and NaNs differ in their bytes): encoded each
+    // time.
     boolean keep = !Float.isNaN(layout.getXFilesFactor());
     byte[] bytes = keep ? layouts.get(layout) : null;
     if (bytes == null) {
@@ -147,11 +162,23 @@ public final class ArchivePointWriter implements Serializer<ArchivePoint> {
     return bytes;
   }
 
-  private static byte[] write(byte[] framing, byte[] metricUtf8, byte[] layout, int archive,
-      long timestamp, double value, Long now) {
-    int size = framing.length + varLongSize(metricUtf8.length) + metricUtf8.length
-        + varLongSize(archive) + varLongSize(timestamp) + 8 + layout.length
-        + (now == null ? 1 : 1 + varLongSize(now));
+  private static byte[] write(
+      byte[] framing,
+      byte[] metricUtf8,
+      byte[] layout,
+      int archive,
+      long timestamp,
+      double value,
+      Long now) {
+    int size =
+        framing.length
+            + varLongSize(metricUtf8.length)
+            + metricUtf8.length
+            + varLongSize(archive)
+            + varLongSize(timestamp)
+            + 8
+            + layout.length
+            + (now == null ? 1 : 1 + varLongSize(now));
     byte[] out = new byte[size];
     int pos = framing.length;
     System.arraycopy(framing, 0, out, 0, pos);
@@ -176,29 +203,49 @@ public final class ArchivePointWriter implements Serializer<ArchivePoint> {
   }
 
   /**
-   * The prefix {@code serializer} writes before the Avro binary of a record, or null if its output is
-   * not such a fixed prefix plus the body on every probe record.
+   * The prefix {@code serializer} writes before the Avro binary of a record, or null if its output
+   * is not such a fixed prefix plus the body on every probe record.
    */
   private static byte[] learnFraming(Serializer<ArchivePoint> serializer, String topic) {
-    SeriesLayout layout = new SeriesLayout(
-        List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)), AggregationMethod.AVERAGE, 0.5f);
-    ArchivePoint probe = new ArchivePoint("probe.\u00e9t\u00e9", 1, 1_700_000_040L, 1.5,
-        Layouts.toAvro(layout), null);
+    SeriesLayout layout =
+        new SeriesLayout(
+            List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)),
+            AggregationMethod.AVERAGE,
+            0.5f);
+    ArchivePoint probe =
+        new ArchivePoint(
+            "probe.\u00e9t\u00e9", 1, 1_700_000_040L, 1.5, Layouts.toAvro(layout), null);
     byte[] framed = serializer.serialize(topic, probe);
     byte[] body = avroBinary(new SpecificDatumWriter<>(ArchivePoint.class), probe);
-    if (framed == null || framed.length < body.length
-        || !Arrays.equals(framed, framed.length - body.length, framed.length, body, 0, body.length)) {
+    if (framed == null
+        || framed.length < body.length
+        || !Arrays.equals(
+            framed, framed.length - body.length, framed.length, body, 0, body.length)) {
       return null;
     }
     byte[] framing = Arrays.copyOf(framed, framed.length - body.length);
-    ArchivePoint other = new ArchivePoint("a", 0, 0L, -0.0, Layouts.toAvro(
-        new SeriesLayout(List.of(new ArchiveSpec(1, 1)), AggregationMethod.SUM, 0f)), null);
-    ArchivePoint raw = new ArchivePoint("r", RAW_ARCHIVE, 1_700_000_047L, 2.25, Layouts.toAvro(layout),
-        1_700_000_100L);
+    ArchivePoint other =
+        new ArchivePoint(
+            "a",
+            0,
+            0L,
+            -0.0,
+            Layouts.toAvro(
+                new SeriesLayout(List.of(new ArchiveSpec(1, 1)), AggregationMethod.SUM, 0f)),
+            null);
+    ArchivePoint raw =
+        new ArchivePoint(
+            "r", RAW_ARCHIVE, 1_700_000_047L, 2.25, Layouts.toAvro(layout), 1_700_000_100L);
     for (ArchivePoint p : List.of(probe, other, raw)) {
-      byte[] mine = write(framing, p.getMetric().getBytes(StandardCharsets.UTF_8),
-          avroBinary(new SpecificDatumWriter<>(ArchiveLayout.class), p.getLayout()), p.getArchive(),
-          p.getTimestamp(), p.getValue(), p.getNow());
+      byte[] mine =
+          write(
+              framing,
+              p.getMetric().getBytes(StandardCharsets.UTF_8),
+              avroBinary(new SpecificDatumWriter<>(ArchiveLayout.class), p.getLayout()),
+              p.getArchive(),
+              p.getTimestamp(),
+              p.getValue(),
+              p.getNow());
       if (!Arrays.equals(mine, serializer.serialize(topic, p))) {
         return null;
       }

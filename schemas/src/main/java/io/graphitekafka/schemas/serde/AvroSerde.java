@@ -32,14 +32,17 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Kafka serde for a generated Avro record class. It writes either Avro single-object encoding (0xC3
  * 0x01, the 8-byte CRC-64-AVRO schema fingerprint, then Avro binary) or, with a Schema Registry,
- * Confluent's wire format (magic byte 0, the 4-byte big-endian schema id, then Avro binary) under the
- * subject {@code <topic>-value}. Its deserializer reads both; the Confluent one needs a registry.
+ * Confluent's wire format (magic byte 0, the 4-byte big-endian schema id, then Avro binary) under
+ * the subject {@code <topic>-value}. Its deserializer reads both; the Confluent one needs a
+ * registry.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   /** How values are framed on the wire. */
   public enum WireFormat {
-    /** Avro single-object encoding: no registry needed, the schema is identified by its fingerprint. */
+    /**
+     * Avro single-object encoding: no registry needed, the schema is identified by its fingerprint.
+     */
     SINGLE_OBJECT,
     /** Confluent's Schema Registry framing: magic byte 0 and a registry-assigned schema id. */
     CONFLUENT
@@ -65,7 +68,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   private AvroSerde(Class<T> type, WireFormat format, SchemaRegistryClient registry) {
     if (format == WireFormat.CONFLUENT && registry == null) {
-      throw new IllegalArgumentException("the Confluent wire format needs a Schema Registry client");
+      throw new IllegalArgumentException(
+          "the Confluent wire format needs a Schema Registry client");
     }
     this.type = type;
     this.schema = SpecificData.get().getSchema(type);
@@ -89,8 +93,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   /**
    * The earlier versions of a record's schema, which single-object values written before an upgrade
-   * still carry: {@code history/<Record>-v1.avsc}, {@code -v2}, ... next to this package's resources.
-   * Their values are read with Avro's schema resolution (a field added since takes its default).
+   * still carry: {@code history/<Record>-v1.avsc}, {@code -v2}, ... next to this package's
+   * resources. Their values are read with Avro's schema resolution (a field added since takes its
+   * default).
    */
   static List<Schema> earlierVersions(Class<?> type) {
     List<Schema> versions = new ArrayList<>();
@@ -115,8 +120,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
    * A serde in the given format whose deserializer also reads Confluent-framed values through
    * {@code registry} (may be null for {@link WireFormat#SINGLE_OBJECT}).
    */
-  public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type, WireFormat format,
-      SchemaRegistryClient registry) {
+  public static <T extends SpecificRecord> AvroSerde<T> of(
+      Class<T> type, WireFormat format, SchemaRegistryClient registry) {
     return new AvroSerde<>(type, format, registry);
   }
 
@@ -125,12 +130,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   }
 
   /** Confluent's wire format, registering the schema under {@code <topic>-value} on first use. */
-  public static <T extends SpecificRecord> AvroSerde<T> confluent(Class<T> type,
-      SchemaRegistryClient registry) {
+  public static <T extends SpecificRecord> AvroSerde<T> confluent(
+      Class<T> type, SchemaRegistryClient registry) {
     return new AvroSerde<>(type, WireFormat.CONFLUENT, registry);
   }
 
-  /** The subject a value schema of {@code topic} is registered under (Confluent's TopicNameStrategy). */
+  /**
+   * The subject a value schema of {@code topic} is registered under (Confluent's
+   * TopicNameStrategy).
+   */
   public static String valueSubject(String topic) {
     return topic + "-value";
   }
@@ -146,19 +154,23 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /**
    * Encodes one record in single-object encoding; never returns null for a non-null record.
    *
-   * @throws SerializationException for a Confluent-format serde, which needs the topic: use
-   *     {@link #encode(String, Object)}
+   * @throws SerializationException for a Confluent-format serde, which needs the topic: use {@link
+   *     #encode(String, Object)}
    */
   public byte[] encode(T record) {
     if (format == WireFormat.CONFLUENT) {
-      throw new SerializationException("the Confluent wire format needs a topic; use encode(topic, record)");
+      throw new SerializationException(
+          "the Confluent wire format needs a topic; use encode(topic, record)");
     }
     try {
       ByteBuffer buffer = encoder.encode(record);
-      return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
+      return Arrays.copyOfRange(
+          buffer.array(),
+          buffer.arrayOffset() + buffer.position(),
           buffer.arrayOffset() + buffer.limit());
     } catch (IOException | RuntimeException e) {
-      throw new SerializationException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+      throw new SerializationException(
+          "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -179,7 +191,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       writer.write(record, binary);
       binary.flush();
     } catch (IOException | RuntimeException e) {
-      throw new SerializationException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+      throw new SerializationException(
+          "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
     return out.toByteArray();
   }
@@ -187,9 +200,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /**
    * Decodes one record in either wire format.
    *
-   * @throws SerializationException naming what is wrong with the bytes: empty, an unknown framing, a
-   *     schema fingerprint this build does not know, a schema id the registry does not know, Confluent
-   *     framing without a registry, or a truncated or corrupt body
+   * @throws SerializationException naming what is wrong with the bytes: empty, an unknown framing,
+   *     a schema fingerprint this build does not know, a schema id the registry does not know,
+   *     Confluent framing without a registry, or a truncated or corrupt body
    */
   public T decode(byte[] data) {
     if (data == null || data.length == 0) {
@@ -217,11 +230,18 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
           "value is in Confluent Schema Registry framing (magic byte 0), which needs schema.registry.url");
     }
     if (data.length < CONFLUENT_HEADER) {
-      throw new SerializationException("Confluent-framed " + type.getSimpleName() + " value of "
-          + data.length + " bytes is shorter than its 5-byte header");
+      throw new SerializationException(
+          "Confluent-framed "
+              + type.getSimpleName()
+              + " value of "
+              + data.length
+              + " bytes is shorter than its 5-byte header");
     }
-    int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8)
-        | (data[4] & 0xff);
+    int id =
+        ((data[1] & 0xff) << 24)
+            | ((data[2] & 0xff) << 16)
+            | ((data[3] & 0xff) << 8)
+            | (data[4] & 0xff);
     SpecificDatumReader<T> reader = readersById.get(id);
     if (reader == null) {
       Schema writerSchema;
@@ -230,33 +250,43 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       } catch (RegistryUnavailableException e) {
         throw e;
       } catch (SerializationException e) {
-        throw new SerializationException("unknown schema id " + id + " for " + type.getSimpleName()
-            + ": " + e.getMessage(), new MissingSchemaException(e.getMessage()));
+        throw new SerializationException(
+            "unknown schema id " + id + " for " + type.getSimpleName() + ": " + e.getMessage(),
+            new MissingSchemaException(e.getMessage()));
       }
       reader = new SpecificDatumReader<>(writerSchema, schema, model);
       readersById.putIfAbsent(id, reader);
     }
     try {
-      BinaryDecoder binary = DecoderFactory.get()
-          .binaryDecoder(data, CONFLUENT_HEADER, data.length - CONFLUENT_HEADER, null);
+      BinaryDecoder binary =
+          DecoderFactory.get()
+              .binaryDecoder(data, CONFLUENT_HEADER, data.length - CONFLUENT_HEADER, null);
       T record = reader.read(null, binary);
       if (!binary.isEnd()) {
         throw new IOException("trailing bytes after the record");
       }
       return record;
     } catch (IOException | RuntimeException e) {
-      throw new SerializationException("corrupt Confluent-framed " + type.getSimpleName()
-          + " value (schema id " + id + ", " + data.length + " bytes): " + e, e);
+      throw new SerializationException(
+          "corrupt Confluent-framed "
+              + type.getSimpleName()
+              + " value (schema id "
+              + id
+              + ", "
+              + data.length
+              + " bytes): "
+              + e,
+          e);
     }
   }
 
   /**
    * Where the Avro binary body of {@code data} starts if it was written with exactly this serde's
-   * schema, in either wire format: 10 after a single-object header with this schema's fingerprint, 5
-   * after a Confluent header whose schema id the registry maps to a schema with the same parsing
+   * schema, in either wire format: 10 after a single-object header with this schema's fingerprint,
+   * 5 after a Confluent header whose schema id the registry maps to a schema with the same parsing
    * canonical form; -1 otherwise (another schema, an unknown id, unknown framing), in which case
-   * {@link #decode} reads it with schema resolution or says what is wrong. For readers that decode the
-   * body themselves.
+   * {@link #decode} reads it with schema resolution or says what is wrong. For readers that decode
+   * the body themselves.
    *
    * @throws RegistryUnavailableException if the id is new and no registry answered
    */
@@ -265,8 +295,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   }
 
   /**
-   * {@link #currentSchemaBodyOffset(byte[])} for the value in {@code data[offset, offset + length)},
-   * such as a record's slice of a fetched buffer; the result is relative to {@code offset}.
+   * {@link #currentSchemaBodyOffset(byte[])} for the value in {@code data[offset, offset +
+   * length)}, such as a record's slice of a fetched buffer; the result is relative to {@code
+   * offset}.
    */
   public int currentSchemaBodyOffset(byte[] data, int offset, int length) {
     if (length <= 0) {
@@ -276,13 +307,17 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       if (registry == null || length < CONFLUENT_HEADER) {
         return -1;
       }
-      int id = ((data[offset + 1] & 0xff) << 24) | ((data[offset + 2] & 0xff) << 16)
-          | ((data[offset + 3] & 0xff) << 8) | (data[offset + 4] & 0xff);
+      int id =
+          ((data[offset + 1] & 0xff) << 24)
+              | ((data[offset + 2] & 0xff) << 16)
+              | ((data[offset + 3] & 0xff) << 8)
+              | (data[offset + 4] & 0xff);
       Boolean current = currentById.get(id);
       if (current == null) {
         try {
-          current = SchemaNormalization.parsingFingerprint64(registry.schemaById(id))
-              == SchemaNormalization.parsingFingerprint64(schema);
+          current =
+              SchemaNormalization.parsingFingerprint64(registry.schemaById(id))
+                  == SchemaNormalization.parsingFingerprint64(schema);
         } catch (RegistryUnavailableException e) {
           throw e;
         } catch (SerializationException e) {
@@ -293,9 +328,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       return current ? CONFLUENT_HEADER : -1;
     }
     return length >= SINGLE_OBJECT_HEADER
-        && Arrays.equals(data, offset, offset + SINGLE_OBJECT_HEADER, singleObjectHeader, 0,
-            SINGLE_OBJECT_HEADER)
-        ? SINGLE_OBJECT_HEADER : -1;
+            && Arrays.equals(
+                data,
+                offset,
+                offset + SINGLE_OBJECT_HEADER,
+                singleObjectHeader,
+                0,
+                SINGLE_OBJECT_HEADER)
+        ? SINGLE_OBJECT_HEADER
+        : -1;
   }
 
   @Override

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The little JSON the Schema Registry REST API needs: quoting a string for a request body, and reading
- * a response into maps, lists, strings, numbers, booleans and nulls. Not a general-purpose library.
+ * The little JSON the Schema Registry REST API needs: quoting a string for a request body, and
+ * reading a response into maps, lists, strings, numbers, booleans and nulls. Not a general-purpose
+ * library.
  */
 final class Json {
 

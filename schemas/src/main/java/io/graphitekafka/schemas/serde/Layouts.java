@@ -1,14 +1,16 @@
 package io.graphitekafka.schemas.serde;
 
-import io.graphitekafka.schemas.avro.ArchiveLayout;
-import io.graphitekafka.schemas.avro.ArchiveRetention;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchiveLayout;
+import io.graphitekafka.schemas.avro.ArchiveRetention;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Converts between the storage model's {@link SeriesLayout} and its Avro form in archive points. */
+/**
+ * Converts between the storage model's {@link SeriesLayout} and its Avro form in archive points.
+ */
 public final class Layouts {
 
   private Layouts() {}
@@ -24,8 +26,8 @@ public final class Layouts {
   /**
    * Reads a layout from a record.
    *
-   * @throws IllegalArgumentException if the record holds an unknown method, a non-positive archive or an
-   *     out-of-range xFilesFactor
+   * @throws IllegalArgumentException if the record holds an unknown method, a non-positive archive
+   *     or an out-of-range xFilesFactor
    */
   public static SeriesLayout fromAvro(ArchiveLayout layout) {
     List<ArchiveSpec> archives = new ArrayList<>(layout.getArchives().size());
@@ -33,6 +35,8 @@ public final class Layouts {
       archives.add(new ArchiveSpec(a.getSecondsPerPoint(), a.getPoints()));
     }
     return new SeriesLayout(
-        archives, AggregationMethod.fromName(layout.getAggregationMethod()), layout.getXFilesFactor());
+        archives,
+        AggregationMethod.fromName(layout.getAggregationMethod()),
+        layout.getXFilesFactor());
   }
 }

@@ -7,17 +7,17 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
- * Reads {@code MetricPoint} values as the points topic's serde does, on a consumer's hot path: without a
- * decoder, a record or a boxed field for the common value, and without throwing for a bad one. A value
- * written with the current schema in either wire format (single-object encoding with its fingerprint,
- * or Confluent framing with a schema id the registry maps to the same schema; see
- * {@link AvroSerde#currentSchemaBodyOffset}) whose Avro binary body is well-formed and fills the value
- * exactly is read straight from the bytes; anything else (another framing, fingerprint or schema, a
- * truncated, over-long or malformed body) goes to {@link AvroSerde#decode}, which reads it or says what
- * is wrong exactly as it always did.
+ * Reads {@code MetricPoint} values as the points topic's serde does, on a consumer's hot path:
+ * without a decoder, a record or a boxed field for the common value, and without throwing for a bad
+ * one. A value written with the current schema in either wire format (single-object encoding with
+ * its fingerprint, or Confluent framing with a schema id the registry maps to the same schema; see
+ * {@link AvroSerde#currentSchemaBodyOffset}) whose Avro binary body is well-formed and fills the
+ * value exactly is read straight from the bytes; anything else (another framing, fingerprint or
+ * schema, a truncated, over-long or malformed body) goes to {@link AvroSerde#decode}, which reads
+ * it or says what is wrong exactly as it always did.
  *
- * <p>Each value read is a small immutable {@link Result}, not a reused one: Kafka Streams deserializes
- * the next record of a partition before the current one is processed.
+ * <p>Each value read is a small immutable {@link Result}, not a reused one: Kafka Streams
+ * deserializes the next record of a partition before the current one is processed.
  */
 public final class MetricPointReader implements Deserializer<MetricPointReader.Result> {
 
@@ -28,8 +28,8 @@ public final class MetricPointReader implements Deserializer<MetricPointReader.R
    * @param failure null for a point; else what {@link AvroSerde#decode} throws for the value, a
    *     {@link RegistryUnavailableException} included (not the value's fault: a reader retries it)
    */
-  public record Result(String metric, long timestamp, double value, byte[] raw,
-      SerializationException failure) {
+  public record Result(
+      String metric, long timestamp, double value, byte[] raw, SerializationException failure) {
 
     /** Whether the value is a point; if not, {@link #failure} says why. */
     public boolean isPoint() {
@@ -62,7 +62,8 @@ public final class MetricPointReader implements Deserializer<MetricPointReader.R
       try {
         MetricPoint point = other.deserialize(topic, data);
         if (point == null) {
-          return new Result(null, 0, 0, data, new SerializationException("empty MetricPoint value"));
+          return new Result(
+              null, 0, 0, data, new SerializationException("empty MetricPoint value"));
         }
         return new Result(point.getMetric(), point.getTimestamp(), point.getValue(), data, null);
       } catch (SerializationException e) {
@@ -134,7 +135,11 @@ public final class MetricPointReader implements Deserializer<MetricPointReader.R
     for (int i = 7; i >= 0; i--) {
       bits = (bits << 8) | (data[pos + i] & 0xFF);
     }
-    return new Result(new String(data, start, length, StandardCharsets.UTF_8), (l >>> 1) ^ -(l & 1),
-        Double.longBitsToDouble(bits), data, null);
+    return new Result(
+        new String(data, start, length, StandardCharsets.UTF_8),
+        (l >>> 1) ^ -(l & 1),
+        Double.longBitsToDouble(bits),
+        data,
+        null);
   }
 }

@@ -8,8 +8,8 @@ import org.apache.kafka.common.config.types.Password;
 
 /**
  * The Schema Registry settings every service takes, under the names Confluent's own clients use:
- * {@code schema.registry.url} (comma-separated URLs tried in turn) and
- * {@code schema.registry.basic.auth.user.info} ({@code user:password}).
+ * {@code schema.registry.url} (comma-separated URLs tried in turn) and {@code
+ * schema.registry.basic.auth.user.info} ({@code user:password}).
  */
 public final class RegistrySettings {
 
@@ -20,13 +20,20 @@ public final class RegistrySettings {
 
   /** Adds both settings to {@code def}, and returns it. */
   public static ConfigDef define(ConfigDef def) {
-    return def
-        .define(URL, Type.STRING, "", Importance.MEDIUM,
+    return def.define(
+            URL,
+            Type.STRING,
+            "",
+            Importance.MEDIUM,
             "Confluent Schema Registry base URL(s), comma-separated. When set, the values this service "
                 + "writes use Confluent's wire format under subject <topic>-value, and it reads both "
                 + "that and Avro single-object encoding; otherwise it writes and reads single-object "
                 + "encoding only.")
-        .define(USER_INFO, Type.PASSWORD, "", Importance.LOW,
+        .define(
+            USER_INFO,
+            Type.PASSWORD,
+            "",
+            Importance.LOW,
             "user:password for HTTP basic auth against the Schema Registry.");
   }
 

@@ -3,9 +3,9 @@ package io.graphitekafka.schemas.serde;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * No Schema Registry answered: every URL was unreachable, failed with a server error, or answered with
- * something that is not JSON (a proxy's page, not the registry). Unlike the other
- * {@link SerializationException}s the registry path throws (an unknown id, a refused schema), this says
+ * No Schema Registry answered: every URL was unreachable, failed with a server error, or answered
+ * with something that is not JSON (a proxy's page, not the registry). Unlike the other {@link
+ * SerializationException}s the registry path throws (an unknown id, a refused schema), this says
  * nothing about the record, so callers retry instead of rejecting it.
  */
 public final class RegistryUnavailableException extends SerializationException {

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * subject ({@code POST /subjects/{subject}/versions}) and looking a schema up by its global id
  * ({@code GET /schemas/ids/{id}}). Both answers are cached for the life of the client, since a
  * registered schema's id never changes. Thread-safe; uses the JDK's HttpClient, with optional basic
- * auth, and tries each of several comma-separated base URLs in turn. When none answers (unreachable, an
- * HTTP 5xx, or a success whose body is not JSON, as a proxy in front of a missing registry answers), it
- * throws {@link RegistryUnavailableException}; any other failure is a plain
+ * auth, and tries each of several comma-separated base URLs in turn. When none answers
+ * (unreachable, an HTTP 5xx, or a success whose body is not JSON, as a proxy in front of a missing
+ * registry answers), it throws {@link RegistryUnavailableException}; any other failure is a plain
  * {@link SerializationException}.
  */
 public final class SchemaRegistryClient {
@@ -58,8 +58,11 @@ public final class SchemaRegistryClient {
     }
     this.urls = urls;
     this.baseUris = List.copyOf(uris);
-    this.authorization = userInfo == null || userInfo.isEmpty() ? null
-        : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    this.authorization =
+        userInfo == null || userInfo.isEmpty()
+            ? null
+            : "Basic "
+                + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     this.timeout = timeout;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
@@ -74,8 +77,8 @@ public final class SchemaRegistryClient {
   }
 
   /**
-   * Registers {@code schema} under {@code subject}, or finds it if it is there already (the registry
-   * answers with the existing id), and returns its global id.
+   * Registers {@code schema} under {@code subject}, or finds it if it is there already (the
+   * registry answers with the existing id), and returns its global id.
    *
    * @throws SerializationException if the registry refuses it (incompatible, bad auth) or is down
    */
@@ -86,12 +89,15 @@ public final class SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    String path = "subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20")
-        + "/versions";
+    String path =
+        "subjects/"
+            + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20")
+            + "/versions";
     Map<String, Object> answer = call("POST", path, "{\"schema\":" + Json.quote(text) + "}");
     Object id = answer.get("id");
     if (!(id instanceof Long n)) {
-      throw new SerializationException("Schema Registry answered register without an id: " + answer);
+      throw new SerializationException(
+          "Schema Registry answered register without an id: " + answer);
     }
     int value = Math.toIntExact(n);
     idsBySubjectAndSchema.put(cacheKey, value);
@@ -128,20 +134,24 @@ public final class SchemaRegistryClient {
     RegistryUnavailableException last = null;
     for (URI base : baseUris) {
       URI uri = base.resolve(path);
-      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
-          .header("Accept", CONTENT_TYPE + ", application/json");
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(uri)
+              .timeout(timeout)
+              .header("Accept", CONTENT_TYPE + ", application/json");
       if (authorization != null) {
         request.header("Authorization", authorization);
       }
       if (body == null) {
         request.GET();
       } else {
-        request.header("Content-Type", CONTENT_TYPE)
+        request
+            .header("Content-Type", CONTENT_TYPE)
             .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
       }
       HttpResponse<String> response;
       try {
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        response =
+            http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       } catch (IOException e) {
         last = new RegistryUnavailableException("Schema Registry " + uri + " unreachable: " + e, e);
         continue;
@@ -154,15 +164,24 @@ public final class SchemaRegistryClient {
         try {
           return Json.parseObject(response.body());
         } catch (IllegalArgumentException e) {
-          // Not the registry talking (a proxy's or load balancer's page): as good as no answer, so the
+          // Not the registry talking (a proxy's or load balancer's page): as good as no answer, so
+          // the
           // caller retries rather than rejecting the data or failing for good.
-          last = new RegistryUnavailableException("Schema Registry " + uri + " answered " + status
-              + " with something that is not JSON: " + e.getMessage(), e);
+          last =
+              new RegistryUnavailableException(
+                  "Schema Registry "
+                      + uri
+                      + " answered "
+                      + status
+                      + " with something that is not JSON: "
+                      + e.getMessage(),
+                  e);
           continue;
         }
       }
       if (status >= 500) {
-        last = new RegistryUnavailableException(describe(method, uri, status, response.body()), null);
+        last =
+            new RegistryUnavailableException(describe(method, uri, status, response.body()), null);
         continue;
       }
       throw new SerializationException(describe(method, uri, status, response.body()));
@@ -179,6 +198,14 @@ public final class SchemaRegistryClient {
     } catch (IllegalArgumentException e) {
       // not JSON: keep the raw body
     }
-    return "Schema Registry " + method + " " + uri + " failed with HTTP " + status + " (" + detail + ")";
+    return "Schema Registry "
+        + method
+        + " "
+        + uri
+        + " failed with HTTP "
+        + status
+        + " ("
+        + detail
+        + ")";
   }
 }

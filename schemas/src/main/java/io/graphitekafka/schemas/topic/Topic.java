@@ -3,7 +3,10 @@ package io.graphitekafka.schemas.topic;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
 
-/** A Kafka topic with its name and the serdes of its keys and values, so no caller picks serdes by hand. */
+/**
+ * A Kafka topic with its name and the serdes of its keys and values, so no caller picks serdes by
+ * hand.
+ */
 public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
 
   public Topic {

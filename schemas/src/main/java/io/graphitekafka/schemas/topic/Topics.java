@@ -9,9 +9,9 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The pipeline's topics. {@code carbon.points} and {@code carbon.archives} share their key (the normalized
- * series name as a UTF-8 string) and their partition count, so a series lands in the same partition number
- * in both.
+ * The pipeline's topics. {@code carbon.points} and {@code carbon.archives} share their key (the
+ * normalized series name as a UTF-8 string) and their partition count, so a series lands in the
+ * same partition number in both.
  */
 public final class Topics {
 
@@ -27,8 +27,8 @@ public final class Topics {
   }
 
   /**
-   * The points topic: with a registry, values are written in Confluent's wire format and read in either
-   * format; without one (null), written and read in Avro single-object encoding.
+   * The points topic: with a registry, values are written in Confluent's wire format and read in
+   * either format; without one (null), written and read in Avro single-object encoding.
    */
   public static Topic<String, MetricPoint> points(String name, SchemaRegistryClient registry) {
     return new Topic<>(name, Serdes.String(), serde(MetricPoint.class, registry));
@@ -58,8 +58,8 @@ public final class Topics {
     return new Topic<>(name, Serdes.String(), serde(Reject.class, registry));
   }
 
-  private static <T extends SpecificRecord> AvroSerde<T> serde(Class<T> type,
-      SchemaRegistryClient registry) {
+  private static <T extends SpecificRecord> AvroSerde<T> serde(
+      Class<T> type, SchemaRegistryClient registry) {
     return registry == null ? AvroSerde.singleObject(type) : AvroSerde.confluent(type, registry);
   }
 }

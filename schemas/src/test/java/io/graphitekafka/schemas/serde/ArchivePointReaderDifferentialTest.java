@@ -24,10 +24,11 @@ import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * {@link ArchivePointReader} against the serde it reads for, {@link AvroSerde#decode}, in both wire
- * formats: random valid points (and, in single-object encoding, points in the schema's first version),
- * then the same bytes truncated, with a byte replaced or a bit flipped, or with bytes appended. Both must
- * accept or refuse alike, refuse for the same kind of reason, and accept with the same field values. One
- * reader per format sees every case, so its reuse across values is exercised too.
+ * formats: random valid points (and, in single-object encoding, points in the schema's first
+ * version), then the same bytes truncated, with a byte replaced or a bit flipped, or with bytes
+ * appended. Both must accept or refuse alike, refuse for the same kind of reason, and accept with
+ * the same field values. One reader per format sees every case, so its reuse across values is
+ * exercised too.
  */
 class ArchivePointReaderDifferentialTest {
 
@@ -43,7 +44,8 @@ class ArchivePointReaderDifferentialTest {
   private final ArchivePointReader singleReader = ArchivePointReader.of(SINGLE);
   private final ArchivePointReader confluentReader = ArchivePointReader.of(CONFLUENT);
 
-  // Avro's datum reader allocates a list as long as the item count it reads before reading the items,
+  // Avro's datum reader allocates a list as long as the item count it reads before reading the
+  // items,
   // so a corrupt count of a billion runs the reference out of memory. Capped far above what fits in
   // these values, it refuses such a count as the reader does (the items are not there).
   static {
@@ -72,7 +74,8 @@ class ArchivePointReaderDifferentialTest {
   void readsSingleObjectValuesAsTheSerdeDoes(@ForAll long seed) {
     Random random = new Random(seed);
     ArchivePoint point = point(random);
-    byte[] value = point.getNow() == null && random.nextInt(5) == 0 ? v1(point) : SINGLE.encode(point);
+    byte[] value =
+        point.getNow() == null && random.nextInt(5) == 0 ? v1(point) : SINGLE.encode(point);
     assertReadsAlike(SINGLE, singleReader, corrupt(value, 10, random), random);
   }
 
@@ -85,17 +88,26 @@ class ArchivePointReaderDifferentialTest {
     assertReadsAlike(SINGLE, singleReader, value, random);
   }
 
-  private static void assertReadsAlike(AvroSerde<ArchivePoint> serde, ArchivePointReader reader,
-      byte[] value, Random random) {
-    Object expected = outcome(() -> {
-      ArchivePoint p = serde.decode(value.clone());
-      return List.of(p.getMetric(), p.getArchive(), p.getTimestamp(),
-          Double.doubleToRawLongBits(p.getValue()), fields(p.getLayout()), String.valueOf(p.getNow()));
-    });
+  private static void assertReadsAlike(
+      AvroSerde<ArchivePoint> serde, ArchivePointReader reader, byte[] value, Random random) {
+    Object expected =
+        outcome(
+            () -> {
+              ArchivePoint p = serde.decode(value.clone());
+              return List.of(
+                  p.getMetric(),
+                  p.getArchive(),
+                  p.getTimestamp(),
+                  Double.doubleToRawLongBits(p.getValue()),
+                  fields(p.getLayout()),
+                  String.valueOf(p.getNow()));
+            });
     assertThat(outcome(() -> read(reader, ByteBuffer.wrap(value.clone()))))
-        .as(Arrays.toString(value)).isEqualTo(expected);
+        .as(Arrays.toString(value))
+        .isEqualTo(expected);
     // as a consumer hands values over: a slice of a larger fetched buffer, or a direct buffer
-    assertThat(outcome(() -> read(reader, slice(value, random)))).as(Arrays.toString(value))
+    assertThat(outcome(() -> read(reader, slice(value, random))))
+        .as(Arrays.toString(value))
         .isEqualTo(expected);
   }
 
@@ -103,17 +115,30 @@ class ArchivePointReaderDifferentialTest {
     int position = value.position();
     reader.read(value);
     assertThat(value.position()).isEqualTo(position);
-    String metric = new String(reader.buffer(), reader.metricOffset(), reader.metricLength(),
-        java.nio.charset.StandardCharsets.UTF_8);
+    String metric =
+        new String(
+            reader.buffer(),
+            reader.metricOffset(),
+            reader.metricLength(),
+            java.nio.charset.StandardCharsets.UTF_8);
     assertThat(reader.metric()).isEqualTo(metric);
-    return List.of(metric, reader.archive(), reader.timestamp(),
-        Double.doubleToRawLongBits(reader.value()), fields(reader.layout()),
+    return List.of(
+        metric,
+        reader.archive(),
+        reader.timestamp(),
+        Double.doubleToRawLongBits(reader.value()),
+        fields(reader.layout()),
         reader.hasNow() ? String.valueOf(reader.now()) : "null");
   }
 
-  /** A layout's fields, its xFilesFactor by its bits: a record with NaN in it is not equal to itself. */
+  /**
+   * A layout's fields, its xFilesFactor by its bits: a record with NaN in it is not equal to
+   * itself.
+   */
   private static List<Object> fields(ArchiveLayout layout) {
-    return List.of(layout.getArchives(), layout.getAggregationMethod(),
+    return List.of(
+        layout.getArchives(),
+        layout.getAggregationMethod(),
         Float.floatToRawIntBits(layout.getXFilesFactor()));
   }
 
@@ -130,29 +155,50 @@ class ArchivePointReaderDifferentialTest {
   }
 
   private static ArchivePoint point(Random random) {
-    long[] times = {1_800_000_059L, 0, 0xFFFF_FFFFL, -1, Long.MIN_VALUE, Long.MAX_VALUE,
-        random.nextLong(), random.nextInt() & 0xFFFF_FFFFL};
-    int[] ints = {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, random.nextInt(), random.nextInt(8)};
+    long[] times = {
+      1_800_000_059L,
+      0,
+      0xFFFF_FFFFL,
+      -1,
+      Long.MIN_VALUE,
+      Long.MAX_VALUE,
+      random.nextLong(),
+      random.nextInt() & 0xFFFF_FFFFL
+    };
+    int[] ints = {
+      0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, random.nextInt(), random.nextInt(8)
+    };
     List<ArchiveRetention> archives = new ArrayList<>();
     for (int i = random.nextInt(5); i > 0; i--) {
-      archives.add(new ArchiveRetention(ints[random.nextInt(ints.length)],
-          ints[random.nextInt(ints.length)]));
+      archives.add(
+          new ArchiveRetention(
+              ints[random.nextInt(ints.length)], ints[random.nextInt(ints.length)]));
     }
     float[] xffs = {0f, 0.5f, 1f, Float.NaN, -0.1f, random.nextFloat()};
-    ArchiveLayout layout = new ArchiveLayout(archives, METHODS.get(random.nextInt(METHODS.size())),
-        xffs[random.nextInt(xffs.length)]);
-    return new ArchivePoint(name(random), ints[random.nextInt(ints.length)],
+    ArchiveLayout layout =
+        new ArchiveLayout(
+            archives,
+            METHODS.get(random.nextInt(METHODS.size())),
+            xffs[random.nextInt(xffs.length)]);
+    return new ArchivePoint(
+        name(random),
+        ints[random.nextInt(ints.length)],
         times[random.nextInt(times.length)],
         random.nextBoolean() ? random.nextDouble() : Double.longBitsToDouble(random.nextLong()),
-        layout, random.nextInt(3) == 0 ? times[random.nextInt(times.length)] : null);
+        layout,
+        random.nextInt(3) == 0 ? times[random.nextInt(times.length)] : null);
   }
 
   private static String name(Random random) {
     StringBuilder name = new StringBuilder();
     for (int i = random.nextInt(40); i > 0; i--) {
       int kind = random.nextInt(10);
-      name.appendCodePoint(kind < 7 ? 'a' + random.nextInt(26)
-          : kind < 8 ? '.' : kind < 9 ? 0xE9 + random.nextInt(20) : 0x1F600 + random.nextInt(40));
+      name.appendCodePoint(
+          kind < 7
+              ? 'a' + random.nextInt(26)
+              : kind < 8
+                  ? '.'
+                  : kind < 9 ? 0xE9 + random.nextInt(20) : 0x1F600 + random.nextInt(40));
     }
     return name.toString();
   }
@@ -164,17 +210,23 @@ class ArchivePointReaderDifferentialTest {
     record.put("archive", point.getArchive());
     record.put("timestamp", point.getTimestamp());
     record.put("value", point.getValue());
-    record.put("layout", GenericData.get().deepCopy(ArchiveLayout.getClassSchema(), point.getLayout()));
+    record.put(
+        "layout", GenericData.get().deepCopy(ArchiveLayout.getClassSchema(), point.getLayout()));
     try {
-      ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), V1).encode(record);
-      return Arrays.copyOfRange(encoded.array(), encoded.arrayOffset() + encoded.position(),
+      ByteBuffer encoded =
+          new BinaryMessageEncoder<GenericRecord>(GenericData.get(), V1).encode(record);
+      return Arrays.copyOfRange(
+          encoded.array(),
+          encoded.arrayOffset() + encoded.position(),
           encoded.arrayOffset() + encoded.limit());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
   }
 
-  /** The value as it is, truncated, with a byte replaced or a bit flipped, or with bytes appended. */
+  /**
+   * The value as it is, truncated, with a byte replaced or a bit flipped, or with bytes appended.
+   */
   private static byte[] corrupt(byte[] value, int header, Random random) {
     switch (random.nextInt(6)) {
       case 0 -> value = Arrays.copyOf(value, random.nextInt(value.length + 1));
@@ -187,7 +239,7 @@ class ArchivePointReaderDifferentialTest {
         value = Arrays.copyOf(value, value.length + 1 + random.nextInt(8));
         value[value.length - 1] = (byte) random.nextInt(256);
       }
-      default -> { }
+      default -> {}
     }
     return value;
   }

@@ -27,8 +27,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ArchivePointReaderTest {
 
-  private static final ArchiveLayout LAYOUT = Layouts.toAvro(new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.MAX, 0.1f));
+  private static final ArchiveLayout LAYOUT =
+      Layouts.toAvro(
+          new SeriesLayout(
+              List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)),
+              AggregationMethod.MAX,
+              0.1f));
   private static final ArchivePoint POINT =
       new ArchivePoint("servers.web01.cpu", 1, 1_800_000_059L, 4.5, LAYOUT, null);
   private static final AvroSerde<ArchivePoint> SERDE = AvroSerde.singleObject(ArchivePoint.class);
@@ -55,11 +59,14 @@ class ArchivePointReaderTest {
     reader.read(ByteBuffer.wrap(fetched, 7, value.length));
 
     assertThat(reader.buffer()).isSameAs(fetched);
-    assertThat(Arrays.copyOfRange(fetched, reader.metricOffset(),
-        reader.metricOffset() + reader.metricLength()))
+    assertThat(
+            Arrays.copyOfRange(
+                fetched, reader.metricOffset(), reader.metricOffset() + reader.metricLength()))
         .isEqualTo("servers.web01.cpu".getBytes(StandardCharsets.UTF_8));
-    assertThat(Arrays.copyOfRange(fetched, reader.layoutOffset(),
-        reader.layoutOffset() + reader.layoutLength())).isEqualTo(avro(LAYOUT));
+    assertThat(
+            Arrays.copyOfRange(
+                fetched, reader.layoutOffset(), reader.layoutOffset() + reader.layoutLength()))
+        .isEqualTo(avro(LAYOUT));
     assertThat(reader.metric()).isEqualTo("servers.web01.cpu");
     assertThat(reader.archive()).isEqualTo(1);
     assertThat(reader.timestamp()).isEqualTo(1_800_000_059L);
@@ -70,8 +77,10 @@ class ArchivePointReaderTest {
 
   @Test
   void readsARawPointsNowAndForgetsItForTheNextValue() {
-    reader.read(ByteBuffer.wrap(SERDE.encode(
-        new ArchivePoint("a.b", -1, 1_800_000_059L, 1.5, LAYOUT, 1_800_000_100L))));
+    reader.read(
+        ByteBuffer.wrap(
+            SERDE.encode(
+                new ArchivePoint("a.b", -1, 1_800_000_059L, 1.5, LAYOUT, 1_800_000_100L))));
     assertThat(reader.hasNow()).isTrue();
     assertThat(reader.now()).isEqualTo(1_800_000_100L);
 
@@ -85,8 +94,12 @@ class ArchivePointReaderTest {
     byte[] value = SERDE.encode(POINT);
     byte[] unknown = value.clone();
     unknown[5] ^= 0x11;
-    for (byte[] bad : List.of(new byte[0], "junk".getBytes(StandardCharsets.UTF_8),
-        Arrays.copyOf(value, 14), unknown)) {
+    for (byte[] bad :
+        List.of(
+            new byte[0],
+            "junk".getBytes(StandardCharsets.UTF_8),
+            Arrays.copyOf(value, 14),
+            unknown)) {
       assertThatThrownBy(() -> reader.read(ByteBuffer.wrap(bad)))
           .isInstanceOf(SerializationException.class)
           .satisfies(e -> assertThat(e.getMessage()).isNotBlank());
@@ -95,7 +108,8 @@ class ArchivePointReaderTest {
     assertThatThrownBy(() -> reader.read((ByteBuffer) null)).hasMessage("empty ArchivePoint value");
     SerializationException refused = catchRefusal(unknown);
     assertThat(ArchivePointReader.isUnknownSchema(refused)).isTrue();
-    assertThat(ArchivePointReader.isUnknownSchema(catchRefusal(Arrays.copyOf(value, 14)))).isFalse();
+    assertThat(ArchivePointReader.isUnknownSchema(catchRefusal(Arrays.copyOf(value, 14))))
+        .isFalse();
   }
 
   private SerializationException catchRefusal(byte[] value) {
@@ -116,7 +130,8 @@ class ArchivePointReaderTest {
     record.put("timestamp", 1_800_000_059L);
     record.put("value", 4.5);
     record.put("layout", GenericData.get().deepCopy(ArchiveLayout.getClassSchema(), LAYOUT));
-    ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(record);
+    ByteBuffer encoded =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(record);
     byte[] value = Arrays.copyOfRange(encoded.array(), encoded.position(), encoded.limit());
 
     reader.read(ByteBuffer.wrap(value));
@@ -135,7 +150,8 @@ class ArchivePointReaderTest {
     byte[] framed = confluent.encode("carbon.archives", POINT);
 
     assertThatThrownBy(() -> reader.read(ByteBuffer.wrap(framed)))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("schema.registry.url");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("schema.registry.url");
 
     ArchivePointReader withRegistry = ArchivePointReader.of(confluent);
     withRegistry.read(ByteBuffer.wrap(framed));

@@ -3,11 +3,11 @@ package io.graphitekafka.schemas.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
+import io.graphitekafka.schemas.avro.MetricPoint;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
@@ -43,7 +43,9 @@ class AvroSerdeTest {
     AvroSerde<ArchivePoint> serde = AvroSerde.singleObject(ArchivePoint.class);
     SeriesLayout layout =
         new SeriesLayout(
-            List.of(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080)), AggregationMethod.MAX, 0.1f);
+            List.of(new ArchiveSpec(10, 2160), new ArchiveSpec(60, 10080)),
+            AggregationMethod.MAX,
+            0.1f);
     ArchivePoint point = new ArchivePoint("x.y", 1, 1700000040L, 3.0, Layouts.toAvro(layout), null);
 
     ArchivePoint back = serde.decode(serde.encode(point));
@@ -56,18 +58,23 @@ class AvroSerdeTest {
   void rejectsEmptyTruncatedAndForeignBytesWithClearErrors() {
     byte[] good = points.encode(new MetricPoint("m", 1L, 1.0));
 
-    assertThatThrownBy(() -> points.decode(new byte[0])).isInstanceOf(SerializationException.class)
+    assertThatThrownBy(() -> points.decode(new byte[0]))
+        .isInstanceOf(SerializationException.class)
         .hasMessageContaining("empty");
     assertThatThrownBy(() -> points.decode(Arrays.copyOf(good, good.length - 3)))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("corrupt");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("corrupt");
     assertThatThrownBy(() -> points.decode("m 1 2".getBytes()))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("single-object");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("single-object");
     assertThatThrownBy(() -> points.decode(new byte[] {0, 0, 0, 0, 1, 2}))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("Schema Registry");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("Schema Registry");
     byte[] otherFingerprint = good.clone();
     otherFingerprint[5] ^= 0x55;
     assertThatThrownBy(() -> points.decode(otherFingerprint))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("fingerprint");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("fingerprint");
   }
 
   @Test
@@ -76,7 +83,8 @@ class AvroSerdeTest {
         new SeriesLayout(List.of(new ArchiveSpec(60, 1440)), AggregationMethod.AVERAGE, 0.5f);
     var avro = Layouts.toAvro(layout);
     avro.setAggregationMethod("median");
-    assertThatThrownBy(() -> Layouts.fromAvro(avro)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Layouts.fromAvro(avro))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("median");
   }
 }

@@ -23,31 +23,35 @@ class ConfluentSchemaRegistryContainerTest {
   void registersLooksUpAndRoundTripsAgainstTheRealRegistry() {
     Assumptions.assumeTrue(dockerAvailable(), "no Docker engine: skipping the container test");
     try (Network network = Network.newNetwork();
-        GenericContainer<?> kafka = new GenericContainer<>("apache/kafka:3.9.1")
-            .withNetwork(network).withNetworkAliases("kafka")
-            .withEnv("KAFKA_NODE_ID", "1")
-            .withEnv("KAFKA_PROCESS_ROLES", "broker,controller")
-            .withEnv("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093")
-            .withEnv("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka:9092")
-            .withEnv("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
-            .withEnv("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka:9093")
-            .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
-            .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1));
-        GenericContainer<?> registry = new GenericContainer<>("confluentinc/cp-schema-registry:7.9.0")
-            .withNetwork(network)
-            .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
-            .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
-            .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:9092")
-            .withExposedPorts(8081)
-            .waitingFor(Wait.forHttp("/subjects").forStatusCode(200))
-            .withStartupTimeout(Duration.ofMinutes(3))) {
+        GenericContainer<?> kafka =
+            new GenericContainer<>("apache/kafka:3.9.1")
+                .withNetwork(network)
+                .withNetworkAliases("kafka")
+                .withEnv("KAFKA_NODE_ID", "1")
+                .withEnv("KAFKA_PROCESS_ROLES", "broker,controller")
+                .withEnv("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093")
+                .withEnv("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka:9092")
+                .withEnv("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+                .withEnv("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka:9093")
+                .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+                .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1));
+        GenericContainer<?> registry =
+            new GenericContainer<>("confluentinc/cp-schema-registry:7.9.0")
+                .withNetwork(network)
+                .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
+                .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
+                .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:9092")
+                .withExposedPorts(8081)
+                .waitingFor(Wait.forHttp("/subjects").forStatusCode(200))
+                .withStartupTimeout(Duration.ofMinutes(3))) {
       kafka.start();
       registry.start();
       String url = "http://" + registry.getHost() + ":" + registry.getMappedPort(8081);
       MetricPoint point = new MetricPoint("servers.web01.cpu", 1700000000L, 1.5);
 
-      byte[] bytes = AvroSerde.confluent(MetricPoint.class, new SchemaRegistryClient(url, null))
-          .encode("carbon.points", point);
+      byte[] bytes =
+          AvroSerde.confluent(MetricPoint.class, new SchemaRegistryClient(url, null))
+              .encode("carbon.points", point);
       int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
       SchemaRegistryClient fresh = new SchemaRegistryClient(url, null);
 

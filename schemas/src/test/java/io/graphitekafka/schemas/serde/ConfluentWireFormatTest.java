@@ -73,14 +73,16 @@ class ConfluentWireFormatTest {
 
   @Test
   void deserializersAcceptBothWireFormats() {
-    byte[] confluent = AvroSerde.confluent(MetricPoint.class, client()).encode("carbon.points", POINT);
+    byte[] confluent =
+        AvroSerde.confluent(MetricPoint.class, client()).encode("carbon.points", POINT);
     byte[] singleObject = AvroSerde.singleObject(MetricPoint.class).encode(POINT);
     AvroSerde<MetricPoint> confluentSerde = AvroSerde.confluent(MetricPoint.class, client());
     AvroSerde<MetricPoint> singleObjectWithRegistry =
         AvroSerde.of(MetricPoint.class, AvroSerde.WireFormat.SINGLE_OBJECT, client());
 
     assertThat(singleObject[0]).isEqualTo((byte) 0xC3);
-    for (AvroSerde<MetricPoint> serde : java.util.List.of(confluentSerde, singleObjectWithRegistry)) {
+    for (AvroSerde<MetricPoint> serde :
+        java.util.List.of(confluentSerde, singleObjectWithRegistry)) {
       assertThat(serde.decode(confluent)).isEqualTo(POINT);
       assertThat(serde.decode(singleObject)).isEqualTo(POINT);
     }
@@ -88,17 +90,28 @@ class ConfluentWireFormatTest {
 
   @Test
   void singleObjectSerdeWithoutRegistryExplainsConfluentFraming() {
-    byte[] confluent = AvroSerde.confluent(MetricPoint.class, client()).encode("carbon.points", POINT);
+    byte[] confluent =
+        AvroSerde.confluent(MetricPoint.class, client()).encode("carbon.points", POINT);
 
     assertThatThrownBy(() -> AvroSerde.singleObject(MetricPoint.class).decode(confluent))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("schema.registry.url");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("schema.registry.url");
   }
 
   @Test
   void readsValuesWrittenWithANewerWriterSchemaThroughSchemaResolution() throws Exception {
-    Schema newer = SchemaBuilder.record("MetricPoint").namespace("io.graphitekafka.schemas.avro")
-        .fields().requiredString("metric").requiredLong("timestamp").requiredDouble("value")
-        .name("host").type().stringType().stringDefault("").endRecord();
+    Schema newer =
+        SchemaBuilder.record("MetricPoint")
+            .namespace("io.graphitekafka.schemas.avro")
+            .fields()
+            .requiredString("metric")
+            .requiredLong("timestamp")
+            .requiredDouble("value")
+            .name("host")
+            .type()
+            .stringType()
+            .stringDefault("")
+            .endRecord();
     int id = registry.preload("carbon.points-value", newer);
     GenericRecord record = new GenericData.Record(newer);
     record.put("metric", "a.b");
@@ -123,38 +136,50 @@ class ConfluentWireFormatTest {
 
     assertThatThrownBy(() -> AvroSerde.confluent(MetricPoint.class, client()).decode(bytes))
         .isInstanceOf(SerializationException.class)
-        .hasMessageContaining("404").hasMessageContaining("40403");
+        .hasMessageContaining("404")
+        .hasMessageContaining("40403");
   }
 
   @Test
   void truncatedConfluentValueFailsClearly() {
     byte[] bytes = AvroSerde.confluent(MetricPoint.class, client()).encode("t", POINT);
 
-    assertThatThrownBy(() -> AvroSerde.confluent(MetricPoint.class, client())
-        .decode(Arrays.copyOf(bytes, 3))).hasMessageContaining("5-byte header");
-    assertThatThrownBy(() -> AvroSerde.confluent(MetricPoint.class, client())
-        .decode(Arrays.copyOf(bytes, bytes.length - 2))).hasMessageContaining("corrupt");
+    assertThatThrownBy(
+            () -> AvroSerde.confluent(MetricPoint.class, client()).decode(Arrays.copyOf(bytes, 3)))
+        .hasMessageContaining("5-byte header");
+    assertThatThrownBy(
+            () ->
+                AvroSerde.confluent(MetricPoint.class, client())
+                    .decode(Arrays.copyOf(bytes, bytes.length - 2)))
+        .hasMessageContaining("corrupt");
   }
 
   @Test
   void confluentFormatNeedsATopicToEncode() {
     assertThatThrownBy(() -> AvroSerde.confluent(MetricPoint.class, client()).encode(POINT))
-        .isInstanceOf(SerializationException.class).hasMessageContaining("topic");
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("topic");
   }
 
   @Test
   void sendsBasicAuthAndReportsRefusal() throws Exception {
     try (StubSchemaRegistry secured = new StubSchemaRegistry("gk:s3cret")) {
-      AvroSerde<MetricPoint> good = AvroSerde.confluent(MetricPoint.class,
-          new SchemaRegistryClient(secured.url(), "gk:s3cret"));
+      AvroSerde<MetricPoint> good =
+          AvroSerde.confluent(
+              MetricPoint.class, new SchemaRegistryClient(secured.url(), "gk:s3cret"));
       byte[] bytes = good.encode("carbon.points", POINT);
-      assertThat(AvroSerde.confluent(MetricPoint.class,
-          new SchemaRegistryClient(secured.url(), "gk:s3cret")).decode(bytes)).isEqualTo(POINT);
+      assertThat(
+              AvroSerde.confluent(
+                      MetricPoint.class, new SchemaRegistryClient(secured.url(), "gk:s3cret"))
+                  .decode(bytes))
+          .isEqualTo(POINT);
 
-      AvroSerde<MetricPoint> bad = AvroSerde.confluent(MetricPoint.class,
-          new SchemaRegistryClient(secured.url(), "gk:wrong"));
+      AvroSerde<MetricPoint> bad =
+          AvroSerde.confluent(
+              MetricPoint.class, new SchemaRegistryClient(secured.url(), "gk:wrong"));
       assertThatThrownBy(() -> bad.encode("carbon.points", POINT))
-          .isInstanceOf(SerializationException.class).hasMessageContaining("401");
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("401");
     }
   }
 
@@ -175,15 +200,18 @@ class ConfluentWireFormatTest {
     AvroSerde<MetricPoint> fresh = AvroSerde.confluent(MetricPoint.class, client());
     registry.down(true);
 
-    assertThatThrownBy(() -> fresh.decode(bytes)).isInstanceOf(RegistryUnavailableException.class)
+    assertThatThrownBy(() -> fresh.decode(bytes))
+        .isInstanceOf(RegistryUnavailableException.class)
         .hasMessageContaining("HTTP 503");
     assertThatThrownBy(() -> fresh.currentSchemaBodyOffset(bytes))
         .isInstanceOf(RegistryUnavailableException.class);
     java.net.ServerSocket closed = new java.net.ServerSocket(0);
     int deadPort = closed.getLocalPort();
     closed.close();
-    assertThatThrownBy(() -> new SchemaRegistryClient("http://127.0.0.1:" + deadPort, null)
-        .schemaById(1)).isInstanceOf(RegistryUnavailableException.class).hasMessageContaining("unreachable");
+    assertThatThrownBy(
+            () -> new SchemaRegistryClient("http://127.0.0.1:" + deadPort, null).schemaById(1))
+        .isInstanceOf(RegistryUnavailableException.class)
+        .hasMessageContaining("unreachable");
 
     registry.down(false);
     assertThat(fresh.decode(bytes)).isEqualTo(POINT);
@@ -194,8 +222,10 @@ class ConfluentWireFormatTest {
     byte[] bytes = {0, 0, 0, 0, 99, 2, 97, 2, 0, 0, 0, 0, 0, 0, 0, 0};
     AvroSerde<MetricPoint> serde = AvroSerde.confluent(MetricPoint.class, client());
 
-    assertThatThrownBy(() -> serde.decode(bytes)).isInstanceOf(SerializationException.class)
-        .isNotInstanceOf(RegistryUnavailableException.class).hasMessageContaining("40403");
+    assertThatThrownBy(() -> serde.decode(bytes))
+        .isInstanceOf(SerializationException.class)
+        .isNotInstanceOf(RegistryUnavailableException.class)
+        .hasMessageContaining("40403");
     assertThat(serde.currentSchemaBodyOffset(bytes)).isEqualTo(-1);
   }
 
@@ -204,9 +234,15 @@ class ConfluentWireFormatTest {
     AvroSerde<MetricPoint> serde = AvroSerde.confluent(MetricPoint.class, client());
     byte[] confluent = serde.encode("carbon.points", POINT);
     byte[] singleObject = AvroSerde.singleObject(MetricPoint.class).encode(POINT);
-    Schema older = SchemaBuilder.record("MetricPoint").namespace("io.graphitekafka.schemas.avro")
-        .fields().requiredString("metric").requiredLong("timestamp").requiredDouble("value")
-        .optionalString("host").endRecord();
+    Schema older =
+        SchemaBuilder.record("MetricPoint")
+            .namespace("io.graphitekafka.schemas.avro")
+            .fields()
+            .requiredString("metric")
+            .requiredLong("timestamp")
+            .requiredDouble("value")
+            .optionalString("host")
+            .endRecord();
     int olderId = registry.preload("carbon.points-value", older);
     byte[] otherSchema = Arrays.copyOf(confluent, confluent.length);
     ByteBuffer.wrap(otherSchema, 1, 4).putInt(olderId);
@@ -235,10 +271,12 @@ class ConfluentWireFormatTest {
     assertThat(serde.currentSchemaBodyOffset(buffer, 3, confluent.length)).isEqualTo(5);
     assertThat(serde.currentSchemaBodyOffset(buffer, 3 + confluent.length, singleObject.length))
         .isEqualTo(10);
-    assertThat(serde.currentSchemaBodyOffset(buffer, 3, 4)).as("shorter than a Confluent header")
+    assertThat(serde.currentSchemaBodyOffset(buffer, 3, 4))
+        .as("shorter than a Confluent header")
         .isEqualTo(-1);
     assertThat(serde.currentSchemaBodyOffset(buffer, 3 + confluent.length, 9))
-        .as("shorter than a single-object header").isEqualTo(-1);
+        .as("shorter than a single-object header")
+        .isEqualTo(-1);
     assertThat(serde.currentSchemaBodyOffset(buffer, 0, 0)).isEqualTo(-1);
   }
 }

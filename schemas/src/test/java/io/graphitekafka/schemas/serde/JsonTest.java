@@ -13,13 +13,18 @@ class JsonTest {
 
   @Test
   void readsRegistryAnswers() {
-    Map<String, Object> answer = Json.parseObject(
-        "{\"subject\":\"t-value\",\"version\":3,\"id\":21,\"schema\":\"{\\\"type\\\":\\\"string\\\"}\","
-            + "\"references\":[],\"deleted\":false,\"ratio\":1.5e0,\"none\":null}");
+    Map<String, Object> answer =
+        Json.parseObject(
+            "{\"subject\":\"t-value\",\"version\":3,\"id\":21,\"schema\":\"{\\\"type\\\":\\\"string\\\"}\","
+                + "\"references\":[],\"deleted\":false,\"ratio\":1.5e0,\"none\":null}");
 
-    assertThat(answer).containsEntry("id", 21L).containsEntry("schema", "{\"type\":\"string\"}")
-        .containsEntry("references", List.of()).containsEntry("deleted", false)
-        .containsEntry("ratio", 1.5).containsEntry("none", null);
+    assertThat(answer)
+        .containsEntry("id", 21L)
+        .containsEntry("schema", "{\"type\":\"string\"}")
+        .containsEntry("references", List.of())
+        .containsEntry("deleted", false)
+        .containsEntry("ratio", 1.5)
+        .containsEntry("none", null);
   }
 
   @Test

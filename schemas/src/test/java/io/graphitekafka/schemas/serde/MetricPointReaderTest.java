@@ -26,17 +26,20 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * {@link MetricPointReader} against {@link AvroSerde#decode}, in both wire formats: every value, valid,
- * mutated, truncated, extended or with odd varints, is read as the serde reads it, or refused with the
- * exception the serde throws (same class, message and cause). Valid current values take the direct path.
+ * {@link MetricPointReader} against {@link AvroSerde#decode}, in both wire formats: every value,
+ * valid, mutated, truncated, extended or with odd varints, is read as the serde reads it, or
+ * refused with the exception the serde throws (same class, message and cause). Valid current values
+ * take the direct path.
  */
 class MetricPointReaderTest {
 
   private static final String TOPIC = "carbon.points";
   private static final StubSchemaRegistry REGISTRY = StubSchemaRegistry.start();
   private static final SchemaRegistryClient CLIENT = new SchemaRegistryClient(REGISTRY.url(), null);
+
   /** Single-object encoding with no registry, as without schema.registry.url. */
   private static final AvroSerde<MetricPoint> SINGLE = AvroSerde.singleObject(MetricPoint.class);
+
   /** Confluent's framing, reading both formats, as with schema.registry.url. */
   private static final AvroSerde<MetricPoint> CONFLUENT =
       AvroSerde.confluent(MetricPoint.class, CLIENT);
@@ -72,7 +75,9 @@ class MetricPointReaderTest {
 
   @Property(tries = 1000)
   void wellFormedPointsAreReadDirectlyAsTheSerdeReadsThem(
-      @ForAll("names") String metric, @ForAll("longs") long timestamp, @ForAll("doubles") double value,
+      @ForAll("names") String metric,
+      @ForAll("longs") long timestamp,
+      @ForAll("doubles") double value,
       @ForAll boolean confluent) {
     byte[] bytes = encode(confluent, new MetricPoint(metric, timestamp, value));
     MetricPointReader reader = MetricPointReader.of(serde(confluent));
@@ -83,42 +88,47 @@ class MetricPointReaderTest {
 
   @Provide
   Arbitrary<byte[]> damaged() {
-    Arbitrary<byte[]> valid = Combinators
-        .combine(names(), longs(), doubles(), Arbitraries.of(false, true))
-        .as((m, t, v, confluent) -> encode(confluent, new MetricPoint(m, t, v)));
-    return Combinators.combine(valid, Arbitraries.integers().between(0, 1_000_000),
+    Arbitrary<byte[]> valid =
+        Combinators.combine(names(), longs(), doubles(), Arbitraries.of(false, true))
+            .as((m, t, v, confluent) -> encode(confluent, new MetricPoint(m, t, v)));
+    return Combinators.combine(
+            valid,
+            Arbitraries.integers().between(0, 1_000_000),
             // Without edge cases: a zero written over the first byte of most values would make them
             // Confluent-framed with an unknown id, each a lookup at the registry.
             Arbitraries.integers().between(0, 255).withoutEdgeCases(),
             Arbitraries.integers().between(0, 4),
             Arbitraries.bytes().array(byte[].class).ofMaxSize(12))
-        .as((bytes, where, what, how, extra) -> {
-          int at = where % (bytes.length + 1);
-          int header = bytes.length > 0 && bytes[0] == 0 ? 5 : 10;
-          switch (how) {
-            case 0: // one byte changed
-              if (at < bytes.length) {
-                bytes[at] = (byte) what.intValue();
+        .as(
+            (bytes, where, what, how, extra) -> {
+              int at = where % (bytes.length + 1);
+              int header = bytes.length > 0 && bytes[0] == 0 ? 5 : 10;
+              switch (how) {
+                case 0: // one byte changed
+                  if (at < bytes.length) {
+                    bytes[at] = (byte) what.intValue();
+                  }
+                  return bytes;
+                case 1: // truncated
+                  return Arrays.copyOf(bytes, at);
+                case 2: // bytes appended
+                  byte[] longer = Arrays.copyOf(bytes, bytes.length + extra.length);
+                  System.arraycopy(extra, 0, longer, bytes.length, extra.length);
+                  return longer;
+                case 3: // a long varint where the metric's length is: bytes after the header
+                  // replaced
+                  byte[] odd = bytes.clone();
+                  for (int i = header; i < Math.min(odd.length, header + extra.length); i++) {
+                    odd[i] = (byte) ((extra[i - header] & 0xFF) | 0x80);
+                  }
+                  return odd;
+                default: // random bytes behind a valid header
+                  byte[] random =
+                      Arrays.copyOf(bytes, Math.min(bytes.length, header) + extra.length);
+                  System.arraycopy(extra, 0, random, Math.min(bytes.length, header), extra.length);
+                  return random;
               }
-              return bytes;
-            case 1: // truncated
-              return Arrays.copyOf(bytes, at);
-            case 2: // bytes appended
-              byte[] longer = Arrays.copyOf(bytes, bytes.length + extra.length);
-              System.arraycopy(extra, 0, longer, bytes.length, extra.length);
-              return longer;
-            case 3: // a long varint where the metric's length is: bytes after the header replaced
-              byte[] odd = bytes.clone();
-              for (int i = header; i < Math.min(odd.length, header + extra.length); i++) {
-                odd[i] = (byte) ((extra[i - header] & 0xFF) | 0x80);
-              }
-              return odd;
-            default: // random bytes behind a valid header
-              byte[] random = Arrays.copyOf(bytes, Math.min(bytes.length, header) + extra.length);
-              System.arraycopy(extra, 0, random, Math.min(bytes.length, header), extra.length);
-              return random;
-          }
-        });
+            });
   }
 
   @Property(tries = 1000)
@@ -131,15 +141,40 @@ class MetricPointReaderTest {
   @Example
   void edgeCasesAreReadOrRefusedAsTheSerdeDoes() {
     byte[] header = Arrays.copyOf(SINGLE.encode(new MetricPoint("a", 0L, 0.0)), 10);
-    byte[] confluentHeader = Arrays.copyOf(CONFLUENT.encode(TOPIC, new MetricPoint("a", 0L, 0.0)), 5);
+    byte[] confluentHeader =
+        Arrays.copyOf(CONFLUENT.encode(TOPIC, new MetricPoint("a", 0L, 0.0)), 5);
     List<byte[]> bodies = new ArrayList<>();
     // Five-byte length varints, with and without bits beyond 32; 10- and 11-byte timestamps.
-    bodies.add(new byte[] {(byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00, 'x', 0, 0, 0, 0, 0,
-        0, 0, 0, 0});
-    bodies.add(new byte[] {(byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x70, 'x', 0, 0, 0, 0, 0,
-        0, 0, 0, 0});
-    byte[] tenByteLong = {2, 'x', (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
-        (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01, 0, 0, 0, 0, 0, 0, 0, 0};
+    bodies.add(
+        new byte[] {
+          (byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00, 'x', 0, 0, 0, 0, 0, 0, 0, 0, 0
+        });
+    bodies.add(
+        new byte[] {
+          (byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x70, 'x', 0, 0, 0, 0, 0, 0, 0, 0, 0
+        });
+    byte[] tenByteLong = {
+      2,
+      'x',
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      (byte) 0xFF,
+      0x01,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0
+    };
     bodies.add(tenByteLong);
     byte[] tenByteLongHighBits = tenByteLong.clone();
     tenByteLongHighBits[11] = 0x7F;
@@ -167,10 +202,20 @@ class MetricPointReaderTest {
   }
 
   @Example
-  void aValueOfAnotherRegisteredSchemaIsReadWithSchemaResolutionAsTheSerdeReadsIt() throws Exception {
-    Schema newer = SchemaBuilder.record("MetricPoint").namespace("io.graphitekafka.schemas.avro")
-        .fields().requiredString("metric").requiredLong("timestamp").requiredDouble("value")
-        .name("host").type().stringType().stringDefault("").endRecord();
+  void aValueOfAnotherRegisteredSchemaIsReadWithSchemaResolutionAsTheSerdeReadsIt()
+      throws Exception {
+    Schema newer =
+        SchemaBuilder.record("MetricPoint")
+            .namespace("io.graphitekafka.schemas.avro")
+            .fields()
+            .requiredString("metric")
+            .requiredLong("timestamp")
+            .requiredDouble("value")
+            .name("host")
+            .type()
+            .stringType()
+            .stringDefault("")
+            .endRecord();
     int id = REGISTRY.preload("other-value", newer);
     GenericRecord record = new GenericData.Record(newer);
     record.put("metric", "a.b");
@@ -208,8 +253,10 @@ class MetricPointReaderTest {
 
   @Example
   void anotherSerdeIsReadThroughItsDeserializer() {
-    Serde<MetricPoint> other = Serdes.serdeFrom((topic, p) -> SINGLE.encode(p),
-        (topic, bytes) -> bytes == null ? null : SINGLE.decode(bytes));
+    Serde<MetricPoint> other =
+        Serdes.serdeFrom(
+            (topic, p) -> SINGLE.encode(p),
+            (topic, bytes) -> bytes == null ? null : SINGLE.decode(bytes));
     MetricPointReader reader = MetricPointReader.of(other);
     byte[] bytes = SINGLE.encode(new MetricPoint("a", 10L, 1.5));
 
@@ -238,8 +285,8 @@ class MetricPointReaderTest {
     }
   }
 
-  private static void assertSameAsSerde(AvroSerde<MetricPoint> serde, MetricPointReader reader,
-      byte[] bytes) {
+  private static void assertSameAsSerde(
+      AvroSerde<MetricPoint> serde, MetricPointReader reader, byte[] bytes) {
     MetricPoint expected = null;
     SerializationException expectedError = catchSerde(serde, bytes);
     if (expectedError == null) {
@@ -249,7 +296,8 @@ class MetricPointReaderTest {
     assertThat(read.raw()).isSameAs(bytes);
     if (expectedError != null) {
       assertThat(read.isPoint()).isFalse();
-      assertThat(read.failure()).isInstanceOf(expectedError.getClass())
+      assertThat(read.failure())
+          .isInstanceOf(expectedError.getClass())
           .hasMessage(expectedError.getMessage());
       assertThat(read.failure().getCause() == null ? null : read.failure().getCause().getClass())
           .isEqualTo(expectedError.getCause() == null ? null : expectedError.getCause().getClass());

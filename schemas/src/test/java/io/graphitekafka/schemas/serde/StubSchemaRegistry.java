@@ -20,19 +20,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A Schema Registry stand-in implementing the documented REST endpoints that our client and
- * Confluent's own serializers use, with Confluent's semantics: a schema gets one global id however many
- * subjects it is registered under, registering it again returns that id, errors carry
- * {@code error_code} and {@code message}. Endpoints: {@code POST /subjects/{s}/versions} (register),
- * {@code POST /subjects/{s}} (look up), {@code GET /subjects/{s}/versions/{n|latest}},
- * {@code GET /schemas/ids/{id}}, and {@code PUT /config} or {@code PUT /config/{s}} with
- * {@code {"compatibility": "NONE"|"BACKWARD"}}: under BACKWARD, a schema that cannot read the subject's
- * latest version is refused with HTTP 409, as Confluent refuses it. Unlike Confluent's registry, whose
- * default is BACKWARD, the stand-in's default is NONE. It can be stopped and started again on the same
- * port with the same schemas, as a registry with a persistent store restarts, and it can be told to
- * answer 503 ({@link #down}) or garbage ({@link #garbage}). A test
- * that wants a fresh one per test method holds it as
- * {@code @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();}, and it
- * is stopped after each test.
+ * Confluent's own serializers use, with Confluent's semantics: a schema gets one global id however
+ * many subjects it is registered under, registering it again returns that id, errors carry {@code
+ * error_code} and {@code message}. Endpoints: {@code POST /subjects/{s}/versions} (register),
+ * {@code POST /subjects/{s}} (look up), {@code GET /subjects/{s}/versions/{n|latest}}, {@code GET
+ * /schemas/ids/{id}}, and {@code PUT /config} or {@code PUT /config/{s}} with {@code
+ * {"compatibility": "NONE"|"BACKWARD"}}: under BACKWARD, a schema that cannot read the subject's
+ * latest version is refused with HTTP 409, as Confluent refuses it. Unlike Confluent's registry,
+ * whose default is BACKWARD, the stand-in's default is NONE. It can be stopped and started again on
+ * the same port with the same schemas, as a registry with a persistent store restarts, and it can
+ * be told to answer 503 ({@link #down}) or garbage ({@link #garbage}). A test that wants a fresh
+ * one per test method holds it as {@code @RegisterExtension final StubSchemaRegistry registry =
+ * StubSchemaRegistry.start();}, and it is stopped after each test.
  */
 public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallback {
 
@@ -47,10 +46,15 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
   private volatile boolean down;
   private volatile boolean garbage;
 
-  /** @param userInfo the {@code user:password} that must be sent, or null for no auth */
+  /**
+   * @param userInfo the {@code user:password} that must be sent, or null for no auth
+   */
   public StubSchemaRegistry(String userInfo) throws IOException {
-    this.expectedAuthorization = userInfo == null ? null
-        : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    this.expectedAuthorization =
+        userInfo == null
+            ? null
+            : "Basic "
+                + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     server = listen(0);
     port = server.getAddress().getPort();
   }
@@ -75,7 +79,10 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     return "http://127.0.0.1:" + port;
   }
 
-  /** Stops listening (connections are refused) and keeps every schema, as a registry process stopping. */
+  /**
+   * Stops listening (connections are refused) and keeps every schema, as a registry process
+   * stopping.
+   */
   public synchronized void stop() {
     if (server != null) {
       server.stop(0);
@@ -90,7 +97,10 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     }
   }
 
-  /** While set, every request is answered 200 with a body that is not JSON, as a misrouted proxy answers. */
+  /**
+   * While set, every request is answered 200 with a body that is not JSON, as a misrouted proxy
+   * answers.
+   */
   public void garbage(boolean garbage) {
     this.garbage = garbage;
   }
@@ -114,14 +124,21 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     String canonical = new Schema.Parser().parse(schema).toString();
     Integer id = idsBySchema.get(canonical);
     List<Integer> existing = versionsBySubject.getOrDefault(subject, List.of());
-    if ((id == null || !existing.contains(id)) && !existing.isEmpty()
+    if ((id == null || !existing.contains(id))
+        && !existing.isEmpty()
         && "BACKWARD".equals(compatibility(subject))) {
       Schema latest = new Schema.Parser().parse(schemasById.get(existing.get(existing.size() - 1)));
-      SchemaCompatibility.SchemaPairCompatibility check = SchemaCompatibility
-          .checkReaderWriterCompatibility(new Schema.Parser().parse(canonical), latest);
+      SchemaCompatibility.SchemaPairCompatibility check =
+          SchemaCompatibility.checkReaderWriterCompatibility(
+              new Schema.Parser().parse(canonical), latest);
       if (check.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-        throw new IncompatibleSchemaException("Schema being registered is incompatible with an earlier "
-            + "schema for subject \"" + subject + "\", details: [" + check.getDescription() + "]");
+        throw new IncompatibleSchemaException(
+            "Schema being registered is incompatible with an earlier "
+                + "schema for subject \""
+                + subject
+                + "\", details: ["
+                + check.getDescription()
+                + "]");
       }
     }
     if (id == null) {
@@ -137,7 +154,8 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
   }
 
   private synchronized String compatibility(String subject) {
-    return compatibilityBySubject.getOrDefault(subject, compatibilityBySubject.getOrDefault("", "NONE"));
+    return compatibilityBySubject.getOrDefault(
+        subject, compatibilityBySubject.getOrDefault("", "NONE"));
   }
 
   /** A subject's version (1-based, or "latest") as Confluent answers it, or null. */
@@ -146,13 +164,21 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     if (ids == null || ids.isEmpty()) {
       return null;
     }
-    int n = version.equals("latest") || version.equals("-1") ? ids.size() : Integer.parseInt(version);
+    int n =
+        version.equals("latest") || version.equals("-1") ? ids.size() : Integer.parseInt(version);
     if (n < 1 || n > ids.size()) {
       return null;
     }
     int id = ids.get(n - 1);
-    return "{\"subject\":" + Json.quote(subject) + ",\"version\":" + n + ",\"id\":" + id
-        + ",\"schema\":" + Json.quote(schemasById.get(id)) + "}";
+    return "{\"subject\":"
+        + Json.quote(subject)
+        + ",\"version\":"
+        + n
+        + ",\"id\":"
+        + id
+        + ",\"schema\":"
+        + Json.quote(schemasById.get(id))
+        + "}";
   }
 
   private static final class IncompatibleSchemaException extends RuntimeException {
@@ -171,7 +197,10 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
       String path = exchange.getRequestURI().getRawPath();
       requests.add(method + " " + path);
       if (down) {
-        respond(exchange, 503, "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
+        respond(
+            exchange,
+            503,
+            "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
         return;
       }
       if (garbage) {
@@ -179,7 +208,8 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
         return;
       }
       if (expectedAuthorization != null
-          && !expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+          && !expectedAuthorization.equals(
+              exchange.getRequestHeaders().getFirst("Authorization"))) {
         respond(exchange, 401, "{\"error_code\":401,\"message\":\"Unauthorized\"}");
         return;
       }
@@ -189,9 +219,10 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
           respond(exchange, 415, "{\"error_code\":415,\"message\":\"Unsupported Media Type\"}");
           return;
         }
-        String subject = java.net.URLDecoder.decode(
-            path.substring("/subjects/".length(), path.length() - "/versions".length()),
-            StandardCharsets.UTF_8);
+        String subject =
+            java.net.URLDecoder.decode(
+                path.substring("/subjects/".length(), path.length() - "/versions".length()),
+                StandardCharsets.UTF_8);
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         Object schema = Json.parseObject(body).get("schema");
         if (!(schema instanceof String text)) {
@@ -202,7 +233,8 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
         try {
           id = register(subject, text);
         } catch (IncompatibleSchemaException e) {
-          respond(exchange, 409, "{\"error_code\":409,\"message\":" + Json.quote(e.getMessage()) + "}");
+          respond(
+              exchange, 409, "{\"error_code\":409,\"message\":" + Json.quote(e.getMessage()) + "}");
           return;
         } catch (RuntimeException e) {
           respond(exchange, 422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
@@ -213,8 +245,10 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
       }
       if (method.equals("POST") && path.matches("/subjects/[^/]+")) {
         String subject = subjectOf(path.substring("/subjects/".length()));
-        Object schema = Json.parseObject(new String(exchange.getRequestBody().readAllBytes(),
-            StandardCharsets.UTF_8)).get("schema");
+        Object schema =
+            Json.parseObject(
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                .get("schema");
         String found = null;
         if (schema instanceof String text) {
           String canonical;
@@ -250,11 +284,15 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
         return;
       }
       if (method.equals("PUT") && path.matches("/config(/[^/]+)?")) {
-        String subject = path.equals("/config") ? "" : subjectOf(path.substring("/config/".length()));
-        Object level = Json.parseObject(new String(exchange.getRequestBody().readAllBytes(),
-            StandardCharsets.UTF_8)).get("compatibility");
+        String subject =
+            path.equals("/config") ? "" : subjectOf(path.substring("/config/".length()));
+        Object level =
+            Json.parseObject(
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                .get("compatibility");
         if (!"NONE".equals(level) && !"BACKWARD".equals(level)) {
-          respond(exchange, 422, "{\"error_code\":42203,\"message\":\"Invalid compatibility level\"}");
+          respond(
+              exchange, 422, "{\"error_code\":42203,\"message\":\"Invalid compatibility level\"}");
           return;
         }
         synchronized (this) {
@@ -270,7 +308,8 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
           schema = schemasById.get(id);
         }
         if (schema == null) {
-          respond(exchange, 404, "{\"error_code\":40403,\"message\":\"Schema " + id + " not found\"}");
+          respond(
+              exchange, 404, "{\"error_code\":40403,\"message\":\"Schema " + id + " not found\"}");
           return;
         }
         respond(exchange, 200, "{\"schema\":" + Json.quote(schema) + "}");

@@ -8,8 +8,8 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The one policy for Kafka client settings given under the {@code kafka.} prefix: each key, prefix
- * removed, must be a setting of a client the service runs. A mistyped key is refused at start-up with
- * the nearest known key, never passed on to be ignored by the client or dropped.
+ * removed, must be a setting of a client the service runs. A mistyped key is refused at start-up
+ * with the nearest known key, never passed on to be ignored by the client or dropped.
  */
 public final class KafkaPassThrough {
 
@@ -28,8 +28,12 @@ public final class KafkaPassThrough {
    * @throws ConfigException naming the first unknown key and the nearest known one
    */
   @SafeVarargs
-  public static Map<String, Object> check(String service, String prefix,
-      Map<String, Object> settings, Collection<String> knownPrefixes, Set<String>... known) {
+  public static Map<String, Object> check(
+      String service,
+      String prefix,
+      Map<String, Object> settings,
+      Collection<String> knownPrefixes,
+      Set<String>... known) {
     Set<String> names = new TreeSet<>();
     for (Set<String> set : known) {
       names.addAll(set);
@@ -38,15 +42,21 @@ public final class KafkaPassThrough {
       if (names.contains(key) || isUnderKnownPrefix(key, knownPrefixes, names)) {
         continue;
       }
-      throw new ConfigException(prefix + key, settings.get(key),
-          "not a setting of the Kafka clients " + service + " runs; did you mean " + prefix
-              + nearest(key, names) + "?");
+      throw new ConfigException(
+          prefix + key,
+          settings.get(key),
+          "not a setting of the Kafka clients "
+              + service
+              + " runs; did you mean "
+              + prefix
+              + nearest(key, names)
+              + "?");
     }
     return settings;
   }
 
-  private static boolean isUnderKnownPrefix(String key, Collection<String> prefixes,
-      Set<String> names) {
+  private static boolean isUnderKnownPrefix(
+      String key, Collection<String> prefixes, Set<String> names) {
     for (String prefix : prefixes) {
       if (key.startsWith(prefix) && names.contains(key.substring(prefix.length()))) {
         return true;

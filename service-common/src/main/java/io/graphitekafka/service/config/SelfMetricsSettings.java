@@ -19,29 +19,44 @@ public final class SelfMetricsSettings {
   private SelfMetricsSettings() {}
 
   /**
-   * Defines the interval (60 s, carbon's {@code CARBON_METRIC_INTERVAL}; 0 turns reporting off) and the
-   * instance, whose default and meaning differ by service as carbon's daemons do.
+   * Defines the interval (60 s, carbon's {@code CARBON_METRIC_INTERVAL}; 0 turns reporting off) and
+   * the instance, whose default and meaning differ by service as carbon's daemons do.
    *
    * @param series the series the service reports, e.g. {@code carbon.agents.<host>-<instance>.*}
    */
-  public static ConfigDef defineReporting(ConfigDef def, String series, String defaultInstance,
-      String instanceDoc) {
-    return def
-        .define(INTERVAL_SECONDS, Type.INT, 60, Range.atLeast(0), Importance.LOW,
-            "Seconds between self-metric reports (" + series + ") into the pipeline (carbon's "
+  public static ConfigDef defineReporting(
+      ConfigDef def, String series, String defaultInstance, String instanceDoc) {
+    return def.define(
+            INTERVAL_SECONDS,
+            Type.INT,
+            60,
+            Range.atLeast(0),
+            Importance.LOW,
+            "Seconds between self-metric reports ("
+                + series
+                + ") into the pipeline (carbon's "
                 + "CARBON_METRIC_INTERVAL); 0 disables them.")
         .define(INSTANCE, Type.STRING, defaultInstance, Importance.LOW, instanceDoc);
   }
 
   /**
-   * Defines the Prometheus endpoint's port (-1 turns it off, 0 picks a free one) and, unless
-   * {@code withBind} is false (the service binds it with its other listeners), its address.
+   * Defines the Prometheus endpoint's port (-1 turns it off, 0 picks a free one) and, unless {@code
+   * withBind} is false (the service binds it with its other listeners), its address.
    */
   public static ConfigDef defineEndpoint(ConfigDef def, boolean withBind) {
-    def.define(HTTP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.LOW,
+    def.define(
+        HTTP_PORT,
+        Type.INT,
+        -1,
+        Range.between(-1, 65535),
+        Importance.LOW,
         "Port of the Prometheus endpoint GET /metrics; -1 disables it, 0 picks a free port.");
     if (withBind) {
-      def.define(HTTP_BIND, Type.STRING, "0.0.0.0", Importance.LOW,
+      def.define(
+          HTTP_BIND,
+          Type.STRING,
+          "0.0.0.0",
+          Importance.LOW,
           "Address the Prometheus endpoint binds to.");
     }
     return def;

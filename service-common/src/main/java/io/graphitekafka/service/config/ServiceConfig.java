@@ -22,11 +22,12 @@ public abstract class ServiceConfig extends AbstractConfig {
   public static final String LINES_TOPIC = "topic.lines";
   public static final String KAFKA_PREFIX = KafkaPassThrough.PREFIX;
 
-  private static final Map<String, String> TOPIC_DEFAULTS = Map.of(
-      POINTS_TOPIC, Topics.DEFAULT_POINTS,
-      ARCHIVES_TOPIC, Topics.DEFAULT_ARCHIVES,
-      REJECTS_TOPIC, Topics.DEFAULT_REJECTS,
-      LINES_TOPIC, Topics.DEFAULT_LINES);
+  private static final Map<String, String> TOPIC_DEFAULTS =
+      Map.of(
+          POINTS_TOPIC, Topics.DEFAULT_POINTS,
+          ARCHIVES_TOPIC, Topics.DEFAULT_ARCHIVES,
+          REJECTS_TOPIC, Topics.DEFAULT_REJECTS,
+          LINES_TOPIC, Topics.DEFAULT_LINES);
 
   protected ServiceConfig(ConfigDef definition, Map<?, ?> props) {
     super(definition, props);
@@ -34,8 +35,13 @@ public abstract class ServiceConfig extends AbstractConfig {
 
   /** A definition that starts with {@value #BOOTSTRAP_SERVERS}. */
   protected static ConfigDef withBootstrapServers() {
-    return new ConfigDef().define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
-        "Kafka bootstrap servers, host:port[,host:port...].");
+    return new ConfigDef()
+        .define(
+            BOOTSTRAP_SERVERS,
+            Type.LIST,
+            "localhost:9092",
+            Importance.HIGH,
+            "Kafka bootstrap servers, host:port[,host:port...].");
   }
 
   /**
@@ -43,13 +49,14 @@ public abstract class ServiceConfig extends AbstractConfig {
    *
    * @param use what this command does with the topic, e.g. "Input topic of ArchivePoint records."
    */
-  protected static ConfigDef defineTopic(ConfigDef def, String key, Importance importance,
-      String use) {
+  protected static ConfigDef defineTopic(
+      ConfigDef def, String key, Importance importance, String use) {
     String defaultName = TOPIC_DEFAULTS.get(key);
     if (defaultName == null) {
       throw new IllegalArgumentException("not a topic key: " + key);
     }
-    return def.define(key, Type.STRING, defaultName, new ConfigDef.NonEmptyString(), importance, use);
+    return def.define(
+        key, Type.STRING, defaultName, new ConfigDef.NonEmptyString(), importance, use);
   }
 
   public final String bootstrapServers() {

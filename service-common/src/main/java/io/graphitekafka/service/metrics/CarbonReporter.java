@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds a service's own metrics into the pipeline as Graphite series, the way carbon reports itself:
- * every interval, {@code carbon.<role>.<host>-<instance>.<stat>} with each counter's increase over the
- * interval and each gauge's value (carbon instrumentation.py, CARBON_METRIC_INTERVAL).
+ * Feeds a service's own metrics into the pipeline as Graphite series, the way carbon reports
+ * itself: every interval, {@code carbon.<role>.<host>-<instance>.<stat>} with each counter's
+ * increase over the interval and each gauge's value (carbon instrumentation.py,
+ * CARBON_METRIC_INTERVAL).
  */
 public final class CarbonReporter implements AutoCloseable {
 
@@ -39,11 +40,13 @@ public final class CarbonReporter implements AutoCloseable {
     this.prefix = prefix(metrics.role(), instance);
     this.sink = sink;
     this.clock = clock;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "carbon-reporter");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "carbon-reporter");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** {@code carbon.<role>.<host>-<instance>}, host being the hostname with dots as underscores. */
@@ -55,7 +58,10 @@ public final class CarbonReporter implements AutoCloseable {
       host = "localhost";
     }
     host = host.replace('.', '_');
-    return "carbon." + role + "." + (instance == null || instance.isEmpty() ? host : host + "-" + instance);
+    return "carbon."
+        + role
+        + "."
+        + (instance == null || instance.isEmpty() ? host : host + "-" + instance);
   }
 
   public String prefix() {
@@ -82,11 +88,14 @@ public final class CarbonReporter implements AutoCloseable {
   /** Sends one report now. */
   public synchronized void report() {
     long now = clock.instant().getEpochSecond();
-    metrics.counters().forEach((name, total) -> {
-      long previous = lastCounters.getOrDefault(name, 0L);
-      lastCounters.put(name, total);
-      sink.send(prefix + "." + name, now, total - previous);
-    });
+    metrics
+        .counters()
+        .forEach(
+            (name, total) -> {
+              long previous = lastCounters.getOrDefault(name, 0L);
+              lastCounters.put(name, total);
+              sink.send(prefix + "." + name, now, total - previous);
+            });
     metrics.gauges().forEach((name, value) -> sink.send(prefix + "." + name, now, value));
   }
 

@@ -3,8 +3,9 @@ package io.graphitekafka.service.metrics;
 import java.util.function.LongSupplier;
 
 /**
- * Back-to-back windows of one metrics interval on a nanosecond clock, for gauges that report the last
- * complete interval as carbon's do (avgUpdateTime, cpuUsage). Not thread-safe: callers synchronize.
+ * Back-to-back windows of one metrics interval on a nanosecond clock, for gauges that report the
+ * last complete interval as carbon's do (avgUpdateTime, cpuUsage). Not thread-safe: callers
+ * synchronize.
  */
 public final class MetricsWindow {
 
@@ -24,8 +25,8 @@ public final class MetricsWindow {
   }
 
   /**
-   * If the current window is complete, starts the next one now and returns the completed window's length
-   * in nanoseconds; otherwise returns -1.
+   * If the current window is complete, starts the next one now and returns the completed window's
+   * length in nanoseconds; otherwise returns -1.
    */
   public long roll() {
     long now = nanoClock.getAsLong();

@@ -9,11 +9,11 @@ import java.util.function.LongSupplier;
 
 /**
  * The two gauges every carbon daemon reports about its own process (carbon's instrumentation.py):
- * {@code cpuUsage}, the CPU time (user + system, all threads) used over the last complete window as a
- * percentage of one CPU, and {@code memUsage}, the resident set size in bytes. A window is the metrics
- * interval, as carbon's is the time between two reports; before the first window completes the value
- * covers the time so far. Where the resident size cannot be read (not Linux), {@code memUsage} is left
- * out of reports, as carbon leaves it out.
+ * {@code cpuUsage}, the CPU time (user + system, all threads) used over the last complete window as
+ * a percentage of one CPU, and {@code memUsage}, the resident set size in bytes. A window is the
+ * metrics interval, as carbon's is the time between two reports; before the first window completes
+ * the value covers the time so far. Where the resident size cannot be read (not Linux), {@code
+ * memUsage} is left out of reports, as carbon leaves it out.
  */
 public final class ProcessGauges {
 
@@ -31,7 +31,10 @@ public final class ProcessGauges {
     this.windowStartCpu = cpuNanos.getAsLong();
   }
 
-  /** Registers {@code cpuUsage} and {@code memUsage} for this process, with windows of the given length. */
+  /**
+   * Registers {@code cpuUsage} and {@code memUsage} for this process, with windows of the given
+   * length.
+   */
   public static void register(SelfMetrics metrics, long windowSeconds) {
     try {
       processCpuNanos();
@@ -39,12 +42,20 @@ public final class ProcessGauges {
       metrics.gauge(MEM_USAGE, ProcessGauges::residentBytes);
       return; // no CPU time to report on this JVM
     }
-    register(metrics, windowSeconds, System::nanoTime, ProcessGauges::processCpuNanos,
+    register(
+        metrics,
+        windowSeconds,
+        System::nanoTime,
+        ProcessGauges::processCpuNanos,
         ProcessGauges::residentBytes);
   }
 
-  static void register(SelfMetrics metrics, long windowSeconds, LongSupplier nanoClock,
-      LongSupplier cpuNanos, LongSupplier residentBytes) {
+  static void register(
+      SelfMetrics metrics,
+      long windowSeconds,
+      LongSupplier nanoClock,
+      LongSupplier cpuNanos,
+      LongSupplier residentBytes) {
     ProcessGauges cpu = new ProcessGauges(windowSeconds, nanoClock, cpuNanos);
     metrics.gauge(CPU_USAGE, cpu::cpuPercent);
     metrics.gauge(MEM_USAGE, () -> residentBytes.getAsLong());

@@ -11,16 +11,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format (version 0.0.4) for one or more services'
- * {@link SelfMetrics}: counters as {@code graphite_kafka_<role>_<stat>_total}, gauges without the
- * suffix, with every character Prometheus does not allow in a name turned into {@code _}.
+ * Serves {@code GET /metrics} in the Prometheus text format (version 0.0.4) for one or more
+ * services' {@link SelfMetrics}: counters as {@code graphite_kafka_<role>_<stat>_total}, gauges
+ * without the suffix, with every character Prometheus does not allow in a name turned into {@code
+ * _}.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
 
   private final HttpServer server;
   private final List<SelfMetrics> sources;
 
-  public PrometheusEndpoint(String bindAddress, int port, List<SelfMetrics> sources) throws IOException {
+  public PrometheusEndpoint(String bindAddress, int port, List<SelfMetrics> sources)
+      throws IOException {
     this.sources = List.copyOf(sources);
     this.server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
     server.createContext("/metrics", this::handle);
@@ -72,7 +74,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     StringBuilder sb = new StringBuilder(stat.length());
     for (int i = 0; i < stat.length(); i++) {
       char c = stat.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
       sb.append(ok ? c : '_');
     }
     return sb.toString();

@@ -18,8 +18,8 @@ public final class SelfMetrics {
   private final ConcurrentHashMap<String, DoubleSupplier> gauges = new ConcurrentHashMap<>();
 
   /**
-   * @param role carbon's role name for the series prefix: {@code relays} for the gateway,
-   *     {@code aggregator} for the aggregator, {@code agents} for the sink (carbon-cache's role)
+   * @param role carbon's role name for the series prefix: {@code relays} for the gateway, {@code
+   *     aggregator} for the aggregator, {@code agents} for the sink (carbon-cache's role)
    */
   public SelfMetrics(String role) {
     this.role = role;
@@ -53,13 +53,14 @@ public final class SelfMetrics {
   /** Every gauge's current value, sorted by name; a gauge that throws is left out. */
   public Map<String, Double> gauges() {
     Map<String, Double> out = new TreeMap<>();
-    gauges.forEach((k, v) -> {
-      try {
-        out.put(k, v.getAsDouble());
-      } catch (RuntimeException e) {
-        // a gauge over a closed resource; skip it this time
-      }
-    });
+    gauges.forEach(
+        (k, v) -> {
+          try {
+            out.put(k, v.getAsDouble());
+          } catch (RuntimeException e) {
+            // a gauge over a closed resource; skip it this time
+          }
+        });
     return out;
   }
 }

@@ -17,11 +17,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * A service's self-reporting, wired the same way in every service from the keys of
- * {@link SelfMetricsSettings}: the process gauges, the carbon-named series written into the points
- * topic every {@code carbon.metric.interval.seconds}, and the Prometheus endpoint on
- * {@code metrics.http.port}. A service that produces points already (the gateway) hands in its own
- * way of sending one; the others get a small producer of their own, built only when reporting is on.
+ * A service's self-reporting, wired the same way in every service from the keys of {@link
+ * SelfMetricsSettings}: the process gauges, the carbon-named series written into the points topic
+ * every {@code carbon.metric.interval.seconds}, and the Prometheus endpoint on {@code
+ * metrics.http.port}. A service that produces points already (the gateway) hands in its own way of
+ * sending one; the others get a small producer of their own, built only when reporting is on.
  */
 public final class SelfReporting implements AutoCloseable {
 
@@ -33,8 +33,11 @@ public final class SelfReporting implements AutoCloseable {
   private final CarbonReporter reporter;
   private final PrometheusEndpoint endpoint;
 
-  private SelfReporting(Duration interval, KafkaProducer<String, MetricPoint> producer,
-      CarbonReporter reporter, PrometheusEndpoint endpoint) {
+  private SelfReporting(
+      Duration interval,
+      KafkaProducer<String, MetricPoint> producer,
+      CarbonReporter reporter,
+      PrometheusEndpoint endpoint) {
     this.interval = interval;
     this.producer = producer;
     this.reporter = reporter;
@@ -51,8 +54,12 @@ public final class SelfReporting implements AutoCloseable {
    *     configuration's points topic
    * @throws UncheckedIOException if the endpoint's port cannot be bound
    */
-  public static SelfReporting open(SelfMetrics metrics, ServiceConfig config, String instance,
-      String bindAddress, CarbonReporter.PointSink points) {
+  public static SelfReporting open(
+      SelfMetrics metrics,
+      ServiceConfig config,
+      String instance,
+      String bindAddress,
+      CarbonReporter.PointSink points) {
     int seconds = config.getInt(SelfMetricsSettings.INTERVAL_SECONDS);
     ProcessGauges.register(metrics, seconds == 0 ? 60 : seconds);
     int port = config.getInt(SelfMetricsSettings.HTTP_PORT);
@@ -66,25 +73,34 @@ public final class SelfReporting implements AutoCloseable {
     CarbonReporter.PointSink sink = points;
     if (sink == null && seconds > 0) {
       Topic<String, MetricPoint> topic = Topics.points(config.pointsTopic());
-      producer = new KafkaProducer<>(producerProperties(config, metrics.role()),
-          topic.keySerde().serializer(), topic.valueSerde().serializer());
+      producer =
+          new KafkaProducer<>(
+              producerProperties(config, metrics.role()),
+              topic.keySerde().serializer(),
+              topic.valueSerde().serializer());
       KafkaProducer<String, MetricPoint> own = producer;
-      sink = (name, timestamp, value) -> own.send(
-          new ProducerRecord<>(topic.name(), name, new MetricPoint(name, timestamp, value)));
+      sink =
+          (name, timestamp, value) ->
+              own.send(
+                  new ProducerRecord<>(
+                      topic.name(), name, new MetricPoint(name, timestamp, value)));
     }
-    CarbonReporter reporter = sink == null ? null
-        : new CarbonReporter(metrics, instance, sink, Clock.systemUTC());
+    CarbonReporter reporter =
+        sink == null ? null : new CarbonReporter(metrics, instance, sink, Clock.systemUTC());
     return new SelfReporting(Duration.ofSeconds(seconds), producer, reporter, endpoint);
   }
 
   /** The producer settings under {@code kafka.}, bootstrap servers and a client id of the role. */
   static Map<String, Object> producerProperties(ServiceConfig config, String role) {
     Map<String, Object> props = new HashMap<>();
-    config.kafkaOverrides().forEach((key, value) -> {
-      if (ProducerConfig.configNames().contains(key)) {
-        props.put(key, value);
-      }
-    });
+    config
+        .kafkaOverrides()
+        .forEach(
+            (key, value) -> {
+              if (ProducerConfig.configNames().contains(key)) {
+                props.put(key, value);
+              }
+            });
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-" + role + "-metrics");
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MS);

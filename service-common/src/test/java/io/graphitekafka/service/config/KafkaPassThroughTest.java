@@ -16,14 +16,27 @@ class KafkaPassThroughTest {
   @Test
   void knownKeysOfAnyOfTheClientsPassUnchanged() {
     Map<String, Object> settings = Map.of("linger.ms", "20", "fetch.min.bytes", "1");
-    assertThat(KafkaPassThrough.check("sink", "kafka.", settings, List.of(),
-        ProducerConfig.configNames(), ConsumerConfig.configNames())).isSameAs(settings);
+    assertThat(
+            KafkaPassThrough.check(
+                "sink",
+                "kafka.",
+                settings,
+                List.of(),
+                ProducerConfig.configNames(),
+                ConsumerConfig.configNames()))
+        .isSameAs(settings);
   }
 
   @Test
   void aMistypedKeyIsRefusedWithTheNearestKnownOne() {
-    assertThatThrownBy(() -> KafkaPassThrough.check("sink", "kafka.", Map.of("max.poll.record", "10"),
-        List.of(), ConsumerConfig.configNames()))
+    assertThatThrownBy(
+            () ->
+                KafkaPassThrough.check(
+                    "sink",
+                    "kafka.",
+                    Map.of("max.poll.record", "10"),
+                    List.of(),
+                    ConsumerConfig.configNames()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("kafka.max.poll.record")
         .hasMessageContaining("did you mean kafka.max.poll.records?");
@@ -31,8 +44,14 @@ class KafkaPassThroughTest {
 
   @Test
   void aKeyOfAnotherClientIsRefused() {
-    assertThatThrownBy(() -> KafkaPassThrough.check("gateway", "kafka.", Map.of("group.id", "x"),
-        List.of(), ProducerConfig.configNames()))
+    assertThatThrownBy(
+            () ->
+                KafkaPassThrough.check(
+                    "gateway",
+                    "kafka.",
+                    Map.of("group.id", "x"),
+                    List.of(),
+                    ProducerConfig.configNames()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("kafka.group.id");
   }
@@ -40,10 +59,22 @@ class KafkaPassThroughTest {
   @Test
   void keysUnderAKnownPrefixAreCheckedWithoutIt() {
     Set<String> consumer = ConsumerConfig.configNames();
-    assertThat(KafkaPassThrough.check("aggregator", "kafka.", Map.of("consumer.fetch.min.bytes", "1"),
-        List.of("consumer."), consumer)).containsKey("consumer.fetch.min.bytes");
-    assertThatThrownBy(() -> KafkaPassThrough.check("aggregator", "kafka.",
-        Map.of("consumer.fetch.min.byte", "1"), List.of("consumer."), consumer))
+    assertThat(
+            KafkaPassThrough.check(
+                "aggregator",
+                "kafka.",
+                Map.of("consumer.fetch.min.bytes", "1"),
+                List.of("consumer."),
+                consumer))
+        .containsKey("consumer.fetch.min.bytes");
+    assertThatThrownBy(
+            () ->
+                KafkaPassThrough.check(
+                    "aggregator",
+                    "kafka.",
+                    Map.of("consumer.fetch.min.byte", "1"),
+                    List.of("consumer."),
+                    consumer))
         .isInstanceOf(ConfigException.class);
   }
 

@@ -23,7 +23,8 @@ public class ServiceConfigTest {
     static {
       defineTopic(DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Input topic.");
       defineTopic(DEF, REJECTS_TOPIC, Importance.LOW, "Rejects.");
-      SelfMetricsSettings.defineReporting(DEF, "carbon.example.<host>-<instance>.*", "a", "Instance.");
+      SelfMetricsSettings.defineReporting(
+          DEF, "carbon.example.<host>-<instance>.*", "a", "Instance.");
       SelfMetricsSettings.defineEndpoint(DEF, true);
     }
 
@@ -44,9 +45,15 @@ public class ServiceConfigTest {
 
   @Test
   void bootstrapServersJoinAListAndKafkaSettingsLoseTheirPrefix() {
-    ExampleConfig config = new ExampleConfig(Map.of(
-        "bootstrap.servers", "k1:9092, k2:9092", "topic.archives", "my.archives",
-        "kafka.linger.ms", "5"));
+    ExampleConfig config =
+        new ExampleConfig(
+            Map.of(
+                "bootstrap.servers",
+                "k1:9092, k2:9092",
+                "topic.archives",
+                "my.archives",
+                "kafka.linger.ms",
+                "5"));
     assertThat(config.bootstrapServers()).isEqualTo("k1:9092,k2:9092");
     assertThat(config.archivesTopic()).isEqualTo("my.archives");
     assertThat(config.kafkaOverrides()).containsExactly(Map.entry("linger.ms", "5"));
@@ -55,13 +62,15 @@ public class ServiceConfigTest {
   @Test
   void anEmptyTopicNameIsRefused() {
     assertThatThrownBy(() -> new ExampleConfig(Map.of("topic.archives", "")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("topic.archives");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("topic.archives");
   }
 
   @Test
   void onlyThePipelinesTopicsCanBeDefinedAsTopics() {
-    assertThatThrownBy(() -> ServiceConfig.defineTopic(new ConfigDef(), "topic.other",
-        Importance.LOW, "?")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () -> ServiceConfig.defineTopic(new ConfigDef(), "topic.other", Importance.LOW, "?"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("topic.other");
   }
 }

@@ -26,7 +26,9 @@ class ProcessGaugesTest {
     // before the first window completes: the time so far (15 s of CPU in 30 s)
     clock.addAndGet(30 * SECOND);
     cpu.addAndGet(15 * SECOND);
-    assertThat(metrics.gauges()).containsEntry("cpuUsage", 50.0).containsEntry("memUsage", 123_456_789.0);
+    assertThat(metrics.gauges())
+        .containsEntry("cpuUsage", 50.0)
+        .containsEntry("memUsage", 123_456_789.0);
     // the window completes at 60 s: 90 s of CPU over it, both cores busy from 30 s on
     clock.addAndGet(30 * SECOND);
     cpu.addAndGet(60 * SECOND);
@@ -46,7 +48,8 @@ class ProcessGaugesTest {
     long before = ProcessGauges.processCpuNanos();
     long sum = 0;
     long deadline = System.nanoTime() + 5 * SECOND;
-    while (ProcessGauges.processCpuNanos() <= before + 20_000_000L && System.nanoTime() < deadline) {
+    while (ProcessGauges.processCpuNanos() <= before + 20_000_000L
+        && System.nanoTime() < deadline) {
       for (int i = 0; i < 1_000_000; i++) {
         sum += i * (long) i;
       }
@@ -61,8 +64,9 @@ class ProcessGaugesTest {
     assumeTrue(Files.isReadable(statm), "no /proc/self/statm: memUsage is not reported here");
     Process getconf = new ProcessBuilder("getconf", "PAGESIZE").start();
     assertThat(getconf.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    long pageSize = Long.parseLong(
-        new String(getconf.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
+    long pageSize =
+        Long.parseLong(
+            new String(getconf.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
     long fromStatm = Long.parseLong(Files.readString(statm).trim().split(" ")[1]) * pageSize;
     long reported = ProcessGauges.residentBytes();
     // read a moment apart, so allow the heap to have grown or shrunk a little in between

@@ -19,9 +19,12 @@ class SelfMetricsTest {
   void reportsEachCounterAsItsIncreaseOverTheIntervalUnderCarbonsPrefix() {
     SelfMetrics metrics = new SelfMetrics("agents");
     List<String> sent = new ArrayList<>();
-    CarbonReporter reporter = new CarbonReporter(metrics, "a",
-        (name, ts, value) -> sent.add(name + " " + value + " " + ts),
-        Clock.fixed(Instant.ofEpochSecond(1700000000), ZoneOffset.UTC));
+    CarbonReporter reporter =
+        new CarbonReporter(
+            metrics,
+            "a",
+            (name, ts, value) -> sent.add(name + " " + value + " " + ts),
+            Clock.fixed(Instant.ofEpochSecond(1700000000), ZoneOffset.UTC));
     String prefix = reporter.prefix();
     assertThat(prefix).startsWith("carbon.agents.").endsWith("-a");
     assertThat(prefix.substring("carbon.agents.".length())).doesNotContain(".");
@@ -33,9 +36,10 @@ class SelfMetricsTest {
     reporter.report();
     reporter.close();
 
-    assertThat(sent).containsExactly(
-        prefix + ".committedPoints 5.0 1700000000", prefix + ".cache.size 7.0 1700000000",
-        prefix + ".committedPoints 2.0 1700000000", prefix + ".cache.size 7.0 1700000000");
+    assertThat(sent)
+        .containsExactly(
+            prefix + ".committedPoints 5.0 1700000000", prefix + ".cache.size 7.0 1700000000",
+            prefix + ".committedPoints 2.0 1700000000", prefix + ".cache.size 7.0 1700000000");
   }
 
   @Test
@@ -45,18 +49,23 @@ class SelfMetricsTest {
     metrics.gauge("activeConnections", () -> 2);
     try (PrometheusEndpoint endpoint = new PrometheusEndpoint("127.0.0.1", 0, List.of(metrics))) {
       endpoint.start();
-      HttpResponse<String> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-          v -> assertThat(v).startsWith("text/plain; version=0.0.4"));
-      assertThat(response.body()).contains(
-          "# TYPE graphite_kafka_relays_rejects_field_count_total counter\n"
-              + "graphite_kafka_relays_rejects_field_count_total 3\n",
-          "# TYPE graphite_kafka_relays_activeConnections gauge\n"
-              + "graphite_kafka_relays_activeConnections 2.0\n");
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain; version=0.0.4"));
+      assertThat(response.body())
+          .contains(
+              "# TYPE graphite_kafka_relays_rejects_field_count_total counter\n"
+                  + "graphite_kafka_relays_rejects_field_count_total 3\n",
+              "# TYPE graphite_kafka_relays_activeConnections gauge\n"
+                  + "graphite_kafka_relays_activeConnections 2.0\n");
     }
   }
 }

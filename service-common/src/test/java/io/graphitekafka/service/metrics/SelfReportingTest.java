@@ -19,15 +19,20 @@ class SelfReportingTest {
   @Test
   void servesTheProcessGaugesOnTheConfiguredEndpoint() throws Exception {
     SelfMetrics metrics = new SelfMetrics("agents");
-    ServiceConfig config = ServiceConfigTest.example(Map.of(SelfMetricsSettings.HTTP_PORT, "0",
-        SelfMetricsSettings.INTERVAL_SECONDS, "0"));
+    ServiceConfig config =
+        ServiceConfigTest.example(
+            Map.of(SelfMetricsSettings.HTTP_PORT, "0", SelfMetricsSettings.INTERVAL_SECONDS, "0"));
     try (SelfReporting reporting = SelfReporting.open(metrics, config, "a", "127.0.0.1", null)) {
       reporting.start();
       assertThat(reporting.port()).isPositive();
       assertThat(reporting.prefix()).as("no reporter without an interval and a sink").isNull();
-      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + reporting.port() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + reporting.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).contains("graphite_kafka_agents_memUsage");
     }
@@ -38,8 +43,9 @@ class SelfReportingTest {
     SelfMetrics metrics = new SelfMetrics("relays");
     List<String> sent = new CopyOnWriteArrayList<>();
     ServiceConfig config = ServiceConfigTest.example(Map.of());
-    try (SelfReporting reporting = SelfReporting.open(metrics, config, "b", "127.0.0.1",
-        (name, ts, value) -> sent.add(name))) {
+    try (SelfReporting reporting =
+        SelfReporting.open(
+            metrics, config, "b", "127.0.0.1", (name, ts, value) -> sent.add(name))) {
       assertThat(reporting.port()).isEqualTo(-1);
       assertThat(reporting.prefix()).startsWith("carbon.relays.").endsWith("-b");
       metrics.counter("metricsReceived").add(3);
@@ -49,11 +55,23 @@ class SelfReportingTest {
 
   @Test
   void theOwnProducerTakesOnlyProducerSettingsAndNeverBlocksLong() {
-    ServiceConfig config = ServiceConfigTest.example(Map.of("bootstrap.servers", "k1:9092",
-        "kafka.linger.ms", "7", "kafka.max.poll.records", "10", "kafka.max.block.ms", "600000"));
+    ServiceConfig config =
+        ServiceConfigTest.example(
+            Map.of(
+                "bootstrap.servers",
+                "k1:9092",
+                "kafka.linger.ms",
+                "7",
+                "kafka.max.poll.records",
+                "10",
+                "kafka.max.block.ms",
+                "600000"));
     Map<String, Object> props = SelfReporting.producerProperties(config, "aggregator");
-    assertThat(props).containsEntry("linger.ms", "7").containsEntry("bootstrap.servers", "k1:9092")
+    assertThat(props)
+        .containsEntry("linger.ms", "7")
+        .containsEntry("bootstrap.servers", "k1:9092")
         .containsEntry("client.id", "graphite-kafka-aggregator-metrics")
-        .containsEntry("max.block.ms", 10_000).doesNotContainKey("max.poll.records");
+        .containsEntry("max.block.ms", 10_000)
+        .doesNotContainKey("max.poll.records");
   }
 }

@@ -28,14 +28,14 @@ import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
- * Series whose file the aggregator has never seen being written: carbon-cache's files taken over, an
- * imported tree, files kept through a reprocessing. A file first gets a history, written with whisper's
- * own {@code update_many} one point at a time (as the earlier writer would have), up to the moment the
- * pipeline takes the series over; then live and late points go through the real topology (default
- * settings: a new series' file may hold points) and the sink's write path. The file must end byte for
- * byte as whisper leaves it when it gets every point, history and pipeline's, in that order.
- * {@code WhisperFile.updateMany}, checked byte for byte against python3-whisper in whisper-sink, is the
- * reference.
+ * Series whose file the aggregator has never seen being written: carbon-cache's files taken over,
+ * an imported tree, files kept through a reprocessing. A file first gets a history, written with
+ * whisper's own {@code update_many} one point at a time (as the earlier writer would have), up to
+ * the moment the pipeline takes the series over; then live and late points go through the real
+ * topology (default settings: a new series' file may hold points) and the sink's write path. The
+ * file must end byte for byte as whisper leaves it when it gets every point, history and
+ * pipeline's, in that order. {@code WhisperFile.updateMany}, checked byte for byte against
+ * python3-whisper in whisper-sink, is the reference.
  */
 class ExistingFilesDifferentialTest {
 
@@ -45,20 +45,25 @@ class ExistingFilesDifferentialTest {
   private static final Map<Long, RollupDriver> DRIVERS = new ConcurrentHashMap<>();
 
   @Property(tries = 200)
-  void pointsOnTopOfAnEarlierWritersFileEndAsWhisperLeavesThem(@ForAll long seed) throws IOException {
+  void pointsOnTopOfAnEarlierWritersFileEndAsWhisperLeavesThem(@ForAll long seed)
+      throws IOException {
     Random random = new Random(seed);
-    SeriesLayout base = RollupDifferentialTest.LAYOUTS.get(
-        random.nextInt(RollupDifferentialTest.LAYOUTS.size() - 1)); // the ones with coarser archives
-    SeriesLayout layout = new SeriesLayout(base.archives(),
-        AggregationMethod.values()[random.nextInt(AggregationMethod.values().length)],
-        RollupDifferentialTest.XFFS.get(random.nextInt(RollupDifferentialTest.XFFS.size())));
+    SeriesLayout base =
+        RollupDifferentialTest.LAYOUTS.get(
+            random.nextInt(
+                RollupDifferentialTest.LAYOUTS.size() - 1)); // the ones with coarser archives
+    SeriesLayout layout =
+        new SeriesLayout(
+            base.archives(),
+            AggregationMethod.values()[random.nextInt(AggregationMethod.values().length)],
+            RollupDifferentialTest.XFFS.get(random.nextInt(RollupDifferentialTest.XFFS.size())));
     long maxRetention = layout.maxRetention();
     long finest = layout.archives().get(0).secondsPerPoint();
     long grace = new long[] {0, 30, 300, 1_000_000}[random.nextInt(4)];
     String metric = "existing." + SERIES.incrementAndGet();
     LAYOUTS.put(metric, layout);
-    RollupDriver driver = DRIVERS.computeIfAbsent(grace,
-        g -> new RollupDriver(LAYOUTS::get, g, T0));
+    RollupDriver driver =
+        DRIVERS.computeIfAbsent(grace, g -> new RollupDriver(LAYOUTS::get, g, T0));
 
     // The earlier writer's history: live points up to the takeover, some late ones among them.
     long takeover = T0 + maxRetention + random.nextInt((int) maxRetention);
@@ -69,8 +74,10 @@ class ExistingFilesDifferentialTest {
     long[] historyNows = new long[historyCount];
     for (int i = 0; i < historyCount; i++) {
       now = Math.min(takeover, now + random.nextInt((int) finest + 1));
-      historyTimes[i] = random.nextInt(4) == 0
-          ? now - random.nextInt((int) maxRetention) : now - random.nextInt((int) (3 * finest));
+      historyTimes[i] =
+          random.nextInt(4) == 0
+              ? now - random.nextInt((int) maxRetention)
+              : now - random.nextInt((int) (3 * finest));
       historyValues[i] = value(random);
       historyNows[i] = now;
     }
@@ -83,8 +90,8 @@ class ExistingFilesDifferentialTest {
       Files.createDirectories(file.getParent());
       try (WhisperFile history = WhisperFile.create(file, layout, FillMode.ZERO)) {
         for (int i = 0; i < historyCount; i++) {
-          history.updateMany(new long[] {historyTimes[i]}, new double[] {historyValues[i]}, 1,
-              historyNows[i]);
+          history.updateMany(
+              new long[] {historyTimes[i]}, new double[] {historyValues[i]}, 1, historyNows[i]);
         }
       }
       Files.copy(file, reference);
@@ -97,11 +104,12 @@ class ExistingFilesDifferentialTest {
       try (WhisperFile expected = WhisperFile.open(reference)) {
         for (int i = 0; i < count; i++) {
           now += random.nextInt(3) == 0 ? random.nextInt((int) finest * 2) : 0;
-          long ts = switch (random.nextInt(4)) {
-            case 0 -> now - random.nextInt((int) maxRetention + 20); // late, any age
-            case 1 -> now - random.nextInt((int) (6 * finest)); // just behind
-            default -> now + random.nextInt(2); // live
-          };
+          long ts =
+              switch (random.nextInt(4)) {
+                case 0 -> now - random.nextInt((int) maxRetention + 20); // late, any age
+                case 1 -> now - random.nextInt((int) (6 * finest)); // just behind
+                default -> now + random.nextInt(2); // live
+              };
           double v = value(random);
           driver.clock.set(now);
           driver.send(metric, ts, v);
@@ -120,13 +128,15 @@ class ExistingFilesDifferentialTest {
           output.add(r.value);
         }
       }
-      try (RecordApplier sink = new RecordApplier(root,
-          Clock.fixed(Instant.ofEpochSecond(minNow), ZoneOffset.UTC))) {
+      try (RecordApplier sink =
+          new RecordApplier(root, Clock.fixed(Instant.ofEpochSecond(minNow), ZoneOffset.UTC))) {
         sink.apply(output);
       }
 
-      String description = String.format("seed %d: %s, grace %d, history up to %d, then %s", seed,
-          layout, grace, takeover, steps);
+      String description =
+          String.format(
+              "seed %d: %s, grace %d, history up to %d, then %s",
+              seed, layout, grace, takeover, steps);
       assertThat(ArchiveDump.read(file)).as(description).isEqualTo(ArchiveDump.read(reference));
       assertThat(Files.readAllBytes(file)).as(description).isEqualTo(Files.readAllBytes(reference));
     } finally {
@@ -137,8 +147,8 @@ class ExistingFilesDifferentialTest {
   }
 
   /**
-   * A case found by the property: a late point whose age is just within the coarsest archive's retention
-   * while its slot starts before it, which the sink once dropped as too old.
+   * A case found by the property: a late point whose age is just within the coarsest archive's
+   * retention while its slot starts before it, which the sink once dropped as too old.
    */
   @Example
   void aLatePointWhoseSlotStartsBeforeTheRetention() throws IOException {
@@ -146,8 +156,8 @@ class ExistingFilesDifferentialTest {
   }
 
   /**
-   * A case found by the property: two laps of one ring position written in one sink batch, the older
-   * lap last, which the sink once wrote in interval order instead of the order they came in.
+   * A case found by the property: two laps of one ring position written in one sink batch, the
+   * older lap last, which the sink once wrote in interval order instead of the order they came in.
    */
   @Example
   void twoLapsOfOneSlotInOneBatchEndAsTheLastWrittenLeavesIt() throws IOException {

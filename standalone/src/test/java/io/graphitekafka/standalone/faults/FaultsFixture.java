@@ -3,9 +3,9 @@ package io.graphitekafka.standalone.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.standalone.faults.Services.Service;
 import io.graphitekafka.testing.KafkaProbe;
 import io.graphitekafka.testing.KafkaProbe.Rec;
-import io.graphitekafka.standalone.faults.Services.Service;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -20,10 +20,11 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * What the fault suites share, made once per test JVM: a real broker (restartable, so not the shared one
- * of {@code EmbeddedKafkaExtension}), the retention files, the input, and the uninterrupted reference
- * run of that input through separate gateway, aggregator and sink processes, whose files every scenario
- * is compared with. Injected as a test parameter; closed by JUnit at the end of the run.
+ * What the fault suites share, made once per test JVM: a real broker (restartable, so not the
+ * shared one of {@code EmbeddedKafkaExtension}), the retention files, the input, and the
+ * uninterrupted reference run of that input through separate gateway, aggregator and sink
+ * processes, whose files every scenario is compared with. Injected as a test parameter; closed by
+ * JUnit at the end of the run.
  */
 final class FaultsFixture implements AutoCloseable {
 
@@ -42,8 +43,9 @@ final class FaultsFixture implements AutoCloseable {
 
     @Override
     public Object resolveParameter(ParameterContext p, ExtensionContext c) {
-      return c.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("fixture", k -> create(),
-          FaultsFixture.class);
+      return c.getRoot()
+          .getStore(NAMESPACE)
+          .getOrComputeIfAbsent("fixture", k -> create(), FaultsFixture.class);
     }
   }
 
@@ -86,8 +88,13 @@ final class FaultsFixture implements AutoCloseable {
     long started = System.nanoTime();
     try (Services services = new Services(work)) {
       Pipeline ref = new Pipeline(this, "reference", work.resolve("reference"), services);
-      Service gateway = Services.together(List.of(() -> ref.gateway("gateway"),
-          () -> ref.aggregator("aggregator"), () -> ref.sink("sink"))).get(0);
+      Service gateway =
+          Services.together(
+                  List.of(
+                      () -> ref.gateway("gateway"),
+                      () -> ref.aggregator("aggregator"),
+                      () -> ref.sink("sink")))
+              .get(0);
       try (Socket socket = new Socket("127.0.0.1", ref.carbonPort(gateway))) {
         OutputStream out = socket.getOutputStream();
         out.write(Workload.lines(input));
@@ -98,9 +105,14 @@ final class FaultsFixture implements AutoCloseable {
       referencePoints = kafka.readAll(ref.points, false);
       referenceFiles = WhisperTrees.read(ref.dataDir);
     }
-    assertThat(referenceFiles).as("one file per series in the reference run").hasSize(Workload.SERIES);
-    System.out.printf("faults reference run: %d points, %d archive points, %d files, %.1f s%n",
-        input.size(), referenceArchives.size(), referenceFiles.size(),
+    assertThat(referenceFiles)
+        .as("one file per series in the reference run")
+        .hasSize(Workload.SERIES);
+    System.out.printf(
+        "faults reference run: %d points, %d archive points, %d files, %.1f s%n",
+        input.size(),
+        referenceArchives.size(),
+        referenceFiles.size(),
         (System.nanoTime() - started) / 1e9);
   }
 

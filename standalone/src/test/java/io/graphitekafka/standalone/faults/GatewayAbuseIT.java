@@ -7,10 +7,10 @@ import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.testing.KafkaProbe;
-import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
 import io.graphitekafka.testing.Await;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile clients against a real {@code bin/graphite-kafka gateway} process over real sockets: a
- * connection flood past {@code max.connections}, slowloris senders against {@code idle.timeout.seconds},
- * and UDP datagrams of the largest size the network allows. In each, what the gateway accepted is read
- * back from Kafka and from its Prometheus endpoint.
+ * connection flood past {@code max.connections}, slowloris senders against {@code
+ * idle.timeout.seconds}, and UDP datagrams of the largest size the network allows. In each, what
+ * the gateway accepted is read back from Kafka and from its Prometheus endpoint.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class GatewayAbuseIT {
@@ -69,7 +69,8 @@ class GatewayAbuseIT {
     settings.putAll(extra);
     Service s = services.start("gateway-" + suffix, "gateway", settings);
     String ready = services.linesOf(s.name(), "gateway ready").get(0);
-    return new Gateway(s, Integer.parseInt(ready.substring(ready.lastIndexOf(' ') + 1).trim()), points);
+    return new Gateway(
+        s, Integer.parseInt(ready.substring(ready.lastIndexOf(' ') + 1).trim()), points);
   }
 
   @Test
@@ -137,21 +138,33 @@ class GatewayAbuseIT {
         }
       }
       List<String> names = metricNames(kafka, g.points());
-      assertThat(names).hasSize(2 * limit + limit / 2).noneMatch(n -> n.startsWith("flood.excess."));
-      assertThat(Prometheus.value(g.service().metrics(), RECEIVED)).isEqualTo(2 * limit + limit / 2);
-      System.out.printf("abuse flood: %d connections past a limit of %d refused and counted; %d points"
-          + " from the %d open connections all arrived%n", flood, limit, names.size(), limit);
+      assertThat(names)
+          .hasSize(2 * limit + limit / 2)
+          .noneMatch(n -> n.startsWith("flood.excess."));
+      assertThat(Prometheus.value(g.service().metrics(), RECEIVED))
+          .isEqualTo(2 * limit + limit / 2);
+      System.out.printf(
+          "abuse flood: %d connections past a limit of %d refused and counted; %d points"
+              + " from the %d open connections all arrived%n",
+          flood, limit, names.size(), limit);
     }
   }
 
   @Test
-  void slowlorisSendersAreClosedByTheIdleTimeoutWhileANormalClientIsServed(EmbeddedKafkaBroker kafka)
-      throws Exception {
+  void slowlorisSendersAreClosedByTheIdleTimeoutWhileANormalClientIsServed(
+      EmbeddedKafkaBroker kafka) throws Exception {
     int silent = 6;
     int tricklers = 4;
     try (Services services = new Services(dir)) {
-      Gateway g = start(kafka, services, Map.of("idle.timeout.seconds", "2",
-          "max.connections", Integer.toString(silent + tricklers + 1)));
+      Gateway g =
+          start(
+              kafka,
+              services,
+              Map.of(
+                  "idle.timeout.seconds",
+                  "2",
+                  "max.connections",
+                  Integer.toString(silent + tricklers + 1)));
       List<Socket> slow = new ArrayList<>();
       List<Long> closedAfterMillis = new ArrayList<>();
       AtomicReference<Exception> trickleError = new AtomicReference<>();
@@ -167,22 +180,25 @@ class GatewayAbuseIT {
           Socket s = new Socket("127.0.0.1", g.carbonPort());
           slow.add(s);
           // one byte of a line that never ends every 300 ms: never idle at the byte level
-          Thread t = new Thread(() -> {
-            try {
-              OutputStream out = s.getOutputStream();
-              while (!s.isClosed()) {
-                out.write('a');
-                out.flush();
-                Thread.sleep(300);
-              }
-            } catch (IOException e) {
-              // closed by the gateway
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-              trickleError.set(e);
-            }
-          }, "trickler-" + i);
+          Thread t =
+              new Thread(
+                  () -> {
+                    try {
+                      OutputStream out = s.getOutputStream();
+                      while (!s.isClosed()) {
+                        out.write('a');
+                        out.flush();
+                        Thread.sleep(300);
+                      }
+                    } catch (IOException e) {
+                      // closed by the gateway
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                      trickleError.set(e);
+                    }
+                  },
+                  "trickler-" + i);
           t.setDaemon(true);
           t.start();
           threads.add(t);
@@ -217,8 +233,10 @@ class GatewayAbuseIT {
           t.join(5_000);
         }
         assertThat(trickleError.get()).isNull();
-        System.out.printf("abuse slowloris: %d silent and %d trickling connections closed after %s ms;"
-            + " the normal client's %d lines all arrived%n", silent, tricklers, closedAfterMillis, sent);
+        System.out.printf(
+            "abuse slowloris: %d silent and %d trickling connections closed after %s ms;"
+                + " the normal client's %d lines all arrived%n",
+            silent, tricklers, closedAfterMillis, sent);
       } finally {
         for (Socket s : slow) {
           s.close();
@@ -238,8 +256,11 @@ class GatewayAbuseIT {
     int maxUdpPayload = 65_507; // IPv4: 65,535 less the IP and UDP headers
     try (Services services = new Services(dir);
         DatagramSocket udp = new DatagramSocket()) {
-      Gateway g = start(kafka, services, Map.of("udp.port", Integer.toString(udpPort),
-          "udp.bind.address", "127.0.0.1"));
+      Gateway g =
+          start(
+              kafka,
+              services,
+              Map.of("udp.port", Integer.toString(udpPort), "udp.bind.address", "127.0.0.1"));
       InetSocketAddress to = new InetSocketAddress("127.0.0.1", udpPort);
 
       // 1: a datagram of the largest size, full of valid lines: every line arrives
@@ -260,7 +281,8 @@ class GatewayAbuseIT {
       // 2: a datagram of the largest size holding one line longer than max.line.length (16,384), a
       // point Carbon's grammar would accept, and then a valid line: the long line alone is rejected
       String after = "udp.after.long 2 " + TS + "\n";
-      String longLine = "udp.long" + " ".repeat(maxUdpPayload - 30 - after.length()) + "3 " + TS + "\n";
+      String longLine =
+          "udp.long" + " ".repeat(maxUdpPayload - 30 - after.length()) + "3 " + TS + "\n";
       byte[] second = (longLine + after).getBytes(StandardCharsets.US_ASCII);
       assertThat(second.length).isLessThanOrEqualTo(maxUdpPayload).isGreaterThan(60_000);
       udp.send(new DatagramPacket(second, second.length, to));
@@ -277,11 +299,14 @@ class GatewayAbuseIT {
           .isInstanceOf(IOException.class);
 
       List<String> names = metricNames(kafka, g.points());
-      assertThat(names).hasSize(lines + 2).contains("udp.after.long", "udp.next")
+      assertThat(names)
+          .hasSize(lines + 2)
+          .contains("udp.after.long", "udp.next")
           .doesNotContain("udp.long");
-      System.out.printf("abuse udp: %d-byte datagram with %d lines read whole; a %d-byte line rejected"
-          + " as line_too_long, the line after it and the next datagram accepted%n", first.length, lines,
-          longLine.length() - 1);
+      System.out.printf(
+          "abuse udp: %d-byte datagram with %d lines read whole; a %d-byte line rejected"
+              + " as line_too_long, the line after it and the next datagram accepted%n",
+          first.length, lines, longLine.length() - 1);
     }
   }
 
@@ -291,7 +316,9 @@ class GatewayAbuseIT {
     out.flush();
   }
 
-  /** Whether the peer has closed the connection (EOF or reset), waiting at most the socket timeout. */
+  /**
+   * Whether the peer has closed the connection (EOF or reset), waiting at most the socket timeout.
+   */
   private static boolean readOrClosed(Socket s) {
     try {
       return s.getInputStream().read() < 0;
@@ -320,15 +347,22 @@ class GatewayAbuseIT {
     }
   }
 
-  private static void awaitMetric(Gateway g, String name, double value) throws InterruptedException {
+  private static void awaitMetric(Gateway g, String name, double value)
+      throws InterruptedException {
     AtomicReference<Double> last = new AtomicReference<>();
-    Await.until(name + " = " + value, WAIT, Await.quietly(() -> {
-      last.set(Prometheus.value(g.service().metrics(), name));
-      return last.get() == value;
-    }), () -> name + " is " + last.get());
+    Await.until(
+        name + " = " + value,
+        WAIT,
+        Await.quietly(
+            () -> {
+              last.set(Prometheus.value(g.service().metrics(), name));
+              return last.get() == value;
+            }),
+        () -> name + " is " + last.get());
   }
 
-  private static List<String> metricNames(EmbeddedKafkaBroker kafka, String topic) throws Exception {
+  private static List<String> metricNames(EmbeddedKafkaBroker kafka, String topic)
+      throws Exception {
     try (KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       Deserializer<MetricPoint> decode = Topics.points(topic).valueSerde().deserializer();
       List<String> out = new ArrayList<>();

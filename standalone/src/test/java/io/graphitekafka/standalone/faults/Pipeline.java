@@ -2,10 +2,10 @@ package io.graphitekafka.standalone.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.testing.KafkaProbe;
-import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
 import io.graphitekafka.testing.Await;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -18,9 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One run of the pipeline under test, with its own topics, aggregator application id, sink group and
- * data directory, on the shared broker: settings for each service, a paced Carbon client, and the waits
- * that say when everything sent has reached the files.
+ * One run of the pipeline under test, with its own topics, aggregator application id, sink group
+ * and data directory, on the shared broker: settings for each service, a paced Carbon client, and
+ * the waits that say when everything sent has reached the files.
  */
 final class Pipeline {
 
@@ -75,12 +75,16 @@ final class Pipeline {
     m.put("topic.archives", archives);
     m.put("topic.rejects", rejects);
     m.put("rules.reload.interval.seconds", "0");
-    // Every run writes fresh files: new series are rolled up in the aggregator, as an installation whose
-    // files are all its own sets it. (With the default, a new series' first points go to the sink one
-    // record each, interleaved across series, so the first write batch would touch every file at once,
+    // Every run writes fresh files: new series are rolled up in the aggregator, as an installation
+    // whose
+    // files are all its own sets it. (With the default, a new series' first points go to the sink
+    // one
+    // record each, interleaved across series, so the first write batch would touch every file at
+    // once,
     // and the full-disk scenario could not stall in the middle of the stream.)
     m.put("new.series.files.empty", "true");
-    // a restarted instance waits for the killed one's session to expire before it gets the partitions
+    // a restarted instance waits for the killed one's session to expire before it gets the
+    // partitions
     // back: 6 s (the broker's minimum) instead of Kafka Streams' 45 s
     m.put("kafka.consumer.session.timeout.ms", "6000");
     m.put("kafka.consumer.heartbeat.interval.ms", "1500");
@@ -104,7 +108,8 @@ final class Pipeline {
   }
 
   Service aggregator(String instance) throws Exception {
-    return services.start(name + "-" + instance, "aggregator", aggregatorSettings("state-" + instance));
+    return services.start(
+        name + "-" + instance, "aggregator", aggregatorSettings("state-" + instance));
   }
 
   Service sink(String instance) throws Exception {
@@ -123,49 +128,58 @@ final class Pipeline {
     final CompletableFuture<Long> done = new CompletableFuture<>();
 
     Sender(int port, List<Workload.Point> lines, int linesPerSecond) {
-      Thread t = new Thread(() -> {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-          OutputStream out = socket.getOutputStream();
-          int chunk = Math.max(1, linesPerSecond / 20);
-          long started = System.nanoTime();
-          for (int i = 0; i < lines.size(); i += chunk) {
-            List<Workload.Point> part = lines.subList(i, Math.min(lines.size(), i + chunk));
-            out.write(Workload.lines(part));
-            out.flush();
-            linesWritten.addAndGet(part.size());
-            long due = started + (long) ((i + part.size()) * 1e9 / linesPerSecond);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-              Thread.sleep(wait / 1_000_000);
-            }
-          }
-          socket.shutdownOutput();
-          done.complete(linesWritten.get());
-        } catch (IOException e) {
-          done.complete(linesWritten.get()); // the gateway went away: a real client would reconnect
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          done.completeExceptionally(e);
-        }
-      }, "carbon-client");
+      Thread t =
+          new Thread(
+              () -> {
+                try (Socket socket = new Socket("127.0.0.1", port)) {
+                  OutputStream out = socket.getOutputStream();
+                  int chunk = Math.max(1, linesPerSecond / 20);
+                  long started = System.nanoTime();
+                  for (int i = 0; i < lines.size(); i += chunk) {
+                    List<Workload.Point> part = lines.subList(i, Math.min(lines.size(), i + chunk));
+                    out.write(Workload.lines(part));
+                    out.flush();
+                    linesWritten.addAndGet(part.size());
+                    long due = started + (long) ((i + part.size()) * 1e9 / linesPerSecond);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                      Thread.sleep(wait / 1_000_000);
+                    }
+                  }
+                  socket.shutdownOutput();
+                  done.complete(linesWritten.get());
+                } catch (IOException e) {
+                  done.complete(
+                      linesWritten.get()); // the gateway went away: a real client would reconnect
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  done.completeExceptionally(e);
+                }
+              },
+              "carbon-client");
       t.setDaemon(true);
       t.start();
     }
   }
 
   /**
-   * Waits until {@code expectedPoints} points are in the points topic, the aggregator has committed all
-   * of them, and its output has stopped changing for four seconds (every dirty slot emitted and its
-   * transaction committed).
+   * Waits until {@code expectedPoints} points are in the points topic, the aggregator has committed
+   * all of them, and its output has stopped changing for four seconds (every dirty slot emitted and
+   * its transaction committed).
    */
   void awaitAggregated(long expectedPoints) throws Exception {
-    Await.until(expectedPoints + " points in " + points, WAIT,
+    Await.until(
+        expectedPoints + " points in " + points,
+        WAIT,
         Await.quietly(() -> KafkaProbe.sum(kafka.endOffsets(points, false)) >= expectedPoints),
         () -> state() + "\n" + services.log());
-    assertThat(KafkaProbe.sum(kafka.endOffsets(points, false))).as("points in " + points)
+    assertThat(KafkaProbe.sum(kafka.endOffsets(points, false)))
+        .as("points in " + points)
         .isEqualTo(expectedPoints);
     Map<Integer, Long> ends = kafka.endOffsets(points, false);
-    Await.until("the aggregator committed all of " + points, WAIT,
+    Await.until(
+        "the aggregator committed all of " + points,
+        WAIT,
         Await.quietly(() -> kafka.committed(appId, points).equals(ends)),
         () -> state() + "\n" + services.log());
     Map<Integer, Long> last = kafka.endOffsets(archives, true);
@@ -187,9 +201,15 @@ final class Pipeline {
   /** Offsets of this run's topics and groups, for failure messages. */
   String state() {
     try {
-      return "points end " + kafka.endOffsets(points, false) + ", aggregator committed "
-          + kafka.committed(appId, points) + ", archives end " + kafka.endOffsets(archives, false)
-          + " (stable " + kafka.endOffsets(archives, true) + "), sink committed "
+      return "points end "
+          + kafka.endOffsets(points, false)
+          + ", aggregator committed "
+          + kafka.committed(appId, points)
+          + ", archives end "
+          + kafka.endOffsets(archives, false)
+          + " (stable "
+          + kafka.endOffsets(archives, true)
+          + "), sink committed "
           + kafka.committed(sinkGroup, archives);
     } catch (Exception e) {
       return "offsets unavailable: " + e;
@@ -200,16 +220,20 @@ final class Pipeline {
   List<Rec> awaitSunk(String group, String topic) throws Exception {
     List<Rec> all = kafka.readAll(topic, true);
     Map<Integer, Long> target = KafkaProbe.afterLastRecord(all);
-    Await.until(group + " committed all of " + topic + " " + target, WAIT,
-        Await.quietly(() -> {
-          Map<Integer, Long> c = kafka.committed(group, topic);
-          for (Map.Entry<Integer, Long> e : target.entrySet()) {
-            if (c.getOrDefault(e.getKey(), 0L) < e.getValue()) {
-              return false;
-            }
-          }
-          return true;
-        }), () -> state() + "\n" + services.log());
+    Await.until(
+        group + " committed all of " + topic + " " + target,
+        WAIT,
+        Await.quietly(
+            () -> {
+              Map<Integer, Long> c = kafka.committed(group, topic);
+              for (Map.Entry<Integer, Long> e : target.entrySet()) {
+                if (c.getOrDefault(e.getKey(), 0L) < e.getValue()) {
+                  return false;
+                }
+              }
+              return true;
+            }),
+        () -> state() + "\n" + services.log());
     return all;
   }
 
@@ -221,7 +245,10 @@ final class Pipeline {
   static void assertSameFiles(Map<String, byte[]> reference, Path dataDir) throws IOException {
     Map<String, byte[]> here = WhisperTrees.read(dataDir);
     List<String> diff = WhisperTrees.differences(reference, here, 20);
-    assertThat(diff).as("differences from the uninterrupted run (%d files there, %d here)",
-        reference.size(), here.size()).isEmpty();
+    assertThat(diff)
+        .as(
+            "differences from the uninterrupted run (%d files there, %d here)",
+            reference.size(), here.size())
+        .isEmpty();
   }
 }

@@ -1,6 +1,5 @@
 package io.graphitekafka.standalone.faults;
 
-
 import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.Writer;
@@ -22,8 +21,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts services as separate {@code bin/graphite-kafka <service> --config FILE} processes, as an operator
- * runs them, keeps their output for failure messages, and stops whatever is still running on close.
+ * Starts services as separate {@code bin/graphite-kafka <service> --config FILE} processes, as an
+ * operator runs them, keeps their output for failure messages, and stops whatever is still running
+ * on close.
  */
 final class Services implements AutoCloseable {
 
@@ -58,8 +58,8 @@ final class Services implements AutoCloseable {
   }
 
   /**
-   * Starts {@code service} with {@code settings} in a properties file plus a free Prometheus port, and
-   * waits for its ready line.
+   * Starts {@code service} with {@code settings} in a properties file plus a free Prometheus port,
+   * and waits for its ready line.
    */
   Service start(String name, String service, Map<String, String> settings) throws Exception {
     int metricsPort = freePort();
@@ -73,16 +73,30 @@ final class Services implements AutoCloseable {
     try (Writer out = Files.newBufferedWriter(config)) {
       p.store(out, null);
     }
-    Process process = ChildProcesses.launcher(HOME, "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-        service, "--config", config.toString()).start();
+    Process process =
+        ChildProcesses.launcher(
+                HOME,
+                "-Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+                service,
+                "--config",
+                config.toString())
+            .start();
     Service s = new Service(name, process, Integer.parseInt(all.get("metrics.http.port")));
     started.add(s);
-    ChildProcesses.awaitReady(name, process, output, name + ": ",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"), Duration.ofSeconds(120));
+    ChildProcesses.awaitReady(
+        name,
+        process,
+        output,
+        name + ": ",
+        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
+        Duration.ofSeconds(120));
     return s;
   }
 
-  /** Runs several {@link #start} calls at once, so the JVMs start side by side; results in list order. */
+  /**
+   * Runs several {@link #start} calls at once, so the JVMs start side by side; results in list
+   * order.
+   */
   static List<Service> together(List<Callable<Service>> starts) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(starts.size());
     try {

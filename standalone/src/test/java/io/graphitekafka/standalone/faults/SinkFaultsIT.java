@@ -2,10 +2,10 @@ package io.graphitekafka.standalone.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.graphitekafka.testing.KafkaProbe;
-import io.graphitekafka.testing.KafkaProbe.Rec;
 import io.graphitekafka.standalone.faults.Services.Service;
 import io.graphitekafka.testing.Await;
+import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.testing.KafkaProbe.Rec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,11 +24,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Faults at the storage end, on the archive points the reference run's aggregator committed (137,000
- * records for the workload's 113,684 points): a sink killed with SIGKILL, a data directory on a
- * filesystem that fills up, writes refused by the kernel, and corrupt files in the data directory. The
- * sink is a separate {@code bin/graphite-kafka sink} process; its files are compared byte for byte with
- * the reference run's.
+ * Faults at the storage end, on the archive points the reference run's aggregator committed
+ * (137,000 records for the workload's 113,684 points): a sink killed with SIGKILL, a data directory
+ * on a filesystem that fills up, writes refused by the kernel, and corrupt files in the data
+ * directory. The sink is a separate {@code bin/graphite-kafka sink} process; its files are compared
+ * byte for byte with the reference run's.
  */
 @ExtendWith(FaultsFixture.Extension.class)
 class SinkFaultsIT {
@@ -61,15 +61,18 @@ class SinkFaultsIT {
       copy.join(TimeUnit.MINUTES.toMillis(3));
       p.awaitSunk(p.sinkGroup, p.archives);
       p.assertSameFilesAsReference();
-      System.out.printf("faults sink kill: killed with %d of %d archive points committed, %d files%n",
+      System.out.printf(
+          "faults sink kill: killed with %d of %d archive points committed, %d files%n",
           atKill, archives.size(), filesAtKill);
     }
   }
 
   @Test
-  void corruptFilesAreCountedAndRejectedAndEveryOtherSeriesIsWritten(FaultsFixture f) throws Exception {
+  void corruptFilesAreCountedAndRejectedAndEveryOtherSeriesIsWritten(FaultsFixture f)
+      throws Exception {
     Map<String, byte[]> reference = f.referenceFiles();
-    // three series' files damaged before the sink starts: an aggregation type of 99, a file cut inside
+    // three series' files damaged before the sink starts: an aggregation type of 99, a file cut
+    // inside
     // its archive table, and an empty file
     Map<String, String> damaged = new TreeMap<>();
     damaged.put(Workload.metric(5), path(Workload.metric(5)));
@@ -99,19 +102,31 @@ class SinkFaultsIT {
 
       Pipeline.assertSameFiles(expected, p.dataDir);
       Set<String> names = damaged.keySet();
-      long ofDamaged = f.referenceArchives().stream()
-          .filter(r -> names.contains(new String(r.key(), StandardCharsets.UTF_8))).count();
+      long ofDamaged =
+          f.referenceArchives().stream()
+              .filter(r -> names.contains(new String(r.key(), StandardCharsets.UTF_8)))
+              .count();
       Map<String, Double> m = sink.metrics();
       assertThat(Prometheus.value(m, "graphite_kafka_agents_rejects_corrupt_file_total"))
-          .as("records of the damaged series rejected").isEqualTo(ofDamaged);
+          .as("records of the damaged series rejected")
+          .isEqualTo(ofDamaged);
       assertThat(Prometheus.value(m, ERRORS)).isGreaterThanOrEqualTo(3);
-      assertThat(Prometheus.value(m, WRITE_ERRORS)).as("a corrupt file is not a failed write").isZero();
+      assertThat(Prometheus.value(m, WRITE_ERRORS))
+          .as("a corrupt file is not a failed write")
+          .isZero();
       List<Rec> rejects = f.kafka().readAll(p.rejects, false);
-      assertThat(rejects).as("one reject record per record of a damaged series").hasSize((int) ofDamaged);
-      assertThat(rejects).allSatisfy(r ->
-          assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("corrupt_file"));
-      System.out.printf("faults corrupt files: %d records of 3 damaged series rejected, %d other files"
-          + " identical%n", ofDamaged, reference.size() - 3);
+      assertThat(rejects)
+          .as("one reject record per record of a damaged series")
+          .hasSize((int) ofDamaged);
+      assertThat(rejects)
+          .allSatisfy(
+              r ->
+                  assertThat(new String(r.key(), StandardCharsets.UTF_8))
+                      .isEqualTo("corrupt_file"));
+      System.out.printf(
+          "faults corrupt files: %d records of 3 damaged series rejected, %d other files"
+              + " identical%n",
+          ofDamaged, reference.size() - 3);
     }
   }
 
@@ -120,9 +135,14 @@ class SinkFaultsIT {
       throws Exception {
     Path mount = Files.createDirectories(dir.resolve("small-disk"));
     String refused = run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
-    Assumptions.assumeTrue(refused == null, () -> "skipping the full-filesystem scenario: cannot mount a"
-        + " 48 MiB tmpfs (needs root or CAP_SYS_ADMIN): " + refused + ". The file-size-limit scenario"
-        + " exercises the same failure path without privileges.");
+    Assumptions.assumeTrue(
+        refused == null,
+        () ->
+            "skipping the full-filesystem scenario: cannot mount a"
+                + " 48 MiB tmpfs (needs root or CAP_SYS_ADMIN): "
+                + refused
+                + ". The file-size-limit scenario"
+                + " exercises the same failure path without privileges.");
     try {
       // leave room for about 15 MiB: some 450 of the 1,200 files (32 KiB each on tmpfs)
       Path filler = mount.resolve("filler");
@@ -136,17 +156,18 @@ class SinkFaultsIT {
         settings.put("write.batch.max.records", "2000");
         Service sink = services.start("diskfull-sink", "sink", settings);
         Stall stall = awaitStall(f, p, sink, REFERENCE_ARCHIVES, mount);
-        assertThat(services.linesOf(sink.name(), "No space left on device")).as("the sink's log")
+        assertThat(services.linesOf(sink.name(), "No space left on device"))
+            .as("the sink's log")
             .isNotEmpty();
 
         Files.delete(filler); // space returns
         p.awaitSunk(p.sinkGroup, REFERENCE_ARCHIVES);
         Pipeline.assertSameFiles(f.referenceFiles(), mount);
         assertRecovered(sink);
-        System.out.printf("faults disk full: stalled with %d of %d archive points committed and %d files,"
-            + " %d write errors counted; resumed and wrote all%n", stall.committed,
-            f.referenceArchives().size(),
-            stall.files, stall.writeErrors);
+        System.out.printf(
+            "faults disk full: stalled with %d of %d archive points committed and %d files,"
+                + " %d write errors counted; resumed and wrote all%n",
+            stall.committed, f.referenceArchives().size(), stall.files, stall.writeErrors);
       }
     } finally {
       if (run("umount", mount.toString()) != null) {
@@ -156,7 +177,8 @@ class SinkFaultsIT {
   }
 
   @Test
-  void writesRefusedByTheKernelStallTheSinkWhichResumesWithoutLoss(FaultsFixture f) throws Exception {
+  void writesRefusedByTheKernelStallTheSinkWhichResumesWithoutLoss(FaultsFixture f)
+      throws Exception {
     Path prlimit = Path.of("/usr/bin/prlimit");
     Assumptions.assumeTrue(Files.isExecutable(prlimit), "prlimit (util-linux) is not installed");
     List<Rec> archives = f.referenceArchives();
@@ -174,29 +196,34 @@ class SinkFaultsIT {
       Stall stall = awaitStall(f, p, sink, p.archives, p.dataDir);
       assertThat(services.linesOf(sink.name(), "File too large")).as("the sink's log").isNotEmpty();
 
-      String raised = run(prlimit.toString(), "--pid", Long.toString(sink.pid()), "--fsize=unlimited:");
+      String raised =
+          run(prlimit.toString(), "--pid", Long.toString(sink.pid()), "--fsize=unlimited:");
       assertThat(raised).as("prlimit").isNull();
       copy.join(TimeUnit.MINUTES.toMillis(3));
       p.awaitSunk(p.sinkGroup, p.archives);
       p.assertSameFilesAsReference();
       assertRecovered(sink);
-      System.out.printf("faults write refusal: stalled with %d of %d archive points committed and %d"
-          + " files, %d write errors counted; resumed and wrote all%n", stall.committed,
-          archives.size(), stall.files, stall.writeErrors);
+      System.out.printf(
+          "faults write refusal: stalled with %d of %d archive points committed and %d"
+              + " files, %d write errors counted; resumed and wrote all%n",
+          stall.committed, archives.size(), stall.files, stall.writeErrors);
     }
   }
 
   private record Stall(long committed, long files, long writeErrors) {}
 
   /**
-   * Waits until the sink reports failed writes and then for a three-second window in which its committed
-   * offsets do not move while it keeps retrying (partitions not yet at a failing write may still advance
-   * for a moment); then checks that it is stalled rather than skipping or crashing: still running, its
-   * {@code stalledSeconds} gauge counting, part of the stream committed, not all.
+   * Waits until the sink reports failed writes and then for a three-second window in which its
+   * committed offsets do not move while it keeps retrying (partitions not yet at a failing write
+   * may still advance for a moment); then checks that it is stalled rather than skipping or
+   * crashing: still running, its {@code stalledSeconds} gauge counting, part of the stream
+   * committed, not all.
    */
-  private static Stall awaitStall(FaultsFixture f, Pipeline p, Service sink, String topic, Path dataDir)
-      throws Exception {
-    Await.until("the sink counts write errors", Pipeline.WAIT,
+  private static Stall awaitStall(
+      FaultsFixture f, Pipeline p, Service sink, String topic, Path dataDir) throws Exception {
+    Await.until(
+        "the sink counts write errors",
+        Pipeline.WAIT,
         Await.quietly(() -> Prometheus.value(sink.metrics(), WRITE_ERRORS) > 0),
         () -> p.state() + "\n" + p.services.log());
     long deadline = System.nanoTime() + Pipeline.WAIT.toNanos();
@@ -210,30 +237,40 @@ class SinkFaultsIT {
       if (after.equals(before) && Prometheus.value(m, WRITE_ERRORS) > errorsBefore) {
         assertThat(Prometheus.value(m, STALLED)).as("stalledSeconds").isGreaterThan(2.5);
         long committed = KafkaProbe.sum(after);
-        assertThat(committed).as("stalled in the middle of the stream").isPositive()
+        assertThat(committed)
+            .as("stalled in the middle of the stream")
+            .isPositive()
             .isLessThan(f.referenceArchives().size());
         long files = WhisperTrees.count(dataDir);
         assertThat(files).isLessThan(Workload.SERIES);
         return new Stall(committed, files, (long) Prometheus.value(m, WRITE_ERRORS));
       }
-      assertThat(System.nanoTime()).as("a 3 s window without commits while writes fail; last: %s -> %s",
-          before, after).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as("a 3 s window without commits while writes fail; last: %s -> %s", before, after)
+          .isLessThan(deadline);
     }
   }
 
   private static void assertRecovered(Service sink) throws Exception {
     assertThat(sink.process().isAlive()).as("the same sink process, never restarted").isTrue();
-    assertThat(Prometheus.value(sink.metrics(), STALLED)).as("stalledSeconds after recovery").isZero();
+    assertThat(Prometheus.value(sink.metrics(), STALLED))
+        .as("stalledSeconds after recovery")
+        .isZero();
   }
 
-  private static void awaitCommitted(FaultsFixture f, String group, String topic, long count,
-      Services services) throws InterruptedException {
+  private static void awaitCommitted(
+      FaultsFixture f, String group, String topic, long count, Services services)
+      throws InterruptedException {
     AtomicLong committed = new AtomicLong();
-    Await.until(group + " committed " + count + " records of " + topic, Pipeline.WAIT,
-        Await.quietly(() -> {
-          committed.set(KafkaProbe.sum(f.kafka().committed(group, topic)));
-          return committed.get() >= count;
-        }), () -> "committed " + committed.get() + "\n" + services.log());
+    Await.until(
+        group + " committed " + count + " records of " + topic,
+        Pipeline.WAIT,
+        Await.quietly(
+            () -> {
+              committed.set(KafkaProbe.sum(f.kafka().committed(group, topic)));
+              return committed.get() >= count;
+            }),
+        () -> "committed " + committed.get() + "\n" + services.log());
   }
 
   private static String path(String metric) {

@@ -49,11 +49,13 @@ final class WhisperTrees {
   }
 
   /**
-   * The differences between a reference tree and another, at most {@code limit} of them described: files
-   * missing or extra, and for a differing file the first differing slot (archive, byte offset, the
-   * reference's and the other's interval and value). Empty when the trees are identical.
+   * The differences between a reference tree and another, at most {@code limit} of them described:
+   * files missing or extra, and for a differing file the first differing slot (archive, byte
+   * offset, the reference's and the other's interval and value). Empty when the trees are
+   * identical.
    */
-  static List<String> differences(Map<String, byte[]> reference, Map<String, byte[]> other, int limit) {
+  static List<String> differences(
+      Map<String, byte[]> reference, Map<String, byte[]> other, int limit) {
     List<String> out = new ArrayList<>();
     int total = 0;
     for (Map.Entry<String, byte[]> e : reference.entrySet()) {
@@ -89,7 +91,8 @@ final class WhisperTrees {
       }
     }
     if (at < 0) {
-      return a.length == b.length ? null
+      return a.length == b.length
+          ? null
           : name + ": " + a.length + " bytes in the reference, " + b.length + " here";
     }
     if (at < 52) {
@@ -97,8 +100,15 @@ final class WhisperTrees {
     }
     int slot = (at - 52) / 12;
     int start = 52 + slot * 12;
-    return name + ": differs at byte " + at + " (slot at " + start + "): reference " + slotText(a, start)
-        + ", here " + slotText(b, start);
+    return name
+        + ": differs at byte "
+        + at
+        + " (slot at "
+        + start
+        + "): reference "
+        + slotText(a, start)
+        + ", here "
+        + slotText(b, start);
   }
 
   private static String slotText(byte[] f, int start) {

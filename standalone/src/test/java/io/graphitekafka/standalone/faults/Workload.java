@@ -8,14 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The input every fault scenario sends: 1,200 series in 10 groups, 100 ten-second slots each with about
- * one slot in nineteen left empty (so xFilesFactor gating matters), integer values (so averages do not
- * depend on summation order), and three aggregation methods. Timestamps are fixed once per test JVM,
- * from 30–40 to 13–23 minutes before the suite starts, well inside every archive's retention for the
- * whole run, so every scenario and the reference write the same slots.
+ * The input every fault scenario sends: 1,200 series in 10 groups, 100 ten-second slots each with
+ * about one slot in nineteen left empty (so xFilesFactor gating matters), integer values (so
+ * averages do not depend on summation order), and three aggregation methods. Timestamps are fixed
+ * once per test JVM, from 30–40 to 13–23 minutes before the suite starts, well inside every
+ * archive's retention for the whole run, so every scenario and the reference write the same slots.
  *
- * <p>Lines are ordered group by group and, inside a group, slot by slot: each series is in time order,
- * and new series keep appearing through the whole stream, as new hosts do.
+ * <p>Lines are ordered group by group and, inside a group, slot by slot: each series is in time
+ * order, and new series keep appearing through the whole stream, as new hosts do.
  */
 final class Workload {
 
@@ -24,6 +24,7 @@ final class Workload {
   static final int SERIES = GROUPS * SERIES_PER_GROUP;
   static final int SLOTS = 100;
   static final int STEP = 10;
+
   /** The first slot, aligned to ten minutes. */
   static final long START;
 
@@ -32,7 +33,8 @@ final class Workload {
     START = now - Math.floorMod(now, 600) - 1800;
   }
 
-  static final String SCHEMAS = """
+  static final String SCHEMAS =
+      """
       [faults]
       pattern = ^faults\\.
       retentions = 10s:2h,1m:12h,10m:7d
@@ -42,7 +44,8 @@ final class Workload {
       retentions = 10s:2h,1m:12h,10m:7d
       """;
 
-  static final String AGGREGATION = """
+  static final String AGGREGATION =
+      """
       [max]
       pattern = \\.max$
       xFilesFactor = 0.1
@@ -59,7 +62,9 @@ final class Workload {
       aggregationMethod = average
       """;
 
-  /** Bytes of one file of the layout above: 52 bytes of header and (720 + 720 + 1008) slots of 12. */
+  /**
+   * Bytes of one file of the layout above: 52 bytes of header and (720 + 720 + 1008) slots of 12.
+   */
   static final long FILE_BYTES = 16 + 3 * 12 + (720 + 720 + 1008) * 12L;
 
   private Workload() {}
@@ -72,11 +77,12 @@ final class Workload {
   }
 
   static String metric(int series) {
-    String kind = switch (series % 3) {
-      case 0 -> "avg";
-      case 1 -> "max";
-      default -> "count";
-    };
+    String kind =
+        switch (series % 3) {
+          case 0 -> "avg";
+          case 1 -> "max";
+          default -> "count";
+        };
     return String.format("faults.g%02d.s%04d.%s", series / SERIES_PER_GROUP, series, kind);
   }
 

@@ -1,23 +1,26 @@
 package io.graphitekafka.aggregator.config;
 
-import io.graphitekafka.service.config.SelfMetricsSettings;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import java.util.List;
-import io.graphitekafka.service.config.KafkaPassThrough;
-import io.graphitekafka.service.config.ServiceConfig;
 import io.graphitekafka.schemas.serde.RegistrySettings;
+import io.graphitekafka.service.config.KafkaPassThrough;
+import io.graphitekafka.service.config.SelfMetricsSettings;
+import io.graphitekafka.service.config.ServiceConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.streams.StreamsConfig;
 
-/** Typed configuration of the stream-aggregator; Kafka Streams settings pass through under {@code kafka.}. */
+/**
+ * Typed configuration of the stream-aggregator; Kafka Streams settings pass through under {@code
+ * kafka.}.
+ */
 public final class AggregatorConfig extends ServiceConfig {
 
   public static final String APPLICATION_ID = "application.id";
@@ -38,43 +41,95 @@ public final class AggregatorConfig extends ServiceConfig {
 
   public static final ConfigDef CONFIG_DEF =
       withBootstrapServers()
-          .define(APPLICATION_ID, Type.STRING, "graphite-kafka-aggregator", new ConfigDef.NonEmptyString(),
-              Importance.HIGH, "Kafka Streams application.id: instances with the same id share the work.")
-          .define(CONF_DIR, Type.STRING, "conf", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "graphite-kafka-aggregator",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Kafka Streams application.id: instances with the same id share the work.")
+          .define(
+              CONF_DIR,
+              Type.STRING,
+              "conf",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
               "Directory holding storage-schemas.conf and (optionally) storage-aggregation.conf.")
-          .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/graphite-kafka-streams",
-              new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Kafka Streams local state directory.")
-          .define(GRACE_SECONDS, Type.LONG, 600L, Range.between(0L, 0xFFFF_FFFFL), Importance.MEDIUM,
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              System.getProperty("java.io.tmpdir") + "/graphite-kafka-streams",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Kafka Streams local state directory.")
+          .define(
+              GRACE_SECONDS,
+              Type.LONG,
+              600L,
+              Range.between(0L, 0xFFFF_FFFFL),
+              Importance.MEDIUM,
               "How far behind the newest point of a series (or behind now, for a series ahead of the "
                   + "clock) the aggregator keeps the slots a late point's rollup reads. State per series "
                   + "is the slots this window needs. It bounds memory, not data: an older point is sent "
                   + "to the sink as a raw point, which applies it with whisper's own propagation against "
                   + "the file (counted as rawPointsSent).")
-          .define(NEW_SERIES_FILES_EMPTY, Type.BOOLEAN, false, Importance.MEDIUM,
+          .define(
+              NEW_SERIES_FILES_EMPTY,
+              Type.BOOLEAN,
+              false,
+              Importance.MEDIUM,
               "Whether a series the aggregator sees for the first time has no file yet. false (the "
                   + "default): its file may hold points already (written by carbon-cache, an import, or "
                   + "before a reprocessing), so the points in the coarsest interval of its first point "
                   + "are sent raw and rolled up by the sink from what the file holds. true: a fresh "
                   + "installation where every file is written by this pipeline; the aggregator rolls "
                   + "those points up itself, which saves the sink a read per archive per point.")
-          .define(COMMIT_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.LONG,
+              1000L,
+              Range.atLeast(1),
+              Importance.MEDIUM,
               "Kafka Streams commit interval: how often the exactly-once transaction commits, and so how "
                   + "often each changed series state is written to the changelog.")
-          .define(EMIT_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+          .define(
+              EMIT_INTERVAL_MS,
+              Type.LONG,
+              1000L,
+              Range.atLeast(1),
+              Importance.MEDIUM,
               "How often the slots written since the last emission are sent, once each with their latest "
                   + "value. At least the commit interval keeps it to one update per slot per commit.")
-          .define(RULES_RELOAD_SECONDS, Type.LONG, 60L, Range.atLeast(0), Importance.LOW,
+          .define(
+              RULES_RELOAD_SECONDS,
+              Type.LONG,
+              60L,
+              Range.atLeast(0),
+              Importance.LOW,
               "How often storage-schemas.conf and storage-aggregation.conf are checked for changes "
                   + "(modification time and size), as carbon re-reads them every 60 s; 0 disables it.")
-          .define(SERIES_CACHE_MAX, Type.INT, 100_000, Range.atLeast(1), Importance.LOW,
+          .define(
+              SERIES_CACHE_MAX,
+              Type.INT,
+              100_000,
+              Range.atLeast(1),
+              Importance.LOW,
               "Series states kept decoded in memory per task; the least recently used beyond this are "
                   + "dropped after a commit and read back from the local store when needed.");
 
   static {
     defineTopic(CONFIG_DEF, POINTS_TOPIC, Importance.MEDIUM, "Input topic of MetricPoint records.");
-    defineTopic(CONFIG_DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Output topic of ArchivePoint records.");
-    defineTopic(CONFIG_DEF, REJECTS_TOPIC, Importance.MEDIUM, "Topic for input records that cannot be decoded.");
-    SelfMetricsSettings.defineReporting(CONFIG_DEF, "carbon.aggregator.<host>-<instance>.*", "a",
+    defineTopic(
+        CONFIG_DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Output topic of ArchivePoint records.");
+    defineTopic(
+        CONFIG_DEF,
+        REJECTS_TOPIC,
+        Importance.MEDIUM,
+        "Topic for input records that cannot be decoded.");
+    SelfMetricsSettings.defineReporting(
+        CONFIG_DEF,
+        "carbon.aggregator.<host>-<instance>.*",
+        "a",
         "The <instance> of the self-metrics prefix.");
     SelfMetricsSettings.defineEndpoint(CONFIG_DEF, true);
     RegistrySettings.define(CONFIG_DEF);
@@ -83,12 +138,21 @@ public final class AggregatorConfig extends ServiceConfig {
   public AggregatorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props);
     // Kafka Streams' own settings and its clients', also in Streams' client-prefixed forms
-    KafkaPassThrough.check("the aggregator", "kafka.", originalsWithPrefix(KAFKA_PREFIX),
-        List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
-            StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
-            StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX),
-        StreamsConfig.configDef().names(), ConsumerConfig.configNames(),
-        ProducerConfig.configNames(), AdminClientConfig.configNames());
+    KafkaPassThrough.check(
+        "the aggregator",
+        "kafka.",
+        originalsWithPrefix(KAFKA_PREFIX),
+        List.of(
+            StreamsConfig.CONSUMER_PREFIX,
+            StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX,
+            StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+            StreamsConfig.PRODUCER_PREFIX,
+            StreamsConfig.ADMIN_CLIENT_PREFIX),
+        StreamsConfig.configDef().names(),
+        ConsumerConfig.configNames(),
+        ProducerConfig.configNames(),
+        AdminClientConfig.configNames());
   }
 
   public Path confDir() {

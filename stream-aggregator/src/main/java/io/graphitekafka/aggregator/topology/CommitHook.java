@@ -18,17 +18,18 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Runs a task's code inside each of its commits, before the transaction commits, with public API only.
+ * Runs a task's code inside each of its commits, before the transaction commits, with public API
+ * only.
  *
  * <p>Kafka Streams flushes a store's record cache into the store beneath it in every commit, before
  * the transaction commits (or earlier, when the cache is full): that is what makes a cached store's
- * changelog writes part of the transaction of the input they came from. This store has a cache and no
- * changelog, and beneath the cache a store of its own ({@link KeyValueBytesStoreSupplier}) that keeps
- * nothing: a write reaching it runs the hook registered for its task. A task {@link #arm}s the store
- * with one write after it changes state it must persist; the next flush of the cache, at the latest
- * the one of the next commit, runs the hook, which may write to the task's other stores: those writes,
- * and their changelog records, are part of the commit. So the hook runs once per commit in which the
- * task armed it, instead of the task writing its state on every change.
+ * changelog writes part of the transaction of the input they came from. This store has a cache and
+ * no changelog, and beneath the cache a store of its own ({@link KeyValueBytesStoreSupplier}) that
+ * keeps nothing: a write reaching it runs the hook registered for its task. A task {@link #arm}s
+ * the store with one write after it changes state it must persist; the next flush of the cache, at
+ * the latest the one of the next commit, runs the hook, which may write to the task's other stores:
+ * those writes, and their changelog records, are part of the commit. So the hook runs once per
+ * commit in which the task armed it, instead of the task writing its state on every change.
  */
 final class CommitHook implements KeyValueBytesStoreSupplier {
 
@@ -59,9 +60,9 @@ final class CommitHook implements KeyValueBytesStoreSupplier {
   }
 
   /**
-   * Makes the next cache flush of the task's store, at the latest the one of its next commit, run the
-   * task's hook. Arm only after the change the hook is to persist: with a cache too small to hold the
-   * write, the hook runs within this call.
+   * Makes the next cache flush of the task's store, at the latest the one of its next commit, run
+   * the task's hook. Arm only after the change the hook is to persist: with a cache too small to
+   * hold the write, the hook runs within this call.
    *
    * @param store the task's store, as its processor context returns it
    */
@@ -93,17 +94,22 @@ final class CommitHook implements KeyValueBytesStoreSupplier {
     @Override
     public void init(StateStoreContext context, StateStore root) {
       task = context.taskId();
-      context.register(root, (key, value) -> { });
+      context.register(root, (key, value) -> {});
       open = true;
     }
 
     private void fire() {
       Runnable hook = hooks.get(task);
       if (hook == null) {
-        // State was changed and is about to be committed, but nothing can persist it: fail the task,
+        // State was changed and is about to be committed, but nothing can persist it: fail the
+        // task,
         // which then restarts from its last commit, rather than commit without it.
-        throw new IllegalStateException("store " + name + " of task " + task
-            + " is flushed, but no processor of the task is open to persist its state");
+        throw new IllegalStateException(
+            "store "
+                + name
+                + " of task "
+                + task
+                + " is flushed, but no processor of the task is open to persist its state");
       }
       hook.run();
     }

@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends each points-topic value that is not a valid point to the rejects topic, keyed by the reason,
- * and counts it: a value that cannot be read, or a point whisper cannot store. It sits beside
- * {@link RollupProcessor}, which skips the same values, so bad input is a reject and never a crash.
+ * Sends each points-topic value that is not a valid point to the rejects topic, keyed by the
+ * reason, and counts it: a value that cannot be read, or a point whisper cannot store. It sits
+ * beside {@link RollupProcessor}, which skips the same values, so bad input is a reject and never a
+ * crash.
  */
 final class PointRejects implements Processor<String, MetricPointReader.Result, String, Reject> {
 
@@ -42,20 +43,25 @@ final class PointRejects implements Processor<String, MetricPointReader.Result, 
    */
   static Rejection rejection(MetricPointReader.Result point) {
     if (!point.isPoint()) {
-      return new Rejection(point.failure().getCause() instanceof MissingSchemaException
-          ? "unknown_schema" : "undecodable", point.failure().getMessage());
+      return new Rejection(
+          point.failure().getCause() instanceof MissingSchemaException
+              ? "unknown_schema"
+              : "undecodable",
+          point.failure().getMessage());
     }
     String metric = point.metric();
     if (metric.isEmpty()) {
       return new Rejection("empty_name", "empty series name");
     }
     if (Double.isNaN(point.value())) {
-      // carbon drops NaN values (protocols.py metricReceived); one sent straight to Kafka is rejected.
+      // carbon drops NaN values (protocols.py metricReceived); one sent straight to Kafka is
+      // rejected.
       return new Rejection("nan_value", "NaN value for " + metric);
     }
     long timestamp = point.timestamp();
     if (timestamp < 0 || timestamp > MAX_TIMESTAMP) {
-      return new Rejection("timestamp_out_of_range",
+      return new Rejection(
+          "timestamp_out_of_range",
           "timestamp " + timestamp + " of " + metric + " does not fit whisper's u32");
     }
     return null;
@@ -79,9 +85,16 @@ final class PointRejects implements Processor<String, MetricPointReader.Result, 
     metrics.reject(rejection.reason());
     log.debug("rejected a point record: {} ({})", rejection.reason(), rejection.detail());
     byte[] raw = point.raw() == null ? new byte[0] : point.raw();
-    Reject reject = new Reject(ByteBuffer.wrap(raw), rejection.reason(), rejection.detail(),
-        "stream-aggregator", null, null, clock.millis());
-    context.forward(new Record<>(rejection.reason(), reject, record.timestamp()),
-        RollupTopology.REJECTS_SINK);
+    Reject reject =
+        new Reject(
+            ByteBuffer.wrap(raw),
+            rejection.reason(),
+            rejection.detail(),
+            "stream-aggregator",
+            null,
+            null,
+            clock.millis());
+    context.forward(
+        new Record<>(rejection.reason(), reject, record.timestamp()), RollupTopology.REJECTS_SINK);
   }
 }

@@ -4,8 +4,8 @@ import io.graphitekafka.service.metrics.SelfMetrics;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The aggregator's stats under carbon-style names, resolved once so that a point costs no map lookup.
- * Shared by every task of one instance.
+ * The aggregator's stats under carbon-style names, resolved once so that a point costs no map
+ * lookup. Shared by every task of one instance.
  */
 final class RollupMetrics {
 
@@ -13,11 +13,14 @@ final class RollupMetrics {
   static final String SENT = "archivePointsSent";
   static final String LATE = "latePoints";
   static final String TOO_OLD = "droppedTooOld";
+
   /**
-   * Points sent to the sinks as raw points, for whisper's own propagation against the file: late points
-   * whose coarser slots the aggregator cannot compute from what it holds, and a new series' first ones.
+   * Points sent to the sinks as raw points, for whisper's own propagation against the file: late
+   * points whose coarser slots the aggregator cannot compute from what it holds, and a new series'
+   * first ones.
    */
   static final String RAW_SENT = "rawPointsSent";
+
   static final String REJECTED = "rejected";
   static final String REJECTS_PREFIX = "rejects.";
   static final String SERIES_CREATED = "seriesCreated";

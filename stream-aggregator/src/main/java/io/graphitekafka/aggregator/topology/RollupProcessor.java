@@ -22,15 +22,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies each point to its series' state as whisper.py's {@code update_many} would apply it to a file,
- * and every emit interval sends each slot written since the last emission once, with its latest value.
- * A point whose rollup reads slots the state does not know goes to the sink as a raw point, right after
- * the series' pending slots (see {@link SeriesState}). Values that are not valid points are left to
- * {@link PointRejects}.
+ * Applies each point to its series' state as whisper.py's {@code update_many} would apply it to a
+ * file, and every emit interval sends each slot written since the last emission once, with its
+ * latest value. A point whose rollup reads slots the state does not know goes to the sink as a raw
+ * point, right after the series' pending slots (see {@link SeriesState}). Values that are not valid
+ * points are left to {@link PointRejects}.
  *
- * <p>Archive points are forwarded as one reused {@link ArchivePoint}, set anew for each: the archives
- * sink serializes each as it is forwarded ({@link ArchivePointWriter}), and the layout objects are one
- * per distinct layout, so the writer finds their bytes by identity.
+ * <p>Archive points are forwarded as one reused {@link ArchivePoint}, set anew for each: the
+ * archives sink serializes each as it is forwarded ({@link ArchivePointWriter}), and the layout
+ * objects are one per distinct layout, so the writer finds their bytes by identity.
  */
 final class RollupProcessor
     implements Processor<String, MetricPointReader.Result, String, ArchivePoint> {
@@ -40,29 +40,41 @@ final class RollupProcessor
   private final Function<String, SeriesLayout> resolver;
   private final Clock clock;
   private final long graceSeconds;
+
   /** Whether a series new to this state has no file yet (see AggregatorConfig). */
   private final boolean newFilesEmpty;
+
   private final Duration emitInterval;
   private final int maxLiveSeries;
   private final CommitHook commitHook;
   private final RollupMetrics metrics;
+
   /**
-   * Series with slots to emit, in the order they were first written, each once
-   * ({@link SeriesState#queued}); a series whose live object was replaced may appear twice, and its
-   * second turn finds nothing to send.
+   * Series with slots to emit, in the order they were first written, each once ({@link
+   * SeriesState#queued}); a series whose live object was replaced may appear twice, and its second
+   * turn finds nothing to send.
    */
   private final List<String> pending = new ArrayList<>();
+
   private final double[] scratch = new double[64];
+
   /** The Avro form of each layout, one object per distinct layout. */
   private final Map<SeriesLayout, ArchiveLayout> layouts = new HashMap<>();
+
   private final ArchivePoint out = new ArchivePoint();
 
   private ProcessorContext<String, ArchivePoint> context;
   private SeriesStore store;
   private Runnable persist;
 
-  RollupProcessor(Function<String, SeriesLayout> resolver, Clock clock, long graceSeconds,
-      boolean newFilesEmpty, Duration emitInterval, int maxLiveSeries, CommitHook commitHook,
+  RollupProcessor(
+      Function<String, SeriesLayout> resolver,
+      Clock clock,
+      long graceSeconds,
+      boolean newFilesEmpty,
+      Duration emitInterval,
+      int maxLiveSeries,
+      CommitHook commitHook,
       RollupMetrics metrics) {
     this.resolver = resolver;
     this.clock = clock;
@@ -78,9 +90,13 @@ final class RollupProcessor
   public void init(ProcessorContext<String, ArchivePoint> context) {
     this.context = context;
     close();
-    this.store = new SeriesStore(context.getStateStore(RollupTopology.SERIES_STORE),
-        context.getStateStore(RollupTopology.COMMIT_HOOK_STORE), maxLiveSeries, metrics.stateBytes,
-        metrics.stateSeries);
+    this.store =
+        new SeriesStore(
+            context.getStateStore(RollupTopology.SERIES_STORE),
+            context.getStateStore(RollupTopology.COMMIT_HOOK_STORE),
+            maxLiveSeries,
+            metrics.stateBytes,
+            metrics.stateSeries);
     this.persist = store::persist;
     commitHook.register(context.taskId(), persist);
     pending.clear();
@@ -93,7 +109,8 @@ final class RollupProcessor
   public void process(Record<String, MetricPointReader.Result> record) {
     MetricPointReader.Result point = record.value();
     if (point.failure() instanceof RegistryUnavailableException e) {
-      // Not the record's fault: fail the task, which is retried from the last commit (see Aggregator).
+      // Not the record's fault: fail the task, which is retried from the last commit (see
+      // Aggregator).
       throw e;
     }
     if (PointRejects.rejection(point) != null) {
@@ -114,7 +131,8 @@ final class RollupProcessor
     SeriesState.Outcome outcome = state.apply(timestamp, value, now, graceSeconds, scratch);
     if (outcome == SeriesState.Outcome.TOO_OLD) {
       metrics.tooOld.increment();
-      log.trace("dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
+      log.trace(
+          "dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
       return;
     }
     if (late) {
@@ -168,9 +186,9 @@ final class RollupProcessor
   }
 
   /**
-   * Sends the series' slots written since its last emission. In each archive the first write into an
-   * archive that may be empty goes first, so the file's base is the slot whisper would have written
-   * first.
+   * Sends the series' slots written since its last emission. In each archive the first write into
+   * an archive that may be empty goes first, so the file's base is the slot whisper would have
+   * written first.
    */
   private void emit(String metric, SeriesState state, long timestamp) {
     int archives = state.layout().archives().size();
@@ -183,7 +201,8 @@ final class RollupProcessor
       int firstIndex = -1;
       if (first >= 0) {
         firstIndex = table.lowerBound(first);
-        if (firstIndex == table.size() || table.intervalAt(firstIndex) != first
+        if (firstIndex == table.size()
+            || table.intervalAt(firstIndex) != first
             || !table.dirtyAt(firstIndex)) {
           firstIndex = -1;
         } else {
@@ -200,15 +219,21 @@ final class RollupProcessor
     }
   }
 
-  private void send(String metric, SeriesState state, int archive, SlotTable table, int i,
-      long timestamp) {
+  private void send(
+      String metric, SeriesState state, int archive, SlotTable table, int i, long timestamp) {
     forward(metric, state, archive, table.intervalAt(i), table.valueAt(i), null, timestamp);
     metrics.sent.increment();
   }
 
   /** Forwards one archive point: a slot ({@code now} null) or a raw point. */
-  private void forward(String metric, SeriesState state, int archive, long timestamp, double value,
-      Long now, long recordTime) {
+  private void forward(
+      String metric,
+      SeriesState state,
+      int archive,
+      long timestamp,
+      double value,
+      Long now,
+      long recordTime) {
     if (state.layoutAvro == null) {
       state.layoutAvro = layouts.computeIfAbsent(state.layout(), Layouts::toAvro);
     }

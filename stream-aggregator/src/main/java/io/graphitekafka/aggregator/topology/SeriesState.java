@@ -10,19 +10,19 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * What the aggregator remembers about one series: its layout, fixed when the series is first seen, and
- * per archive the slots it knows the file to hold, plus the written slots not emitted yet. It applies
- * points with whisper.py's {@code update_many} semantics for a one-point call.
+ * What the aggregator remembers about one series: its layout, fixed when the series is first seen,
+ * and per archive the slots it knows the file to hold, plus the written slots not emitted yet. It
+ * applies points with whisper.py's {@code update_many} semantics for a one-point call.
  *
- * <p>Per archive, the state knows the file from {@link #knownFrom(int)} on: there, a slot the table holds
- * is what the file holds, and a slot it does not hold is empty to whisper (its timestamp does not match).
- * A point is applied here only if every finer slot its propagation reads is known; otherwise it is
- * {@link Outcome#RAW}: the caller emits the pending slots, sends the point to the sink, which applies it
- * with whisper's own propagation against the file, and calls {@link #sentRaw}. Knowledge ends at the
- * horizon (the grace behind the newest point: older slots are trimmed), at a raw point's coarser slots
- * (whose values the file decides), and, for a new series, before the end of the coarse intervals holding
- * the moment it was first seen (the file may hold any point up to then, written by carbon-cache, an
- * import or an earlier run).
+ * <p>Per archive, the state knows the file from {@link #knownFrom(int)} on: there, a slot the table
+ * holds is what the file holds, and a slot it does not hold is empty to whisper (its timestamp does
+ * not match). A point is applied here only if every finer slot its propagation reads is known;
+ * otherwise it is {@link Outcome#RAW}: the caller emits the pending slots, sends the point to the
+ * sink, which applies it with whisper's own propagation against the file, and calls {@link
+ * #sentRaw}. Knowledge ends at the horizon (the grace behind the newest point: older slots are
+ * trimmed), at a raw point's coarser slots (whose values the file decides), and, for a new series,
+ * before the end of the coarse intervals holding the moment it was first seen (the file may hold
+ * any point up to then, written by carbon-cache, an import or an earlier run).
  */
 final class SeriesState {
 
@@ -38,45 +38,59 @@ final class SeriesState {
 
   static final byte FORMAT_VERSION = 3;
   private static final byte FORMAT_V2 = 2;
+
   /** Offset of the flags byte in the serialized form; bit 0 is set while slots await emission. */
   static final int FLAGS_OFFSET = 1;
+
   static final byte FLAG_PENDING = 1;
+
   /** {@link #firstWrite} of an archive that may still be empty in the file. */
   static final long MAY_BE_EMPTY = -1;
+
   /** {@link #firstWrite} of an archive written before. */
   static final long WRITTEN_BEFORE = -2;
 
   private final SeriesLayout layout;
   private final ArchiveSpec[] archives;
   private final SlotTable[] tables;
+
   /** Per archive, the first interval from which the table mirrors the file. */
   private final long[] knownFrom;
+
   /**
-   * Per archive, the interval of the first write made here into an archive that may have been empty, not
-   * emitted yet: emitted first, it sets the archive's base where whisper's first write would, so the
-   * files are equal byte for byte. Else {@link #MAY_BE_EMPTY} or {@link #WRITTEN_BEFORE}.
+   * Per archive, the interval of the first write made here into an archive that may have been
+   * empty, not emitted yet: emitted first, it sets the archive's base where whisper's first write
+   * would, so the files are equal byte for byte. Else {@link #MAY_BE_EMPTY} or {@link
+   * #WRITTEN_BEFORE}.
    */
   private final long[] firstWrite;
+
   private long newest;
   private long horizon;
-  /** The horizon of the last {@link #trim}; trimming again with the same horizon changes nothing. */
+
+  /**
+   * The horizon of the last {@link #trim}; trimming again with the same horizon changes nothing.
+   */
   private long trimmedAt = Long.MAX_VALUE;
+
   /** The archive whisper writes the last {@link Outcome#RAW} point into. */
   private int rawTarget;
 
   // Bookkeeping of the live object for SeriesStore and RollupProcessor, never serialized.
   /** Changed since the store last persisted it. */
   boolean unsaved;
+
   /** In the processor's list of series to emit. */
   boolean queued;
+
   /** The layout's Avro form, once the series has been emitted. */
   ArchiveLayout layoutAvro;
 
   /**
-   * A series seen for the first time, at {@code now}. If its file may exist, it may hold any slot up to
-   * that moment (written by carbon-cache, an import, or an earlier run before a reprocessing), so each
-   * archive is known only from the end of the coarser interval holding {@code now}; if it has no file,
-   * every slot is known to be empty.
+   * A series seen for the first time, at {@code now}. If its file may exist, it may hold any slot
+   * up to that moment (written by carbon-cache, an import, or an earlier run before a
+   * reprocessing), so each archive is known only from the end of the coarser interval holding
+   * {@code now}; if it has no file, every slot is known to be empty.
    */
   static SeriesState first(SeriesLayout layout, long now, boolean fileEmpty) {
     ArchiveSpec[] archives = layout.archives().toArray(new ArchiveSpec[0]);
@@ -91,8 +105,13 @@ final class SeriesState {
     return new SeriesState(layout, Long.MIN_VALUE, Long.MIN_VALUE, null, knownFrom, firstWrite);
   }
 
-  private SeriesState(SeriesLayout layout, long newest, long horizon, SlotTable[] tables,
-      long[] knownFrom, long[] firstWrite) {
+  private SeriesState(
+      SeriesLayout layout,
+      long newest,
+      long horizon,
+      SlotTable[] tables,
+      long[] knownFrom,
+      long[] firstWrite) {
     this.layout = layout;
     this.archives = layout.archives().toArray(new ArchiveSpec[0]);
     this.newest = newest;
@@ -126,7 +145,9 @@ final class SeriesState {
     return knownFrom[archive];
   }
 
-  /** The interval to emit first in {@code archive}, or a negative marker (see {@link #firstWrite}). */
+  /**
+   * The interval to emit first in {@code archive}, or a negative marker (see {@link #firstWrite}).
+   */
   long firstWrite(int archive) {
     return firstWrite[archive];
   }
@@ -165,18 +186,20 @@ final class SeriesState {
   }
 
   /**
-   * Applies one point at {@code now} (whisper.py {@code update_many([(timestamp, value)], now)}): the
-   * point goes into the first archive whose retention covers its age (a future point into archive 0) and
-   * is propagated down while each coarser slot passes the xFilesFactor ({@code __propagate}). If the
-   * propagation would read a slot this state does not know, nothing is applied and the outcome is
-   * {@link Outcome#RAW}.
+   * Applies one point at {@code now} (whisper.py {@code update_many([(timestamp, value)], now)}):
+   * the point goes into the first archive whose retention covers its age (a future point into
+   * archive 0) and is propagated down while each coarser slot passes the xFilesFactor ({@code
+   * __propagate}). If the propagation would read a slot this state does not know, nothing is
+   * applied and the outcome is {@link Outcome#RAW}.
    *
-   * @param scratch room for the known values of one coarser slot; a larger array is made if too small
+   * @param scratch room for the known values of one coarser slot; a larger array is made if too
+   *     small
    */
   Outcome apply(long timestamp, double value, long now, long graceSeconds, double[] scratch) {
     long age = now - timestamp;
     int target = 0;
-    // file_update_many: advance while the archive's retention is below the age; age == retention stays.
+    // file_update_many: advance while the archive's retention is below the age; age == retention
+    // stays.
     while (target < archives.length && archives[target].retention() < age) {
       target++;
     }
@@ -238,8 +261,8 @@ final class SeriesState {
 
   /**
    * Records that the last {@link Outcome#RAW} point went to the sink, after every pending slot was
-   * emitted: its own slot holds its value now; the coarser slots it may have changed, and the slots of
-   * earlier or later laps at their ring positions, are no longer known.
+   * emitted: its own slot holds its value now; the coarser slots it may have changed, and the slots
+   * of earlier or later laps at their ring positions, are no longer known.
    */
   void sentRaw(long timestamp, double value) {
     int target = rawTarget;
@@ -265,13 +288,17 @@ final class SeriesState {
     }
   }
 
-  /** The known values among {@code slots} consecutive intervals from {@code start}, in time order. */
-  private static int collectKnown(SlotTable table, long start, long step, int slots, double[] known) {
+  /**
+   * The known values among {@code slots} consecutive intervals from {@code start}, in time order.
+   */
+  private static int collectKnown(
+      SlotTable table, long start, long step, int slots, double[] known) {
     int count = 0;
     int i = table.lowerBoundFromEnd(start);
     long end = start + step * slots;
     for (; i < table.size() && table.intervalAt(i) < end; i++) {
-      // Every kept interval is aligned to the archive's step, so those in range are exactly the slots.
+      // Every kept interval is aligned to the archive's step, so those in range are exactly the
+      // slots.
       known[count++] = table.valueAt(i);
     }
     return count;
@@ -286,7 +313,8 @@ final class SeriesState {
     trimmedAt = horizon;
     int last = archives.length - 1;
     for (int i = 0; i < last; i++) {
-      long keepFrom = horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives[i + 1].interval(horizon);
+      long keepFrom =
+          horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives[i + 1].interval(horizon);
       tables[i].trimCleanBefore(keepFrom);
       knownFrom[i] = Math.max(knownFrom[i], keepFrom);
     }
@@ -351,14 +379,16 @@ final class SeriesState {
         firstWrite[i] = buf.getLong();
       }
     } else {
-      // Version 2 knew every slot from the horizon's coarser interval on (its tables were trimmed so).
+      // Version 2 knew every slot from the horizon's coarser interval on (its tables were trimmed
+      // so).
       for (int i = 0; i < count - 1; i++) {
-        knownFrom[i] = horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives.get(i + 1).interval(horizon);
+        knownFrom[i] =
+            horizon == Long.MIN_VALUE ? Long.MIN_VALUE : archives.get(i + 1).interval(horizon);
       }
       knownFrom[count - 1] = Long.MAX_VALUE;
       Arrays.fill(firstWrite, WRITTEN_BEFORE);
     }
-    return new SeriesState(new SeriesLayout(archives, method, xff), newest, horizon, tables, knownFrom,
-        firstWrite);
+    return new SeriesState(
+        new SeriesLayout(archives, method, xff), newest, horizon, tables, knownFrom, firstWrite);
   }
 }

@@ -18,15 +18,15 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The per-series rollup state of one task: live {@link SeriesState} objects in front of a changelogged
- * RocksDB store. A point changes only the object; the changed objects are serialized into the store by
- * {@link #persist}, which a {@link CommitHook} runs inside every commit before the transaction commits,
- * as Kafka Streams flushes its own record cache. The committed store therefore always matches the
- * committed input offsets, while a series is serialized at most once per commit instead of once per
- * point.
+ * The per-series rollup state of one task: live {@link SeriesState} objects in front of a
+ * changelogged RocksDB store. A point changes only the object; the changed objects are serialized
+ * into the store by {@link #persist}, which a {@link CommitHook} runs inside every commit before
+ * the transaction commits, as Kafka Streams flushes its own record cache. The committed store
+ * therefore always matches the committed input offsets, while a series is serialized at most once
+ * per commit instead of once per point.
  *
- * <p>Keys are the series names in UTF-8, values {@link SeriesState#toBytes}: the changelog's format is
- * the one a {@code String}-keyed store writes.
+ * <p>Keys are the series names in UTF-8, values {@link SeriesState#toBytes}: the changelog's format
+ * is the one a {@code String}-keyed store writes.
  */
 final class SeriesStore {
 
@@ -36,12 +36,16 @@ final class SeriesStore {
   private final LongAdder stateBytes;
   private final LongAdder stateSeries;
   private final LinkedHashMap<String, Entry> live = new LinkedHashMap<>(1024, 0.75f, true);
+
   /** Entries whose live state changed since the last {@link #persist}, each once. */
   private final List<Entry> unsaved = new ArrayList<>();
+
   /** The entry {@link #get} last returned the state of, which {@link #changed} is usually about. */
   private Entry current;
+
   /** Whether the commit hook runs {@link #persist} at the next flush. */
   private boolean armed;
+
   private long ownBytes;
   private long ownSeries;
 
@@ -61,12 +65,17 @@ final class SeriesStore {
   /**
    * @param inner the task's store, as {@link #builder} builds it
    * @param commitHook the task's {@link CommitHook} store, whose hook runs {@link #persist}
-   * @param maxLiveSeries live objects kept after a persist; the least recently used beyond are dropped
+   * @param maxLiveSeries live objects kept after a persist; the least recently used beyond are
+   *     dropped
    * @param stateBytes the instance's serialized state size, which this store adds its own to
    * @param stateSeries the instance's number of series, likewise
    */
-  SeriesStore(KeyValueStore<Bytes, byte[]> inner, KeyValueStore<Bytes, byte[]> commitHook,
-      int maxLiveSeries, LongAdder stateBytes, LongAdder stateSeries) {
+  SeriesStore(
+      KeyValueStore<Bytes, byte[]> inner,
+      KeyValueStore<Bytes, byte[]> commitHook,
+      int maxLiveSeries,
+      LongAdder stateBytes,
+      LongAdder stateSeries) {
     this.inner = inner;
     this.commitHook = commitHook;
     this.maxLiveSeries = maxLiveSeries;
@@ -75,9 +84,9 @@ final class SeriesStore {
   }
 
   /**
-   * The store behind a {@link SeriesStore}: persistent and changelogged (compacted, so only the latest
-   * state of each series is restored), without Kafka Streams' record cache: the live objects are the
-   * cache.
+   * The store behind a {@link SeriesStore}: persistent and changelogged (compacted, so only the
+   * latest state of each series is restored), without Kafka Streams' record cache: the live objects
+   * are the cache.
    */
   static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name) {
     return Stores.keyValueStoreBuilder(
@@ -112,8 +121,8 @@ final class SeriesStore {
   }
 
   /**
-   * Notes that {@code state}, just returned by {@link #get} for {@code metric}, was changed and must be
-   * persisted at the next commit.
+   * Notes that {@code state}, just returned by {@link #get} for {@code metric}, was changed and
+   * must be persisted at the next commit.
    */
   void changed(String metric, SeriesState state) {
     if (!state.unsaved) {
@@ -168,8 +177,8 @@ final class SeriesStore {
   }
 
   /**
-   * Reads every stored series once, after restoration: counts the state size and returns the series with
-   * slots that were written but not yet emitted when the state was last committed.
+   * Reads every stored series once, after restoration: counts the state size and returns the series
+   * with slots that were written but not yet emitted when the state was last committed.
    */
   Set<String> scan() {
     Set<String> pending = new HashSet<>();
@@ -197,9 +206,9 @@ final class SeriesStore {
   }
 
   /**
-   * Drops the live objects, and with them the changes not persisted (a clean close has persisted them
-   * in its last commit; a dirty one restores the last committed state), and takes this task's share out
-   * of the instance's gauges.
+   * Drops the live objects, and with them the changes not persisted (a clean close has persisted
+   * them in its last commit; a dirty one restores the last committed state), and takes this task's
+   * share out of the instance's gauges.
    */
   void close() {
     live.clear();

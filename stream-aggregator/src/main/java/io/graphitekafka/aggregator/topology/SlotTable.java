@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * The remembered slots of one archive of one series, sorted by interval, in primitive arrays so that a
- * point costs no allocation. Each entry mirrors what the archive's ring holds at that interval's
- * position, and a dirty entry is a slot write that has not been emitted yet.
+ * The remembered slots of one archive of one series, sorted by interval, in primitive arrays so
+ * that a point costs no allocation. Each entry mirrors what the archive's ring holds at that
+ * interval's position, and a dirty entry is a slot write that has not been emitted yet.
  */
 final class SlotTable {
 
@@ -48,7 +48,9 @@ final class SlotTable {
     return dirty[i];
   }
 
-  /** The index of the first entry whose interval is at least {@code interval}, or {@link #size()}. */
+  /**
+   * The index of the first entry whose interval is at least {@code interval}, or {@link #size()}.
+   */
   int lowerBound(long interval) {
     return lowerBound(interval, size);
   }
@@ -69,8 +71,8 @@ final class SlotTable {
   }
 
   /**
-   * {@link #lowerBound}, looking at the last few entries first: points mostly arrive in time order, so
-   * the interval sought is usually among them (and in cache).
+   * {@link #lowerBound}, looking at the last few entries first: points mostly arrive in time order,
+   * so the interval sought is usually among them (and in cache).
    */
   int lowerBoundFromEnd(long interval) {
     int i = size;
@@ -84,13 +86,15 @@ final class SlotTable {
   }
 
   /**
-   * Records a write of {@code value} at {@code interval}. Entries of earlier or later laps that share the
-   * ring position ({@code retention} apart) are forgotten, since the file's slot now holds this interval
-   * (whisper.py {@code __archive_update_many} writes by position, whatever the slot held before).
+   * Records a write of {@code value} at {@code interval}. Entries of earlier or later laps that
+   * share the ring position ({@code retention} apart) are forgotten, since the file's slot now
+   * holds this interval (whisper.py {@code __archive_update_many} writes by position, whatever the
+   * slot held before).
    */
   void put(long interval, double value, long retention) {
     if (size > 0
-        && Math.max(intervals[size - 1], interval) - Math.min(intervals[0], interval) >= retention) {
+        && Math.max(intervals[size - 1], interval) - Math.min(intervals[0], interval)
+            >= retention) {
       removeRingMates(interval, retention);
     }
     int i = lowerBoundFromEnd(interval);
@@ -134,8 +138,8 @@ final class SlotTable {
   }
 
   /**
-   * Forgets {@code interval} and every entry sharing its ring position ({@code retention} apart), whose
-   * slot a write the table does not see may have replaced.
+   * Forgets {@code interval} and every entry sharing its ring position ({@code retention} apart),
+   * whose slot a write the table does not see may have replaced.
    *
    * @return the latest of {@code interval} and the forgotten intervals
    */
@@ -195,7 +199,9 @@ final class SlotTable {
     dirtyCount = 0;
   }
 
-  /** Forgets clean entries before {@code keepFrom}; dirty ones stay until they have been emitted. */
+  /**
+   * Forgets clean entries before {@code keepFrom}; dirty ones stay until they have been emitted.
+   */
   void trimCleanBefore(long keepFrom) {
     if (size == 0 || intervals[0] >= keepFrom) {
       return;

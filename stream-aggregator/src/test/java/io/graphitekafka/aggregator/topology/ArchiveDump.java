@@ -1,8 +1,8 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.serde.Layouts;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.whisper.ArchiveInfo;
 import io.graphitekafka.whisper.FillMode;
 import io.graphitekafka.whisper.WhisperFile;
@@ -17,15 +17,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Test support: Whisper files as comparable values. Every archive becomes the map of the (timestamp,
- * value) pairs its slots hold, whatever their ring position, so two files compare equal when they hold
- * the same points even if their archives start at different slots.
+ * Test support: Whisper files as comparable values. Every archive becomes the map of the
+ * (timestamp, value) pairs its slots hold, whatever their ring position, so two files compare equal
+ * when they hold the same points even if their archives start at different slots.
  */
 public final class ArchiveDump {
 
   private ArchiveDump() {}
 
-  /** Per archive, slot timestamp to value bits (bits, so that NaN equals NaN and -0.0 differs from 0.0). */
+  /**
+   * Per archive, slot timestamp to value bits (bits, so that NaN equals NaN and -0.0 differs from
+   * 0.0).
+   */
   public static List<Map<Long, Long>> read(Path file) throws IOException {
     ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file));
     int archiveCount = buf.getInt(12);
@@ -48,7 +51,9 @@ public final class ArchiveDump {
     return out;
   }
 
-  /** The reference: an empty file given the points one {@code update_many} call each, at each's now. */
+  /**
+   * The reference: an empty file given the points one {@code update_many} call each, at each's now.
+   */
   public static List<Map<Long, Long>> reference(
       Path file, SeriesLayout layout, long[] timestamps, double[] values, long[] nows)
       throws IOException {
@@ -64,17 +69,19 @@ public final class ArchiveDump {
    * The aggregator's output applied to an empty file, one write per record, in order: a slot record
    * written as it is, a raw point with whisper's {@code update_many} at the record's now.
    */
-  public static List<Map<Long, Long>> applied(Path file, SeriesLayout layout, List<ArchivePoint> records)
-      throws IOException {
+  public static List<Map<Long, Long>> applied(
+      Path file, SeriesLayout layout, List<ArchivePoint> records) throws IOException {
     try (WhisperFile wsp = WhisperFile.create(file, layout, FillMode.ZERO)) {
       for (ArchivePoint p : records) {
         if (!Layouts.fromAvro(p.getLayout()).equals(layout)) {
-          throw new AssertionError("record carries layout " + p.getLayout() + ", expected " + layout);
+          throw new AssertionError(
+              "record carries layout " + p.getLayout() + ", expected " + layout);
         }
         if (p.getNow() != null) {
           wsp.updateMany(new long[] {p.getTimestamp()}, new double[] {p.getValue()}, 1, p.getNow());
         } else {
-          wsp.writeSlots(p.getArchive(), new long[] {p.getTimestamp()}, new double[] {p.getValue()}, 1);
+          wsp.writeSlots(
+              p.getArchive(), new long[] {p.getTimestamp()}, new double[] {p.getValue()}, 1);
         }
       }
     }

@@ -1,14 +1,14 @@
 package io.graphitekafka.aggregator.topology;
 
 import io.graphitekafka.aggregator.config.AggregatorConfig;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
-import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,15 +45,26 @@ final class RollupDriver implements AutoCloseable {
     this(resolver, graceSeconds, now, null);
   }
 
-  /** @param registry the Schema Registry the topology and the test topics use, or null for none */
-  RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
+  /**
+   * @param registry the Schema Registry the topology and the test topics use, or null for none
+   */
+  RollupDriver(
+      Function<String, SeriesLayout> resolver,
+      long graceSeconds,
+      long now,
       SchemaRegistryClient registry) {
     this(resolver, graceSeconds, now, registry, Map.of());
   }
 
-  /** @param extra further aggregator settings; {@code kafka.*} ones are passed to Kafka Streams */
-  RollupDriver(Function<String, SeriesLayout> resolver, long graceSeconds, long now,
-      SchemaRegistryClient registry, Map<String, Object> extra) {
+  /**
+   * @param extra further aggregator settings; {@code kafka.*} ones are passed to Kafka Streams
+   */
+  RollupDriver(
+      Function<String, SeriesLayout> resolver,
+      long graceSeconds,
+      long now,
+      SchemaRegistryClient registry,
+      Map<String, Object> extra) {
     this.clock = new MutableClock(now);
     Map<String, Object> settings = new HashMap<>(extra);
     if (registry != null) {
@@ -73,24 +84,31 @@ final class RollupDriver implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-    extra.forEach((key, value) -> {
-      if (key.startsWith("kafka.")) {
-        props.put(key.substring("kafka.".length()), value);
-      }
-    });
+    extra.forEach(
+        (key, value) -> {
+          if (key.startsWith("kafka.")) {
+            props.put(key.substring("kafka.".length()), value);
+          }
+        });
     driver = new TopologyTestDriver(RollupTopology.build(config, resolver, clock, metrics), props);
     Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
-    points = driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
-    rawPoints = driver.createInputTopic(in.name(), Serdes.String().serializer(),
-        Serdes.ByteArray().serializer());
+    points =
+        driver.createInputTopic(
+            in.name(), in.keySerde().serializer(), in.valueSerde().serializer());
+    rawPoints =
+        driver.createInputTopic(
+            in.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
     Topic<String, ArchivePoint> out = Topics.archives(Topics.DEFAULT_ARCHIVES, registry);
-    archives = driver.createOutputTopic(out.name(), out.keySerde().deserializer(),
-        out.valueSerde().deserializer());
-    rawArchives = driver.createOutputTopic(out.name(), Serdes.String().deserializer(),
-        Serdes.ByteArray().deserializer());
+    archives =
+        driver.createOutputTopic(
+            out.name(), out.keySerde().deserializer(), out.valueSerde().deserializer());
+    rawArchives =
+        driver.createOutputTopic(
+            out.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
     Topic<String, Reject> rej = Topics.rejects(Topics.DEFAULT_REJECTS, registry);
-    rejects = driver.createOutputTopic(rej.name(), rej.keySerde().deserializer(),
-        rej.valueSerde().deserializer());
+    rejects =
+        driver.createOutputTopic(
+            rej.name(), rej.keySerde().deserializer(), rej.valueSerde().deserializer());
   }
 
   void send(String metric, long timestamp, double value) {
@@ -110,12 +128,17 @@ final class RollupDriver implements AutoCloseable {
     return archives.readValuesToList();
   }
 
-  /** The archive topic's values as bytes; reading them here consumes them for {@link #archivePoints}. */
+  /**
+   * The archive topic's values as bytes; reading them here consumes them for {@link
+   * #archivePoints}.
+   */
   List<byte[]> rawArchiveValues() {
     return rawArchives.readValuesToList();
   }
 
-  /** The archive topic's records, key and value bytes, as a sink reads them; consumes them likewise. */
+  /**
+   * The archive topic's records, key and value bytes, as a sink reads them; consumes them likewise.
+   */
   List<org.apache.kafka.streams.KeyValue<String, byte[]>> rawArchiveRecords() {
     return rawArchives.readKeyValuesToList();
   }

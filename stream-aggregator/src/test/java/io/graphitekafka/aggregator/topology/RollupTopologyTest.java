@@ -1,15 +1,15 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
-import io.graphitekafka.graphite.storage.AggregationMethod;
-import io.graphitekafka.graphite.storage.ArchiveSpec;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,12 +25,17 @@ class RollupTopologyTest {
 
   /** Three archives, 10s:1m,1m:5m,5m:30m; T0 is a multiple of 300. */
   private static final long T0 = 1699999800L;
-  private static final SeriesLayout EXAMPLE_B = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
-      AggregationMethod.AVERAGE, 0.5f);
-  private static final SeriesLayout THREE_ARCHIVES_SUM = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440), new ArchiveSpec(600, 1000)),
-      AggregationMethod.SUM, 0f);
+
+  private static final SeriesLayout EXAMPLE_B =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5), new ArchiveSpec(300, 6)),
+          AggregationMethod.AVERAGE,
+          0.5f);
+  private static final SeriesLayout THREE_ARCHIVES_SUM =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440), new ArchiveSpec(600, 1000)),
+          AggregationMethod.SUM,
+          0f);
 
   private RollupDriver driver;
 
@@ -39,12 +44,13 @@ class RollupTopologyTest {
   }
 
   /**
-   * A driver for an installation whose files are all written by the pipeline, so a new series' first
-   * points are rolled up by the aggregator: most tests here are about that rollup.
+   * A driver for an installation whose files are all written by the pipeline, so a new series'
+   * first points are rolled up by the aggregator: most tests here are about that rollup.
    */
   private RollupDriver start(Function<String, SeriesLayout> resolver, long grace, long now) {
-    driver = new RollupDriver(resolver, grace, now, null,
-        Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
+    driver =
+        new RollupDriver(
+            resolver, grace, now, null, Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
     return driver;
   }
 
@@ -62,15 +68,16 @@ class RollupTopologyTest {
   }
 
   /**
-   * "archive@offset-from-T0=value" of every slot emitted so far, and "raw@offset=value/now-offset" of
-   * every raw point.
+   * "archive@offset-from-T0=value" of every slot emitted so far, and "raw@offset=value/now-offset"
+   * of every raw point.
    */
   private List<String> emitted() {
     List<String> out = new ArrayList<>();
     for (ArchivePoint p : driver.archivePoints()) {
-      out.add(p.getNow() == null
-          ? p.getArchive() + "@" + (p.getTimestamp() - T0) + "=" + p.getValue()
-          : "raw@" + (p.getTimestamp() - T0) + "=" + p.getValue() + "/" + (p.getNow() - T0));
+      out.add(
+          p.getNow() == null
+              ? p.getArchive() + "@" + (p.getTimestamp() - T0) + "=" + p.getValue()
+              : "raw@" + (p.getTimestamp() - T0) + "=" + p.getValue() + "/" + (p.getNow() - T0));
     }
     return out;
   }
@@ -101,8 +108,17 @@ class RollupTopologyTest {
     // after each change instead, and the output is the same.
     List<List<String>> outputs = new ArrayList<>();
     for (long cacheBytes : List.of(10_485_760L, 0L)) {
-      driver = new RollupDriver(name -> EXAMPLE_B, 600, T0 + 55, null, Map.of(
-          AggregatorConfig.NEW_SERIES_FILES_EMPTY, true, "kafka.statestore.cache.max.bytes", cacheBytes));
+      driver =
+          new RollupDriver(
+              name -> EXAMPLE_B,
+              600,
+              T0 + 55,
+              null,
+              Map.of(
+                  AggregatorConfig.NEW_SERIES_FILES_EMPTY,
+                  true,
+                  "kafka.statestore.cache.max.bytes",
+                  cacheBytes));
       driver.send("m", T0, 1);
       // The driver commits after each record.
       assertThat(driver.series("m").newest()).isEqualTo(T0);
@@ -132,8 +148,16 @@ class RollupTopologyTest {
     driver.emit();
 
     // 12 points, 6 ten-second slots: one record per changed slot, not one per point per archive.
-    assertThat(emitted()).containsExactly(
-        "0@0=2.0", "0@10=2.0", "0@20=2.0", "0@30=2.0", "0@40=2.0", "0@50=2.0", "1@0=12.0", "2@0=12.0");
+    assertThat(emitted())
+        .containsExactly(
+            "0@0=2.0",
+            "0@10=2.0",
+            "0@20=2.0",
+            "0@30=2.0",
+            "0@40=2.0",
+            "0@50=2.0",
+            "1@0=12.0",
+            "2@0=12.0");
     driver.emit();
     assertThat(driver.archiveTopic().isEmpty()).isTrue();
     assertThat(driver.counter(RollupMetrics.RECEIVED)).isEqualTo(12);
@@ -157,8 +181,11 @@ class RollupTopologyTest {
 
   @Test
   void lastWriteWinsInTheFinestArchiveAndTheRollupFollows() {
-    start(new SeriesLayout(List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5)),
-        AggregationMethod.SUM, 0f), 600, T0 + 55);
+    start(
+        new SeriesLayout(
+            List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5)), AggregationMethod.SUM, 0f),
+        600,
+        T0 + 55);
     driver.send("m", T0, 1);
     driver.send("m", T0 + 10, 2);
     driver.emit();
@@ -172,8 +199,13 @@ class RollupTopologyTest {
   @Test
   void xFilesFactorIsComparedAgainstTheStoredFloat32() {
     // 0.1f is 0.10000000149..., so 1 known slot out of 10 does not propagate; 2 do.
-    start(new SeriesLayout(List.of(new ArchiveSpec(10, 60), new ArchiveSpec(100, 10)),
-        AggregationMethod.MAX, 0.1f), 600, T0 + 200);
+    start(
+        new SeriesLayout(
+            List.of(new ArchiveSpec(10, 60), new ArchiveSpec(100, 10)),
+            AggregationMethod.MAX,
+            0.1f),
+        600,
+        T0 + 200);
     driver.send("m", T0, 4);
     driver.emit();
     assertThat(emitted()).containsExactly("0@0=4.0");
@@ -254,15 +286,17 @@ class RollupTopologyTest {
     driver.send("m", T0 + 2990 - 200, 5);
 
     // The pending slots first, then the late point for the sink to apply against the file.
-    assertThat(emitted()).containsExactly("0@2990=2.0", "1@2940=7.0", "2@2400=61.0",
-        "raw@2790=5.0/3600");
+    assertThat(emitted())
+        .containsExactly("0@2990=2.0", "1@2940=7.0", "2@2400=61.0", "raw@2790=5.0/3600");
     assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(1);
     assertThat(driver.counter(RollupMetrics.LATE)).isEqualTo(1);
     SeriesState state = driver.series("m");
-    // Archive 0 keeps the 10 s slots from the minute holding the horizon, 2820..2990; the late point's
+    // Archive 0 keeps the 10 s slots from the minute holding the horizon, 2820..2990; the late
+    // point's
     // slot is before them, where nothing reads it.
     assertThat(state.table(0).size()).isEqualTo(18);
-    // Archive 1 keeps the minutes of the ten minutes holding the horizon but 2760, whose value the file
+    // Archive 1 keeps the minutes of the ten minutes holding the horizon but 2760, whose value the
+    // file
     // decides now; it knows the minutes from 2820 on.
     assertThat(state.table(1).size()).isEqualTo(9);
     assertThat(state.knownFrom(1)).isEqualTo(T0 + 2820);
@@ -273,14 +307,15 @@ class RollupTopologyTest {
     driver.send("m", T0 + 2950, 4);
     driver.send("m", T0 + 3000, 1);
     driver.emit();
-    assertThat(emitted()).containsExactly("raw@2950=4.0/3600", "0@3000=1.0", "1@3000=1.0",
-        "2@3000=1.0");
+    assertThat(emitted())
+        .containsExactly("raw@2950=4.0/3600", "0@3000=1.0", "1@3000=1.0", "2@3000=1.0");
   }
 
   @Test
   void byDefaultANewSeriesGoesRawUntilTheCoarsestIntervalOfItsFirstSightEnds() {
     startByDefault(THREE_ARCHIVES_SUM, 600, T0 + 595);
-    // Seen first at 595: the file may hold any point up to then, so the ten minutes holding 595 go raw.
+    // Seen first at 595: the file may hold any point up to then, so the ten minutes holding 595 go
+    // raw.
     driver.send("m", T0 + 580, 1);
     driver.send("m", T0 + 590, 1);
     driver.clock.set(T0 + 615);
@@ -289,8 +324,15 @@ class RollupTopologyTest {
     driver.send("m", T0 + 30, 4); // history: raw, after the slots written before it
     driver.emit();
 
-    assertThat(emitted()).containsExactly("raw@580=1.0/595", "raw@590=1.0/595",
-        "0@600=2.0", "0@610=3.0", "1@600=5.0", "2@600=5.0", "raw@30=4.0/615");
+    assertThat(emitted())
+        .containsExactly(
+            "raw@580=1.0/595",
+            "raw@590=1.0/595",
+            "0@600=2.0",
+            "0@610=3.0",
+            "1@600=5.0",
+            "2@600=5.0",
+            "raw@30=4.0/615");
     assertThat(driver.counter(RollupMetrics.RAW_SENT)).isEqualTo(3);
   }
 
@@ -298,10 +340,13 @@ class RollupTopologyTest {
   void eachSeriesResolvesItsLayoutOnceAndKeepsItWhenTheRulesChange() {
     AtomicReference<SeriesLayout> rules = new AtomicReference<>(EXAMPLE_B);
     List<String> resolved = new ArrayList<>();
-    start(name -> {
-      resolved.add(name);
-      return rules.get();
-    }, 600, T0 + 55);
+    start(
+        name -> {
+          resolved.add(name);
+          return rules.get();
+        },
+        600,
+        T0 + 55);
     driver.send("old", T0, 1);
     driver.send("old", T0 + 10, 1);
     rules.set(THREE_ARCHIVES_SUM);
@@ -342,8 +387,16 @@ class RollupTopologyTest {
       reasons.add(r.getReason().toString());
       assertThat(r.getProtocol().toString()).isEqualTo("stream-aggregator");
     }
-    assertThat(reasons).containsExactly("undecodable", "unknown_schema", "undecodable", "undecodable",
-        "empty_name", "nan_value", "timestamp_out_of_range", "timestamp_out_of_range");
+    assertThat(reasons)
+        .containsExactly(
+            "undecodable",
+            "unknown_schema",
+            "undecodable",
+            "undecodable",
+            "empty_name",
+            "nan_value",
+            "timestamp_out_of_range",
+            "timestamp_out_of_range");
     assertThat(emitted()).containsExactly("0@0=1.0");
     assertThat(driver.counter(RollupMetrics.REJECTED)).isEqualTo(8);
     assertThat(driver.counter("rejects.timestamp_out_of_range")).isEqualTo(2);

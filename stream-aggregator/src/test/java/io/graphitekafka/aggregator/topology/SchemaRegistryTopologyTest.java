@@ -1,18 +1,18 @@
 package io.graphitekafka.aggregator.topology;
 
-import io.graphitekafka.aggregator.config.AggregatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.graphitekafka.aggregator.config.AggregatorConfig;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
-import io.graphitekafka.graphite.storage.AggregationMethod;
-import io.graphitekafka.graphite.storage.ArchiveSpec;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,24 +30,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The topology with {@code schema.registry.url} set: points in either wire format (and in an older or
- * newer registered schema) are read, archive points and rejects are written in Confluent's format
- * under {@code <topic>-value}, and an unreachable registry fails the task instead of rejecting data.
+ * The topology with {@code schema.registry.url} set: points in either wire format (and in an older
+ * or newer registered schema) are read, archive points and rejects are written in Confluent's
+ * format under {@code <topic>-value}, and an unreachable registry fails the task instead of
+ * rejecting data.
  */
 class SchemaRegistryTopologyTest {
 
   private static final long T0 = 1699999800L;
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5)), AggregationMethod.SUM, 0f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 6), new ArchiveSpec(60, 5)), AggregationMethod.SUM, 0f);
 
   @RegisterExtension final StubSchemaRegistry registry = StubSchemaRegistry.start();
   private RollupDriver driver;
 
   @BeforeEach
   void start() throws Exception {
-    driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client(),
-        // new series rolled up here, so each point shows as slots
-        Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
+    driver =
+        new RollupDriver(
+            name -> LAYOUT,
+            600,
+            T0 + 55,
+            client(),
+            // new series rolled up here, so each point shows as slots
+            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
   }
 
   @AfterEach
@@ -62,7 +69,14 @@ class SchemaRegistryTopologyTest {
   private List<String> emitted() {
     List<String> out = new ArrayList<>();
     for (ArchivePoint p : driver.archivePoints()) {
-      out.add(p.getMetric() + " " + p.getArchive() + "@" + (p.getTimestamp() - T0) + "=" + p.getValue());
+      out.add(
+          p.getMetric()
+              + " "
+              + p.getArchive()
+              + "@"
+              + (p.getTimestamp() - T0)
+              + "="
+              + p.getValue());
     }
     return out;
   }
@@ -93,7 +107,8 @@ class SchemaRegistryTopologyTest {
 
   @Test
   void stillReadsSingleObjectPointsWhenARegistryIsConfigured() {
-    driver.sendRaw("m", AvroSerde.singleObject(MetricPoint.class).encode(new MetricPoint("m", T0, 4.0)));
+    driver.sendRaw(
+        "m", AvroSerde.singleObject(MetricPoint.class).encode(new MetricPoint("m", T0, 4.0)));
     driver.send("m", T0 + 10, 5);
     driver.emit();
 
@@ -102,10 +117,20 @@ class SchemaRegistryTopologyTest {
 
   @Test
   void readsPointsWrittenWithAnotherRegisteredVersionOfTheSchema() throws Exception {
-    // A producer's newer MetricPoint with an extra field: resolved against ours, the field is skipped.
-    Schema newer = SchemaBuilder.record("MetricPoint").namespace("io.graphitekafka.schemas.avro")
-        .fields().requiredString("metric").requiredLong("timestamp").requiredDouble("value")
-        .name("host").type().stringType().stringDefault("").endRecord();
+    // A producer's newer MetricPoint with an extra field: resolved against ours, the field is
+    // skipped.
+    Schema newer =
+        SchemaBuilder.record("MetricPoint")
+            .namespace("io.graphitekafka.schemas.avro")
+            .fields()
+            .requiredString("metric")
+            .requiredLong("timestamp")
+            .requiredDouble("value")
+            .name("host")
+            .type()
+            .stringType()
+            .stringDefault("")
+            .endRecord();
     int id = registry.preload("carbon.points-value", newer);
     GenericRecord record = new GenericData.Record(newer);
     record.put("metric", "evolved.series");
@@ -142,13 +167,19 @@ class SchemaRegistryTopologyTest {
 
   @Test
   void anUnreachableRegistryFailsTheTaskInsteadOfRejectingThePoint() {
-    byte[] valid = AvroSerde.confluent(MetricPoint.class, client())
-        .encode("carbon.points", new MetricPoint("m", T0, 1.0));
+    byte[] valid =
+        AvroSerde.confluent(MetricPoint.class, client())
+            .encode("carbon.points", new MetricPoint("m", T0, 1.0));
     // A fresh topology has not looked up the id yet; the registry goes away before it does.
     driver.close();
-    driver = new RollupDriver(name -> LAYOUT, 600, T0 + 55, client(),
-        // new series rolled up here, so each point shows as slots
-        Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
+    driver =
+        new RollupDriver(
+            name -> LAYOUT,
+            600,
+            T0 + 55,
+            client(),
+            // new series rolled up here, so each point shows as slots
+            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true));
     registry.down(true);
 
     Throwable failure = catchThrowable(() -> driver.sendRaw("m", valid));

@@ -18,12 +18,14 @@ class SlotTableTest {
 
   @Provide
   Arbitrary<List<Op>> ops() {
-    Arbitrary<Op> put = Arbitraries.integers().between(0, 40)
-        .flatMap(i -> Arbitraries.integers().between(-3, 3).map(v -> new Op(i, v)));
+    Arbitrary<Op> put =
+        Arbitraries.integers()
+            .between(0, 40)
+            .flatMap(i -> Arbitraries.integers().between(-3, 3).map(v -> new Op(i, v)));
     Arbitrary<Op> clean = Arbitraries.just(new Op(-1, 0));
-    return Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(8, put), net.jqwik.api.Tuple.of(1, clean))
-        .list().ofMaxSize(60);
+    return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, put), net.jqwik.api.Tuple.of(1, clean))
+        .list()
+        .ofMaxSize(60);
   }
 
   private record Entry(long interval, double value, boolean dirty) {}
@@ -71,8 +73,8 @@ class SlotTableTest {
   }
 
   @Property(tries = 2000)
-  void forgettingDropsTheIntervalAndItsOtherLapsAndNothingElse(@ForAll("ops") List<Op> ops,
-      @ForAll("forgotten") int index, @ForAll("laps") int lapSlots) {
+  void forgettingDropsTheIntervalAndItsOtherLapsAndNothingElse(
+      @ForAll("ops") List<Op> ops, @ForAll("forgotten") int index, @ForAll("laps") int lapSlots) {
     SlotTable table = new SlotTable();
     long retention = 10L * lapSlots;
     for (Op op : ops) {

@@ -6,13 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
-/** The slots of one archive that whisper would still show: written, and within one lap of the newest. */
+/**
+ * The slots of one archive that whisper would still show: written, and within one lap of the
+ * newest.
+ */
 record ArchiveSlots(long[] timestamps, double[] values, int count) {
 
   /**
-   * Reads archive {@code info} of the file open on {@code channel}. A slot left from an earlier lap of the
-   * ring (at least one retention older than the archive's newest slot) is not part of the series any
-   * more and is skipped, as whisper's fetch skips it.
+   * Reads archive {@code info} of the file open on {@code channel}. A slot left from an earlier lap
+   * of the ring (at least one retention older than the archive's newest slot) is not part of the
+   * series any more and is skipped, as whisper's fetch skips it.
    */
   static ArchiveSlots read(FileChannel channel, Path path, ArchiveInfo info) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(info.size()));
@@ -20,7 +23,8 @@ record ArchiveSlots(long[] timestamps, double[] values, int count) {
     while (buf.hasRemaining()) {
       int n = channel.read(buf, position);
       if (n < 0) {
-        throw new IOException("unexpected end of " + path + " reading the archive at " + info.offset());
+        throw new IOException(
+            "unexpected end of " + path + " reading the archive at " + info.offset());
       }
       position += n;
     }

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Turns a Whisper file's path back into its series name, the inverse of carbon's
- * {@code _getFilesystemPath}: {@code a/b/c.wsp} is {@code a.b.c}; under {@code _tagged} an unhashed file
+ * Turns a Whisper file's path back into its series name, the inverse of carbon's {@code
+ * _getFilesystemPath}: {@code a/b/c.wsp} is {@code a.b.c}; under {@code _tagged} an unhashed file
  * name has {@code _DOT_} for each dot, and a hashed one is looked up among the names given.
  */
 final class SeriesNameFromPath {
@@ -24,7 +24,9 @@ final class SeriesNameFromPath {
     }
   }
 
-  /** The series stored at {@code relative} (below the whisper root), or empty if it cannot be told. */
+  /**
+   * The series stored at {@code relative} (below the whisper root), or empty if it cannot be told.
+   */
   Optional<String> nameOf(Path relative) {
     String file = relative.getFileName().toString();
     if (!file.endsWith(".wsp") || relative.getNameCount() < 1) {
@@ -32,7 +34,8 @@ final class SeriesNameFromPath {
     }
     String stem = file.substring(0, file.length() - 4);
     String name;
-    if (relative.getNameCount() == 4 && relative.getName(0).toString().equals(SeriesPaths.TAGGED_DIR)) {
+    if (relative.getNameCount() == 4
+        && relative.getName(0).toString().equals(SeriesPaths.TAGGED_DIR)) {
       name = isSha256Hex(stem) ? namesByHash.get(stem) : stem.replace("_DOT_", ".");
       if (name == null) {
         return Optional.empty();

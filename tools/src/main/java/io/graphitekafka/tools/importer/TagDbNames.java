@@ -23,8 +23,11 @@ import java.util.List;
  */
 final class TagDbNames {
 
-  /** Matches every series: each has a name, and findSeries wants an expression that needs a value. */
+  /**
+   * Matches every series: each has a name, and findSeries wants an expression that needs a value.
+   */
   static final String EVERY_SERIES = "name=~.+";
+
   private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
   private TagDbNames() {}
@@ -35,18 +38,27 @@ final class TagDbNames {
    */
   static List<String> fetch(String graphiteUrl) throws IOException {
     URI base = URI.create(graphiteUrl.endsWith("/") ? graphiteUrl : graphiteUrl + "/");
-    URI uri = withoutCredentials(base).resolve(
-        "tags/findSeries?expr=" + URLEncoder.encode(EVERY_SERIES, StandardCharsets.UTF_8));
+    URI uri =
+        withoutCredentials(base)
+            .resolve(
+                "tags/findSeries?expr=" + URLEncoder.encode(EVERY_SERIES, StandardCharsets.UTF_8));
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
     if (base.getRawUserInfo() != null) {
-      request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-          URLDecoder.decode(base.getRawUserInfo(), StandardCharsets.UTF_8)
-              .getBytes(StandardCharsets.UTF_8)));
+      request.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(
+                      URLDecoder.decode(base.getRawUserInfo(), StandardCharsets.UTF_8)
+                          .getBytes(StandardCharsets.UTF_8)));
     }
     HttpResponse<String> response;
     try {
-      response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
-          .send(request.build(), HttpResponse.BodyHandlers.ofString());
+      response =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(10))
+              .build()
+              .send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted asking " + uri, e);
@@ -54,18 +66,19 @@ final class TagDbNames {
       throw new IOException("cannot ask " + uri + " for the tagged series: " + e, e);
     }
     if (response.statusCode() != 200) {
-      throw new IOException(uri + " answered HTTP " + response.statusCode() + ": "
-          + abbreviate(response.body()));
+      throw new IOException(
+          uri + " answered HTTP " + response.statusCode() + ": " + abbreviate(response.body()));
     }
     JsonNode names;
     try {
       names = new ObjectMapper().readTree(response.body());
     } catch (IOException e) {
-      throw new IOException(uri + " answered something other than JSON: " + abbreviate(response.body()),
-          e);
+      throw new IOException(
+          uri + " answered something other than JSON: " + abbreviate(response.body()), e);
     }
     if (!names.isArray()) {
-      throw new IOException(uri + " answered " + abbreviate(response.body()) + ", not a list of names");
+      throw new IOException(
+          uri + " answered " + abbreviate(response.body()) + ", not a list of names");
     }
     List<String> out = new ArrayList<>(names.size());
     for (JsonNode name : names) {
@@ -82,7 +95,8 @@ final class TagDbNames {
 
   private static URI withoutCredentials(URI uri) {
     try {
-      return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
+      return new URI(
+          uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("graphite-web URL " + uri + ": " + e.getMessage(), e);
     }

@@ -32,10 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Imports an existing Whisper tree: every archive of every file, with the file's own layout, method and
- * xFilesFactor, becomes archive points on {@code carbon.archives}, so sinks recreate equivalent files
- * without re-aggregating. Finished files are recorded in a state file, so an interrupted import resumes;
- * importing a file twice rewrites the same slots.
+ * Imports an existing Whisper tree: every archive of every file, with the file's own layout, method
+ * and xFilesFactor, becomes archive points on {@code carbon.archives}, so sinks recreate equivalent
+ * files without re-aggregating. Finished files are recorded in a state file, so an interrupted
+ * import resumes; importing a file twice rewrites the same slots.
  */
 public final class WhisperImporter {
 
@@ -44,11 +44,19 @@ public final class WhisperImporter {
   private static final long CHECKPOINT_NANOS = 2_000_000_000L;
 
   /** What an import did: counts, and each file it could not import with the reason. */
-  public record Summary(int files, int resumed, long points, List<String> failures, double seconds) {
+  public record Summary(
+      int files, int resumed, long points, List<String> failures, double seconds) {
     public String describe() {
-      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-          "imported %d files (%d points) in %.1f s; %d already done by an earlier run; %d failed",
-          files, points, seconds, resumed, failures.size()));
+      StringBuilder sb =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "imported %d files (%d points) in %.1f s; %d already done by an earlier run; %d failed",
+                  files,
+                  points,
+                  seconds,
+                  resumed,
+                  failures.size()));
       for (String f : failures) {
         sb.append("\n  ").append(f);
       }
@@ -73,16 +81,21 @@ public final class WhisperImporter {
     this.whisperDir = config.whisperDir().toAbsolutePath().normalize();
     this.stateFile = config.stateFile();
     this.rate = config.getLong(ImportConfig.RATE);
-    this.topic = Topics.archives(config.getString(ImportConfig.ARCHIVES_TOPIC),
-        RegistrySettings.client(config));
+    this.topic =
+        Topics.archives(
+            config.getString(ImportConfig.ARCHIVES_TOPIC), RegistrySettings.client(config));
     String tagNames = config.getString(ImportConfig.TAG_NAMES_FILE);
-    List<String> known = new java.util.ArrayList<>(
-        tagNames.isEmpty() ? List.of() : Files.readAllLines(Path.of(tagNames), StandardCharsets.UTF_8));
+    List<String> known =
+        new java.util.ArrayList<>(
+            tagNames.isEmpty()
+                ? List.of()
+                : Files.readAllLines(Path.of(tagNames), StandardCharsets.UTF_8));
     String tagNamesFrom = config.getString(ImportConfig.TAG_NAMES_FROM);
     if (!tagNamesFrom.isBlank()) {
       List<String> fromTagDb = TagDbNames.fetch(tagNamesFrom.trim());
-      progress.printf("%d series names from the TagDB at %s%n", fromTagDb.size(),
-          TagDbNames.withoutCredentials(tagNamesFrom.trim()));
+      progress.printf(
+          "%d series names from the TagDB at %s%n",
+          fromTagDb.size(), TagDbNames.withoutCredentials(tagNamesFrom.trim()));
       known.addAll(fromTagDb);
     }
     this.names = new SeriesNameFromPath(known);
@@ -112,7 +125,10 @@ public final class WhisperImporter {
     Set<String> done = readState();
     List<Path> files;
     try (Stream<Path> walk = Files.walk(whisperDir)) {
-      files = walk.filter(p -> p.toString().endsWith(".wsp") && Files.isRegularFile(p)).sorted().toList();
+      files =
+          walk.filter(p -> p.toString().endsWith(".wsp") && Files.isRegularFile(p))
+              .sorted()
+              .toList();
     }
     List<String> failures = new ArrayList<>();
     List<String> pending = new ArrayList<>();
@@ -132,9 +148,15 @@ public final class WhisperImporter {
         }
         Optional<String> name = names.nameOf(relative);
         if (name.isEmpty()) {
-          failures.add(relative + ": cannot tell the series name from the path"
-              + (relative.startsWith("_tagged") ? " (hashed tagged file: name it with --tag-names-from"
-                  + " or in " + ImportConfig.TAG_NAMES_FILE + ")" : ""));
+          failures.add(
+              relative
+                  + ": cannot tell the series name from the path"
+                  + (relative.startsWith("_tagged")
+                      ? " (hashed tagged file: name it with --tag-names-from"
+                          + " or in "
+                          + ImportConfig.TAG_NAMES_FILE
+                          + ")"
+                      : ""));
           continue;
         }
         try {
@@ -162,7 +184,8 @@ public final class WhisperImporter {
     return new Summary(imported, resumed, points, failures, (System.nanoTime() - start) / 1e9);
   }
 
-  private long importFile(Path file, String metric, long start, long sentBefore) throws IOException {
+  private long importFile(Path file, String metric, long start, long sentBefore)
+      throws IOException {
     long sent = 0;
     try (WhisperFile whisper = WhisperFile.openReadOnly(file);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -174,8 +197,11 @@ public final class WhisperImporter {
         for (int i = 0; i < slots.count(); i++) {
           ArchivePoint point =
               new ArchivePoint(metric, a, slots.timestamps()[i], slots.values()[i], layout, null);
-          producer.send(new ProducerRecord<>(topic.name(), key,
-              topic.valueSerde().serializer().serialize(topic.name(), point)));
+          producer.send(
+              new ProducerRecord<>(
+                  topic.name(),
+                  key,
+                  topic.valueSerde().serializer().serialize(topic.name(), point)));
           sent++;
           throttle(start, sentBefore + sent);
         }
@@ -206,8 +232,11 @@ public final class WhisperImporter {
       return;
     }
     producer.flush();
-    Files.write(stateFile, (String.join("\n", pending) + "\n").getBytes(StandardCharsets.UTF_8),
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.write(
+        stateFile,
+        (String.join("\n", pending) + "\n").getBytes(StandardCharsets.UTF_8),
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
     pending.clear();
   }
 
@@ -228,8 +257,16 @@ public final class WhisperImporter {
     double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
     int width = 30;
     int filled = total == 0 ? width : (int) ((long) seen * width / total);
-    progress.printf(Locale.ROOT, "\rimport [%s%s] %d/%d files, %,d points, %,.0f points/s, %d failed",
-        "#".repeat(filled), " ".repeat(width - filled), seen, total, points, points / seconds, failed);
+    progress.printf(
+        Locale.ROOT,
+        "\rimport [%s%s] %d/%d files, %,d points, %,.0f points/s, %d failed",
+        "#".repeat(filled),
+        " ".repeat(width - filled),
+        seen,
+        total,
+        points,
+        points / seconds,
+        failed);
     progress.flush();
   }
 }

@@ -16,9 +16,9 @@ import java.util.function.LongSupplier;
 /**
  * A deterministic Carbon load generator (plaintext or pickle): {@code series} series, each sent
  * {@code pointsPerSeries} points, spread over parallel TCP connections, as fast as possible or at a
- * fixed total rate. The bytes come from {@link LoadRenderer}, which never formats a line as a String,
- * so the generator is not what limits a benchmark. Used by {@code bin/graphite-kafka loadgen} and the
- * gateway load benchmark.
+ * fixed total rate. The bytes come from {@link LoadRenderer}, which never formats a line as a
+ * String, so the generator is not what limits a benchmark. Used by {@code bin/graphite-kafka
+ * loadgen} and the gateway load benchmark.
  */
 public final class LoadGenerator {
 
@@ -30,7 +30,8 @@ public final class LoadGenerator {
 
   /** The wire format. */
   public enum Protocol {
-    PLAINTEXT, PICKLE
+    PLAINTEXT,
+    PICKLE
   }
 
   /** Where the timestamps come from. */
@@ -43,12 +44,14 @@ public final class LoadGenerator {
 
   /**
    * What to send. Series {@code s} is sent by connection {@code s % connections}; each connection
-   * sends its series round by round (round {@code i} holds point {@code i} of each of its series), so
-   * every series gets {@code pointsPerSeries} points in timestamp order, interleaved as live traffic.
+   * sends its series round by round (round {@code i} holds point {@code i} of each of its series),
+   * so every series gets {@code pointsPerSeries} points in timestamp order, interleaved as live
+   * traffic.
    *
    * @param host where the gateway (or any Carbon receiver) listens
    * @param port its TCP port for {@code protocol}
-   * @param protocol plaintext lines or pickle frames of up to {@link #PICKLE_POINTS_PER_FRAME} points
+   * @param protocol plaintext lines or pickle frames of up to {@link #PICKLE_POINTS_PER_FRAME}
+   *     points
    * @param connections parallel connections, each on its own thread
    * @param series distinct series in total, named by {@link #seriesName}
    * @param pointsPerSeries points sent for each series
@@ -58,24 +61,47 @@ public final class LoadGenerator {
    * @param seed picks the values; the same spec and seed send the same points
    * @param prefix the first component(s) of every series name
    */
-  public record Spec(String host, int port, Protocol protocol, int connections, int series,
-      long pointsPerSeries, long rate, Timestamps timestamps, int step, long seed, String prefix) {
+  public record Spec(
+      String host,
+      int port,
+      Protocol protocol,
+      int connections,
+      int series,
+      long pointsPerSeries,
+      long rate,
+      Timestamps timestamps,
+      int step,
+      long seed,
+      String prefix) {
     public Spec {
       if (connections < 1 || series < connections || pointsPerSeries < 0 || rate < 0 || step < 1) {
-        throw new IllegalArgumentException("connections must be >= 1, series >= connections, points"
-            + " per series >= 0, rate >= 0 and step >= 1");
+        throw new IllegalArgumentException(
+            "connections must be >= 1, series >= connections, points"
+                + " per series >= 0, rate >= 0 and step >= 1");
       }
       if (prefix.isEmpty() || !prefix.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/')) {
-        throw new IllegalArgumentException("prefix must be printable ASCII without spaces or '/': '"
-            + prefix + "'");
+        throw new IllegalArgumentException(
+            "prefix must be printable ASCII without spaces or '/': '" + prefix + "'");
       }
     }
 
-    /** Plaintext, fixed timestamps 10 s apart, seed 1, prefix {@code loadgen}, as fast as possible. */
-    public static Spec plaintext(String host, int port, int connections, int series,
-        long pointsPerSeries) {
-      return new Spec(host, port, Protocol.PLAINTEXT, connections, series, pointsPerSeries, 0,
-          Timestamps.FIXED, 10, 1, "loadgen");
+    /**
+     * Plaintext, fixed timestamps 10 s apart, seed 1, prefix {@code loadgen}, as fast as possible.
+     */
+    public static Spec plaintext(
+        String host, int port, int connections, int series, long pointsPerSeries) {
+      return new Spec(
+          host,
+          port,
+          Protocol.PLAINTEXT,
+          connections,
+          series,
+          pointsPerSeries,
+          0,
+          Timestamps.FIXED,
+          10,
+          1,
+          "loadgen");
     }
 
     public long totalPoints() {
@@ -89,7 +115,9 @@ public final class LoadGenerator {
 
     /** The points per second connection {@code connection} is paced at; 0 when unpaced. */
     long rateOf(int connection) {
-      return rate == 0 ? 0 : Math.max(1, rate / connections + (connection < rate % connections ? 1 : 0));
+      return rate == 0
+          ? 0
+          : Math.max(1, rate / connections + (connection < rate % connections ? 1 : 0));
     }
   }
 
@@ -119,7 +147,9 @@ public final class LoadGenerator {
     return prefix + ".h" + (s % 100) + ".s" + s;
   }
 
-  /** The value of point {@code i} of series {@code s}: an integer in [0, 100000) picked by the seed. */
+  /**
+   * The value of point {@code i} of series {@code s}: an integer in [0, 100000) picked by the seed.
+   */
   public static long value(long seed, int s, long i) {
     long z = seed * 0x9E3779B97F4A7C15L + s * 0xBF58476D1CE4E5B9L + i * 0x94D049BB133111EBL;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -130,11 +160,14 @@ public final class LoadGenerator {
 
   /** Opens the connections, writes every point, closes them, and returns when all are written. */
   public Result run() throws IOException, InterruptedException {
-    ExecutorService pool = Executors.newFixedThreadPool(spec.connections(), r -> {
-      Thread t = new Thread(r, "loadgen");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            spec.connections(),
+            r -> {
+              Thread t = new Thread(r, "loadgen");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       long startMillis = System.currentTimeMillis();
       long start = System.nanoTime();
@@ -189,10 +222,16 @@ public final class LoadGenerator {
 
   /** {@code LoadGenerator host port connections series pointsPerSeries}: plaintext, fixed. */
   public static void main(String[] args) throws Exception {
-    Spec spec = Spec.plaintext(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]),
-        Integer.parseInt(args[3]), Long.parseLong(args[4]));
+    Spec spec =
+        Spec.plaintext(
+            args[0],
+            Integer.parseInt(args[1]),
+            Integer.parseInt(args[2]),
+            Integer.parseInt(args[3]),
+            Long.parseLong(args[4]));
     Result r = new LoadGenerator(spec).run();
-    System.out.printf("sent %d points (%d bytes) in %.3f s: %.0f points/s%n", r.points(), r.bytes(),
-        r.nanos() / 1e9, r.pointsPerSecond());
+    System.out.printf(
+        "sent %d points (%d bytes) in %.3f s: %.0f points/s%n",
+        r.points(), r.bytes(), r.nanos() / 1e9, r.pointsPerSecond());
   }
 }

@@ -9,8 +9,8 @@ import java.util.function.LongSupplier;
 /**
  * The bytes one connection of a {@link LoadGenerator} sends, rendered into a caller's buffer. Every
  * series name is encoded once up front (with its trailing space, or as a pickle BINUNICODE op), and
- * values and timestamps are written as digits straight into the buffer, so a point costs a copy and a
- * few divisions. Not thread-safe: one per connection.
+ * values and timestamps are written as digits straight into the buffer, so a point costs a copy and
+ * a few divisions. Not thread-safe: one per connection.
  */
 public final class LoadRenderer {
 
@@ -32,8 +32,10 @@ public final class LoadRenderer {
   private final int maxPointBytes;
   private final long total;
   private long rendered;
+
   /** The series index and round of the point being rendered, set by {@link #startPoint}. */
   private int seriesIndex;
+
   private long round;
   private long timestamp = -1;
   private final byte[] timestampDigits = new byte[20];
@@ -70,8 +72,10 @@ public final class LoadRenderer {
       names[k] = rendered;
       longest = Math.max(longest, rendered.length);
     }
-    // plaintext: value (< 100000) ' ' timestamp (<= 20 digits) '\n'; pickle: J int G double 2 tuples
-    this.maxPointBytes = longest + (spec.protocol() == Protocol.PLAINTEXT ? 6 + 1 + 20 + 1 : 5 + 9 + 2);
+    // plaintext: value (< 100000) ' ' timestamp (<= 20 digits) '\n'; pickle: J int G double 2
+    // tuples
+    this.maxPointBytes =
+        longest + (spec.protocol() == Protocol.PLAINTEXT ? 6 + 1 + 20 + 1 : 5 + 9 + 2);
     this.total = (long) count * spec.pointsPerSeries();
   }
 
@@ -89,7 +93,8 @@ public final class LoadRenderer {
    * returns the byte count. Pickle points come in whole frames (4-byte big-endian length, then the
    * pickle) of up to {@link LoadGenerator#PICKLE_POINTS_PER_FRAME} points.
    *
-   * @throws IllegalArgumentException if {@code buf} cannot hold one point (or one frame of one point)
+   * @throws IllegalArgumentException if {@code buf} cannot hold one point (or one frame of one
+   *     point)
    */
   public int render(byte[] buf, long maxPoints) {
     int frameOverhead = spec.protocol() == Protocol.PLAINTEXT ? 0 : 4 + 2 + 1 + 1 + 1 + 1;
@@ -115,7 +120,8 @@ public final class LoadRenderer {
       buf[pos++] = EMPTY_LIST;
       buf[pos++] = MARK;
       int inFrame = 0;
-      while (rendered < limit && inFrame < LoadGenerator.PICKLE_POINTS_PER_FRAME
+      while (rendered < limit
+          && inFrame < LoadGenerator.PICKLE_POINTS_PER_FRAME
           && pos + maxPointBytes + 2 <= buf.length) {
         pos = picklePoint(buf, pos);
         inFrame++;
@@ -128,8 +134,8 @@ public final class LoadRenderer {
   }
 
   /**
-   * Writes the name of the next point's series at {@code pos} and moves the timestamp to the point's
-   * round; returns the position after the name.
+   * Writes the name of the next point's series at {@code pos} and moves the timestamp to the
+   * point's round; returns the position after the name.
    */
   private int startPoint(byte[] buf, int pos) {
     seriesIndex = (int) (rendered % series.length);
@@ -185,7 +191,9 @@ public final class LoadRenderer {
     timestampLength = digits(timestampDigits, 0, ts);
   }
 
-  /** Writes the decimal digits of {@code v >= 0} at {@code pos}; returns the position after them. */
+  /**
+   * Writes the decimal digits of {@code v >= 0} at {@code pos}; returns the position after them.
+   */
   private static int digits(byte[] buf, int pos, long v) {
     int len = 1;
     for (long x = v; x >= 10; x /= 10) {

@@ -1,17 +1,17 @@
 package io.graphitekafka.tools.produce;
 
-import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.carbon.CarbonLineSplitter;
 import io.graphitekafka.gateway.carbon.RejectReason;
 import io.graphitekafka.gateway.kafka.FlowControl;
 import io.graphitekafka.gateway.kafka.PointProducer;
+import io.graphitekafka.gateway.metrics.GatewayStats;
 import io.graphitekafka.gateway.server.MetricFilter;
 import io.graphitekafka.gateway.server.PointHandler;
 import io.graphitekafka.gateway.server.Source;
-import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.service.metrics.SelfMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -26,17 +26,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code graphite-kafka produce}: reads Carbon plaintext lines or pickle frames from a file or standard
- * input and produces them as the gateway does, through the gateway's own line splitter,
- * {@link PointHandler} (decoders, name normalization, rejects) and {@link PointProducer}, so a point
- * arrives on the points topic exactly as if it had been sent to port 2003 or 2004. Bad input is counted by reason and sent to the rejects topic. Reading pauses
- * while Kafka has more than a few MiB unacknowledged, so a large file never fills the memory.
+ * {@code graphite-kafka produce}: reads Carbon plaintext lines or pickle frames from a file or
+ * standard input and produces them as the gateway does, through the gateway's own line splitter,
+ * {@link PointHandler} (decoders, name normalization, rejects) and {@link PointProducer}, so a
+ * point arrives on the points topic exactly as if it had been sent to port 2003 or 2004. Bad input
+ * is counted by reason and sent to the rejects topic. Reading pauses while Kafka has more than a
+ * few MiB unacknowledged, so a large file never fills the memory.
  */
 public final class CarbonFileProducer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(CarbonFileProducer.class);
+
   /** The protocol written to the rejects topic for input from this command. */
   public static final String PROTOCOL = "produce";
+
   private static final int CHUNK = 64 * 1024;
   private static final int PICKLE_HEADER = 4;
 
@@ -53,33 +56,40 @@ public final class CarbonFileProducer implements AutoCloseable {
   public CarbonFileProducer(ProduceConfig config) {
     this.config = config;
     this.flow = new FlowControl(16L << 20, 4L << 20, 32L << 20, metrics);
-    flow.addListener(new FlowControl.Listener() {
-      @Override
-      public void onPause() {}
+    flow.addListener(
+        new FlowControl.Listener() {
+          @Override
+          public void onPause() {}
 
-      @Override
-      public void onResume() {
-        synchronized (resumed) {
-          resumed.notifyAll();
-        }
-      }
-    });
+          @Override
+          public void onResume() {
+            synchronized (resumed) {
+              resumed.notifyAll();
+            }
+          }
+        });
     SchemaRegistryClient registry = RegistrySettings.client(config);
     Map<String, Object> overrides = new HashMap<>();
     overrides.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-produce");
     overrides.putAll(config.kafkaOverrides());
-    this.producer = PointProducer.create(config.bootstrapServers(), overrides,
-        Topics.points(config.pointsTopic(), registry),
-        Topics.rejects(config.rejectsTopic(), registry), flow, metrics);
+    this.producer =
+        PointProducer.create(
+            config.bootstrapServers(),
+            overrides,
+            Topics.points(config.pointsTopic(), registry),
+            Topics.rejects(config.rejectsTopic(), registry),
+            flow,
+            metrics);
     int resolution = config.getInt(ProduceConfig.TIMESTAMP_RESOLUTION);
     this.maxLineLength = config.getInt(ProduceConfig.MAX_LINE_LENGTH);
     this.maxFrame = config.getInt(ProduceConfig.MAX_PICKLE_FRAME);
-    this.handler = new PointHandler(resolution, maxLineLength, producer, MetricFilter.none(), metrics);
+    this.handler =
+        new PointHandler(resolution, maxLineLength, producer, MetricFilter.none(), metrics);
   }
 
   /**
-   * Reads {@code in} to its end in the configured format, produces every point, then waits for Kafka to
-   * acknowledge everything and closes the producer.
+   * Reads {@code in} to its end in the configured format, produces every point, then waits for
+   * Kafka to acknowledge everything and closes the producer.
    *
    * @param name how the input is named in rejects and messages (a file name, or "stdin")
    */
@@ -88,9 +98,16 @@ public final class CarbonFileProducer implements AutoCloseable {
     Duration timeout = config.timeout();
     String failure = null;
     if (!producer.warmUp(timeout)) {
-      failure = "could not reach Kafka at " + config.bootstrapServers() + " or find the topics "
-          + config.pointsTopic() + " and " + config.rejectsTopic() + " within " + timeout.toSeconds()
-          + " s; nothing was read";
+      failure =
+          "could not reach Kafka at "
+              + config.bootstrapServers()
+              + " or find the topics "
+              + config.pointsTopic()
+              + " and "
+              + config.rejectsTopic()
+              + " within "
+              + timeout.toSeconds()
+              + " s; nothing was read";
     } else {
       try {
         if (config.format() == ProduceConfig.Format.PICKLE) {
@@ -105,18 +122,27 @@ public final class CarbonFileProducer implements AutoCloseable {
     long unacknowledged = close(timeout);
     long nanos = System.nanoTime() - start;
     Map<String, Long> rejects = new TreeMap<>();
-    metrics.counters().forEach((k, v) -> {
-      if (k.startsWith(GatewayStats.REJECTS_PREFIX) && v > 0) {
-        rejects.put(k.substring(GatewayStats.REJECTS_PREFIX.length()), v);
-      }
-    });
+    metrics
+        .counters()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(GatewayStats.REJECTS_PREFIX) && v > 0) {
+                rejects.put(k.substring(GatewayStats.REJECTS_PREFIX.length()), v);
+              }
+            });
     long errors = metrics.counter(GatewayStats.PRODUCE_ERRORS).sum();
     if (failure == null && (unacknowledged > 0 || errors > 0)) {
       failure = (errors + unacknowledged) + " records were not acknowledged by Kafka";
     }
-    return new Summary(name, metrics.counter(GatewayStats.POINTS_PRODUCED).sum(),
-        metrics.counter(GatewayStats.METRICS_RECEIVED).sum(), rejects, config.rejectsTopic(),
-        nanos, failure, config.getLong(ProduceConfig.MAX_REJECTS));
+    return new Summary(
+        name,
+        metrics.counter(GatewayStats.POINTS_PRODUCED).sum(),
+        metrics.counter(GatewayStats.METRICS_RECEIVED).sum(),
+        rejects,
+        config.rejectsTopic(),
+        nanos,
+        failure,
+        config.getLong(ProduceConfig.MAX_REJECTS));
   }
 
   /** Cuts the input into lines with the TCP framer's {@link CarbonLineSplitter.Stream}. */
@@ -166,7 +192,10 @@ public final class CarbonFileProducer implements AutoCloseable {
     }
   }
 
-  /** Reads length-prefixed pickle frames; an oversized frame is skipped whole, a truncated one rejected. */
+  /**
+   * Reads length-prefixed pickle frames; an oversized frame is skipped whole, a truncated one
+   * rejected.
+   */
   private void readFrames(InputStream in, String name) throws IOException, TimeoutException {
     byte[] header = new byte[PICKLE_HEADER];
     long offset = 0;
@@ -178,17 +207,44 @@ public final class CarbonFileProducer implements AutoCloseable {
       long arrival = System.currentTimeMillis();
       Source source = new Source(PROTOCOL, name + "@" + offset, null);
       if (got < PICKLE_HEADER) {
-        handler.reject(header, 0, got, RejectReason.BAD_PICKLE.code(), "truncated frame header at byte "
-            + offset + ": " + got + " of 4 bytes before the end of the input", source, arrival, null);
+        handler.reject(
+            header,
+            0,
+            got,
+            RejectReason.BAD_PICKLE.code(),
+            "truncated frame header at byte "
+                + offset
+                + ": "
+                + got
+                + " of 4 bytes before the end of the input",
+            source,
+            arrival,
+            null);
         return;
       }
-      long length = Integer.toUnsignedLong(((header[0] & 0xff) << 24) | ((header[1] & 0xff) << 16)
-          | ((header[2] & 0xff) << 8) | (header[3] & 0xff));
+      long length =
+          Integer.toUnsignedLong(
+              ((header[0] & 0xff) << 24)
+                  | ((header[1] & 0xff) << 16)
+                  | ((header[2] & 0xff) << 8)
+                  | (header[3] & 0xff));
       if (length > maxFrame) {
         long skipped = skip(in, length);
-        handler.reject(header, 0, PICKLE_HEADER, RejectReason.PICKLE_TOO_LARGE.code(), "frame at byte "
-            + offset + " declares " + length + " bytes, more than " + maxFrame + "; skipped", source,
-            arrival, null);
+        handler.reject(
+            header,
+            0,
+            PICKLE_HEADER,
+            RejectReason.PICKLE_TOO_LARGE.code(),
+            "frame at byte "
+                + offset
+                + " declares "
+                + length
+                + " bytes, more than "
+                + maxFrame
+                + "; skipped",
+            source,
+            arrival,
+            null);
         if (skipped < length) {
           return;
         }
@@ -197,9 +253,21 @@ public final class CarbonFileProducer implements AutoCloseable {
       }
       byte[] frame = in.readNBytes((int) length);
       if (frame.length < length) {
-        handler.reject(frame, 0, frame.length, RejectReason.BAD_PICKLE.code(), "truncated frame at byte "
-            + offset + ": " + frame.length + " of " + length + " bytes before the end of the input",
-            source, arrival, null);
+        handler.reject(
+            frame,
+            0,
+            frame.length,
+            RejectReason.BAD_PICKLE.code(),
+            "truncated frame at byte "
+                + offset
+                + ": "
+                + frame.length
+                + " of "
+                + length
+                + " bytes before the end of the input",
+            source,
+            arrival,
+            null);
         return;
       }
       handler.pickleFrame(frame, 0, frame.length, source);
@@ -231,8 +299,10 @@ public final class CarbonFileProducer implements AutoCloseable {
       while (flow.isPaused()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new TimeoutException("Kafka acknowledged nothing for " + config.timeout().toSeconds()
-              + " s; stopped reading the input");
+          throw new TimeoutException(
+              "Kafka acknowledged nothing for "
+                  + config.timeout().toSeconds()
+                  + " s; stopped reading the input");
         }
         try {
           resumed.wait(Math.max(1, Math.min(left / 1_000_000, 200)));
@@ -271,12 +341,22 @@ public final class CarbonFileProducer implements AutoCloseable {
    * @param failure why the run failed (Kafka unreachable, records unacknowledged), or null
    * @param maxRejects rejects tolerated before {@link #exitCode()} reports them
    */
-  public record Summary(String input, long points, long accepted, Map<String, Long> rejects,
-      String rejectsTopic, long nanos, String failure, long maxRejects) {
+  public record Summary(
+      String input,
+      long points,
+      long accepted,
+      Map<String, Long> rejects,
+      String rejectsTopic,
+      long nanos,
+      String failure,
+      long maxRejects) {
 
     /** Exit status 1 when Kafka lost or refused anything. */
     public static final int EXIT_FAILED = 1;
-    /** Exit status 3 when every valid point was produced but more input than allowed was rejected. */
+
+    /**
+     * Exit status 3 when every valid point was produced but more input than allowed was rejected.
+     */
     public static final int EXIT_REJECTS = 3;
 
     public Summary {
@@ -291,7 +371,9 @@ public final class CarbonFileProducer implements AutoCloseable {
       return nanos == 0 ? 0 : points * 1e9 / nanos;
     }
 
-    /** 0: everything produced; 3: valid points all produced, too many rejects; 1: a Kafka failure. */
+    /**
+     * 0: everything produced; 3: valid points all produced, too many rejects; 1: a Kafka failure.
+     */
     public int exitCode() {
       if (failure != null) {
         return EXIT_FAILED;
@@ -300,16 +382,27 @@ public final class CarbonFileProducer implements AutoCloseable {
     }
 
     public String describe() {
-      StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
-          "produced %d points from %s in %.3f s (%.0f points/s)", points, input, nanos / 1e9,
-          pointsPerSecond()));
+      StringBuilder s =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "produced %d points from %s in %.3f s (%.0f points/s)",
+                  points,
+                  input,
+                  nanos / 1e9,
+                  pointsPerSecond()));
       if (rejected() == 0) {
         s.append("; no rejects");
       } else {
         s.append("; rejected ").append(rejected()).append(" (");
-        String[] parts = rejects.entrySet().stream().sorted(Map.Entry.comparingByKey())
-            .map(e -> e.getKey() + " " + e.getValue()).toArray(String[]::new);
-        s.append(String.join(", ", Arrays.asList(parts))).append("), sent to ").append(rejectsTopic);
+        String[] parts =
+            rejects.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + " " + e.getValue())
+                .toArray(String[]::new);
+        s.append(String.join(", ", Arrays.asList(parts)))
+            .append("), sent to ")
+            .append(rejectsTopic);
       }
       if (failure != null) {
         s.append("; FAILED: ").append(failure);

@@ -17,12 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Load through the real broker: the deterministic load generator writes plaintext lines to the
- * gateway over 1 and 8 connections, and the clock stops when Kafka has acknowledged (acks=all) every
- * point. If {@code carbon-c-relay} is installed, the same input is sent through it to a counting TCP
- * sink on loopback, for comparison. Run by hand (see the module README), not by the build.
+ * gateway over 1 and 8 connections, and the clock stops when Kafka has acknowledged (acks=all)
+ * every point. If {@code carbon-c-relay} is installed, the same input is sent through it to a
+ * counting TCP sink on loopback, for comparison. Run by hand (see the module README), not by the
+ * build.
  *
- * <p>Arguments: {@code [totalPoints] [partitions]}, default 4,000,000 and 12. Properties:
- * {@code bench.set.<key>=<value>} sets any gateway key (e.g. {@code -Dbench.set.kafka.linger.ms=20}),
+ * <p>Arguments: {@code [totalPoints] [partitions]}, default 4,000,000 and 12. Properties: {@code
+ * bench.set.<key>=<value>} sets any gateway key (e.g. {@code -Dbench.set.kafka.linger.ms=20}),
  * {@code bench.gatewayOnly} and {@code bench.relayOnly} run one side only.
  */
 public final class GatewayLoadBenchmark {
@@ -43,8 +44,11 @@ public final class GatewayLoadBenchmark {
   }
 
   private static void runGateways(long total, int partitions) throws Exception {
-    try (EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.builder()
-        .brokerProperty("num.io.threads", "2").brokerProperty("num.network.threads", "2").build()) {
+    try (EmbeddedKafkaBroker kafka =
+        EmbeddedKafkaBroker.builder()
+            .brokerProperty("num.io.threads", "2")
+            .brokerProperty("num.network.threads", "2")
+            .build()) {
       kafka.start();
       kafka.createTopics(partitions, "carbon.points", "carbon.rejects");
       Map<String, Object> props = new HashMap<>();
@@ -55,7 +59,8 @@ public final class GatewayLoadBenchmark {
       props.put(GatewayConfig.LINES_ENABLED, "false");
       props.put(GatewayConfig.METRIC_INTERVAL_SECONDS, "0");
       // any gateway setting, e.g. -Dbench.set.kafka.linger.ms=20
-      System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+      System.getProperties().stringPropertyNames().stream()
+          .filter(k -> k.startsWith("bench.set."))
           .forEach(k -> props.put(k.substring("bench.set.".length()), System.getProperty(k)));
       try (Gateway gateway = new Gateway(new GatewayConfig(props))) {
         gateway.start();
@@ -72,19 +77,32 @@ public final class GatewayLoadBenchmark {
       throws Exception {
     long before = produced(gateway);
     long start = System.nanoTime();
-    LoadGenerator.Result sent = new LoadGenerator(LoadGenerator.Spec.plaintext("127.0.0.1",
-        gateway.carbonPort(), connections, 1000 * connections, total / connections / 1000)).run();
+    LoadGenerator.Result sent =
+        new LoadGenerator(
+                LoadGenerator.Spec.plaintext(
+                    "127.0.0.1",
+                    gateway.carbonPort(),
+                    connections,
+                    1000 * connections,
+                    total / connections / 1000))
+            .run();
     long target = before + sent.points();
     while (produced(gateway) < target) {
       Thread.sleep(2);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("gateway %-16s %,d points acknowledged by Kafka in %.2f s: %,.0f points/s"
-            + " (client wrote at %,.0f points/s; backpressure %d ms)%n", label, sent.points(),
-        seconds, sent.points() / seconds, sent.pointsPerSecond(),
+    System.out.printf(
+        "gateway %-16s %,d points acknowledged by Kafka in %.2f s: %,.0f points/s"
+            + " (client wrote at %,.0f points/s; backpressure %d ms)%n",
+        label,
+        sent.points(),
+        seconds,
+        sent.points() / seconds,
+        sent.pointsPerSecond(),
         gateway.metrics().counters().get(GatewayStats.BACKPRESSURE_MILLIS));
     if (!label.equals("warm-up")) {
-      System.out.printf("BENCH gateway connections=%d points=%d seconds=%.3f pps=%.0f clientpps=%.0f%n",
+      System.out.printf(
+          "BENCH gateway connections=%d points=%d seconds=%.3f pps=%.0f clientpps=%.0f%n",
           connections, sent.points(), seconds, sent.points() / seconds, sent.pointsPerSecond());
     }
   }
@@ -103,7 +121,8 @@ public final class GatewayLoadBenchmark {
       System.out.println("carbon-c-relay not installed; skipping the comparison");
       return;
     }
-    try (ServerSocket sink = new ServerSocket(0); ServerSocket stats = new ServerSocket(0);
+    try (ServerSocket sink = new ServerSocket(0);
+        ServerSocket stats = new ServerSocket(0);
         ServerSocket probe = new ServerSocket(0)) {
       int relayPort = probe.getLocalPort();
       probe.close();
@@ -113,35 +132,74 @@ public final class GatewayLoadBenchmark {
       accept(stats, s -> collect(s, counters));
       Path conf = Files.createTempFile("relay", ".conf");
       Path relayLog = Files.createTempFile("relay", ".log");
-      Files.writeString(conf, "cluster sink forward 127.0.0.1:" + sink.getLocalPort() + ";\n"
-          + "cluster stats forward 127.0.0.1:" + stats.getLocalPort() + ";\n"
-          + "statistics submit every 1 seconds prefix with bench.relay send to stats stop;\n"
-          + "match * send to sink stop;\n");
+      Files.writeString(
+          conf,
+          "cluster sink forward 127.0.0.1:"
+              + sink.getLocalPort()
+              + ";\n"
+              + "cluster stats forward 127.0.0.1:"
+              + stats.getLocalPort()
+              + ";\n"
+              + "statistics submit every 1 seconds prefix with bench.relay send to stats stop;\n"
+              + "match * send to sink stop;\n");
       // -q: a queue as large as the input, up to 1,000,000 points; -L 15: stall clients as long as
-      // the relay allows before dropping, the closest it has to backpressure; -w 2: a worker per core
+      // the relay allows before dropping, the closest it has to backpressure; -w 2: a worker per
+      // core
       long queue = Math.min(Math.max(total, 25_000), 1_000_000);
-      Process relay = new ProcessBuilder(binary.toString(), "-f", conf.toString(), "-p",
-          Integer.toString(relayPort), "-w", "2", "-q", Long.toString(queue), "-L", "15",
-          "-U", "1048576", "-E", "-H", "bench")
-          .redirectErrorStream(true).redirectOutput(relayLog.toFile()).start();
+      Process relay =
+          new ProcessBuilder(
+                  binary.toString(),
+                  "-f",
+                  conf.toString(),
+                  "-p",
+                  Integer.toString(relayPort),
+                  "-w",
+                  "2",
+                  "-q",
+                  Long.toString(queue),
+                  "-L",
+                  "15",
+                  "-U",
+                  "1048576",
+                  "-E",
+                  "-H",
+                  "bench")
+              .redirectErrorStream(true)
+              .redirectOutput(relayLog.toFile())
+              .start();
       try {
         waitForPort(relayPort);
         long start = System.nanoTime();
-        LoadGenerator.Spec spec = LoadGenerator.Spec.plaintext("127.0.0.1", relayPort, connections,
-            1000 * connections, total / connections / 1000);
+        LoadGenerator.Spec spec =
+            LoadGenerator.Spec.plaintext(
+                "127.0.0.1",
+                relayPort,
+                connections,
+                1000 * connections,
+                total / connections / 1000);
         LoadGenerator.Result sent;
         try {
           sent = new LoadGenerator(spec).run();
         } catch (IOException e) {
           // the relay closed a connection: report what it forwarded until then
           Thread.sleep(5000);
-          System.out.printf("carbon-c-relay %-9s closed a client connection (%s) after forwarding %,d of"
-              + " %,d points; its log: %s%n", connections + " conn", e.getMessage(), lines.get(),
-              spec.totalPoints(), String.join("\n  ", Files.readAllLines(relayLog).stream()
-                  .filter(l -> !l.isBlank()).skip(Math.max(0, Files.readAllLines(relayLog).size() - 8))
-                  .toList()));
-          System.out.printf("BENCH relay connections=%d sent=%d forwarded=%d seconds=0 pps=0 dropped=%d"
-              + " failed=1%n", connections, spec.totalPoints(), lines.get(), dropped(counters));
+          System.out.printf(
+              "carbon-c-relay %-9s closed a client connection (%s) after forwarding %,d of"
+                  + " %,d points; its log: %s%n",
+              connections + " conn",
+              e.getMessage(),
+              lines.get(),
+              spec.totalPoints(),
+              String.join(
+                  "\n  ",
+                  Files.readAllLines(relayLog).stream()
+                      .filter(l -> !l.isBlank())
+                      .skip(Math.max(0, Files.readAllLines(relayLog).size() - 8))
+                      .toList()));
+          System.out.printf(
+              "BENCH relay connections=%d sent=%d forwarded=%d seconds=0 pps=0 dropped=%d"
+                  + " failed=1%n",
+              connections, spec.totalPoints(), lines.get(), dropped(counters));
           return;
         }
         // done when every point reached the sink, or when the relay's counters account for the rest
@@ -165,14 +223,28 @@ public final class GatewayLoadBenchmark {
         }
         double seconds = (end - start) / 1e9;
         Thread.sleep(2500); // one more statistics interval
-        System.out.printf("carbon-c-relay %-9s %,d of %,d points forwarded to the sink in %.2f s:"
-            + " %,.0f points/s (client wrote at %,.0f points/s; relay counters: dropped %d,"
-            + " received %d, sent %d)%n", connections + " conn", lines.get(), sent.points(), seconds,
-            lines.get() / seconds, sent.pointsPerSecond(), dropped(counters),
-            counter(counters, "metricsReceived"), counter(counters, "metricsSent"));
-        System.out.printf("BENCH relay connections=%d sent=%d forwarded=%d seconds=%.3f pps=%.0f"
-            + " dropped=%d%n", connections, sent.points(), lines.get(), seconds,
-            lines.get() / seconds, dropped(counters));
+        System.out.printf(
+            "carbon-c-relay %-9s %,d of %,d points forwarded to the sink in %.2f s:"
+                + " %,.0f points/s (client wrote at %,.0f points/s; relay counters: dropped %d,"
+                + " received %d, sent %d)%n",
+            connections + " conn",
+            lines.get(),
+            sent.points(),
+            seconds,
+            lines.get() / seconds,
+            sent.pointsPerSecond(),
+            dropped(counters),
+            counter(counters, "metricsReceived"),
+            counter(counters, "metricsSent"));
+        System.out.printf(
+            "BENCH relay connections=%d sent=%d forwarded=%d seconds=%.3f pps=%.0f"
+                + " dropped=%d%n",
+            connections,
+            sent.points(),
+            lines.get(),
+            seconds,
+            lines.get() / seconds,
+            dropped(counters));
       } finally {
         relay.destroy();
         relay.waitFor();
@@ -196,18 +268,20 @@ public final class GatewayLoadBenchmark {
   }
 
   private static void accept(ServerSocket server, java.util.function.Consumer<Socket> reader) {
-    Thread accept = new Thread(() -> {
-      while (!server.isClosed()) {
-        try {
-          Socket s = server.accept();
-          Thread t = new Thread(() -> reader.accept(s), "relay-listener");
-          t.setDaemon(true);
-          t.start();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
+    Thread accept =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try {
+                  Socket s = server.accept();
+                  Thread t = new Thread(() -> reader.accept(s), "relay-listener");
+                  t.setDaemon(true);
+                  t.start();
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
     accept.setDaemon(true);
     accept.start();
   }
@@ -223,8 +297,11 @@ public final class GatewayLoadBenchmark {
 
   /** Keeps the latest value of each {@code bench.relay.<name>} statistic. */
   private static void collect(Socket socket, Map<String, Long> counters) {
-    try (socket; java.io.BufferedReader in = new java.io.BufferedReader(
-        new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+    try (socket;
+        java.io.BufferedReader in =
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(
+                    socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         String[] f = line.split(" ");
@@ -243,7 +320,8 @@ public final class GatewayLoadBenchmark {
 
   private static void count(Socket socket, AtomicLong lines) {
     byte[] buf = new byte[1 << 16];
-    try (socket; InputStream in = socket.getInputStream()) {
+    try (socket;
+        InputStream in = socket.getInputStream()) {
       int n;
       while ((n = in.read(buf)) > 0) {
         long c = 0;

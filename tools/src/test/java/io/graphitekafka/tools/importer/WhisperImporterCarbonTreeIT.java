@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A tree written by Debian's carbon-cache from known input ({@code golden/carbon-tree}, made by its
- * {@code make-carbon-tree.sh}) is imported through a real broker and rebuilt by a sink; every archive of
- * every file must hold the points {@code whisper-dump} showed in the original.
+ * {@code make-carbon-tree.sh}) is imported through a real broker and rebuilt by a sink; every
+ * archive of every file must hold the points {@code whisper-dump} showed in the original.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class WhisperImporterCarbonTreeIT {
@@ -59,8 +59,11 @@ class WhisperImporterCarbonTreeIT {
     props.put(ImportConfig.STATE_FILE, work.resolve("state").toString());
     props.put(ImportConfig.TAG_NAMES_FILE, GOLDEN.resolve("tag-names.txt").toString());
 
-    WhisperImporter.Summary summary = new WhisperImporter(new ImportConfig(props),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    WhisperImporter.Summary summary =
+        new WhisperImporter(
+                new ImportConfig(props),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+            .run();
     assertThat(summary.failures()).isEmpty();
     assertThat(summary.files()).isEqualTo(5);
 
@@ -94,17 +97,27 @@ class WhisperImporterCarbonTreeIT {
     List<String> registered = new ArrayList<>(Files.readAllLines(GOLDEN.resolve("tag-names.txt")));
     registered.add("golden.plain.load");
     List<String> queries = new ArrayList<>();
-    HttpServer tagDb = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    tagDb.createContext("/graphite/tags/findSeries", exchange -> {
-      queries.add(exchange.getRequestURI().getRawQuery() + " "
-          + exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = ("[" + registered.stream().map(n -> "\"" + n + "\"")
-          .collect(java.util.stream.Collectors.joining(",")) + "]").getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    HttpServer tagDb =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    tagDb.createContext(
+        "/graphite/tags/findSeries",
+        exchange -> {
+          queries.add(
+              exchange.getRequestURI().getRawQuery()
+                  + " "
+                  + exchange.getRequestHeaders().getFirst("Authorization"));
+          byte[] body =
+              ("["
+                      + registered.stream()
+                          .map(n -> "\"" + n + "\"")
+                          .collect(java.util.stream.Collectors.joining(","))
+                      + "]")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     tagDb.start();
     try {
       Path source = work.resolve("source");
@@ -116,17 +129,23 @@ class WhisperImporterCarbonTreeIT {
       props.put(ImportConfig.WHISPER_DIR, source.toString());
       props.put(ImportConfig.ARCHIVES_TOPIC, topic);
       props.put(ImportConfig.STATE_FILE, work.resolve("state").toString());
-      props.put(ImportConfig.TAG_NAMES_FROM,
+      props.put(
+          ImportConfig.TAG_NAMES_FROM,
           "http://admin:s%40cret@127.0.0.1:" + tagDb.getAddress().getPort() + "/graphite");
       ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
-      WhisperImporter.Summary summary = new WhisperImporter(new ImportConfig(props),
-          new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+      WhisperImporter.Summary summary =
+          new WhisperImporter(
+                  new ImportConfig(props), new PrintStream(progress, true, StandardCharsets.UTF_8))
+              .run();
 
       assertThat(summary.failures()).isEmpty();
       assertThat(summary.files()).isEqualTo(5);
-      assertThat(queries).containsExactly("expr=name%3D%7E.%2B Basic "
-          + java.util.Base64.getEncoder().encodeToString("admin:s@cret".getBytes(StandardCharsets.UTF_8)));
+      assertThat(queries)
+          .containsExactly(
+              "expr=name%3D%7E.%2B Basic "
+                  + java.util.Base64.getEncoder()
+                      .encodeToString("admin:s@cret".getBytes(StandardCharsets.UTF_8)));
       assertThat(progress.toString(StandardCharsets.UTF_8))
           .contains("2 series names from the TagDB at http://127.0.0.1:");
     } finally {
@@ -145,8 +164,12 @@ class WhisperImporterCarbonTreeIT {
     props.put(ImportConfig.STATE_FILE, work.resolve("state").toString());
     props.put(ImportConfig.TAG_NAMES_FROM, "http://admin:secret@127.0.0.1:" + closedPort);
 
-    assertThatThrownBy(() -> new WhisperImporter(new ImportConfig(props), null,
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+    assertThatThrownBy(
+            () ->
+                new WhisperImporter(
+                    new ImportConfig(props),
+                    null,
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("http://127.0.0.1:" + closedPort + "/tags/findSeries")
         .hasMessageNotContaining("secret");
@@ -160,8 +183,9 @@ class WhisperImporterCarbonTreeIT {
       List<ArchiveInfo> archives = f.header().archives();
       for (int a = 0; a < archives.size(); a++) {
         ArchiveInfo info = archives.get(a);
-        FetchResult r = f.fetch(now - info.retention() + info.secondsPerPoint(), now, now,
-            info.secondsPerPoint());
+        FetchResult r =
+            f.fetch(
+                now - info.retention() + info.secondsPerPoint(), now, now, info.secondsPerPoint());
         TreeMap<Long, Double> slots = new TreeMap<>();
         for (int i = 0; i < r.size(); i++) {
           if (r.values()[i] != null) {
@@ -195,7 +219,8 @@ class WhisperImporterCarbonTreeIT {
   private static Map<Integer, TreeMap<Long, Double>> liveWhisperDump(Path file) throws Exception {
     Path tool = Path.of("/usr/bin/whisper-dump");
     if (!Files.isExecutable(tool)) {
-      System.err.println("whisper-dump not installed (python3-whisper); comparing with our reader only");
+      System.err.println(
+          "whisper-dump not installed (python3-whisper); comparing with our reader only");
       return null;
     }
     Process p = new ProcessBuilder(tool.toString(), file.toString()).start();
@@ -208,7 +233,8 @@ class WhisperImporterCarbonTreeIT {
   /** The dump files are named after the relative path with '/' as '_'; find the rebuilt file. */
   private static Path findByFlatName(Path root, String flat) throws IOException {
     try (Stream<Path> s = Files.walk(root)) {
-      return s.filter(p -> root.relativize(p).toString().replace('/', '_').equals(flat)).findFirst()
+      return s.filter(p -> root.relativize(p).toString().replace('/', '_').equals(flat))
+          .findFirst()
           .orElseThrow(() -> new AssertionError("no rebuilt file for " + flat));
     }
   }
@@ -225,5 +251,4 @@ class WhisperImporterCarbonTreeIT {
       }
     }
   }
-
 }

@@ -36,10 +36,16 @@ class WhisperImporterIT {
   void importedTreeIsRebuiltByASinkWithEveryArchiveAndResumesWithoutRedoingFiles(
       EmbeddedKafkaBroker kafka) throws Exception {
     Path source = work.resolve("old/whisper");
-    SeriesLayout cpu = new SeriesLayout(
-        List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)), AggregationMethod.AVERAGE, 0.5f);
-    SeriesLayout count = new SeriesLayout(
-        List.of(new ArchiveSpec(60, 1440), new ArchiveSpec(600, 1000)), AggregationMethod.SUM, 0f);
+    SeriesLayout cpu =
+        new SeriesLayout(
+            List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)),
+            AggregationMethod.AVERAGE,
+            0.5f);
+    SeriesLayout count =
+        new SeriesLayout(
+            List.of(new ArchiveSpec(60, 1440), new ArchiveSpec(600, 1000)),
+            AggregationMethod.SUM,
+            0f);
     writeSeries(source, "servers.web01.cpu", cpu, 10, 300);
     writeSeries(source, "app.requests.count", count, 60, 200);
     writeSeries(source, "disk.used;host=a", cpu, 10, 100); // hashed tagged path
@@ -62,8 +68,10 @@ class WhisperImporterIT {
     props.put(ImportConfig.TAG_NAMES_FILE, tagNames.toString());
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
-    WhisperImporter.Summary first = new WhisperImporter(new ImportConfig(props),
-        new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+    WhisperImporter.Summary first =
+        new WhisperImporter(
+                new ImportConfig(props), new PrintStream(progress, true, StandardCharsets.UTF_8))
+            .run();
 
     assertThat(first.files()).isEqualTo(4);
     assertThat(first.failures()).hasSize(2);
@@ -77,10 +85,14 @@ class WhisperImporterIT {
       assertSameArchives(source.resolve(relative), rebuilt.resolve("whisper").resolve(relative));
     }
     // the sink stores tagged series under hashed names, whatever the source used
-    assertSameArchives(unhashed, rebuilt.resolve("whisper").resolve(SeriesPaths.relativePath("disk.free;host=a")));
+    assertSameArchives(
+        unhashed, rebuilt.resolve("whisper").resolve(SeriesPaths.relativePath("disk.free;host=a")));
 
-    WhisperImporter.Summary second = new WhisperImporter(new ImportConfig(props),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    WhisperImporter.Summary second =
+        new WhisperImporter(
+                new ImportConfig(props),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+            .run();
     assertThat(second.files()).isZero();
     assertThat(second.resumed()).isEqualTo(4);
     assertThat(second.points()).isZero();
@@ -119,7 +131,8 @@ class WhisperImporterIT {
         FetchResult got = b.fetch(from, NOW, NOW, spec.secondsPerPoint());
         assertThat(got).as(copy + " archive " + spec).isEqualTo(want);
         assertThat(java.util.Arrays.stream(want.values()).filter(v -> v != null).count())
-            .as("the original archive %s of %s has data", spec, original).isPositive();
+            .as("the original archive %s of %s has data", spec, original)
+            .isPositive();
       }
     }
   }

@@ -35,14 +35,20 @@ import org.junit.jupiter.api.Test;
 class LoadGeneratorTest {
 
   private static final long ARRIVAL = 1_800_000_000_000L;
-  private static final LongSupplier NO_CLOCK = () -> {
-    throw new AssertionError("fixed timestamps must not read the clock");
-  };
+  private static final LongSupplier NO_CLOCK =
+      () -> {
+        throw new AssertionError("fixed timestamps must not read the clock");
+      };
 
-  private static Spec spec(Protocol protocol, int connections, int series, long perSeries, long seed,
+  private static Spec spec(
+      Protocol protocol,
+      int connections,
+      int series,
+      long perSeries,
+      long seed,
       Timestamps timestamps) {
-    return new Spec("127.0.0.1", 1, protocol, connections, series, perSeries, 0, timestamps, 10, seed,
-        "lg");
+    return new Spec(
+        "127.0.0.1", 1, protocol, connections, series, perSeries, 0, timestamps, 10, seed, "lg");
   }
 
   /** Everything connection {@code c} sends, rendered {@code chunk} points at a time. */
@@ -62,11 +68,15 @@ class LoadGeneratorTest {
     CarbonLineDecoder decoder = new CarbonLineDecoder();
     List<Point> points = new ArrayList<>();
     assertThat(bytes[bytes.length - 1]).isEqualTo((byte) '\n');
-    CarbonLineSplitter.forEachLine(bytes, 0, bytes.length, (b, off, len) -> {
-      DecodeResult r = decoder.decode(b, off, len, ARRIVAL);
-      assertThat(r).isInstanceOf(Point.class);
-      points.add((Point) r);
-    });
+    CarbonLineSplitter.forEachLine(
+        bytes,
+        0,
+        bytes.length,
+        (b, off, len) -> {
+          DecodeResult r = decoder.decode(b, off, len, ARRIVAL);
+          assertThat(r).isInstanceOf(Point.class);
+          points.add((Point) r);
+        });
     return points;
   }
 
@@ -91,7 +101,9 @@ class LoadGeneratorTest {
     return points;
   }
 
-  /** Checks that {@code points} are connection c's share of the spec, in round order, fixed times. */
+  /**
+   * Checks that {@code points} are connection c's share of the spec, in round order, fixed times.
+   */
   private static void assertFixedPoints(Spec spec, int c, List<Point> points) {
     int mine = spec.seriesOf(c);
     assertThat(points).hasSize((int) (mine * spec.pointsPerSeries()));
@@ -123,9 +135,11 @@ class LoadGeneratorTest {
     Spec plain = spec(Protocol.PLAINTEXT, 2, 7, 300, 7, Timestamps.FIXED);
     for (int c = 0; c < 2; c++) {
       List<Integer> frames = new ArrayList<>();
-      List<Point> points = decodePickle(render(pickle, c, Long.MAX_VALUE, 1 << 16, NO_CLOCK), frames);
+      List<Point> points =
+          decodePickle(render(pickle, c, Long.MAX_VALUE, 1 << 16, NO_CLOCK), frames);
       assertFixedPoints(pickle, c, points);
-      assertThat(points).isEqualTo(decodePlaintext(render(plain, c, Long.MAX_VALUE, 1 << 16, NO_CLOCK)));
+      assertThat(points)
+          .isEqualTo(decodePlaintext(render(plain, c, Long.MAX_VALUE, 1 << 16, NO_CLOCK)));
       assertThat(frames).allSatisfy(n -> assertThat(n).isBetween(1, 500)).contains(500);
     }
   }
@@ -163,13 +177,17 @@ class LoadGeneratorTest {
       while (r.hasMore()) {
         int n = r.render(buf, 7);
         byte[] chunk = Arrays.copyOf(buf, n);
-        points.addAll(protocol == Protocol.PLAINTEXT ? decodePlaintext(chunk)
-            : decodePickle(chunk, new ArrayList<>()));
+        points.addAll(
+            protocol == Protocol.PLAINTEXT
+                ? decodePlaintext(chunk)
+                : decodePickle(chunk, new ArrayList<>()));
         clock.addAndGet(3);
       }
       assertThat(points).hasSize(20);
       for (int i = 0; i < 20; i++) {
-        assertThat(points.get(i).timestamp()).as("point %d", i).isEqualTo(1_750_000_000L + 3 * (i / 7));
+        assertThat(points.get(i).timestamp())
+            .as("point %d", i)
+            .isEqualTo(1_750_000_000L + 3 * (i / 7));
       }
     }
   }
@@ -178,8 +196,9 @@ class LoadGeneratorTest {
   void rejectsSpecsThatCannotBeSent() {
     assertThatThrownBy(() -> spec(Protocol.PLAINTEXT, 4, 3, 1, 1, Timestamps.FIXED))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Spec("h", 1, Protocol.PLAINTEXT, 1, 1, 1, 0, Timestamps.FIXED, 10, 1,
-        "a b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> new Spec("h", 1, Protocol.PLAINTEXT, 1, 1, 1, 0, Timestamps.FIXED, 10, 1, "a b"))
+        .isInstanceOf(IllegalArgumentException.class);
     Spec spec = spec(Protocol.PLAINTEXT, 1, 1, 1, 1, Timestamps.FIXED);
     assertThatThrownBy(() -> new LoadRenderer(spec, 0, NO_CLOCK).render(new byte[10], 1))
         .isInstanceOf(IllegalArgumentException.class);
@@ -187,13 +206,25 @@ class LoadGeneratorTest {
 
   @Test
   void writesEveryRenderedByteOverItsConnectionsAndPacesToTheRate() throws Exception {
-    Spec spec = new Spec("127.0.0.1", 0, Protocol.PLAINTEXT, 2, 100, 20, 0, Timestamps.FIXED, 10, 5,
-        "lg");
-    long expectedBytes = render(spec, 0, Long.MAX_VALUE, 1 << 16, NO_CLOCK).length
-        + render(spec, 1, Long.MAX_VALUE, 1 << 16, NO_CLOCK).length;
+    Spec spec =
+        new Spec("127.0.0.1", 0, Protocol.PLAINTEXT, 2, 100, 20, 0, Timestamps.FIXED, 10, 5, "lg");
+    long expectedBytes =
+        render(spec, 0, Long.MAX_VALUE, 1 << 16, NO_CLOCK).length
+            + render(spec, 1, Long.MAX_VALUE, 1 << 16, NO_CLOCK).length;
     try (ServerSocket server = new ServerSocket(0)) {
-      Spec live = new Spec("127.0.0.1", server.getLocalPort(), Protocol.PLAINTEXT, 2, 100, 20, 0,
-          Timestamps.FIXED, 10, 5, "lg");
+      Spec live =
+          new Spec(
+              "127.0.0.1",
+              server.getLocalPort(),
+              Protocol.PLAINTEXT,
+              2,
+              100,
+              20,
+              0,
+              Timestamps.FIXED,
+              10,
+              5,
+              "lg");
       ExecutorService background = Executors.newSingleThreadExecutor();
       Future<Long> received = background.submit(() -> drain(server, 2));
       LoadGenerator.Result result = new LoadGenerator(live).run();
@@ -202,8 +233,19 @@ class LoadGeneratorTest {
       assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(expectedBytes);
 
       // 2,000 points at 10,000 points/s cannot be written in less than 0.2 s
-      Spec paced = new Spec("127.0.0.1", server.getLocalPort(), Protocol.PLAINTEXT, 2, 100, 20, 10_000,
-          Timestamps.FIXED, 10, 5, "lg");
+      Spec paced =
+          new Spec(
+              "127.0.0.1",
+              server.getLocalPort(),
+              Protocol.PLAINTEXT,
+              2,
+              100,
+              20,
+              10_000,
+              Timestamps.FIXED,
+              10,
+              5,
+              "lg");
       received = background.submit(() -> drain(server, 2));
       result = new LoadGenerator(paced).run();
       assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(expectedBytes);
@@ -219,11 +261,14 @@ class LoadGeneratorTest {
       List<Future<Long>> counts = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
         Socket s = server.accept();
-        counts.add(readers.submit(() -> {
-          try (s; InputStream in = s.getInputStream()) {
-            return in.transferTo(OutputStream.nullOutputStream());
-          }
-        }));
+        counts.add(
+            readers.submit(
+                () -> {
+                  try (s;
+                      InputStream in = s.getInputStream()) {
+                    return in.transferTo(OutputStream.nullOutputStream());
+                  }
+                }));
       }
       long total = 0;
       for (Future<Long> f : counts) {

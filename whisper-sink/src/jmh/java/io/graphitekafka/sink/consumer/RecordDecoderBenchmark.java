@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of the sink's decode path, {@link RecordDecoder#decode(ByteBuffer)}, on archive points of
- * 10,000 known series as the consumer hands them over (slices of one fetched buffer), per record.
+ * Throughput of the sink's decode path, {@link RecordDecoder#decode(ByteBuffer)}, on archive points
+ * of 10,000 known series as the consumer hands them over (slices of one fetched buffer), per
+ * record.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -36,9 +37,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RecordDecoderBenchmark {
 
   static final int RECORDS = 10_000;
-  static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(60, 1440), new ArchiveSpec(300, 2016), new ArchiveSpec(3600, 8760)),
-      AggregationMethod.AVERAGE, 0.5f);
+  static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(
+              new ArchiveSpec(60, 1440), new ArchiveSpec(300, 2016), new ArchiveSpec(3600, 8760)),
+          AggregationMethod.AVERAGE,
+          0.5f);
 
   ByteBuffer[] values;
   RecordDecoder decoder;
@@ -49,8 +53,14 @@ public class RecordDecoderBenchmark {
     byte[][] encoded = new byte[RECORDS][];
     int total = 0;
     for (int i = 0; i < RECORDS; i++) {
-      ArchivePoint point = new ArchivePoint("servers.host" + (i % 1000) + ".cpu.core" + (i / 1000),
-          i % 3, 1_800_000_000L + 60L * i, i * 0.5, Layouts.toAvro(LAYOUT), null);
+      ArchivePoint point =
+          new ArchivePoint(
+              "servers.host" + (i % 1000) + ".cpu.core" + (i / 1000),
+              i % 3,
+              1_800_000_000L + 60L * i,
+              i * 0.5,
+              Layouts.toAvro(LAYOUT),
+              null);
       encoded[i] = serde.encode(point);
       total += encoded[i].length + 16; // record framing between values in a fetched batch
     }

@@ -7,8 +7,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
 /**
- * Where a sink rewinds its owned partitions at start: the earliest offsets, or the first record whose
- * Kafka timestamp is at or after an instant (found through {@code offsetsForTimes}).
+ * Where a sink rewinds its owned partitions at start: the earliest offsets, or the first record
+ * whose Kafka timestamp is at or after an instant (found through {@code offsetsForTimes}).
  *
  * @param instant the instant to seek to; {@code null} for the earliest offsets
  */
@@ -21,8 +21,8 @@ public record ReplayFrom(Instant instant) {
   }
 
   /**
-   * Parses {@code earliest}, epoch seconds, an ISO-8601 instant with {@code Z} or an offset
-   * ({@code 2026-11-25T10:00:00Z}, {@code 2026-11-25T11:00:00+01:00}) or an ISO date (midnight UTC).
+   * Parses {@code earliest}, epoch seconds, an ISO-8601 instant with {@code Z} or an offset ({@code
+   * 2026-11-25T10:00:00Z}, {@code 2026-11-25T11:00:00+01:00}) or an ISO date (midnight UTC).
    *
    * @throws IllegalArgumentException naming the accepted forms
    */
@@ -48,8 +48,11 @@ public record ReplayFrom(Instant instant) {
     try {
       return new ReplayFrom(LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant());
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("replay.from must be earliest, epoch seconds or an ISO-8601"
-          + " instant such as 2026-11-25T10:00:00Z, was '" + text + "'");
+      throw new IllegalArgumentException(
+          "replay.from must be earliest, epoch seconds or an ISO-8601"
+              + " instant such as 2026-11-25T10:00:00Z, was '"
+              + text
+              + "'");
     }
   }
 }

@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes series batches into Whisper files, creating missing files from the layout in the records and
- * keeping an LRU of open files. An existing file whose layout differs gets slots only in the archives
- * whose precision it has, and raw points as whisper would apply them to it; the mismatch is counted and
- * logged once per file.
+ * Writes series batches into Whisper files, creating missing files from the layout in the records
+ * and keeping an LRU of open files. An existing file whose layout differs gets slots only in the
+ * archives whose precision it has, and raw points as whisper would apply them to it; the mismatch
+ * is counted and logged once per file.
  */
 final class ArchiveWriter implements AutoCloseable {
 
@@ -34,8 +34,10 @@ final class ArchiveWriter implements AutoCloseable {
 
   private final FillMode fillMode;
   private final boolean fsync;
+
   /** Directories that got a new file since the last flush; only kept with fsync on. */
   private final Set<Path> createdIn = new LinkedHashSet<>();
+
   private final SinkStats stats;
   private final Clock clock;
   private final LinkedHashMap<String, WhisperFile> open;
@@ -49,23 +51,29 @@ final class ArchiveWriter implements AutoCloseable {
     this(fillMode, fsync, maxOpenFiles, stats, clock, SeriesListener.NONE);
   }
 
-  ArchiveWriter(FillMode fillMode, boolean fsync, int maxOpenFiles, SinkStats stats, Clock clock,
+  ArchiveWriter(
+      FillMode fillMode,
+      boolean fsync,
+      int maxOpenFiles,
+      SinkStats stats,
+      Clock clock,
       SeriesListener listener) {
     this.listener = listener;
     this.fillMode = fillMode;
     this.fsync = fsync;
     this.stats = stats;
     this.clock = clock;
-    this.open = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, WhisperFile> eldest) {
-        if (size() <= maxOpenFiles) {
-          return false;
-        }
-        retire(eldest.getValue());
-        return true;
-      }
-    };
+    this.open =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, WhisperFile> eldest) {
+            if (size() <= maxOpenFiles) {
+              return false;
+            }
+            retire(eldest.getValue());
+            return true;
+          }
+        };
   }
 
   /** Whether the series' file is open (its header checked); does not count as a use in the LRU. */
@@ -79,12 +87,12 @@ final class ArchiveWriter implements AutoCloseable {
   }
 
   /**
-   * Writes one series' batch, slots and raw points in the order they came; the data is in the page cache
-   * when this returns, durable after flush().
-   * A slot older than its archive's retention (no second of it young enough for whisper to take) is
-   * dropped: written, it would land on the ring position of a newer slot and overwrite it. Into an archive never written before, the batch's first slot in
-   * offset order is written alone first, so the archive's base (and with it every slot's position) is
-   * the same however the stream was cut into batches.
+   * Writes one series' batch, slots and raw points in the order they came; the data is in the page
+   * cache when this returns, durable after flush(). A slot older than its archive's retention (no
+   * second of it young enough for whisper to take) is dropped: written, it would land on the ring
+   * position of a newer slot and overwrite it. Into an archive never written before, the batch's
+   * first slot in offset order is written alone first, so the archive's base (and with it every
+   * slot's position) is the same however the stream was cut into batches.
    *
    * @throws io.graphitekafka.whisper.WhisperFormatException if the existing file is corrupt;
    *     nothing is written to it
@@ -137,11 +145,12 @@ final class ArchiveWriter implements AutoCloseable {
 
   /**
    * Applies the raw points as whisper.py's {@code update_many([(timestamp, value)], now)} with the
-   * {@code now} they carry, not this sink's clock, against the file's own layout: the point goes into the
-   * finest archive whose retention covers its age then, and the coarser archives are re-aggregated from
-   * the slots the file holds. A point older than the file's maximum retention at that {@code now} is
-   * dropped, as whisper drops it. A replay applies each point as it was applied the first time, and the
-   * records after it in the topic, replayed too, rewrite what they rewrote then.
+   * {@code now} they carry, not this sink's clock, against the file's own layout: the point goes
+   * into the finest archive whose retention covers its age then, and the coarser archives are
+   * re-aggregated from the slots the file holds. A point older than the file's maximum retention at
+   * that {@code now} is dropped, as whisper drops it. A replay applies each point as it was applied
+   * the first time, and the records after it in the topic, replayed too, rewrite what they rewrote
+   * then.
    */
   private void writeRaw(WhisperFile file, SeriesBatch batch, long[] counts) throws IOException {
     long maxRetention = file.layout().maxRetention();
@@ -159,12 +168,13 @@ final class ArchiveWriter implements AutoCloseable {
   }
 
   /**
-   * Of slots sharing a ring position (intervals a multiple of the retention apart), keeps only the last
-   * in offset order, which is the one a file written slot by slot ends with; {@code writeSlots} writes in
-   * interval order, which would let the newer lap win instead. Compacts them to the front, in order;
-   * returns how many there are.
+   * Of slots sharing a ring position (intervals a multiple of the retention apart), keeps only the
+   * last in offset order, which is the one a file written slot by slot ends with; {@code
+   * writeSlots} writes in interval order, which would let the newer lap win instead. Compacts them
+   * to the front, in order; returns how many there are.
    */
-  private static int lastPerRingPosition(long[] intervals, double[] values, int count, ArchiveSpec spec) {
+  private static int lastPerRingPosition(
+      long[] intervals, double[] values, int count, ArchiveSpec spec) {
     long min = Long.MAX_VALUE;
     long max = Long.MIN_VALUE;
     for (int i = 0; i < count; i++) {
@@ -177,7 +187,8 @@ final class ArchiveWriter implements AutoCloseable {
     // Position in the high bits, offset order in the low 31: the last of each position sorts last.
     long[] keys = new long[count];
     for (int i = 0; i < count; i++) {
-      long position = Math.floorMod(Math.floorDiv(intervals[i], spec.secondsPerPoint()), spec.points());
+      long position =
+          Math.floorMod(Math.floorDiv(intervals[i], spec.secondsPerPoint()), spec.points());
       keys[i] = (position << 31) | i;
     }
     Arrays.sort(keys);
@@ -198,7 +209,10 @@ final class ArchiveWriter implements AutoCloseable {
     return kept;
   }
 
-  /** Compacts the slots at or after {@code oldest} to the front, in order; returns how many there are. */
+  /**
+   * Compacts the slots at or after {@code oldest} to the front, in order; returns how many there
+   * are.
+   */
   private static int dropTooOld(long[] intervals, double[] values, int count, long oldest) {
     int kept = 0;
     for (int i = 0; i < count; i++) {
@@ -268,8 +282,11 @@ final class ArchiveWriter implements AutoCloseable {
     }
     if (!file.layout().equals(batch.layout) && mismatchLogged.add(batch.metric)) {
       stats.layoutMismatches.increment();
-      log.warn("{} has layout {} but records carry {}; writing slots only into the archives whose"
-          + " precision matches, raw points into the file's own archives", path, file.layout(),
+      log.warn(
+          "{} has layout {} but records carry {}; writing slots only into the archives whose"
+              + " precision matches, raw points into the file's own archives",
+          path,
+          file.layout(),
           batch.layout);
     }
     open.put(batch.metric, file);

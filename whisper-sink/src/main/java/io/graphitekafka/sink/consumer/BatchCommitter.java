@@ -16,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sink's commit protocol over one write batch: gather polled records into it, write it, flush the
- * files and the rejects, and only then commit its offsets; or, when that cannot be done, drop it
- * unwritten and put the partitions still owned back to its first records. Runs on the loop's thread.
+ * The sink's commit protocol over one write batch: gather polled records into it, write it, flush
+ * the files and the rejects, and only then commit its offsets; or, when that cannot be done, drop
+ * it unwritten and put the partitions still owned back to its first records. Runs on the loop's
+ * thread.
  */
 final class BatchCommitter {
 
@@ -34,8 +35,15 @@ final class BatchCommitter {
   private final SinkStats stats;
   private final String topic;
 
-  BatchCommitter(Consumer<?, ByteBuffer> consumer, RecordDecoder decoder, ArchiveWriter writer,
-      RejectsPublisher rejects, Throttles throttles, WriteBatch batch, SinkStats stats, String topic) {
+  BatchCommitter(
+      Consumer<?, ByteBuffer> consumer,
+      RecordDecoder decoder,
+      ArchiveWriter writer,
+      RejectsPublisher rejects,
+      Throttles throttles,
+      WriteBatch batch,
+      SinkStats stats,
+      String topic) {
     this.consumer = consumer;
     this.decoder = decoder;
     this.writer = writer;
@@ -61,7 +69,10 @@ final class BatchCommitter {
     return batch.isEmpty() ? millis : Math.min(millis, batch.millisLeft(System.nanoTime()));
   }
 
-  /** Decodes a poll's records into the batch; a record whose file cannot be created yet stops its partition. */
+  /**
+   * Decodes a poll's records into the batch; a record whose file cannot be created yet stops its
+   * partition.
+   */
   <K> void gather(ConsumerRecords<K, ByteBuffer> records) {
     batch.opening(System.nanoTime());
     for (TopicPartition tp : records.partitions()) {
@@ -84,7 +95,9 @@ final class BatchCommitter {
           boolean open = writer.isOpen(point.metric());
           // Only a limited create budget needs to know whether the file exists (a stat per series
           // whose file is not open); without a limit, the writer finds out when it opens the file.
-          if (!open && !throttles.createsUnlimited() && !writer.exists(point.path())
+          if (!open
+              && !throttles.createsUnlimited()
+              && !writer.exists(point.path())
               && !throttles.tryCreate()) {
             // No budget to create this file: stop the partition here and come back to this record.
             consumer.seek(tp, record.offset());
@@ -108,7 +121,8 @@ final class BatchCommitter {
   /** Writes and flushes the batch, then commits its offsets, counts it and empties it. */
   void writeAndCommit() throws IOException {
     WriteBatch.Written done = batch.write(writer, rejects, topic, stats);
-    Map<TopicPartition, OffsetAndMetadata> offsets = ledger.commitWritten(consumer, batch.offsets());
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        ledger.commitWritten(consumer, batch.offsets());
     batch.clear();
     stats.committed();
     // counted after the commit, so a batch written again after a failed commit is counted once; the
@@ -126,9 +140,9 @@ final class BatchCommitter {
   }
 
   /**
-   * Before partitions are given up: the batch gathered so far is written, flushed and committed, as is
-   * a commit that failed earlier. If that fails, nothing of the batch is committed: the new owners
-   * rewrite the revoked partitions, and the kept ones are read again from the batch's start.
+   * Before partitions are given up: the batch gathered so far is written, flushed and committed, as
+   * is a commit that failed earlier. If that fails, nothing of the batch is committed: the new
+   * owners rewrite the revoked partitions, and the kept ones are read again from the batch's start.
    */
   void revoke(Collection<TopicPartition> partitions) {
     try {
@@ -138,8 +152,11 @@ final class BatchCommitter {
       writer.flush();
       ledger.commitUncommitted(consumer, partitions);
     } catch (IOException | KafkaException e) {
-      log.warn("could not flush and commit {} before giving them up; their new owner rewrites"
-          + " them: {}", partitions, e.toString());
+      log.warn(
+          "could not flush and commit {} before giving them up; their new owner rewrites"
+              + " them: {}",
+          partitions,
+          e.toString());
       abandon(partitions);
     }
     forget(partitions);
@@ -173,11 +190,12 @@ final class BatchCommitter {
   /** Puts the partitions of a batch back to its first record, so nothing of it is skipped. */
   private void rewind(Map<TopicPartition, Long> batchStart) {
     var assignment = consumer.assignment();
-    batchStart.forEach((tp, offset) -> {
-      if (assignment.contains(tp)) {
-        consumer.seek(tp, offset);
-      }
-    });
+    batchStart.forEach(
+        (tp, offset) -> {
+          if (assignment.contains(tp)) {
+            consumer.seek(tp, offset);
+          }
+        });
   }
 
   private void forget(Collection<TopicPartition> partitions) {

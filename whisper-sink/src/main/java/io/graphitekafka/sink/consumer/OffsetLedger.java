@@ -10,9 +10,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 
 /**
- * What the sink has committed per owned partition, and what it has written and flushed but failed to
- * commit (committed when the partition is revoked, so its new owner does not write it again). Offsets
- * only enter here after their records are durable.
+ * What the sink has committed per owned partition, and what it has written and flushed but failed
+ * to commit (committed when the partition is revoked, so its new owner does not write it again).
+ * Offsets only enter here after their records are durable.
  */
 final class OffsetLedger {
 
@@ -21,9 +21,12 @@ final class OffsetLedger {
   // The offset last committed per owned partition, to see a position that moved past markers since.
   private final Map<TopicPartition, Long> committed = new HashMap<>();
 
-  /** Commits the offsets of a written and flushed batch, with positions that moved past markers since. */
-  Map<TopicPartition, OffsetAndMetadata> commitWritten(Consumer<?, ?> consumer,
-      Map<TopicPartition, OffsetAndMetadata> written) {
+  /**
+   * Commits the offsets of a written and flushed batch, with positions that moved past markers
+   * since.
+   */
+  Map<TopicPartition, OffsetAndMetadata> commitWritten(
+      Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> written) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(written);
     addAdvancedPositions(consumer, offsets);
     if (!offsets.isEmpty()) {
@@ -65,16 +68,17 @@ final class OffsetLedger {
   }
 
   /**
-   * On a topic written with transactions (the aggregator's), each transaction ends with a commit marker
-   * that takes an offset but is never returned as a record, and aborted records are skipped. Committing
-   * the last written record + 1 would leave every partition's committed offset one or more below its end
-   * offset for good, and lag tools would never show 0. So where the consumer's position has moved past
-   * what is committed or in the batch, and every record before it is in the batch or committed (all
-   * records a poll returns are gathered, and a partition stopped for creates is sought back to its first
-   * unwritten record), the position is committed instead. Only partitions with a known position.
+   * On a topic written with transactions (the aggregator's), each transaction ends with a commit
+   * marker that takes an offset but is never returned as a record, and aborted records are skipped.
+   * Committing the last written record + 1 would leave every partition's committed offset one or
+   * more below its end offset for good, and lag tools would never show 0. So where the consumer's
+   * position has moved past what is committed or in the batch, and every record before it is in the
+   * batch or committed (all records a poll returns are gathered, and a partition stopped for
+   * creates is sought back to its first unwritten record), the position is committed instead. Only
+   * partitions with a known position.
    */
-  private void addAdvancedPositions(Consumer<?, ?> consumer,
-      Map<TopicPartition, OffsetAndMetadata> offsets) {
+  private void addAdvancedPositions(
+      Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
     for (TopicPartition tp : consumer.assignment()) {
       OffsetAndMetadata inBatch = offsets.get(tp);
       Long last = committed.get(tp);

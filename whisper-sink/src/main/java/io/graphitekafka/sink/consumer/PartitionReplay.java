@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code --replay-from}: seeks each partition, the first time it is owned since start, to the earliest
- * offset or to the first record at or after an instant, so its series are written again from there.
- * A partition owned again after a rebalance continues from its committed offset.
+ * {@code --replay-from}: seeks each partition, the first time it is owned since start, to the
+ * earliest offset or to the first record at or after an instant, so its series are written again
+ * from there. A partition owned again after a rebalance continues from its committed offset.
  */
 final class PartitionReplay {
 
@@ -26,7 +26,9 @@ final class PartitionReplay {
   private final ReplayFrom replayFrom;
   private final Set<TopicPartition> replayed = new HashSet<>();
 
-  /** @param replayFrom where to replay from, or null for no replay */
+  /**
+   * @param replayFrom where to replay from, or null for no replay
+   */
   PartitionReplay(ReplayFrom replayFrom) {
     this.replayFrom = replayFrom;
   }
@@ -60,7 +62,10 @@ final class PartitionReplay {
       // no record at or after the instant: nothing to replay, continue from the end
       long offset = o == null ? ends.get(tp) : o.offset();
       consumer.seek(tp, offset);
-      log.info("replaying {} from offset {} (first record at or after {})", tp, offset,
+      log.info(
+          "replaying {} from offset {} (first record at or after {})",
+          tp,
+          offset,
           replayFrom.instant());
     }
   }

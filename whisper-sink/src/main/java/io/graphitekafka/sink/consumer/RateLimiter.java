@@ -3,9 +3,9 @@ package io.graphitekafka.sink.consumer;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket (carbon's {@code TokenBucket}): tokens refill at a steady rate up to a burst capacity.
- * Callers either take one token if there is one, or take many at once and run into debt, which they then
- * wait out; an infinite rate never limits.
+ * A token bucket (carbon's {@code TokenBucket}): tokens refill at a steady rate up to a burst
+ * capacity. Callers either take one token if there is one, or take many at once and run into debt,
+ * which they then wait out; an infinite rate never limits.
  */
 final class RateLimiter {
 

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The sink's write path without Kafka: archive record values, in topic order, decoded and written into
- * the Whisper files under a root exactly as the consumer loop writes a batch (slot writes and raw points
- * of a series in order, files created from the records' layout). For tools and tests that hold records
- * already, such as a differential test of the aggregator's output.
+ * The sink's write path without Kafka: archive record values, in topic order, decoded and written
+ * into the Whisper files under a root exactly as the consumer loop writes a batch (slot writes and
+ * raw points of a series in order, files created from the records' layout). For tools and tests
+ * that hold records already, such as a differential test of the aggregator's output.
  */
 public final class RecordApplier implements AutoCloseable {
 
@@ -31,8 +31,8 @@ public final class RecordApplier implements AutoCloseable {
   /**
    * Writes the records as one batch and flushes the files.
    *
-   * @throws IllegalArgumentException naming the first record the sink would reject, before anything is
-   *     written
+   * @throws IllegalArgumentException naming the first record the sink would reject, before anything
+   *     is written
    */
   public void apply(List<byte[]> values) throws IOException {
     Map<String, SeriesBatch> batch = new LinkedHashMap<>();
@@ -43,8 +43,10 @@ public final class RecordApplier implements AutoCloseable {
       } catch (BadRecordException e) {
         throw new IllegalArgumentException(e.reason() + ": " + e.getMessage(), e);
       }
-      batch.computeIfAbsent(point.metric(),
-          m -> new SeriesBatch(m, point.path(), point.layout(), false)).add(point);
+      batch
+          .computeIfAbsent(
+              point.metric(), m -> new SeriesBatch(m, point.path(), point.layout(), false))
+          .add(point);
     }
     for (SeriesBatch series : batch.values()) {
       writer.write(series);

@@ -25,16 +25,16 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
- * Turns a record value into a {@link DecodedPoint}, or says why it cannot be written: undecodable bytes,
- * an unknown schema, an invalid layout, an archive index outside it, a slot outside Whisper's u32
- * timestamps, or a name that cannot be a file inside the whisper root.
+ * Turns a record value into a {@link DecodedPoint}, or says why it cannot be written: undecodable
+ * bytes, an unknown schema, an invalid layout, an archive index outside it, a slot outside
+ * Whisper's u32 timestamps, or a name that cannot be a file inside the whisper root.
  *
- * <p>The sink's hot path. The wire format is read by the topic's {@link ArchivePointReader}, in place;
- * the series name and the embedded layout, which repeat from record to record, are looked up here by
- * their raw bytes, so a record of a known series with a known layout is decoded without building a
- * String, an Avro object or a layout. A layout seen for the first time is read with Avro's own datum
- * reader and validated as whisper would. {@code RecordDecoderDifferentialTest} checks it against Avro's
- * decoder followed by the same checks.
+ * <p>The sink's hot path. The wire format is read by the topic's {@link ArchivePointReader}, in
+ * place; the series name and the embedded layout, which repeat from record to record, are looked up
+ * here by their raw bytes, so a record of a known series with a known layout is decoded without
+ * building a String, an Avro object or a layout. A layout seen for the first time is read with
+ * Avro's own datum reader and validated as whisper would. {@code RecordDecoderDifferentialTest}
+ * checks it against Avro's decoder followed by the same checks.
  */
 final class RecordDecoder {
 
@@ -46,15 +46,19 @@ final class RecordDecoder {
   static final String INVALID_NAME = "invalid_name";
 
   private static final long MAX_U32 = 0xFFFF_FFFFL;
+
   /** The {@code archive} field of a raw point. */
   static final int RAW_ARCHIVE = -1;
+
   private static final int CACHE_LIMIT = 100_000;
 
   private final Path whisperRoot;
   private final boolean hashTaggedNames;
   private final ArchivePointReader reader;
-  // Both caches are keyed by raw bytes and cleared when they grow past the limit. A layout maps to its
-  // SeriesLayout or to a String saying what is wrong with it (the last one found is also kept aside);
+  // Both caches are keyed by raw bytes and cleared when they grow past the limit. A layout maps to
+  // its
+  // SeriesLayout or to a String saying what is wrong with it (the last one found is also kept
+  // aside);
   // a name to its Series.
   private final Map<Bytes, CachedLayout> layouts = new HashMap<>();
   private final Map<Bytes, Series> names = new HashMap<>();
@@ -72,8 +76,8 @@ final class RecordDecoder {
   }
 
   /**
-   * @param valueSerde the archives topic's value serde, whose wire formats are read: Confluent-framed
-   *     values only if it has a Schema Registry (they are undecodable otherwise)
+   * @param valueSerde the archives topic's value serde, whose wire formats are read:
+   *     Confluent-framed values only if it has a Schema Registry (they are undecodable otherwise)
    */
   RecordDecoder(Path whisperRoot, boolean hashTaggedNames, Serde<ArchivePoint> valueSerde) {
     this.whisperRoot = whisperRoot.toAbsolutePath().normalize();
@@ -86,8 +90,8 @@ final class RecordDecoder {
   }
 
   /**
-   * Decodes the value between the buffer's position and limit, in place when the buffer has an array
-   * (as the consumer's fetched records do); the buffer's position is not changed.
+   * Decodes the value between the buffer's position and limit, in place when the buffer has an
+   * array (as the consumer's fetched records do); the buffer's position is not changed.
    *
    * @throws RegistryUnavailableException if its schema id is new and no registry answered: not the
    *     record's fault, so the caller retries rather than rejecting it
@@ -101,8 +105,8 @@ final class RecordDecoder {
     } catch (RegistryUnavailableException e) {
       throw e;
     } catch (SerializationException e) {
-      throw new BadRecordException(ArchivePointReader.isUnknownSchema(e) ? UNKNOWN_SCHEMA : UNDECODABLE,
-          e.getMessage());
+      throw new BadRecordException(
+          ArchivePointReader.isUnknownSchema(e) ? UNKNOWN_SCHEMA : UNDECODABLE, e.getMessage());
     }
     Series series = series(r.buffer(), r.metricOffset(), r.metricLength());
     if (layoutOrProblem instanceof String problem) {
@@ -115,32 +119,46 @@ final class RecordDecoder {
       return raw(series, layout, archive, timestamp, r.value(), r.now());
     }
     if (archive < 0 || archive >= layout.archives().size()) {
-      throw new BadRecordException(BAD_ARCHIVE_INDEX, "archive index " + archive + " outside the "
-          + layout.archives().size() + " archives of " + layout.archives());
+      throw new BadRecordException(
+          BAD_ARCHIVE_INDEX,
+          "archive index "
+              + archive
+              + " outside the "
+              + layout.archives().size()
+              + " archives of "
+              + layout.archives());
     }
     int step = layout.archives().get(archive).secondsPerPoint();
     if (timestamp < 0 || timestamp > MAX_U32) {
-      throw new BadRecordException(BAD_TIMESTAMP,
+      throw new BadRecordException(
+          BAD_TIMESTAMP,
           "timestamp " + timestamp + " does not fit Whisper's unsigned 32-bit timestamps");
     }
     if (series.problem() != null) {
       throw new BadRecordException(INVALID_NAME, series.problem());
     }
     long interval = timestamp - Math.floorMod(timestamp, step);
-    return new DecodedPoint(series.metric(), series.path(), layout, step, interval, r.value(),
-        DecodedPoint.NOT_RAW);
+    return new DecodedPoint(
+        series.metric(), series.path(), layout, step, interval, r.value(), DecodedPoint.NOT_RAW);
   }
 
   /** A raw point, which the sink applies with whisper's {@code update_many} at {@code now}. */
-  private static DecodedPoint raw(Series series, SeriesLayout layout, int archive, long timestamp,
-      double value, long now) throws BadRecordException {
+  private static DecodedPoint raw(
+      Series series, SeriesLayout layout, int archive, long timestamp, double value, long now)
+      throws BadRecordException {
     if (archive != RAW_ARCHIVE) {
-      throw new BadRecordException(BAD_ARCHIVE_INDEX,
+      throw new BadRecordException(
+          BAD_ARCHIVE_INDEX,
           "a raw point (now set) has archive " + archive + " instead of " + RAW_ARCHIVE);
     }
     if (timestamp < 0 || timestamp > MAX_U32 || now < 0 || now > MAX_U32) {
-      throw new BadRecordException(BAD_TIMESTAMP, "raw point at " + timestamp + " with now " + now
-          + ": does not fit Whisper's unsigned 32-bit timestamps");
+      throw new BadRecordException(
+          BAD_TIMESTAMP,
+          "raw point at "
+              + timestamp
+              + " with now "
+              + now
+              + ": does not fit Whisper's unsigned 32-bit timestamps");
     }
     if (series.problem() != null) {
       throw new BadRecordException(INVALID_NAME, series.problem());
@@ -156,7 +174,8 @@ final class RecordDecoder {
     if (cached == null) {
       String metric = new String(buf, offset, length, StandardCharsets.UTF_8);
       try {
-        cached = new Series(metric, SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames), null);
+        cached =
+            new Series(metric, SeriesPaths.resolve(whisperRoot, metric, hashTaggedNames), null);
       } catch (InvalidSeriesNameException e) {
         cached = new Series(metric, null, e.getMessage());
       }
@@ -248,8 +267,8 @@ final class RecordDecoder {
     }
 
     boolean sameBytes(byte[] other, int otherOffset, int otherLength) {
-      return Arrays.equals(array, offset, offset + length, other, otherOffset,
-          otherOffset + otherLength);
+      return Arrays.equals(
+          array, offset, offset + length, other, otherOffset, otherOffset + otherLength);
     }
 
     @Override

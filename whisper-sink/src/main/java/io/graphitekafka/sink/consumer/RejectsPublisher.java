@@ -17,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends what the sink cannot write to the rejects topic, keyed by reason, counts it and samples it into
- * the log. Sends are asynchronous; {@link #flush()} is called before a batch's offsets are committed and
- * fails if any send failed, so a rejected record is never committed past without being on the topic.
+ * Sends what the sink cannot write to the rejects topic, keyed by reason, counts it and samples it
+ * into the log. Sends are asynchronous; {@link #flush()} is called before a batch's offsets are
+ * committed and fails if any send failed, so a rejected record is never committed past without
+ * being on the topic.
  */
 final class RejectsPublisher implements AutoCloseable {
 
@@ -33,7 +34,8 @@ final class RejectsPublisher implements AutoCloseable {
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
   private final Map<String, Long> logged = new HashMap<>();
 
-  RejectsPublisher(Producer<byte[], byte[]> producer, Topic<String, Reject> topic, SinkStats stats) {
+  RejectsPublisher(
+      Producer<byte[], byte[]> producer, Topic<String, Reject> topic, SinkStats stats) {
     this.producer = producer;
     this.topic = topic;
     this.stats = stats;
@@ -43,11 +45,22 @@ final class RejectsPublisher implements AutoCloseable {
   void reject(ConsumerRecord<?, ByteBuffer> record, String reason, String detail) {
     long seen = logged.merge(reason, 1L, Long::sum);
     if (seen <= LOGGED_REJECTS_PER_REASON || seen % 1000 == 0) {
-      log.warn("rejected record {}-{}@{} ({} so far with this reason): {}: {}", record.topic(),
-          record.partition(), record.offset(), seen, reason, detail);
+      log.warn(
+          "rejected record {}-{}@{} ({} so far with this reason): {}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          seen,
+          reason,
+          detail);
     } else {
-      log.trace("rejected record {}-{}@{}: {}: {}", record.topic(), record.partition(),
-          record.offset(), reason, detail);
+      log.trace(
+          "rejected record {}-{}@{}: {}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          reason,
+          detail);
     }
     reject(record.value(), reason, detail, record.topic() + "-" + record.partition());
   }
@@ -78,11 +91,21 @@ final class RejectsPublisher implements AutoCloseable {
   }
 
   private void send(byte[] value, String reason, String detail, String source) {
-    Reject reject = new Reject(ByteBuffer.wrap(value), reason, detail, SERVICE, source, null,
-        System.currentTimeMillis());
-    producer.send(new ProducerRecord<>(topic.name(),
-        topic.keySerde().serializer().serialize(topic.name(), reason),
-        topic.valueSerde().serializer().serialize(topic.name(), reject)), (meta, error) -> {
+    Reject reject =
+        new Reject(
+            ByteBuffer.wrap(value),
+            reason,
+            detail,
+            SERVICE,
+            source,
+            null,
+            System.currentTimeMillis());
+    producer.send(
+        new ProducerRecord<>(
+            topic.name(),
+            topic.keySerde().serializer().serialize(topic.name(), reason),
+            topic.valueSerde().serializer().serialize(topic.name(), reject)),
+        (meta, error) -> {
           if (error != null) {
             sendFailure.compareAndSet(null, error);
           }

@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * The writes of one poll for one series, in offset order: slot writes grouped by archive precision,
- * then the raw points that came after them, then (in {@link #next()}) whatever came after those. Slots
- * are keyed by precision rather than archive index, so records of one series carrying different layouts
- * still land in the right archive. A raw point's propagation reads the slots written before it, so slots
- * and raw points are never reordered across each other.
+ * then the raw points that came after them, then (in {@link #next()}) whatever came after those.
+ * Slots are keyed by precision rather than archive index, so records of one series carrying
+ * different layouts still land in the right archive. A raw point's propagation reads the slots
+ * written before it, so slots and raw points are never reordered across each other.
  */
 final class SeriesBatch {
 
@@ -29,15 +29,18 @@ final class SeriesBatch {
   private double[] rawValues;
   private long[] rawNows;
   private int rawCount;
+
   /** The writes that came after this part's raw points; null if none did. */
   private SeriesBatch next;
+
   /** The part new writes go to (the head's field). */
   private SeriesBatch tail = this;
 
   /**
    * @param keepsRecords whether to keep the records' raw values: needed only when the file may turn
-   *     out to be corrupt when it is opened, that is when it is not open yet (an open file's header has
-   *     been checked). Not keeping them spares holding every value of the batch until it is written.
+   *     out to be corrupt when it is opened, that is when it is not open yet (an open file's header
+   *     has been checked). Not keeping them spares holding every value of the batch until it is
+   *     written.
    */
   SeriesBatch(String metric, Path path, SeriesLayout layout, boolean keepsRecords) {
     this.metric = metric;
@@ -132,7 +135,9 @@ final class SeriesBatch {
     return records;
   }
 
-  /** How many precisions the batch holds; index them with {@link #precision(int)} and the others. */
+  /**
+   * How many precisions the batch holds; index them with {@link #precision(int)} and the others.
+   */
   int archiveSlots() {
     return precisions.length;
   }

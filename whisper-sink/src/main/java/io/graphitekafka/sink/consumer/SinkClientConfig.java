@@ -9,10 +9,10 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * The settings of the sink's Kafka clients, derived from its config: what the sink's delivery guarantee
- * needs (no auto-commit, read_committed, the earliest offset when none is committed) and what a large
- * fetch wants, then the {@code kafka.} pass-through keys that belong to each client. Kept apart from the
- * clients so the settings can be checked without a broker.
+ * The settings of the sink's Kafka clients, derived from its config: what the sink's delivery
+ * guarantee needs (no auto-commit, read_committed, the earliest offset when none is committed) and
+ * what a large fetch wants, then the {@code kafka.} pass-through keys that belong to each client.
+ * Kept apart from the clients so the settings can be checked without a broker.
  */
 final class SinkClientConfig {
 
@@ -31,14 +31,18 @@ final class SinkClientConfig {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50_000);
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink");
-    config.kafkaOverrides().forEach((k, v) -> {
-      if (ConsumerConfig.configNames().contains(k)) {
-        props.put(k, v);
-      }
-    });
+    config
+        .kafkaOverrides()
+        .forEach(
+            (k, v) -> {
+              if (ConsumerConfig.configNames().contains(k)) {
+                props.put(k, v);
+              }
+            });
     return props;
   }
 
@@ -47,15 +51,20 @@ final class SinkClientConfig {
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-sink-rejects");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.kafkaOverrides().forEach((k, v) -> {
-      if (ProducerConfig.configNames().contains(k)) {
-        props.put(k, v); // shared client settings such as security.protocol and sasl.*
-      }
-    });
+    config
+        .kafkaOverrides()
+        .forEach(
+            (k, v) -> {
+              if (ProducerConfig.configNames().contains(k)) {
+                props.put(k, v); // shared client settings such as security.protocol and sasl.*
+              }
+            });
     return props;
   }
 
-  /** The consumer's {@code auto.offset.reset}, lower case: how the loop repositions a lost offset. */
+  /**
+   * The consumer's {@code auto.offset.reset}, lower case: how the loop repositions a lost offset.
+   */
   static String offsetReset(SinkConfig config) {
     return String.valueOf(consumer(config).get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG))
         .toLowerCase(Locale.ROOT);

@@ -22,18 +22,20 @@ public final class SinkClients {
 
   /**
    * The archives consumer. Keys (the series name, for partitioning) are never read: skipped without
-   * copying them. Values are the record's own slice of the fetched (or decompressed) buffer, not a copy;
-   * the client allocates those buffers per fetch and never reuses them, so a slice stays valid in a write
-   * batch across polls.
+   * copying them. Values are the record's own slice of the fetched (or decompressed) buffer, not a
+   * copy; the client allocates those buffers per fetch and never reuses them, so a slice stays
+   * valid in a write batch across polls.
    */
   public static Consumer<Void, ByteBuffer> consumer(SinkConfig config) {
-    return new KafkaConsumer<>(SinkClientConfig.consumer(config), new SkipKey(),
-        new ByteBufferDeserializer());
+    return new KafkaConsumer<>(
+        SinkClientConfig.consumer(config), new SkipKey(), new ByteBufferDeserializer());
   }
 
   /** The producer of the rejects topic, whose records the sink serializes itself. */
   public static Producer<byte[], byte[]> rejectsProducer(SinkConfig config) {
-    return new KafkaProducer<>(SinkClientConfig.rejectsProducer(config), new ByteArraySerializer(),
+    return new KafkaProducer<>(
+        SinkClientConfig.rejectsProducer(config),
+        new ByteArraySerializer(),
         new ByteArraySerializer());
   }
 

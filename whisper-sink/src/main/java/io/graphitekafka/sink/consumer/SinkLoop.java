@@ -28,12 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sink's consumer loop on its own thread: poll archive points, write them per file in contiguous
- * runs, flush, then commit, so offsets only ever follow durable writes. Failures are handled in tiers
- * (fatal stops the loop, a bad offset is repositioned, anything else is retried from the start of the
- * failed batch with backoff), and flow control pauses partitions instead of dropping points. The clients
- * are handed in ({@link SinkClients} builds the real ones); the commit protocol over the write batch is
- * {@link BatchCommitter}'s, the flow control {@link Throttles}', the rejects {@link RejectsPublisher}'s.
+ * The sink's consumer loop on its own thread: poll archive points, write them per file in
+ * contiguous runs, flush, then commit, so offsets only ever follow durable writes. Failures are
+ * handled in tiers (fatal stops the loop, a bad offset is repositioned, anything else is retried
+ * from the start of the failed batch with backoff), and flow control pauses partitions instead of
+ * dropping points. The clients are handed in ({@link SinkClients} builds the real ones); the commit
+ * protocol over the write batch is {@link BatchCommitter}'s, the flow control {@link Throttles}',
+ * the rejects {@link RejectsPublisher}'s.
  */
 public final class SinkLoop implements Runnable, AutoCloseable {
 
@@ -62,13 +63,22 @@ public final class SinkLoop implements Runnable, AutoCloseable {
    * @param consumer the archives consumer, closed by the loop when it stops
    * @param rejectsProducer the producer of the rejects topic, closed by the loop when it stops
    */
-  public SinkLoop(SinkConfig config, SinkStats stats, SeriesListener listener,
-      Consumer<Void, ByteBuffer> consumer, Producer<byte[], byte[]> rejectsProducer) {
+  public SinkLoop(
+      SinkConfig config,
+      SinkStats stats,
+      SeriesListener listener,
+      Consumer<Void, ByteBuffer> consumer,
+      Producer<byte[], byte[]> rejectsProducer) {
     this(config, stats, Clock.systemUTC(), listener, consumer, rejectsProducer);
   }
 
-  SinkLoop(SinkConfig config, SinkStats stats, Clock clock, SeriesListener listener,
-      Consumer<Void, ByteBuffer> consumer, Producer<byte[], byte[]> rejectsProducer) {
+  SinkLoop(
+      SinkConfig config,
+      SinkStats stats,
+      Clock clock,
+      SeriesListener listener,
+      Consumer<Void, ByteBuffer> consumer,
+      Producer<byte[], byte[]> rejectsProducer) {
     this.stats = stats;
     this.topic = config.archivesTopic();
     this.groupId = config.getString(SinkConfig.GROUP_ID);
@@ -79,18 +89,31 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     this.throttles = Throttles.of(config, stats);
     this.replay = new PartitionReplay(config.replayFrom());
     this.consumer = consumer;
-    this.rejects = new RejectsPublisher(rejectsProducer,
-        Topics.rejects(config.rejectsTopic(), registry), stats);
-    this.batch = new BatchCommitter(consumer,
-        new RecordDecoder(config.whisperDir(), config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
-            Topics.archives(topic, registry).valueSerde()),
-        new ArchiveWriter(config.fillMode(), config.getBoolean(SinkConfig.FSYNC),
-            config.maxOpenFiles(), stats, clock, listener),
-        rejects, throttles,
-        new WriteBatch(config.getInt(SinkConfig.WRITE_BATCH_MAX_RECORDS),
-            config.getLong(SinkConfig.WRITE_BATCH_MAX_BYTES),
-            TimeUnit.MILLISECONDS.toNanos(config.getLong(SinkConfig.WRITE_BATCH_MAX_MS))),
-        stats, topic);
+    this.rejects =
+        new RejectsPublisher(
+            rejectsProducer, Topics.rejects(config.rejectsTopic(), registry), stats);
+    this.batch =
+        new BatchCommitter(
+            consumer,
+            new RecordDecoder(
+                config.whisperDir(),
+                config.getBoolean(SinkConfig.HASH_TAGGED_NAMES),
+                Topics.archives(topic, registry).valueSerde()),
+            new ArchiveWriter(
+                config.fillMode(),
+                config.getBoolean(SinkConfig.FSYNC),
+                config.maxOpenFiles(),
+                stats,
+                clock,
+                listener),
+            rejects,
+            throttles,
+            new WriteBatch(
+                config.getInt(SinkConfig.WRITE_BATCH_MAX_RECORDS),
+                config.getLong(SinkConfig.WRITE_BATCH_MAX_BYTES),
+                TimeUnit.MILLISECONDS.toNanos(config.getLong(SinkConfig.WRITE_BATCH_MAX_MS))),
+            stats,
+            topic);
   }
 
   /** Starts the loop on its own thread. */
@@ -145,8 +168,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   }
 
   /**
-   * One turn of the loop: poll, gather, and write and commit the batch when the poll came back empty or
-   * the batch is full. Anything but a fatal error is handled here.
+   * One turn of the loop: poll, gather, and write and commit the batch when the poll came back
+   * empty or the batch is full. Anything but a fatal error is handled here.
    */
   void pollOnce() {
     try {
@@ -183,8 +206,11 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         stats.writeErrors.increment();
       }
       stats.failed();
-      log.error("writing or committing {} failed; retrying from the start of the batch in {} ms: {}",
-          batch, backoffMs, e.toString());
+      log.error(
+          "writing or committing {} failed; retrying from the start of the batch in {} ms: {}",
+          batch,
+          backoffMs,
+          e.toString());
       batch.retry();
       sleep(backoffMs);
       backoffMs = Math.min(backoffMs * 2, maxBackoffMs);
@@ -199,8 +225,10 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     try {
       batch.writeAndCommit();
     } catch (IOException | KafkaException e) {
-      log.warn("could not finish the last batch {} on close; it is read again at the next start: {}",
-          batch, e.toString());
+      log.warn(
+          "could not finish the last batch {} on close; it is read again at the next start: {}",
+          batch,
+          e.toString());
       batch.discardWrites();
     }
   }
@@ -255,7 +283,8 @@ public final class SinkLoop implements Runnable, AutoCloseable {
 
   /**
    * Repositions partitions whose offset the broker no longer has (or never had) as {@code
-   * auto.offset.reset} says; {@code none} resets to the earliest offset, since the sink never skips.
+   * auto.offset.reset} says; {@code none} resets to the earliest offset, since the sink never
+   * skips.
    */
   private void reposition(Collection<TopicPartition> partitions, String why) {
     stats.errors.increment();
@@ -265,16 +294,20 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       log.warn("{}: {}; moving to the latest offsets (auto.offset.reset=latest)", owned, why);
       consumer.seekToEnd(owned);
     } else {
-      log.warn("{}: {}; moving to the earliest offsets (auto.offset.reset={})", owned, why,
-          offsetReset);
+      log.warn(
+          "{}: {}; moving to the earliest offsets (auto.offset.reset={})", owned, why, offsetReset);
       consumer.seekToBeginning(owned);
     }
   }
 
   private void skipCorruptRecord(RecordDeserializationException e) {
     TopicPartition tp = e.topicPartition();
-    log.error("record {}-{}@{} is corrupt; rejecting it and moving past it: {}", tp.topic(),
-        tp.partition(), e.offset(), e.getMessage());
+    log.error(
+        "record {}-{}@{} is corrupt; rejecting it and moving past it: {}",
+        tp.topic(),
+        tp.partition(),
+        e.offset(),
+        e.getMessage());
     rejects.corruptRecord(tp, e.getMessage());
     consumer.seek(tp, e.offset() + 1);
   }
@@ -288,7 +321,9 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
   }
 
-  /** Stops polling after the current batch is written, flushed and committed, and closes the files. */
+  /**
+   * Stops polling after the current batch is written, flushed and committed, and closes the files.
+   */
   @Override
   public void close() throws InterruptedException {
     running = false;

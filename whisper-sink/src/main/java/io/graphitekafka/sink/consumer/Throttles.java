@@ -11,9 +11,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The sink's flow control: a budget of file creates and one of file updates. A partition whose next
- * record needs a file the create budget cannot pay for is paused until a token is back; once a committed
- * batch leaves the update budget in debt, every partition is paused until it is paid. Points are never
- * dropped for either, consumption just slows down.
+ * record needs a file the create budget cannot pay for is paused until a token is back; once a
+ * committed batch leaves the update budget in debt, every partition is paused until it is paid.
+ * Points are never dropped for either, consumption just slows down.
  */
 final class Throttles {
 
@@ -34,11 +34,16 @@ final class Throttles {
   }
 
   static Throttles of(SinkConfig config, SinkStats stats) {
-    return new Throttles(RateLimiter.perSecond(config.maxCreatesPerMinute() / 60, System::nanoTime),
-        RateLimiter.perSecond(config.maxUpdatesPerSecond(), System::nanoTime), stats);
+    return new Throttles(
+        RateLimiter.perSecond(config.maxCreatesPerMinute() / 60, System::nanoTime),
+        RateLimiter.perSecond(config.maxUpdatesPerSecond(), System::nanoTime),
+        stats);
   }
 
-  /** Pauses the partitions that wait for create budget, or all of them while updates are over budget. */
+  /**
+   * Pauses the partitions that wait for create budget, or all of them while updates are over
+   * budget.
+   */
   void apply(Consumer<?, ?> consumer) {
     if (throttled && !updateBudget.inDebt()) {
       throttled = false;
@@ -74,7 +79,10 @@ final class Throttles {
     }
   }
 
-  /** How long a poll may wait: shorter while paused, so a partition resumes soon after budget is back. */
+  /**
+   * How long a poll may wait: shorter while paused, so a partition resumes soon after budget is
+   * back.
+   */
   long pollMillis() {
     if (!throttled && waitingForCreates.isEmpty()) {
       return POLL_MS;
@@ -99,7 +107,10 @@ final class Throttles {
     return createBudget.tryAcquire();
   }
 
-  /** Notes a partition stopped (sought back and paused) at a record whose file cannot be created yet. */
+  /**
+   * Notes a partition stopped (sought back and paused) at a record whose file cannot be created
+   * yet.
+   */
   void waitForCreate(TopicPartition tp) {
     waitingForCreates.add(tp);
     stats.createPauses.increment();

@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write batch gathered from one or more polls and written, flushed and committed as a whole: the
- * per-series slots in offset order, the next offset of each partition (what a commit after the write
- * stores) and each partition's first offset in the batch (where a failed batch is read again from).
+ * The write batch gathered from one or more polls and written, flushed and committed as a whole:
+ * the per-series slots in offset order, the next offset of each partition (what a commit after the
+ * write stores) and each partition's first offset in the batch (where a failed batch is read again
+ * from).
  */
 final class WriteBatch {
 
@@ -59,7 +60,9 @@ final class WriteBatch {
     }
   }
 
-  /** Notes the first offset of a partition's records in this poll; the batch's start if it is new. */
+  /**
+   * Notes the first offset of a partition's records in this poll; the batch's start if it is new.
+   */
   void startAt(TopicPartition tp, long offset) {
     start.putIfAbsent(tp, offset);
   }
@@ -97,12 +100,14 @@ final class WriteBatch {
   }
 
   /**
-   * Whether the batch is to be written now: it holds the most records or bytes, it is as old as allowed,
-   * or it updates as many files as the update budget has left (each file of a batch is one update, and
-   * the budget is what slows consumption down).
+   * Whether the batch is to be written now: it holds the most records or bytes, it is as old as
+   * allowed, or it updates as many files as the update budget has left (each file of a batch is one
+   * update, and the budget is what slows consumption down).
    */
   boolean full(long nowNanos, double updatesAvailable) {
-    return records >= maxRecords || bytes >= maxBytes || nowNanos - startedNanos >= maxNanos
+    return records >= maxRecords
+        || bytes >= maxBytes
+        || nowNanos - startedNanos >= maxNanos
         || series.size() >= updatesAvailable;
   }
 
@@ -112,8 +117,9 @@ final class WriteBatch {
   }
 
   /**
-   * Writes the batch, then flushes every written file and the rejects; the batch stays until committed.
-   * A file found corrupt is never written to: its records go to the rejects topic instead.
+   * Writes the batch, then flushes every written file and the rejects; the batch stays until
+   * committed. A file found corrupt is never written to: its records go to the rejects topic
+   * instead.
    */
   Written write(ArchiveWriter writer, RejectsPublisher rejects, String topic, SinkStats stats)
       throws IOException {
@@ -136,7 +142,8 @@ final class WriteBatch {
           // batch is retried; gathered again, they are kept and rejected below.
           throw e;
         }
-        // The partition goes on; retrying could not help until an operator repairs or removes the file.
+        // The partition goes on; retrying could not help until an operator repairs or removes the
+        // file.
         stats.errors.increment();
         log.error("{}; rejecting its {} records", e.getMessage(), s.records().size());
         for (ByteBuffer raw : s.records()) {

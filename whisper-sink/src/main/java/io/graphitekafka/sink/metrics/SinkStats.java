@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The sink's self-metrics in a {@link SelfMetrics} of role {@code agents}, under carbon-cache's stat
- * names (committedPoints, updateOperations, pointsPerUpdate, avgUpdateTime, creates, errors), plus the
- * sink's own drop and reject counters, a consumer-lag gauge per owned partition, and what to alert on
- * when the sink cannot write: {@code writeErrors} and the {@code stalledSeconds} gauge.
+ * The sink's self-metrics in a {@link SelfMetrics} of role {@code agents}, under carbon-cache's
+ * stat names (committedPoints, updateOperations, pointsPerUpdate, avgUpdateTime, creates, errors),
+ * plus the sink's own drop and reject counters, a consumer-lag gauge per owned partition, and what
+ * to alert on when the sink cannot write: {@code writeErrors} and the {@code stalledSeconds} gauge.
  */
 public final class SinkStats {
 
@@ -22,7 +22,8 @@ public final class SinkStats {
   private final LongSupplier nanoClock;
   private final MetricsWindow window;
   private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
-  // nanoClock time of the first failure of the batch being retried; NOT_STALLED while batches commit
+  // nanoClock time of the first failure of the batch being retried; NOT_STALLED while batches
+  // commit
   private volatile long stalledSince = NOT_STALLED;
 
   public final LongAdder committedPoints;
@@ -37,7 +38,8 @@ public final class SinkStats {
   public final LongAdder createPauses;
   public final LongAdder throttlePauses;
 
-  // The current and the last complete window of write statistics, for pointsPerUpdate/avgUpdateTime.
+  // The current and the last complete window of write statistics, for
+  // pointsPerUpdate/avgUpdateTime.
   private long windowPoints;
   private long windowOps;
   private long windowNanosSpent;
@@ -94,7 +96,8 @@ public final class SinkStats {
     if (Double.isNaN(lastPointsPerUpdate) && windowOps > 0) {
       // no complete window yet: report the current one
       return pointsPerUpdate
-          ? (double) windowPoints / windowOps : windowNanosSpent / 1e9 / windowOps;
+          ? (double) windowPoints / windowOps
+          : windowNanosSpent / 1e9 / windowOps;
     }
     if (Double.isNaN(lastPointsPerUpdate)) {
       throw new IllegalStateException("no updates yet"); // left out of the report, as carbon does
@@ -119,8 +122,9 @@ public final class SinkStats {
   }
 
   /**
-   * Marks a failed attempt to write or commit a batch (the disk is full, a file cannot be written, the
-   * broker is away); {@code stalledSeconds} counts from the first failure until {@link #committed()}.
+   * Marks a failed attempt to write or commit a batch (the disk is full, a file cannot be written,
+   * the broker is away); {@code stalledSeconds} counts from the first failure until {@link
+   * #committed()}.
    */
   public void failed() {
     if (stalledSince == NOT_STALLED) {
@@ -133,7 +137,10 @@ public final class SinkStats {
     stalledSince = NOT_STALLED;
   }
 
-  /** Seconds since the sink last failed to write or commit a batch it has not managed to since; else 0. */
+  /**
+   * Seconds since the sink last failed to write or commit a batch it has not managed to since; else
+   * 0.
+   */
   public double stalledSeconds() {
     long since = stalledSince;
     return since == NOT_STALLED ? 0.0 : Math.max(1, nanoClock.getAsLong() - since) / 1e9;

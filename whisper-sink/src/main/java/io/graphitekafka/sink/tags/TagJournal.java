@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The series names waiting to be registered with graphite-web's TagDB, kept in a file so that none is
- * lost to a restart, a crash or a graphite-web that is down for hours, while memory holds only one batch.
- * The sink thread appends a name (one line of UTF-8) before it creates the series' file, and publishes
- * what it appended when it flushes its files, before it commits their offsets; the registrar reads
- * published names from its acknowledged offset and acknowledges them once graphite-web has taken them.
- * The offset is kept in a file beside the journal; once every name is acknowledged and the journal has
- * grown past {@link #COMPACT_AT} bytes, it is emptied.
+ * The series names waiting to be registered with graphite-web's TagDB, kept in a file so that none
+ * is lost to a restart, a crash or a graphite-web that is down for hours, while memory holds only
+ * one batch. The sink thread appends a name (one line of UTF-8) before it creates the series' file,
+ * and publishes what it appended when it flushes its files, before it commits their offsets; the
+ * registrar reads published names from its acknowledged offset and acknowledges them once
+ * graphite-web has taken them. The offset is kept in a file beside the journal; once every name is
+ * acknowledged and the journal has grown past {@link #COMPACT_AT} bytes, it is emptied.
  *
  * <p>After a restart everything in the file counts as published: a name whose file creation never
  * completed is registered anyway, which costs graphite-web one idempotent upsert.
@@ -35,12 +35,16 @@ final class TagJournal implements Closeable {
   private final Path journal;
   private final Path offsetFile;
   private final FileChannel channel;
+
   /** Bytes of the journal, appended so far. */
   private long length;
+
   /** Bytes the registrar may read: appended before the last publish. */
   private long published;
+
   /** Bytes registered with graphite-web. */
   private long acknowledged;
+
   private long appendedNames;
   private long pendingNames;
 
@@ -48,8 +52,9 @@ final class TagJournal implements Closeable {
     Files.createDirectories(dir);
     this.journal = dir.resolve(JOURNAL);
     this.offsetFile = dir.resolve(OFFSET);
-    this.channel = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    this.channel =
+        FileChannel.open(
+            journal, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     long size = channel.size();
     // a line cut short by a crash is dropped: its series' file was not created yet either
     long end = size;
@@ -161,7 +166,8 @@ final class TagJournal implements Closeable {
   private void writeOffset(long offset) throws IOException {
     Path tmp = offsetFile.resolveSibling(OFFSET + ".tmp");
     Files.writeString(tmp, Long.toString(offset), StandardCharsets.US_ASCII);
-    Files.move(tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp, offsetFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private byte readByte(long position) throws IOException {

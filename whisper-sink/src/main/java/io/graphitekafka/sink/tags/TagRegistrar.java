@@ -2,8 +2,8 @@ package io.graphitekafka.sink.tags;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.sink.consumer.SeriesListener;
+import io.graphitekafka.sink.metrics.SinkStats;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,25 +23,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Registers the series the sink writes with graphite-web's TagDB, as carbon-cache does with
- * {@code GRAPHITE_URL} ({@code carbon/writer.py}, {@code carbon/database.py}): a series when its file is
+ * Registers the series the sink writes with graphite-web's TagDB, as carbon-cache does with {@code
+ * GRAPHITE_URL} ({@code carbon/writer.py}, {@code carbon/database.py}): a series when its file is
  * created, and again on every {@code updateInterval}-th file update, by {@code POST
- * <url>/tags/tagMultiSeries} with the field {@code path} repeated, {@code batchSize} names a request.
+ * <url>/tags/tagMultiSeries} with the field {@code path} repeated, {@code batchSize} names a
+ * request.
  *
- * <p>Unlike carbon, whose queue drops names when it is full and whose requests are not retried, nothing
- * is lost: the names wait in a {@link TagJournal} on disk, read one batch at a time on a thread of their
- * own, and a batch is acknowledged only once graphite-web took it (HTTP 200 with its answer, the list of
- * the names tagged). A request that fails (no answer, a timeout, an error status, another answer) is
- * retried with a backoff doubling from 100 ms to {@code maxBackoff}. A name
- * graphite-web refuses (400, or its parse error) is found by splitting the batch, logged with the answer
- * and counted; the others are registered. The sink's write path only appends to the journal.
+ * <p>Unlike carbon, whose queue drops names when it is full and whose requests are not retried,
+ * nothing is lost: the names wait in a {@link TagJournal} on disk, read one batch at a time on a
+ * thread of their own, and a batch is acknowledged only once graphite-web took it (HTTP 200 with
+ * its answer, the list of the names tagged). A request that fails (no answer, a timeout, an error
+ * status, another answer) is retried with a backoff doubling from 100 ms to {@code maxBackoff}. A
+ * name graphite-web refuses (400, or its parse error) is found by splitting the batch, logged with
+ * the answer and counted; the others are registered. The sink's write path only appends to the
+ * journal.
  */
 public final class TagRegistrar implements SeriesListener, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TagRegistrar.class);
+
   /** graphite-web's messages for a name it cannot parse ({@code graphite/tags/utils.py}). */
-  private static final List<String> REFUSALS = List.of("Cannot parse path", "may not be empty",
-      "is not allowed", "are not allowed", "Cannot use metric name");
+  private static final List<String> REFUSALS =
+      List.of(
+          "Cannot parse path",
+          "may not be empty",
+          "is not allowed",
+          "are not allowed",
+          "Cannot use metric name");
+
   private static final long MIN_BACKOFF_MS = 100;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,26 +69,42 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
   private Thread thread;
-  /** carbon's global update counter: every {@code updateInterval}-th update re-registers its series. */
+
+  /**
+   * carbon's global update counter: every {@code updateInterval}-th update re-registers its series.
+   */
   private long updates;
+
   private long errorsLogged;
 
   /**
    * @param graphiteUrl graphite-web's base URL; credentials in its user-info are sent as basic auth
    * @param journalDir where the names waiting for registration are kept
-   * @param untagged whether to register untagged series too (carbon 1.1.7 does; later carbon does not
-   *     by default, {@code SKIP_TAGS_FOR_NONTAGGED})
+   * @param untagged whether to register untagged series too (carbon 1.1.7 does; later carbon does
+   *     not by default, {@code SKIP_TAGS_FOR_NONTAGGED})
    */
-  public TagRegistrar(String graphiteUrl, Path journalDir, int batchSize, int updateInterval,
-      boolean untagged, Duration timeout, long maxBackoffMs, SinkStats stats) throws IOException {
+  public TagRegistrar(
+      String graphiteUrl,
+      Path journalDir,
+      int batchSize,
+      int updateInterval,
+      boolean untagged,
+      Duration timeout,
+      long maxBackoffMs,
+      SinkStats stats)
+      throws IOException {
     URI base = URI.create(graphiteUrl.endsWith("/") ? graphiteUrl : graphiteUrl + "/");
     // decoded as a URI decodes it: %XX escapes only, a '+' stays a '+' (it is no space here)
     String userInfo = base.getUserInfo();
-    this.authorization = userInfo == null ? null : "Basic " + Base64.getEncoder().encodeToString(
-        userInfo.getBytes(StandardCharsets.UTF_8));
+    this.authorization =
+        userInfo == null
+            ? null
+            : "Basic "
+                + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     try {
-      URI withoutUser = new URI(base.getScheme(), null, base.getHost(), base.getPort(),
-          base.getPath(), null, null);
+      URI withoutUser =
+          new URI(
+              base.getScheme(), null, base.getHost(), base.getPort(), base.getPath(), null, null);
       this.endpoint = withoutUser.resolve("tags/tagMultiSeries");
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("graphite.url " + graphiteUrl + ": " + e.getMessage(), e);
@@ -106,7 +131,9 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
     thread = new Thread(this::run, "tag-registrar");
     thread.setDaemon(true);
     thread.start();
-    log.info("registering series with graphite-web's TagDB at {}; {} names pending", endpoint,
+    log.info(
+        "registering series with graphite-web's TagDB at {}; {} names pending",
+        endpoint,
         journal.pending());
   }
 
@@ -155,8 +182,10 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
-      log.error("tag registration stopped: {}; the names wait in the journal for the next start",
-          e.toString(), e);
+      log.error(
+          "tag registration stopped: {}; the names wait in the journal for the next start",
+          e.toString(),
+          e);
     } finally {
       stopped.countDown();
     }
@@ -187,8 +216,11 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
       default:
         errors.increment();
         if (errorsLogged++ % 1000 < 10) {
-          log.warn("tagging {} series at {} failed ({}); retrying, nothing is dropped", names.size(),
-              endpoint, answer.detail);
+          log.warn(
+              "tagging {} series at {} failed ({}); retrying, nothing is dropped",
+              names.size(),
+              endpoint,
+              answer.detail);
         }
         return false;
     }
@@ -197,12 +229,15 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
   private Answer post(List<String> names) throws InterruptedException {
     StringBuilder form = new StringBuilder();
     for (String name : names) {
-      form.append(form.length() == 0 ? "" : "&").append("path=")
+      form.append(form.length() == 0 ? "" : "&")
+          .append("path=")
           .append(URLEncoder.encode(name, StandardCharsets.UTF_8));
     }
-    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(timeout)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(timeout)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
@@ -215,10 +250,13 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
     int status = response.statusCode();
     String body = response.body() == null ? "" : response.body();
     if (status == 200) {
-      // graphite-web answers the list of the names it tagged; anything else (a wrong URL that answers
+      // graphite-web answers the list of the names it tagged; anything else (a wrong URL that
+      // answers
       // 200 with a page, a proxy's error page) has registered nothing
-      return isListOf(body, names.size()) ? new Answer(Outcome.REGISTERED, "")
-          : new Answer(Outcome.FAILED, "HTTP 200 but not graphite-web's answer: " + abbreviate(body));
+      return isListOf(body, names.size())
+          ? new Answer(Outcome.REGISTERED, "")
+          : new Answer(
+              Outcome.FAILED, "HTTP 200 but not graphite-web's answer: " + abbreviate(body));
     }
     String detail = "HTTP " + status + ": " + abbreviate(body);
     if (status == 400 || (status == 500 && REFUSALS.stream().anyMatch(body::contains))) {
@@ -252,7 +290,11 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
     journal.close();
   }
 
-  private enum Outcome { REGISTERED, REFUSED, FAILED }
+  private enum Outcome {
+    REGISTERED,
+    REFUSED,
+    FAILED
+  }
 
   private record Answer(Outcome outcome, String detail) {}
 }

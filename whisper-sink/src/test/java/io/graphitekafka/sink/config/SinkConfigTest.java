@@ -1,6 +1,5 @@
 package io.graphitekafka.sink.config;
 
-import io.graphitekafka.sink.config.SinkConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,11 +19,14 @@ class SinkConfigTest {
   void readsExplicitPartitionListsAndRanges() {
     assertThat(config(Map.of("partitions", "0-5,9")).explicitPartitions())
         .containsExactly(0, 1, 2, 3, 4, 5, 9);
-    assertThat(config(Map.of("partitions", " 3 , 1-2,2 ")).explicitPartitions()).containsExactly(3, 1, 2);
+    assertThat(config(Map.of("partitions", " 3 , 1-2,2 ")).explicitPartitions())
+        .containsExactly(3, 1, 2);
     assertThat(config(Map.of()).explicitPartitions()).isEmpty();
     for (String bad : new String[] {"5-3", "a", "1,,2", "-1", "1-"}) {
-      assertThatThrownBy(() -> config(Map.of("partitions", bad))).as(bad)
-          .isInstanceOf(ConfigException.class).hasMessageContaining("partitions");
+      assertThatThrownBy(() -> config(Map.of("partitions", bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("partitions");
     }
   }
 
@@ -41,17 +43,21 @@ class SinkConfigTest {
     assertThat(config(Map.of("replay.from", "2026-11-25")).replayFrom().instant())
         .isEqualTo(Instant.parse("2026-11-25T00:00:00Z"));
     assertThatThrownBy(() -> config(Map.of("replay.from", "yesterday")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("replay.from");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("replay.from");
   }
 
   @Test
   void readsRatesAsInfiniteByDefaultOrPositiveNumbers() {
     assertThat(config(Map.of()).maxCreatesPerMinute()).isInfinite();
     assertThat(config(Map.of()).maxUpdatesPerSecond()).isInfinite();
-    assertThat(config(Map.of("max.creates.per.minute", "600")).maxCreatesPerMinute()).isEqualTo(600);
+    assertThat(config(Map.of("max.creates.per.minute", "600")).maxCreatesPerMinute())
+        .isEqualTo(600);
     for (String bad : new String[] {"0", "-5", "fast", "NaN"}) {
-      assertThatThrownBy(() -> config(Map.of("max.updates.per.second", bad))).as(bad)
-          .isInstanceOf(ConfigException.class).hasMessageContaining("max.updates.per.second");
+      assertThatThrownBy(() -> config(Map.of("max.updates.per.second", bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("max.updates.per.second");
     }
   }
 
@@ -60,14 +66,18 @@ class SinkConfigTest {
     assertThat(config(Map.of()).fillMode()).isEqualTo(FillMode.FALLOCATE);
     assertThat(config(Map.of("fill.mode", "zero")).fillMode()).isEqualTo(FillMode.ZERO);
     assertThatThrownBy(() -> config(Map.of("fill.mode", "preallocate")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("fill.mode");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("fill.mode");
   }
 
   @Test
   void namesTheMetricsInstanceAfterTheStaticMemberUnlessGivenOne() {
     assertThat(config(Map.of()).metricsInstance()).isEqualTo("a");
-    assertThat(config(Map.of("group.instance.id", "store-3")).metricsInstance()).isEqualTo("store-3");
-    assertThat(config(Map.of("group.instance.id", "x", "carbon.metric.instance", "b")).metricsInstance())
+    assertThat(config(Map.of("group.instance.id", "store-3")).metricsInstance())
+        .isEqualTo("store-3");
+    assertThat(
+            config(Map.of("group.instance.id", "x", "carbon.metric.instance", "b"))
+                .metricsInstance())
         .isEqualTo("b");
   }
 

@@ -25,16 +25,24 @@ class ArchiveWriterTest {
 
   private static final long NOW = 1_800_000_000L;
   private static final long T0 = NOW - 600;
-  private static final SeriesLayout RECORDS = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)), AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout RECORDS =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 1440)),
+          AggregationMethod.AVERAGE,
+          0.5f);
 
   @TempDir Path dataDir;
   private final SinkStats metrics = SinkStats.create();
   private ArchiveWriter writer;
 
   private ArchiveWriter writer() {
-    writer = new ArchiveWriter(FillMode.SPARSE, false, 2, metrics,
-        Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+    writer =
+        new ArchiveWriter(
+            FillMode.SPARSE,
+            false,
+            2,
+            metrics,
+            Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
     return writer;
   }
 
@@ -46,8 +54,9 @@ class ArchiveWriterTest {
   }
 
   private SeriesBatch batch(String metric, SeriesLayout layout, long[][] points) {
-    SeriesBatch b = new SeriesBatch(metric, SeriesPaths.resolve(dataDir.resolve("whisper"), metric),
-        layout, true);
+    SeriesBatch b =
+        new SeriesBatch(
+            metric, SeriesPaths.resolve(dataDir.resolve("whisper"), metric), layout, true);
     for (long[] p : points) {
       b.add(layout.archives().get((int) p[0]).secondsPerPoint(), p[1], p[2]);
     }
@@ -56,8 +65,13 @@ class ArchiveWriterTest {
 
   @Test
   void withFsyncFilesInNewNestedDirectoriesAreWrittenAndFlushed() throws Exception {
-    writer = new ArchiveWriter(FillMode.SPARSE, true, 2, metrics,
-        Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+    writer =
+        new ArchiveWriter(
+            FillMode.SPARSE,
+            true,
+            2,
+            metrics,
+            Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
 
     writer.write(batch("deep.new.dirs.x", RECORDS, new long[][] {{0, T0, 1}}));
     writer.write(batch("deep.new.dirs.y", RECORDS, new long[][] {{0, T0, 2}}));
@@ -75,8 +89,11 @@ class ArchiveWriterTest {
   void writesOnlyTheArchivesAnExistingFileWithAnotherLayoutHasAndCountsTheMismatchOnce()
       throws Exception {
     Path path = dataDir.resolve("whisper/a/b.wsp");
-    SeriesLayout existing = new SeriesLayout(
-        List.of(new ArchiveSpec(60, 100), new ArchiveSpec(600, 100)), AggregationMethod.MAX, 0f);
+    SeriesLayout existing =
+        new SeriesLayout(
+            List.of(new ArchiveSpec(60, 100), new ArchiveSpec(600, 100)),
+            AggregationMethod.MAX,
+            0f);
     WhisperFile.create(path, existing, FillMode.ZERO).close();
     ArchiveWriter w = writer();
 
@@ -85,7 +102,8 @@ class ArchiveWriterTest {
     w.flush();
 
     assertThat(metrics.layoutMismatches.sum()).isEqualTo(1);
-    assertThat(first.droppedNoArchive()).isEqualTo(1); // the 10 s point: the file has no 10 s archive
+    assertThat(first.droppedNoArchive())
+        .isEqualTo(1); // the 10 s point: the file has no 10 s archive
     try (WhisperFile f = WhisperFile.openReadOnly(path)) {
       assertThat(f.layout()).isEqualTo(existing); // never reshaped
       assertThat(f.fetch(T0 - 1, T0 + 60, NOW, 60).values()).containsExactly(2.0, 3.0);
@@ -101,7 +119,8 @@ class ArchiveWriterTest {
     ArchiveWriter w = writer();
 
     assertThatThrownBy(() -> w.write(batch("bad.file", RECORDS, new long[][] {{0, T0, 1}})))
-        .isInstanceOf(WhisperFormatException.class).hasMessageContaining(path.toString());
+        .isInstanceOf(WhisperFormatException.class)
+        .hasMessageContaining(path.toString());
     assertThat(Files.readAllBytes(path)).isEqualTo(garbage);
   }
 
@@ -110,7 +129,8 @@ class ArchiveWriterTest {
     ArchiveWriter w = writer();
     // archive 0 keeps one hour: T0 - 3600 is past it and shares T0's ring slot
     WriteResult r =
-        w.write(batch("c", RECORDS, new long[][] {{0, T0, 5}, {0, T0 - 3600, 9}, {1, T0 - 3600, 4}}));
+        w.write(
+            batch("c", RECORDS, new long[][] {{0, T0, 5}, {0, T0 - 3600, 9}, {1, T0 - 3600, 4}}));
     w.flush();
 
     assertThat(r.droppedTooOld()).isEqualTo(1);
@@ -123,12 +143,17 @@ class ArchiveWriterTest {
 
   @Test
   void keepsASlotWhileItsLastSecondIsWithinTheRetentionAsWhisperTakesSuchAPoint() throws Exception {
-    writer = new ArchiveWriter(FillMode.SPARSE, false, 2, metrics,
-        Clock.fixed(Instant.ofEpochSecond(NOW + 5), ZoneOffset.UTC));
+    writer =
+        new ArchiveWriter(
+            FillMode.SPARSE,
+            false,
+            2,
+            metrics,
+            Clock.fixed(Instant.ofEpochSecond(NOW + 5), ZoneOffset.UTC));
     // At NOW + 5 whisper takes a point at NOW - 3595 (age 3600) into slot NOW - 3600; no second of
     // slot NOW - 3610 is that young.
-    WriteResult r = writer.write(
-        batch("edge", RECORDS, new long[][] {{0, NOW - 3600, 1}, {0, NOW - 3610, 2}}));
+    WriteResult r =
+        writer.write(batch("edge", RECORDS, new long[][] {{0, NOW - 3600, 1}, {0, NOW - 3610, 2}}));
     assertThat(r.written()).isEqualTo(1);
     assertThat(r.droppedTooOld()).isEqualTo(1);
   }
@@ -136,7 +161,9 @@ class ArchiveWriterTest {
   @Test
   void ofTwoLapsOfOneSlotInABatchTheLastWrittenStaysAsIfWrittenOneByOne() throws Exception {
     // archive 0 keeps one hour: T0 + 3600 shares T0's ring slot, and T0 comes last
-    writer().write(batch("laps", RECORDS, new long[][] {{0, T0 + 3600, 1}, {0, T0 + 10, 3}, {0, T0, 2}}));
+    writer()
+        .write(
+            batch("laps", RECORDS, new long[][] {{0, T0 + 3600, 1}, {0, T0 + 10, 3}, {0, T0, 2}}));
     writer.flush();
 
     try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/laps.wsp"))) {
@@ -162,8 +189,15 @@ class ArchiveWriterTest {
   @Test
   void fileBytesDoNotDependOnHowTheStreamWasCutIntoBatches() throws Exception {
     // the same slots in offset order; T0 + 30 comes first, lower intervals later
-    long[][] stream = {{0, T0 + 30, 1}, {0, T0, 2}, {0, T0 + 10, 3}, {1, T0 + 60, 4}, {1, T0, 5},
-        {0, T0 + 30, 6}, {0, T0 - 50, 7}};
+    long[][] stream = {
+      {0, T0 + 30, 1},
+      {0, T0, 2},
+      {0, T0 + 10, 3},
+      {1, T0 + 60, 4},
+      {1, T0, 5},
+      {0, T0 + 30, 6},
+      {0, T0 - 50, 7}
+    };
     ArchiveWriter w = writer();
     w.write(batch("whole", RECORDS, stream));
     for (long[] p : stream) {
@@ -178,10 +212,12 @@ class ArchiveWriterTest {
     assertThat(Files.readAllBytes(dataDir.resolve("whisper/halves.wsp"))).isEqualTo(whole);
     try (WhisperFile f = WhisperFile.openReadOnly(dataDir.resolve("whisper/whole.wsp"))) {
       // the first slot in offset order became the base of archive 0: its first slot holds T0 + 30
-      assertThat(java.nio.ByteBuffer.wrap(whole, (int) f.header().archives().get(0).offset(), 4)
-          .getInt()).isEqualTo((int) (T0 + 30));
-      assertThat(f.fetch(T0 - 60, T0 + 30, NOW).values()).containsExactly(7.0, null, null, null, null,
-          2.0, 3.0, null, 6.0);
+      assertThat(
+              java.nio.ByteBuffer.wrap(whole, (int) f.header().archives().get(0).offset(), 4)
+                  .getInt())
+          .isEqualTo((int) (T0 + 30));
+      assertThat(f.fetch(T0 - 60, T0 + 30, NOW).values())
+          .containsExactly(7.0, null, null, null, null, 2.0, 3.0, null, 6.0);
     }
   }
 
@@ -200,8 +236,14 @@ class ArchiveWriterTest {
   }
 
   private static DecodedPoint slot(SeriesLayout layout, int archive, long interval, double value) {
-    return new DecodedPoint("r.s", null, layout, layout.archives().get(archive).secondsPerPoint(),
-        interval, value, DecodedPoint.NOT_RAW);
+    return new DecodedPoint(
+        "r.s",
+        null,
+        layout,
+        layout.archives().get(archive).secondsPerPoint(),
+        interval,
+        value,
+        DecodedPoint.NOT_RAW);
   }
 
   private static DecodedPoint raw(SeriesLayout layout, long timestamp, double value, long now) {
@@ -218,12 +260,17 @@ class ArchiveWriterTest {
 
   @Test
   void rawPointsAreAppliedAsUpdateManyAgainstTheFileInOrderWithTheSlots() throws Exception {
-    // Slots, then raw points, then a slot again: the raw points' propagation reads the slots written
+    // Slots, then raw points, then a slot again: the raw points' propagation reads the slots
+    // written
     // before them, and the last slot rewrites what a raw point wrote.
-    SeriesBatch b = batchOf(RECORDS,
-        slot(RECORDS, 0, T0, 1), slot(RECORDS, 0, T0 + 10, 2),
-        raw(RECORDS, T0 + 25, 6, NOW), raw(RECORDS, T0 - 2000, 9, NOW),
-        slot(RECORDS, 0, T0 + 20, 3));
+    SeriesBatch b =
+        batchOf(
+            RECORDS,
+            slot(RECORDS, 0, T0, 1),
+            slot(RECORDS, 0, T0 + 10, 2),
+            raw(RECORDS, T0 + 25, 6, NOW),
+            raw(RECORDS, T0 - 2000, 9, NOW),
+            slot(RECORDS, 0, T0 + 20, 3));
     assertThat(b.points()).isEqualTo(5);
     WriteResult result = writer().write(b);
     writer.flush();
@@ -250,16 +297,24 @@ class ArchiveWriterTest {
   void aRawPointOlderThanTheFilesRetentionAtItsNowIsDroppedAndCountedAsWhisperDropsIt()
       throws Exception {
     long maxRetention = RECORDS.maxRetention();
-    WriteResult result = writer().write(batchOf(RECORDS,
-        raw(RECORDS, NOW - maxRetention - 1, 1, NOW), raw(RECORDS, NOW - 60, 2, NOW)));
+    WriteResult result =
+        writer()
+            .write(
+                batchOf(
+                    RECORDS,
+                    raw(RECORDS, NOW - maxRetention - 1, 1, NOW),
+                    raw(RECORDS, NOW - 60, 2, NOW)));
     assertThat(result).isEqualTo(new WriteResult(1, 1, 0));
   }
 
   @Test
   void aRawPointGoesIntoTheArchivesOfTheFileItFindsNotThoseOfItsRecord() throws Exception {
     Path path = dataDir.resolve("whisper/r/s.wsp");
-    SeriesLayout existing = new SeriesLayout(
-        List.of(new ArchiveSpec(60, 100), new ArchiveSpec(600, 100)), AggregationMethod.MAX, 0f);
+    SeriesLayout existing =
+        new SeriesLayout(
+            List.of(new ArchiveSpec(60, 100), new ArchiveSpec(600, 100)),
+            AggregationMethod.MAX,
+            0f);
     WhisperFile.create(path, existing, FillMode.ZERO).close();
 
     writer().write(batchOf(RECORDS, raw(RECORDS, T0 + 70, 4, NOW)));

@@ -8,10 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
-import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** 50,000 new series at once against a create budget far below the arrival rate: no point is lost. */
+/**
+ * 50,000 new series at once against a create budget far below the arrival rate: no point is lost.
+ */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class CreateStormIT {
 
@@ -65,7 +67,8 @@ class CreateStormIT {
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(2L * SERIES);
       assertThat(sink.stats().createPauses.sum()).isPositive();
       // one second's burst, then the budget: the creates cannot have gone faster than that
-      assertThat(seconds).isGreaterThan((SERIES - CREATES_PER_SECOND) / (double) CREATES_PER_SECOND);
+      assertThat(seconds)
+          .isGreaterThan((SERIES - CREATES_PER_SECOND) / (double) CREATES_PER_SECOND);
     }
 
     // every file holds both of its points: read the single archive's slots straight from the bytes

@@ -18,13 +18,14 @@ class OffsetLedgerTest {
   private static final TopicPartition P1 = new TopicPartition("archives", 1);
 
   private final Map<TopicPartition, Long> commits = new HashMap<>();
-  private final MockConsumer<Void, ByteBuffer> consumer = new MockConsumer<>("earliest") {
-    @Override
-    public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-      super.commitSync(offsets);
-      offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
-    }
-  };
+  private final MockConsumer<Void, ByteBuffer> consumer =
+      new MockConsumer<>("earliest") {
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+          super.commitSync(offsets);
+          offsets.forEach((tp, o) -> commits.put(tp, o.offset()));
+        }
+      };
   private final OffsetLedger ledger = new OffsetLedger();
 
   OffsetLedgerTest() {

@@ -4,15 +4,15 @@ import static io.graphitekafka.sink.consumer.SinkTestSupport.SERDE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
-import io.graphitekafka.graphite.storage.AggregationMethod;
-import io.graphitekafka.graphite.storage.ArchiveSpec;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -26,11 +26,14 @@ import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link RecordDecoder} on Confluent-framed values, with a stub of the Schema Registry's REST API. */
+/**
+ * {@link RecordDecoder} on Confluent-framed values, with a stub of the Schema Registry's REST API.
+ */
 class RecordDecoderRegistryTest {
 
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.MAX, 0.1f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.MAX, 0.1f);
   private static final Path ROOT = Path.of("/data/whisper");
   private static final ArchivePoint POINT =
       new ArchivePoint("servers.web01.cpu", 1, 1_800_000_059L, 4.5, Layouts.toAvro(LAYOUT), null);
@@ -65,8 +68,16 @@ class RecordDecoderRegistryTest {
     System.arraycopy(framed, 0, around, 4, framed.length);
     assertThat(decoder.decode(java.nio.ByteBuffer.wrap(around, 4, framed.length)))
         .isEqualTo(expected);
-    assertThat(expected).isEqualTo(new DecodedPoint("servers.web01.cpu",
-        ROOT.resolve("servers/web01/cpu.wsp"), LAYOUT, 60, 1_800_000_000L, 4.5, DecodedPoint.NOT_RAW));
+    assertThat(expected)
+        .isEqualTo(
+            new DecodedPoint(
+                "servers.web01.cpu",
+                ROOT.resolve("servers/web01/cpu.wsp"),
+                LAYOUT,
+                60,
+                1_800_000_000L,
+                4.5,
+                DecodedPoint.NOT_RAW));
   }
 
   @Test
@@ -74,7 +85,8 @@ class RecordDecoderRegistryTest {
     byte[] framed = confluent().encode("carbon.archives", POINT);
     RecordDecoder decoder = new RecordDecoder(ROOT, true);
 
-    assertThatThrownBy(() -> decoder.decode(framed)).isInstanceOf(BadRecordException.class)
+    assertThatThrownBy(() -> decoder.decode(framed))
+        .isInstanceOf(BadRecordException.class)
         .hasMessageContaining("schema.registry.url");
     assertThat(reasonFor(decoder, framed)).isEqualTo("undecodable");
   }
@@ -95,8 +107,10 @@ class RecordDecoderRegistryTest {
   void readsAnotherRegisteredVersionOfTheSchemaThroughResolution() throws Exception {
     // A producer's ArchivePoint with an extra field at the end, registered as a second version.
     Schema ours = ArchivePoint.getClassSchema();
-    String text = ours.toString().replaceFirst("\\]\\s*}\\s*$",
-        ",{\"name\":\"origin\",\"type\":\"string\",\"default\":\"\"}]}");
+    String text =
+        ours.toString()
+            .replaceFirst(
+                "\\]\\s*}\\s*$", ",{\"name\":\"origin\",\"type\":\"string\",\"default\":\"\"}]}");
     Schema newer = new Schema.Parser().parse(text);
     int id = registry.preload("carbon.archives-value", newer);
     GenericRecord record = new GenericData.Record(newer);
@@ -136,7 +150,8 @@ class RecordDecoderRegistryTest {
     RecordDecoder decoder = new RecordDecoder(ROOT, true, confluent());
     registry.down(true);
 
-    assertThatThrownBy(() -> decoder.decode(framed)).isInstanceOf(RegistryUnavailableException.class);
+    assertThatThrownBy(() -> decoder.decode(framed))
+        .isInstanceOf(RegistryUnavailableException.class);
 
     registry.down(false);
     assertThat(decoder.decode(framed).interval()).isEqualTo(1_800_000_000L);

@@ -22,7 +22,8 @@ class SinkClientConfigTest {
   @Test
   void theConsumerCommitsByHandReadsCommittedAndStartsFromTheEarliestOffset() {
     Map<String, Object> props = SinkClientConfig.consumer(config(Map.of()));
-    assertThat(props).containsEntry(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "k1:9092,k2:9092")
+    assertThat(props)
+        .containsEntry(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "k1:9092,k2:9092")
         .containsEntry(ConsumerConfig.GROUP_ID_CONFIG, "replica-a")
         .containsEntry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
         .containsEntry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
@@ -35,21 +36,38 @@ class SinkClientConfigTest {
   void staticMembershipOnlyInGroupMode() {
     assertThat(SinkClientConfig.consumer(config(Map.of(SinkConfig.GROUP_INSTANCE_ID, " host-1 "))))
         .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "host-1");
-    assertThat(SinkClientConfig.consumer(config(Map.of(SinkConfig.GROUP_INSTANCE_ID, "host-1",
-        SinkConfig.PARTITIONS, "0-3")))).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    assertThat(
+            SinkClientConfig.consumer(
+                config(
+                    Map.of(SinkConfig.GROUP_INSTANCE_ID, "host-1", SinkConfig.PARTITIONS, "0-3"))))
+        .doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
   }
 
   @Test
   void passThroughKeysGoToTheClientsThatKnowThem() {
-    SinkConfig config = config(Map.of("kafka.auto.offset.reset", "LATEST",
-        "kafka.security.protocol", "SSL", "kafka.linger.ms", "5", "kafka.fetch.min.bytes", "1024"));
+    SinkConfig config =
+        config(
+            Map.of(
+                "kafka.auto.offset.reset",
+                "LATEST",
+                "kafka.security.protocol",
+                "SSL",
+                "kafka.linger.ms",
+                "5",
+                "kafka.fetch.min.bytes",
+                "1024"));
     Map<String, Object> consumer = SinkClientConfig.consumer(config);
     Map<String, Object> producer = SinkClientConfig.rejectsProducer(config);
 
-    assertThat(consumer).containsEntry("security.protocol", "SSL")
-        .containsEntry("fetch.min.bytes", "1024").doesNotContainKey("linger.ms");
-    assertThat(producer).containsEntry("security.protocol", "SSL").containsEntry("linger.ms", "5")
-        .containsEntry(ProducerConfig.ACKS_CONFIG, "all").doesNotContainKey("fetch.min.bytes");
+    assertThat(consumer)
+        .containsEntry("security.protocol", "SSL")
+        .containsEntry("fetch.min.bytes", "1024")
+        .doesNotContainKey("linger.ms");
+    assertThat(producer)
+        .containsEntry("security.protocol", "SSL")
+        .containsEntry("linger.ms", "5")
+        .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
+        .doesNotContainKey("fetch.min.bytes");
     assertThat(SinkClientConfig.offsetReset(config)).isEqualTo("latest");
   }
 }

@@ -9,16 +9,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
-import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
-import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.testing.ChildJvm;
 import io.graphitekafka.testing.KafkaProbe;
+import io.graphitekafka.whisper.WhisperFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(EmbeddedKafkaExtension.class)
 class SinkCrashIT {
 
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 180), new ArchiveSpec(300, 48)),
-      AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 180), new ArchiveSpec(300, 48)),
+          AggregationMethod.AVERAGE,
+          0.5f);
   private static final long NOW = System.currentTimeMillis() / 1000;
   private static final long START = NOW - Math.floorMod(NOW, 300) - 3000;
   private static final int SERIES = 60;
@@ -81,8 +83,10 @@ class SinkCrashIT {
       assertThat(sink.waitFor(30, TimeUnit.SECONDS)).isTrue();
       committedAtKill = KafkaProbe.sum(probe.committed(group, names.archives()));
     }
-    assertThat(committedAtKill).as("killed in the middle of the stream")
-        .isPositive().isLessThan(first.size());
+    assertThat(committedAtKill)
+        .as("killed in the middle of the stream")
+        .isPositive()
+        .isLessThan(first.size());
 
     produce(kafka, names.archives(), second);
     Process restarted = startSinkProcess(propsFile, tmp.resolve("sink-2.log"));
@@ -95,7 +99,8 @@ class SinkCrashIT {
 
     Path referenceDir = tmp.resolve("reference");
     String referenceGroup = "reference-" + names.suffix();
-    try (Sink reference = new Sink(new SinkConfig(props(kafka, names, referenceDir, referenceGroup)))) {
+    try (Sink reference =
+        new Sink(new SinkConfig(props(kafka, names, referenceDir, referenceGroup)))) {
       reference.start();
       awaitCommitted(kafka, referenceGroup, names.archives(), first.size() + second.size(), WAIT);
     }
@@ -106,8 +111,8 @@ class SinkCrashIT {
   }
 
   /** Slots {@code from..to} of archive 0 for every series, with the coarser slots they complete. */
-  private static List<ArchivePoint> stream(int from, int to, double offset,
-      Map<String, Double> expected) {
+  private static List<ArchivePoint> stream(
+      int from, int to, double offset, Map<String, Double> expected) {
     List<ArchivePoint> out = new ArrayList<>();
     for (int i = from; i < to; i++) {
       for (int s = 0; s < SERIES; s++) {
@@ -137,15 +142,25 @@ class SinkCrashIT {
       Path file = dataDir.resolve("whisper/" + key[0].replace('.', '/') + ".wsp");
       long t = Long.parseLong(key[2]);
       try (WhisperFile f = WhisperFile.openReadOnly(file)) {
-        Double[] values = f.fetch(t - 1, t, System.currentTimeMillis() / 1000,
-            precisions[Integer.parseInt(key[1])]).values();
+        Double[] values =
+            f.fetch(
+                    t - 1,
+                    t,
+                    System.currentTimeMillis() / 1000,
+                    precisions[Integer.parseInt(key[1])])
+                .values();
         assertThat(values[0]).as(e.getKey()).isEqualTo(e.getValue());
       }
     }
   }
 
   private static Process startSinkProcess(Path propsFile, Path log) throws IOException {
-    return ChildJvm.command(SinkProcessMain.class, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
-        propsFile.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildJvm.command(
+            SinkProcessMain.class,
+            List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
+            propsFile.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
   }
 }

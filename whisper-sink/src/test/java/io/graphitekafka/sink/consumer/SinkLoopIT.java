@@ -12,21 +12,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
+import io.graphitekafka.graphite.storage.AggregationMethod;
+import io.graphitekafka.graphite.storage.ArchiveSpec;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.ArchiveRetention;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.topic.Topics;
-import io.graphitekafka.graphite.storage.AggregationMethod;
-import io.graphitekafka.graphite.storage.ArchiveSpec;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
+import io.graphitekafka.testing.KafkaProbe;
 import io.graphitekafka.whisper.FetchResult;
 import io.graphitekafka.whisper.WhisperFile;
-import io.graphitekafka.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,13 +48,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sink against a real broker: archive points in, Whisper files, rejects and committed offsets out. */
+/**
+ * The sink against a real broker: archive points in, Whisper files, rejects and committed offsets
+ * out.
+ */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class SinkLoopIT {
 
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120), new ArchiveSpec(300, 48)),
-      AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120), new ArchiveSpec(300, 48)),
+          AggregationMethod.AVERAGE,
+          0.5f);
   private static final long NOW = System.currentTimeMillis() / 1000;
   private static final long T0 = NOW - Math.floorMod(NOW, 300) - 300;
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -87,13 +92,22 @@ class SinkLoopIT {
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(9);
       assertThat(sink.stats().updateOperations.sum()).isBetween(3L, 9L);
       assertThat(sink.metrics().gauges()).containsKey("pointsPerUpdate");
-      await("lag gauges", WAIT, () -> sink.metrics().gauges().keySet()
-          .containsAll(List.of("consumerLag.0", "consumerLag.1")));
-      await("lag to reach 0", WAIT, () -> sink.stats().lags().values().stream()
-          .allMatch(l -> l == 0));
+      await(
+          "lag gauges",
+          WAIT,
+          () ->
+              sink.metrics()
+                  .gauges()
+                  .keySet()
+                  .containsAll(List.of("consumerLag.0", "consumerLag.1")));
+      await(
+          "lag to reach 0",
+          WAIT,
+          () -> sink.stats().lags().values().stream().allMatch(l -> l == 0));
     }
 
-    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/servers/web01/cpu.wsp"))) {
+    try (WhisperFile file =
+        WhisperFile.openReadOnly(dataDir.resolve("whisper/servers/web01/cpu.wsp"))) {
       assertThat(file.layout()).isEqualTo(LAYOUT);
       FetchResult fine = file.fetch(T0 - 1, T0 + 50, NOW);
       assertThat(fine.step()).isEqualTo(10);
@@ -101,11 +115,15 @@ class SinkLoopIT {
       FetchResult minutes = file.fetch(T0 - 100, T0 + 200, NOW, 60);
       assertThat(minutes.values()[(int) ((T0 - minutes.fromInterval()) / 60)]).isEqualTo(3.0);
     }
-    try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/servers/web03/cpu.wsp"))) {
+    try (WhisperFile file =
+        WhisperFile.openReadOnly(dataDir.resolve("whisper/servers/web03/cpu.wsp"))) {
       assertThat(file.fetch(T0 - 1, T0 + 5, NOW).values()[0]).isEqualTo(7.0);
     }
-    assertThat(tree(dataDir).keySet()).containsExactlyInAnyOrder("whisper/servers/web01/cpu.wsp",
-        "whisper/servers/web02/cpu.wsp", "whisper/servers/web03/cpu.wsp");
+    assertThat(tree(dataDir).keySet())
+        .containsExactlyInAnyOrder(
+            "whisper/servers/web01/cpu.wsp",
+            "whisper/servers/web02/cpu.wsp",
+            "whisper/servers/web03/cpu.wsp");
   }
 
   @Test
@@ -114,8 +132,9 @@ class SinkLoopIT {
     Names names = Names.create(kafka, 1);
     ArchiveLayout good = Layouts.toAvro(LAYOUT);
     ArchiveLayout badMethod = new ArchiveLayout(good.getArchives(), "median", 0.5f);
-    ArchiveLayout notIncreasing = new ArchiveLayout(
-        List.of(new ArchiveRetention(60, 120), new ArchiveRetention(10, 360)), "average", 0.5f);
+    ArchiveLayout notIncreasing =
+        new ArchiveLayout(
+            List.of(new ArchiveRetention(60, 120), new ArchiveRetention(10, 360)), "average", 0.5f);
     ArchiveLayout badXff = new ArchiveLayout(good.getArchives(), "average", 1.5f);
     byte[] valid = SERDE.encode(point("ok.before", good, 0, T0, 1.0));
     byte[] unknownFingerprint = Arrays.copyOf(valid, valid.length);
@@ -127,20 +146,21 @@ class SinkLoopIT {
     Files.createDirectories(corrupt.getParent());
     Files.write(corrupt, new byte[] {0, 0, 0, 1, 0, 0});
 
-    List<byte[]> values = List.of(
-        valid,
-        "not avro".getBytes(StandardCharsets.UTF_8),
-        unknownFingerprint,
-        SERDE.encode(point("ok.x", badMethod, 0, T0, 1.0)),
-        SERDE.encode(point("ok.x", notIncreasing, 0, T0, 1.0)),
-        SERDE.encode(point("ok.x", badXff, 0, T0, 1.0)),
-        SERDE.encode(point("ok.x", good, 3, T0, 1.0)),
-        SERDE.encode(point("ok.x", good, 0, 1L << 32, 1.0)),
-        SERDE.encode(point("ok.x", good, 0, -20, 1.0)),
-        SERDE.encode(point("a..b", good, 0, T0, 1.0)),
-        SERDE.encode(point("a/../../../etc/x", good, 0, T0, 1.0)),
-        SERDE.encode(point("ok.corrupt", good, 0, T0, 1.0)),
-        SERDE.encode(point("ok.after", good, 0, T0, 2.0)));
+    List<byte[]> values =
+        List.of(
+            valid,
+            "not avro".getBytes(StandardCharsets.UTF_8),
+            unknownFingerprint,
+            SERDE.encode(point("ok.x", badMethod, 0, T0, 1.0)),
+            SERDE.encode(point("ok.x", notIncreasing, 0, T0, 1.0)),
+            SERDE.encode(point("ok.x", badXff, 0, T0, 1.0)),
+            SERDE.encode(point("ok.x", good, 3, T0, 1.0)),
+            SERDE.encode(point("ok.x", good, 0, 1L << 32, 1.0)),
+            SERDE.encode(point("ok.x", good, 0, -20, 1.0)),
+            SERDE.encode(point("a..b", good, 0, T0, 1.0)),
+            SERDE.encode(point("a/../../../etc/x", good, 0, T0, 1.0)),
+            SERDE.encode(point("ok.corrupt", good, 0, T0, 1.0)),
+            SERDE.encode(point("ok.after", good, 0, T0, 2.0)));
     try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka)) {
       for (byte[] v : values) {
         producer.send(new ProducerRecord<>(names.archives(), "k", v));
@@ -152,16 +172,27 @@ class SinkLoopIT {
       sink.start();
       awaitCommitted(kafka, group, names.archives(), values.size(), WAIT);
       assertThat(sink.stats().rejected.sum()).isEqualTo(11);
-      assertThat(sink.metrics().counters()).containsEntry("rejects.invalid_layout", 3L)
+      assertThat(sink.metrics().counters())
+          .containsEntry("rejects.invalid_layout", 3L)
           .containsEntry("rejects.corrupt_file", 1L);
       assertThat(sink.isRunning()).isTrue();
     }
-    assertThat(rejectReasons(kafka, names.rejects(), 11)).containsExactlyInAnyOrder(
-        "undecodable", "unknown_schema", "invalid_layout", "invalid_layout", "invalid_layout",
-        "bad_archive_index", "bad_timestamp", "bad_timestamp", "invalid_name", "invalid_name",
-        "corrupt_file");
-    assertThat(tree(dataDir).keySet()).containsExactlyInAnyOrder("whisper/ok/before.wsp",
-        "whisper/ok/after.wsp", "whisper/ok/corrupt.wsp");
+    assertThat(rejectReasons(kafka, names.rejects(), 11))
+        .containsExactlyInAnyOrder(
+            "undecodable",
+            "unknown_schema",
+            "invalid_layout",
+            "invalid_layout",
+            "invalid_layout",
+            "bad_archive_index",
+            "bad_timestamp",
+            "bad_timestamp",
+            "invalid_name",
+            "invalid_name",
+            "corrupt_file");
+    assertThat(tree(dataDir).keySet())
+        .containsExactlyInAnyOrder(
+            "whisper/ok/before.wsp", "whisper/ok/after.wsp", "whisper/ok/corrupt.wsp");
     assertThat(Files.readAllBytes(corrupt)).containsExactly(0, 0, 0, 1, 0, 0);
     try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/ok/after.wsp"))) {
       assertThat(file.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(2.0);
@@ -169,15 +200,18 @@ class SinkLoopIT {
   }
 
   @Test
-  void retriesAFailingWriteWithoutSkippingAndCommitsNothingUntilItSucceeds(EmbeddedKafkaBroker kafka)
-      throws Exception {
+  void retriesAFailingWriteWithoutSkippingAndCommitsNothingUntilItSucceeds(
+      EmbeddedKafkaBroker kafka) throws Exception {
     Names names = Names.create(kafka, 1);
     // a regular file where the series' directory must go: every create fails until it is removed
     Path blocker = dataDir.resolve("whisper/blocked");
     Files.createDirectories(blocker.getParent());
     Files.writeString(blocker, "in the way");
-    List<ArchivePoint> points = List.of(point("free.a", LAYOUT, 0, T0, 1.0),
-        point("blocked.b", LAYOUT, 0, T0, 2.0), point("free.c", LAYOUT, 0, T0, 3.0));
+    List<ArchivePoint> points =
+        List.of(
+            point("free.a", LAYOUT, 0, T0, 1.0),
+            point("blocked.b", LAYOUT, 0, T0, 2.0),
+            point("free.c", LAYOUT, 0, T0, 3.0));
     produce(kafka, names.archives(), points);
 
     String group = "retry-" + names.suffix();
@@ -230,8 +264,13 @@ class SinkLoopIT {
   void startsFromTheEarliestOffsetWhenResetIsNoneAndTheGroupHasNoOffsets(EmbeddedKafkaBroker kafka)
       throws Exception {
     Names names = Names.create(kafka, 2);
-    produce(kafka, names.archives(), List.of(point("reset.a", LAYOUT, 0, T0, 1.0),
-        point("reset.b", LAYOUT, 0, T0, 2.0), point("reset.c", LAYOUT, 0, T0, 3.0)));
+    produce(
+        kafka,
+        names.archives(),
+        List.of(
+            point("reset.a", LAYOUT, 0, T0, 1.0),
+            point("reset.b", LAYOUT, 0, T0, 2.0),
+            point("reset.c", LAYOUT, 0, T0, 3.0)));
     String group = "reset-" + names.suffix();
     Map<String, Object> props = props(kafka, names, dataDir, group);
     props.put("kafka.auto.offset.reset", "none");
@@ -244,22 +283,33 @@ class SinkLoopIT {
   }
 
   @Test
-  void onATopicWrittenWithTransactionsTheCommittedOffsetsReachTheEndOffsets(EmbeddedKafkaBroker kafka)
-      throws Exception {
+  void onATopicWrittenWithTransactionsTheCommittedOffsetsReachTheEndOffsets(
+      EmbeddedKafkaBroker kafka) throws Exception {
     Names names = Names.create(kafka, 2);
-    Map<String, Object> producerProps = new java.util.HashMap<>(Map.of(
-        org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + names.suffix()));
+    Map<String, Object> producerProps =
+        new java.util.HashMap<>(
+            Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "tx-" + names.suffix()));
     List<String> metrics = List.of("tx.a", "tx.b", "tx.c", "tx.d");
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps,
-        new org.apache.kafka.common.serialization.StringSerializer(),
-        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            producerProps,
+            new org.apache.kafka.common.serialization.StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
       producer.initTransactions();
-      for (int t = 0; t < 3; t++) { // each transaction leaves a commit marker in each partition it wrote
+      for (int t = 0;
+          t < 3;
+          t++) { // each transaction leaves a commit marker in each partition it wrote
         producer.beginTransaction();
         for (String metric : metrics) {
-          producer.send(new ProducerRecord<>(names.archives(), metric,
-              SERDE.encode(point(metric, LAYOUT, 0, T0 + 10L * t, t + 1.0))));
+          producer.send(
+              new ProducerRecord<>(
+                  names.archives(),
+                  metric,
+                  SERDE.encode(point(metric, LAYOUT, 0, T0 + 10L * t, t + 1.0))));
         }
         producer.commitTransaction();
       }
@@ -271,7 +321,9 @@ class SinkLoopIT {
       sink.start();
       long end = KafkaProbe.sum(probe.endOffsets(names.archives(), false));
       assertThat(end).as("records plus markers").isGreaterThan(12);
-      await("committed offsets to reach the end offsets " + end, WAIT,
+      await(
+          "committed offsets to reach the end offsets " + end,
+          WAIT,
           () -> {
             try {
               return KafkaProbe.sum(probe.committed(group, names.archives())) == end;
@@ -288,9 +340,9 @@ class SinkLoopIT {
   }
 
   /**
-   * Values are the records' own slices of the fetched buffers, held in a write batch across many polls:
-   * with each compression codec (records read from a decompressed stream) and without (records read in
-   * place from the fetch response), every point must reach its slot.
+   * Values are the records' own slices of the fetched buffers, held in a write batch across many
+   * polls: with each compression codec (records read from a decompressed stream) and without
+   * (records read in place from the fetch response), every point must reach its slot.
    */
   @Test
   void recordsHeldAcrossPollsKeepTheirBytesWithEveryCompression(EmbeddedKafkaBroker kafka)
@@ -301,14 +353,22 @@ class SinkLoopIT {
       for (int s = 0; s < 20; s++) {
         metrics.add("codec." + codec + ".s" + s);
       }
-      try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka, Map.of(
-          org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
-          org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20))) {
+      try (KafkaProducer<String, byte[]> producer =
+          SinkTestSupport.producer(
+              kafka,
+              Map.of(
+                  org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                  codec,
+                  org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG,
+                  20))) {
         for (int i = 0; i < 30; i++) {
           for (int s = 0; s < metrics.size(); s++) {
             String metric = metrics.get(s);
-            producer.send(new ProducerRecord<>(names.archives(), metric,
-                SERDE.encode(point(metric, LAYOUT, 0, T0 - 300 + 10L * i, s * 1000 + i))));
+            producer.send(
+                new ProducerRecord<>(
+                    names.archives(),
+                    metric,
+                    SERDE.encode(point(metric, LAYOUT, 0, T0 - 300 + 10L * i, s * 1000 + i))));
           }
         }
         producer.flush();
@@ -329,7 +389,8 @@ class SinkLoopIT {
           for (int i = 0; i < 30; i++) {
             expected.add((double) (s * 1000 + i));
           }
-          assertThat(f.fetch(T0 - 301, T0 - 1, NOW).values()).as(codec + " " + file)
+          assertThat(f.fetch(T0 - 301, T0 - 1, NOW).values())
+              .as(codec + " " + file)
               .containsExactlyElementsOf(expected);
         }
       }
@@ -337,9 +398,10 @@ class SinkLoopIT {
   }
 
   /**
-   * Raw values are kept only for series whose file is not open when the batch is gathered. A file that
-   * was open then, but is evicted by the open-file limit and found corrupt when opened again (changed
-   * behind the sink's back), gets its batch retried, and its records are rejected with their bytes.
+   * Raw values are kept only for series whose file is not open when the batch is gathered. A file
+   * that was open then, but is evicted by the open-file limit and found corrupt when opened again
+   * (changed behind the sink's back), gets its batch retried, and its records are rejected with
+   * their bytes.
    */
   @Test
   void aFileFoundCorruptWhenReopenedWithinABatchHasItsRecordsRejectedWithTheirBytes(
@@ -362,23 +424,29 @@ class SinkLoopIT {
       // one batch: another series, whose file is written first and takes the only descriptor, then
       // the victim (open when gathered, so its value is not kept), reopened when its turn comes
       try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka)) {
-        producer.send(new ProducerRecord<>(names.archives(), "k",
-            SERDE.encode(point("reopen.other", LAYOUT, 0, T0, 3.0))));
+        producer.send(
+            new ProducerRecord<>(
+                names.archives(), "k", SERDE.encode(point("reopen.other", LAYOUT, 0, T0, 3.0))));
         producer.send(new ProducerRecord<>(names.archives(), "k", victimValue));
       }
       awaitCommitted(kafka, group, names.archives(), 3, WAIT);
       assertThat(sink.metrics().counters()).containsEntry("rejects.corrupt_file", 1L);
-      assertThat(sink.stats().errors.sum()).as("the retry and the corrupt file").isGreaterThanOrEqualTo(2);
+      assertThat(sink.stats().errors.sum())
+          .as("the retry and the corrupt file")
+          .isGreaterThanOrEqualTo(2);
       SinkTestSupport.awaitCounted(sink, 2);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(2);
     }
     List<Reject> rejected = SinkTestSupport.rejects(kafka, Topics.rejects(names.rejects()), 1);
-    assertThat(rejected).singleElement().satisfies(r -> {
-      assertThat(r.getReason()).isEqualTo("corrupt_file");
-      byte[] raw = new byte[r.getRaw().remaining()];
-      r.getRaw().duplicate().get(raw);
-      assertThat(raw).isEqualTo(victimValue);
-    });
+    assertThat(rejected)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getReason()).isEqualTo("corrupt_file");
+              byte[] raw = new byte[r.getRaw().remaining()];
+              r.getRaw().duplicate().get(raw);
+              assertThat(raw).isEqualTo(victimValue);
+            });
     assertThat(Arrays.copyOf(Files.readAllBytes(victim), 64)).containsOnly((byte) 0x7F);
     try (WhisperFile file = WhisperFile.openReadOnly(dataDir.resolve("whisper/reopen/other.wsp"))) {
       assertThat(file.fetch(T0 - 1, T0, NOW).values()[0]).isEqualTo(3.0);
@@ -387,8 +455,8 @@ class SinkLoopIT {
 
   /**
    * A group id already used by a member with another assignor (a Streams application, or a consumer
-   * with the range assignor) cannot be joined however often the sink retries: it stops with a message
-   * naming the group, instead of logging errors forever.
+   * with the range assignor) cannot be joined however often the sink retries: it stops with a
+   * message naming the group, instead of logging errors forever.
    */
   @Test
   void stopsWithAClearErrorWhenItsGroupIsUsedByAnotherKindOfMember(EmbeddedKafkaBroker kafka)
@@ -397,29 +465,37 @@ class SinkLoopIT {
     String group = "shared-" + names.suffix();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicBoolean joined = new AtomicBoolean();
-    Thread other = new Thread(() -> {
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-          ConsumerConfig.GROUP_ID_CONFIG, group,
-          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()),
-          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        consumer.subscribe(List.of(names.archives()));
-        while (!stop.get()) {
-          consumer.poll(Duration.ofMillis(100));
-          if (!consumer.assignment().isEmpty()) {
-            joined.set(true);
-          }
-        }
-      }
-    });
+    Thread other =
+        new Thread(
+            () -> {
+              try (KafkaConsumer<byte[], byte[]> consumer =
+                  new KafkaConsumer<>(
+                      Map.of(
+                          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                          ConsumerConfig.GROUP_ID_CONFIG, group,
+                          ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                              RangeAssignor.class.getName()),
+                      new ByteArrayDeserializer(),
+                      new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(names.archives()));
+                while (!stop.get()) {
+                  consumer.poll(Duration.ofMillis(100));
+                  if (!consumer.assignment().isEmpty()) {
+                    joined.set(true);
+                  }
+                }
+              }
+            });
     other.start();
     try {
       await("the other member to own the partition", WAIT, joined::get);
       try (Sink sink = new Sink(new SinkConfig(props(kafka, names, dataDir, group)))) {
         sink.start();
         assertThat(sink.awaitStopped(60, TimeUnit.SECONDS)).as("the sink stops").isTrue();
-        assertThat(sink.failure()).isInstanceOf(InconsistentGroupProtocolException.class)
-            .hasMessageContaining("group " + group + " is in use by a member with another protocol");
+        assertThat(sink.failure())
+            .isInstanceOf(InconsistentGroupProtocolException.class)
+            .hasMessageContaining(
+                "group " + group + " is in use by a member with another protocol");
       }
     } finally {
       stop.set(true);

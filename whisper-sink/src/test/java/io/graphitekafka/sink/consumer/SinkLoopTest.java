@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The consumer loop's commit protocol, driven poll by poll over Kafka's {@link MockConsumer} and
- * {@link MockProducer}: what is committed, what is written to the files and what goes to the rejects
- * topic, after writes that work, writes that fail, rebalances, replays and bad records.
+ * {@link MockProducer}: what is committed, what is written to the files and what goes to the
+ * rejects topic, after writes that work, writes that fail, rebalances, replays and bad records.
  */
 class SinkLoopTest {
 
@@ -54,8 +54,11 @@ class SinkLoopTest {
   private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
   private static final long NOW = 1_800_000_000L;
   private static final long T0 = NOW - 600;
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)),
+          AggregationMethod.AVERAGE,
+          0.5f);
   private static final Topic<String, Reject> REJECTS = Topics.rejects("rejects");
 
   @TempDir Path dataDir;
@@ -67,9 +70,9 @@ class SinkLoopTest {
   private SinkLoop loop;
 
   /**
-   * A MockConsumer that keeps the group's committed offsets as the broker would (MockConsumer answers 0
-   * for a partition no longer assigned), notes seeks to the beginning, and answers offsetsForTimes, which
-   * Kafka's own leaves unimplemented.
+   * A MockConsumer that keeps the group's committed offsets as the broker would (MockConsumer
+   * answers 0 for a partition no longer assigned), notes seeks to the beginning, and answers
+   * offsetsForTimes, which Kafka's own leaves unimplemented.
    */
   static final class RecordingConsumer extends MockConsumer<Void, ByteBuffer> {
     final Map<TopicPartition, Long> committed = new HashMap<>();
@@ -130,14 +133,21 @@ class SinkLoopTest {
     props.put(SinkConfig.RETRY_BACKOFF_MAX_MS, "100");
     props.putAll(changed);
     SinkStats stats = new SinkStats(new SelfMetrics(SinkStats.ROLE), 60, System::nanoTime);
-    SeriesListener listener = new SeriesListener() {
-      @Override
-      public void flushed(boolean fsync) {
-        events.add("flushed, committed " + committedOffsets());
-      }
-    };
-    loop = new SinkLoop(new SinkConfig(props), stats,
-        Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC), listener, consumer, rejects);
+    SeriesListener listener =
+        new SeriesListener() {
+          @Override
+          public void flushed(boolean fsync) {
+            events.add("flushed, committed " + committedOffsets());
+          }
+        };
+    loop =
+        new SinkLoop(
+            new SinkConfig(props),
+            stats,
+            Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC),
+            listener,
+            consumer,
+            rejects);
     consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
     consumer.updateEndOffsets(Map.of(P0, 0L, P1, 0L));
     return loop;
@@ -149,14 +159,17 @@ class SinkLoopTest {
     return l;
   }
 
-  private static ConsumerRecord<Void, ByteBuffer> record(TopicPartition tp, long offset, byte[] value) {
+  private static ConsumerRecord<Void, ByteBuffer> record(
+      TopicPartition tp, long offset, byte[] value) {
     return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, null, ByteBuffer.wrap(value));
   }
 
-  private static ConsumerRecord<Void, ByteBuffer> point(TopicPartition tp, long offset, String metric,
-      long timestamp, double value) {
-    return record(tp, offset, SERDE.encode(
-        new ArchivePoint(metric, 0, timestamp, value, Layouts.toAvro(LAYOUT), null)));
+  private static ConsumerRecord<Void, ByteBuffer> point(
+      TopicPartition tp, long offset, String metric, long timestamp, double value) {
+    return record(
+        tp,
+        offset,
+        SERDE.encode(new ArchivePoint(metric, 0, timestamp, value, Layouts.toAvro(LAYOUT), null)));
   }
 
   private Map<TopicPartition, Long> committedOffsets() {
@@ -302,14 +315,16 @@ class SinkLoopTest {
   @Test
   void replaysFromTheFirstRecordAtOrAfterTheInstantOrFromTheEnd() {
     loop(Map.of(SinkConfig.PARTITIONS, "0-1", SinkConfig.REPLAY_FROM, "2026-11-25T10:00:00Z"));
-    consumer.found.put(P0, new OffsetAndTimestamp(5, Instant.parse("2026-11-25T10:00:02Z")
-        .toEpochMilli()));
+    consumer.found.put(
+        P0, new OffsetAndTimestamp(5, Instant.parse("2026-11-25T10:00:02Z").toEpochMilli()));
     consumer.updateEndOffsets(Map.of(P0, 20L, P1, 12L)); // partition 1 has nothing that recent
     loop.own();
 
-    assertThat(consumer.asked).containsExactly(Map.of(
-        P0, Instant.parse("2026-11-25T10:00:00Z").toEpochMilli(),
-        P1, Instant.parse("2026-11-25T10:00:00Z").toEpochMilli()));
+    assertThat(consumer.asked)
+        .containsExactly(
+            Map.of(
+                P0, Instant.parse("2026-11-25T10:00:00Z").toEpochMilli(),
+                P1, Instant.parse("2026-11-25T10:00:00Z").toEpochMilli()));
     assertThat(consumer.position(P0)).isEqualTo(5);
     assertThat(consumer.position(P1)).isEqualTo(12);
   }
@@ -330,14 +345,20 @@ class SinkLoopTest {
     List<ProducerRecord<byte[], byte[]>> sent = producer.history();
     assertThat(sent).hasSize(2);
     assertThat(sent).allSatisfy(r -> assertThat(r.topic()).isEqualTo(REJECTS.name()));
-    Reject first = REJECTS.valueSerde().deserializer().deserialize(REJECTS.name(), sent.get(0).value());
+    Reject first =
+        REJECTS.valueSerde().deserializer().deserialize(REJECTS.name(), sent.get(0).value());
     assertThat(REJECTS.keySerde().deserializer().deserialize(REJECTS.name(), sent.get(0).key()))
         .isEqualTo("undecodable");
     assertThat(first.getReason()).isEqualTo("undecodable");
     assertThat(first.getSourceAddress()).isEqualTo("archives-0");
     assertThat(first.getRaw().array()).isEqualTo(junk);
-    assertThat(REJECTS.valueSerde().deserializer().deserialize(REJECTS.name(), sent.get(1).value())
-        .getReason()).isEqualTo("invalid_name");
+    assertThat(
+            REJECTS
+                .valueSerde()
+                .deserializer()
+                .deserialize(REJECTS.name(), sent.get(1).value())
+                .getReason())
+        .isEqualTo("invalid_name");
   }
 
   @Test

@@ -3,12 +3,12 @@ package io.graphitekafka.sink.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.AvroSerde;
 import io.graphitekafka.schemas.serde.Layouts;
-import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.sink.Sink;
@@ -34,7 +34,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** What the sink's broker tests share: topics, settings, archive points, waiting for commits, file trees. */
+/**
+ * What the sink's broker tests share: topics, settings, archive points, waiting for commits, file
+ * trees.
+ */
 final class SinkTestSupport {
 
   static final AvroSerde<ArchivePoint> SERDE = AvroSerde.singleObject(ArchivePoint.class);
@@ -51,7 +54,8 @@ final class SinkTestSupport {
     }
   }
 
-  static Map<String, Object> props(EmbeddedKafkaBroker kafka, Names names, Path dataDir, String group) {
+  static Map<String, Object> props(
+      EmbeddedKafkaBroker kafka, Names names, Path dataDir, String group) {
     Map<String, Object> props = new HashMap<>();
     props.put(SinkConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
     props.put(SinkConfig.DATA_DIR, dataDir.toString());
@@ -65,25 +69,28 @@ final class SinkTestSupport {
     return props;
   }
 
-  static ArchivePoint point(String metric, SeriesLayout layout, int archive, long timestamp,
-      double value) {
+  static ArchivePoint point(
+      String metric, SeriesLayout layout, int archive, long timestamp, double value) {
     return new ArchivePoint(metric, archive, timestamp, value, Layouts.toAvro(layout), null);
   }
 
-  static ArchivePoint point(String metric, ArchiveLayout layout, int archive, long timestamp,
-      double value) {
+  static ArchivePoint point(
+      String metric, ArchiveLayout layout, int archive, long timestamp, double value) {
     return new ArchivePoint(metric, archive, timestamp, value, layout, null);
   }
 
-  /** A {@link KafkaClients#producer test producer} of encoded archive points keyed by series name. */
+  /**
+   * A {@link KafkaClients#producer test producer} of encoded archive points keyed by series name.
+   */
   static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka) {
     return producer(kafka, Map.of());
   }
 
   /** {@link #producer(EmbeddedKafkaBroker)} with some settings changed, say compression. */
-  static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker kafka, Map<String, Object> changed) {
-    return KafkaClients.producer(kafka.bootstrapServers(), new StringSerializer(),
-        new ByteArraySerializer(), changed);
+  static KafkaProducer<String, byte[]> producer(
+      EmbeddedKafkaBroker kafka, Map<String, Object> changed) {
+    return KafkaClients.producer(
+        kafka.bootstrapServers(), new StringSerializer(), new ByteArraySerializer(), changed);
   }
 
   /** Sends the points keyed by series name, in order, and waits until all are acknowledged. */
@@ -91,16 +98,23 @@ final class SinkTestSupport {
     produce(kafka, topic, points, null);
   }
 
-  static void produce(EmbeddedKafkaBroker kafka, String topic, List<ArchivePoint> points,
-      Long timestampMillis) {
+  static void produce(
+      EmbeddedKafkaBroker kafka, String topic, List<ArchivePoint> points, Long timestampMillis) {
     try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
-      KafkaRecords.sendAll(producer, points.stream().map(p -> new ProducerRecord<>(topic, null,
-          timestampMillis, p.getMetric(), SERDE.encode(p))).toList());
+      KafkaRecords.sendAll(
+          producer,
+          points.stream()
+              .map(
+                  p ->
+                      new ProducerRecord<>(
+                          topic, null, timestampMillis, p.getMetric(), SERDE.encode(p)))
+              .toList());
     }
   }
 
-  static void awaitCommitted(EmbeddedKafkaBroker kafka, String group, String topic, long total,
-      Duration timeout) throws Exception {
+  static void awaitCommitted(
+      EmbeddedKafkaBroker kafka, String group, String topic, long total, Duration timeout)
+      throws Exception {
     try (KafkaProbe probe = new KafkaProbe(kafka.bootstrapServers())) {
       long deadline = System.nanoTime() + timeout.toNanos();
       long committed = 0;
@@ -108,7 +122,8 @@ final class SinkTestSupport {
         committed = KafkaProbe.sum(probe.committed(group, topic));
         if (committed >= total) {
           // everything in the topic, which a rare retry by the test producer may have duplicated
-          assertThat(committed).as("committed offsets of " + group)
+          assertThat(committed)
+              .as("committed offsets of " + group)
               .isEqualTo(KafkaProbe.sum(probe.endOffsets(topic, false)));
           return;
         }
@@ -119,12 +134,14 @@ final class SinkTestSupport {
   }
 
   /**
-   * Waits until the sink has counted at least {@code points} committed points. A batch's counters are
-   * added just after its offsets are committed, so a test that has seen the offsets committed may still
-   * be a moment ahead of the counters.
+   * Waits until the sink has counted at least {@code points} committed points. A batch's counters
+   * are added just after its offsets are committed, so a test that has seen the offsets committed
+   * may still be a moment ahead of the counters.
    */
   static void awaitCounted(Sink sink, long points) throws Exception {
-    await(points + " committed points counted", Duration.ofSeconds(30),
+    await(
+        points + " committed points counted",
+        Duration.ofSeconds(30),
         () -> sink.stats().committedPoints.sum() >= points);
   }
 
@@ -161,14 +178,14 @@ final class SinkTestSupport {
   }
 
   /** The reasons on a rejects topic read with its serdes (say, through a Schema Registry). */
-  static List<String> rejectReasons(EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects,
-      int expected) {
+  static List<String> rejectReasons(
+      EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects, int expected) {
     return rejects(kafka, rejects, expected).stream().map(Reject::getReason).toList();
   }
 
   /** The reject records on a rejects topic: at least {@code expected} unless 30 s pass first. */
-  static List<Reject> rejects(EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects,
-      int expected) {
+  static List<Reject> rejects(
+      EmbeddedKafkaBroker kafka, Topic<String, Reject> rejects, int expected) {
     return KafkaRecords.values(
         KafkaRecords.consume(kafka.bootstrapServers(), rejects, expected, Duration.ofSeconds(30)));
   }

@@ -1,15 +1,15 @@
 package io.graphitekafka.sink.consumer;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
-import io.graphitekafka.schemas.avro.ArchiveLayout;
-import io.graphitekafka.schemas.avro.ArchivePoint;
-import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchiveLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
+import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
-import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -22,19 +22,22 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Sink throughput through a real broker in the same JVM (not part of the build's tests). A first sink
- * creates the files (creates per second); a second one drains rounds of archive points already in the
- * topic into those existing files: the first round is its cold start, the others its steady state
- * (points per second, and CPU per point of its thread and of the whole process). Arguments: series,
- * points per series per round, partitions, rounds, and the sink's {@code max.open.files} (20,000: more
- * than the series, unless given fewer to measure a sink that reopens files). {@code -Dsink.<key>=<value>}
- * sets any other sink setting.
+ * Sink throughput through a real broker in the same JVM (not part of the build's tests). A first
+ * sink creates the files (creates per second); a second one drains rounds of archive points already
+ * in the topic into those existing files: the first round is its cold start, the others its steady
+ * state (points per second, and CPU per point of its thread and of the whole process). Arguments:
+ * series, points per series per round, partitions, rounds, and the sink's {@code max.open.files}
+ * (20,000: more than the series, unless given fewer to measure a sink that reopens files). {@code
+ * -Dsink.<key>=<value>} sets any other sink setting.
  */
 public final class SinkThroughputBenchmark {
 
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(60, 1440), new ArchiveSpec(300, 2016), new ArchiveSpec(3600, 8760)),
-      AggregationMethod.AVERAGE, 0.5f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(
+              new ArchiveSpec(60, 1440), new ArchiveSpec(300, 2016), new ArchiveSpec(3600, 8760)),
+          AggregationMethod.AVERAGE,
+          0.5f);
 
   private static int maxOpenFiles;
 
@@ -69,29 +72,50 @@ public final class SinkThroughputBenchmark {
     }
   }
 
-  // Wall-clock rate, and CPU per point of the sink's thread and of the whole process (broker included).
+  // Wall-clock rate, and CPU per point of the sink's thread and of the whole process (broker
+  // included).
   private static void report(String what, long[] from, long[] to, long points, int files) {
     double seconds = (to[0] - from[0]) / 1e9;
     double threadNanos = (double) (to[1] - from[1]) / points;
     double processNanos = (double) (to[2] - from[2]) / points;
-    System.out.printf("%d archive points into %d existing files (%d kept open) in %.2f s: %.0f points/s;"
-        + " CPU per point: %.0f ns on the sink thread, %.0f ns in the process%n", points, files,
-        Math.min(files, maxOpenFiles), seconds, points / seconds, threadNanos, processNanos);
-    System.out.printf("BENCH sink %s points=%d files=%d maxOpenFiles=%d seconds=%.3f pps=%.0f"
-        + " threadNsPerPoint=%.0f processNsPerPoint=%.0f%n", what, points, files, maxOpenFiles, seconds,
-        points / seconds, threadNanos, processNanos);
+    System.out.printf(
+        "%d archive points into %d existing files (%d kept open) in %.2f s: %.0f points/s;"
+            + " CPU per point: %.0f ns on the sink thread, %.0f ns in the process%n",
+        points,
+        files,
+        Math.min(files, maxOpenFiles),
+        seconds,
+        points / seconds,
+        threadNanos,
+        processNanos);
+    System.out.printf(
+        "BENCH sink %s points=%d files=%d maxOpenFiles=%d seconds=%.3f pps=%.0f"
+            + " threadNsPerPoint=%.0f processNsPerPoint=%.0f%n",
+        what, points, files, maxOpenFiles, seconds, points / seconds, threadNanos, processNanos);
   }
 
-  private static void produce(EmbeddedKafkaBroker kafka, int series, int perSeries, long start,
-      ArchiveLayout layout) {
-    try (KafkaProducer<String, byte[]> producer = SinkTestSupport.producer(kafka, Map.of(
-        ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
+  private static void produce(
+      EmbeddedKafkaBroker kafka, int series, int perSeries, long start, ArchiveLayout layout) {
+    try (KafkaProducer<String, byte[]> producer =
+        SinkTestSupport.producer(
+            kafka,
+            Map.of(
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                512 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4"))) {
       for (int i = 0; i < perSeries; i++) {
         for (int s = 0; s < series; s++) {
           String metric = "bench.host" + (s % 100) + ".metric" + s;
-          producer.send(new ProducerRecord<>("bench.archives", metric, SinkTestSupport.SERDE.encode(
-              new ArchivePoint(metric, 0, start + 60L * i, (double) (i + s), layout, null))));
+          producer.send(
+              new ProducerRecord<>(
+                  "bench.archives",
+                  metric,
+                  SinkTestSupport.SERDE.encode(
+                      new ArchivePoint(
+                          metric, 0, start + 60L * i, (double) (i + s), layout, null))));
         }
       }
       producer.flush();
@@ -109,7 +133,8 @@ public final class SinkThroughputBenchmark {
     props.put(SinkConfig.MAX_OPEN_FILES, String.valueOf(maxOpenFiles));
     props.put(SinkConfig.FILL_MODE, "sparse");
     // -Dsink.<key>=<value> sets any other sink setting, e.g. -Dsink.write.batch.max.records=1000000
-    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("sink."))
+    System.getProperties().stringPropertyNames().stream()
+        .filter(k -> k.startsWith("sink."))
         .forEach(k -> props.put(k.substring("sink.".length()), System.getProperty(k)));
     return props;
   }
@@ -138,28 +163,37 @@ public final class SinkThroughputBenchmark {
         }
       }
       double seconds = (lastCreate - firstCreate) / 1e9;
-      System.out.printf("%d files created (sparse, one point each) in %.2f s: %.0f creates/s%n",
+      System.out.printf(
+          "%d files created (sparse, one point each) in %.2f s: %.0f creates/s%n",
           created, seconds, (created - 1) / seconds);
-      System.out.printf("BENCH sink creates files=%d seconds=%.3f cps=%.0f%n", created, seconds,
-          (created - 1) / seconds);
+      System.out.printf(
+          "BENCH sink creates files=%d seconds=%.3f cps=%.0f%n",
+          created, seconds, (created - 1) / seconds);
     }
   }
 
-  // Runs a sink until it has committed rounds * round points. Returns, per element i (0 is the start,
-  // i the moment the committed points reached i rounds, from the sink's own counter read every 5 ms):
+  // Runs a sink until it has committed rounds * round points. Returns, per element i (0 is the
+  // start,
+  // i the moment the committed points reached i rounds, from the sink's own counter read every 5
+  // ms):
   // the wall clock, the CPU time of the sink's thread and the CPU time of the whole process.
   private static long[][] drain(EmbeddedKafkaBroker kafka, Path dataDir, long round, int rounds)
       throws Exception {
     long[][] at = new long[rounds + 1][];
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    OperatingSystemMXBean os =
-        (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (Sink sink = new Sink(new SinkConfig(sinkProps(kafka, dataDir)))) {
       sink.start();
-      long sinkThread = Thread.getAllStackTraces().keySet().stream()
-          .filter(t -> t.getName().equals("whisper-sink")).findFirst().orElseThrow().getId();
-      at[0] = new long[] {System.nanoTime(), threads.getThreadCpuTime(sinkThread),
-          os.getProcessCpuTime()};
+      long sinkThread =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().equals("whisper-sink"))
+              .findFirst()
+              .orElseThrow()
+              .getId();
+      at[0] =
+          new long[] {
+            System.nanoTime(), threads.getThreadCpuTime(sinkThread), os.getProcessCpuTime()
+          };
       int reached = 0;
       while (reached < rounds) {
         Thread.sleep(5);
@@ -167,8 +201,9 @@ public final class SinkThroughputBenchmark {
           throw new IllegalStateException("the sink stopped", sink.failure());
         }
         long committed = sink.stats().committedPoints.sum();
-        long[] now = {System.nanoTime(), threads.getThreadCpuTime(sinkThread),
-            os.getProcessCpuTime()};
+        long[] now = {
+          System.nanoTime(), threads.getThreadCpuTime(sinkThread), os.getProcessCpuTime()
+        };
         while (reached < rounds && committed >= round * (reached + 1)) {
           at[++reached] = now;
         }

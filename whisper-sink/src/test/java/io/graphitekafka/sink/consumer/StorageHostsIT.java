@@ -10,10 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
 import io.graphitekafka.embedded.EmbeddedKafkaExtension;
-import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.graphite.storage.AggregationMethod;
 import io.graphitekafka.graphite.storage.ArchiveSpec;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SinkTestSupport.Names;
@@ -31,12 +31,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Ownership on storage hosts: explicit partitions, replica groups, and replay into empty directories. */
+/**
+ * Ownership on storage hosts: explicit partitions, replica groups, and replay into empty
+ * directories.
+ */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class StorageHostsIT {
 
-  private static final SeriesLayout LAYOUT = new SeriesLayout(
-      List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.SUM, 0f);
+  private static final SeriesLayout LAYOUT =
+      new SeriesLayout(
+          List.of(new ArchiveSpec(10, 360), new ArchiveSpec(60, 120)), AggregationMethod.SUM, 0f);
   private static final long NOW = System.currentTimeMillis() / 1000;
   private static final long START = NOW - Math.floorMod(NOW, 60) - 1800;
   private static final int SERIES = 80;
@@ -143,17 +147,22 @@ class StorageHostsIT {
 
     // the same group has committed everything; replay ignores that and starts over
     Path rebuiltByGroup = tmp.resolve("rebuilt-group");
-    try (Sink sink = sink(kafka, rebuiltByGroup, group, Map.of(SinkConfig.REPLAY_FROM, "earliest"))) {
-      SinkTestSupport.await("rebuild in group mode", WAIT,
-          () -> sink.stats().committedPoints.sum() == records);
+    try (Sink sink =
+        sink(kafka, rebuiltByGroup, group, Map.of(SinkConfig.REPLAY_FROM, "earliest"))) {
+      SinkTestSupport.await(
+          "rebuild in group mode", WAIT, () -> sink.stats().committedPoints.sum() == records);
     }
     assertSameFiles(original, rebuiltByGroup);
 
     Path rebuiltExplicit = tmp.resolve("rebuilt-explicit");
-    try (Sink sink = sink(kafka, rebuiltExplicit, group,
-        Map.of(SinkConfig.REPLAY_FROM, "earliest", SinkConfig.PARTITIONS, "0-3"))) {
-      SinkTestSupport.await("rebuild in explicit mode", WAIT,
-          () -> sink.stats().committedPoints.sum() == records);
+    try (Sink sink =
+        sink(
+            kafka,
+            rebuiltExplicit,
+            group,
+            Map.of(SinkConfig.REPLAY_FROM, "earliest", SinkConfig.PARTITIONS, "0-3"))) {
+      SinkTestSupport.await(
+          "rebuild in explicit mode", WAIT, () -> sink.stats().committedPoints.sum() == records);
     }
     assertSameFiles(original, rebuiltExplicit);
   }
@@ -172,7 +181,9 @@ class StorageHostsIT {
 
     Path dir = tmp.resolve("since");
     try (Sink sink = sink(kafka, dir, group, Map.of(SinkConfig.REPLAY_FROM, since.toString()))) {
-      SinkTestSupport.await("replay of the late records", WAIT,
+      SinkTestSupport.await(
+          "replay of the late records",
+          WAIT,
           () -> sink.stats().committedPoints.sum() >= late.size());
       Thread.sleep(500);
       assertThat(sink.stats().committedPoints.sum()).isEqualTo(late.size());
@@ -229,12 +240,19 @@ class StorageHostsIT {
     assertThat(tree(damaged).get(file)).isNotEqualTo(tree(expected).get(file));
 
     for (Path dir : List.of(restored, damaged)) {
-      try (Sink sink = sink(kafka, dir, "rebuild-" + dir.getFileName() + "-" + names.suffix(),
-          Map.of(SinkConfig.REPLAY_FROM, backupTime.toString()))) {
-        SinkTestSupport.await("replay since the backup into " + dir, WAIT,
+      try (Sink sink =
+          sink(
+              kafka,
+              dir,
+              "rebuild-" + dir.getFileName() + "-" + names.suffix(),
+              Map.of(SinkConfig.REPLAY_FROM, backupTime.toString()))) {
+        SinkTestSupport.await(
+            "replay since the backup into " + dir,
+            WAIT,
             () -> sink.stats().committedPoints.sum() >= newer.size());
         Thread.sleep(500);
-        assertThat(sink.stats().committedPoints.sum()).as("points read since the backup")
+        assertThat(sink.stats().committedPoints.sum())
+            .as("points read since the backup")
             .isEqualTo(newer.size());
       }
       assertSameFiles(expected, dir);

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The journal of names waiting for graphite-web: the registrar sees only what was published, reads from
- * the acknowledged offset however the names fall on its read buffer, and after a restart resumes from
- * the offset it kept; a line cut short by a crash is dropped and the lines before it are kept; once
- * every name is acknowledged past {@link TagJournal#COMPACT_AT} bytes the file is emptied and appending
- * goes on.
+ * The journal of names waiting for graphite-web: the registrar sees only what was published, reads
+ * from the acknowledged offset however the names fall on its read buffer, and after a restart
+ * resumes from the offset it kept; a line cut short by a crash is dropped and the lines before it
+ * are kept; once every name is acknowledged past {@link TagJournal#COMPACT_AT} bytes the file is
+ * emptied and appending goes on.
  */
 class TagJournalTest {
 
@@ -37,7 +37,8 @@ class TagJournalTest {
       assertThat(journal.pending()).isEqualTo(2);
       TagJournal.Batch first = journal.next(1);
       assertThat(first.names()).containsExactly("disk.used;host=a");
-      assertThat(journal.next(10).names()).as("read again until acknowledged")
+      assertThat(journal.next(10).names())
+          .as("read again until acknowledged")
           .containsExactly("disk.used;host=a", "disk.used;host=b");
 
       journal.acknowledge(first);
@@ -61,19 +62,22 @@ class TagJournalTest {
   @Test
   void aPublishWakesAWaitingReader() throws Exception {
     try (TagJournal journal = new TagJournal(dir)) {
-      Thread writer = new Thread(() -> {
-        try {
-          Thread.sleep(200);
-          journal.append("late;x=1");
-          journal.publish(false);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(200);
+                  journal.append("late;x=1");
+                  journal.publish(false);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       writer.start();
       long start = System.nanoTime();
       assertThat(journal.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(System.nanoTime() - start).as("woken, not timed out")
+      assertThat(System.nanoTime() - start)
+          .as("woken, not timed out")
           .isLessThan(TimeUnit.SECONDS.toNanos(5));
       writer.join();
     }
@@ -107,7 +111,8 @@ class TagJournalTest {
 
   @Test
   void aLineCutShortByACrashIsDroppedAndTheRestKept() throws Exception {
-    Files.writeString(dir.resolve("pending"), "cpu;host=a\ncpu;host=b\ncpu;host=", StandardCharsets.UTF_8);
+    Files.writeString(
+        dir.resolve("pending"), "cpu;host=a\ncpu;host=b\ncpu;host=", StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("pending.offset"), "0", StandardCharsets.US_ASCII);
     try (TagJournal journal = new TagJournal(dir)) {
       assertThat(Files.size(dir.resolve("pending"))).isEqualTo("cpu;host=a\ncpu;host=b\n".length());
@@ -115,7 +120,8 @@ class TagJournalTest {
       journal.append("cpu;host=c");
       journal.publish(false);
       // the next name starts its own line: nothing is glued to the remains of the cut one
-      assertThat(journal.next(10).names()).containsExactly("cpu;host=a", "cpu;host=b", "cpu;host=c");
+      assertThat(journal.next(10).names())
+          .containsExactly("cpu;host=a", "cpu;host=b", "cpu;host=c");
     }
     assertThat(Files.readString(dir.resolve("pending")))
         .isEqualTo("cpu;host=a\ncpu;host=b\ncpu;host=c\n");
@@ -132,7 +138,8 @@ class TagJournalTest {
   }
 
   @Test
-  void anUnreadableOrOutOfRangeOffsetRegistersEverythingAgainRatherThanLosingNames() throws Exception {
+  void anUnreadableOrOutOfRangeOffsetRegistersEverythingAgainRatherThanLosingNames()
+      throws Exception {
     Files.writeString(dir.resolve("pending"), "a;x=1\nb;x=2\n", StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("pending.offset"), "garbage", StandardCharsets.US_ASCII);
     try (TagJournal journal = new TagJournal(dir)) {
@@ -166,11 +173,14 @@ class TagJournalTest {
 
       TagJournal.Batch all = journal.next(count - 1);
       journal.acknowledge(all);
-      assertThat(Files.size(file)).as("one name left: not compacted").isGreaterThan(TagJournal.COMPACT_AT);
+      assertThat(Files.size(file))
+          .as("one name left: not compacted")
+          .isGreaterThan(TagJournal.COMPACT_AT);
       TagJournal.Batch last = journal.next(count);
       assertThat(last.names()).containsExactly("compact.me;n=" + (count - 1));
       journal.acknowledge(last);
-      assertThat(Files.size(file)).as("a name appended since the publish: not compacted")
+      assertThat(Files.size(file))
+          .as("a name appended since the publish: not compacted")
           .isGreaterThan(TagJournal.COMPACT_AT);
       assertThat(offset()).isEqualTo(bytes);
 

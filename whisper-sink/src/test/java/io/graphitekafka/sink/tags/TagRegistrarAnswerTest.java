@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A 200 that is not graphite-web's answer (a wrong URL, a proxy's page) registers nothing: the names
- * stay in the journal and are posted again until graphite-web's own answer, the list of the names
- * tagged, comes back.
+ * A 200 that is not graphite-web's answer (a wrong URL, a proxy's page) registers nothing: the
+ * names stay in the journal and are posted again until graphite-web's own answer, the list of the
+ * names tagged, comes back.
  */
 class TagRegistrarAnswerTest {
 
@@ -28,20 +28,32 @@ class TagRegistrarAnswerTest {
     AtomicInteger requests = new AtomicInteger();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      String answer = requests.incrementAndGet() <= 3
-          ? "<html><body>Welcome to nginx!</body></html>" : "[\"a;x=1\", \"b;x=2\"]";
-      byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          String answer =
+              requests.incrementAndGet() <= 3
+                  ? "<html><body>Welcome to nginx!</body></html>"
+                  : "[\"a;x=1\", \"b;x=2\"]";
+          byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, bytes.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+          }
+        });
     server.start();
     SinkStats stats = SinkStats.create();
-    TagRegistrar registrar = new TagRegistrar("http://127.0.0.1:" + server.getAddress().getPort(),
-        dir, 100, 100, false, Duration.ofSeconds(5), 200, stats);
+    TagRegistrar registrar =
+        new TagRegistrar(
+            "http://127.0.0.1:" + server.getAddress().getPort(),
+            dir,
+            100,
+            100,
+            false,
+            Duration.ofSeconds(5),
+            200,
+            stats);
     try {
       registrar.creating("a;x=1");
       registrar.creating("b;x=2");

@@ -35,16 +35,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Registration with graphite-web's TagDB against a local stand-in for graphite-web that records every
- * request: published names are posted to {@code <url>/tags/tagMultiSeries} in batches, with the form
- * field {@code path} repeated and URL-encoded, with basic auth from the URL's user-info; untagged series
- * only when asked; every {@code updateInterval}-th update registers its series again, as carbon's
- * {@code TagQueue} does; nothing leaves before the sink's flush. A graphite-web that answers 503, is not
- * listening or is slower than the timeout is retried until every name has arrived, the failures counted
- * in {@code tagErrors}; a name graphite-web refuses is isolated and counted in {@code tagsRefused} while
- * the others of its batch are registered. Names pending when the registrar closes are posted by the next
- * one on the same journal, a line cut short at the end of the journal is dropped and the rest
- * registered, and the journal is emptied once everything past {@link TagJournal#COMPACT_AT} is taken.
+ * Registration with graphite-web's TagDB against a local stand-in for graphite-web that records
+ * every request: published names are posted to {@code <url>/tags/tagMultiSeries} in batches, with
+ * the form field {@code path} repeated and URL-encoded, with basic auth from the URL's user-info;
+ * untagged series only when asked; every {@code updateInterval}-th update registers its series
+ * again, as carbon's {@code TagQueue} does; nothing leaves before the sink's flush. A graphite-web
+ * that answers 503, is not listening or is slower than the timeout is retried until every name has
+ * arrived, the failures counted in {@code tagErrors}; a name graphite-web refuses is isolated and
+ * counted in {@code tagsRefused} while the others of its batch are registered. Names pending when
+ * the registrar closes are posted by the next one on the same journal, a line cut short at the end
+ * of the journal is dropped and the rest registered, and the journal is emptied once everything
+ * past {@link TagJournal#COMPACT_AT} is taken.
  */
 class TagRegistrarTest {
 
@@ -67,8 +68,15 @@ class TagRegistrarTest {
     FakeGraphiteWeb web = web();
     SinkStats stats = stats();
     TagRegistrar registrar = registrar(web.url(), dir, 3, 100, false, stats);
-    List<String> names = List.of("disk.used;host=a;dc=x", "disk.used;host=b&c;dc=y",
-        "odd name;path=a+b=c", "pct.100%;unit=%", "température;lieu=café", "q;u=?#", "last;x=1");
+    List<String> names =
+        List.of(
+            "disk.used;host=a;dc=x",
+            "disk.used;host=b&c;dc=y",
+            "odd name;path=a+b=c",
+            "pct.100%;unit=%",
+            "température;lieu=café",
+            "q;u=?#",
+            "last;x=1");
     for (String name : names) {
       registrar.creating(name);
     }
@@ -77,19 +85,25 @@ class TagRegistrarTest {
 
     awaitTrue(() -> web.registered().size() == names.size(), web::describe);
     assertThat(web.registered()).isEqualTo(names);
-    assertThat(web.requests).extracting(Request::paths).extracting(List::size).containsExactly(3, 3, 1);
+    assertThat(web.requests)
+        .extracting(Request::paths)
+        .extracting(List::size)
+        .containsExactly(3, 3, 1);
     for (Request r : web.requests) {
       assertThat(r.method()).isEqualTo("POST");
       assertThat(r.path()).isEqualTo("/tags/tagMultiSeries");
       assertThat(r.contentType()).isEqualTo("application/x-www-form-urlencoded");
       assertThat(r.authorization()).isNull();
-      assertThat(r.body()).isEqualTo(r.paths().stream()
-          .map(n -> "path=" + URLEncoder.encode(n, StandardCharsets.UTF_8))
-          .collect(Collectors.joining("&")));
+      assertThat(r.body())
+          .isEqualTo(
+              r.paths().stream()
+                  .map(n -> "path=" + URLEncoder.encode(n, StandardCharsets.UTF_8))
+                  .collect(Collectors.joining("&")));
     }
     assertThat(web.requests.get(0).body())
-        .isEqualTo("path=disk.used%3Bhost%3Da%3Bdc%3Dx&path=disk.used%3Bhost%3Db%26c%3Bdc%3Dy"
-            + "&path=odd+name%3Bpath%3Da%2Bb%3Dc");
+        .isEqualTo(
+            "path=disk.used%3Bhost%3Da%3Bdc%3Dx&path=disk.used%3Bhost%3Db%26c%3Bdc%3Dy"
+                + "&path=odd+name%3Bpath%3Da%2Bb%3Dc");
     awaitTrue(() -> pending(stats) == 0, web::describe);
     assertThat(counter(stats, "tagsRegistered")).isEqualTo(names.size());
     assertThat(counter(stats, "tagsRefused")).isZero();
@@ -111,8 +125,14 @@ class TagRegistrarTest {
     createAndUpdate(untagged, "plain.series", "tagged.series;host=a", "another.plain");
     untagged.start();
     awaitTrue(() -> all.registered().size() == 6, all::describe);
-    assertThat(all.registered()).containsExactlyInAnyOrder("plain.series", "plain.series",
-        "tagged.series;host=a", "tagged.series;host=a", "another.plain", "another.plain");
+    assertThat(all.registered())
+        .containsExactlyInAnyOrder(
+            "plain.series",
+            "plain.series",
+            "tagged.series;host=a",
+            "tagged.series;host=a",
+            "another.plain",
+            "another.plain");
   }
 
   @Test
@@ -120,7 +140,8 @@ class TagRegistrarTest {
     FakeGraphiteWeb web = web();
     TagRegistrar registrar = registrar(web.url(), dir, 100, 3, false, stats());
     registrar.creating("new.series;n=0");
-    // carbon's TagQueue.update: a counter shared by every series, counting 1..interval; on 1 the series
+    // carbon's TagQueue.update: a counter shared by every series, counting 1..interval; on 1 the
+    // series
     // updated is queued. Untagged series do not count.
     for (int i = 1; i <= 8; i++) {
       registrar.updated("untagged.series");
@@ -129,8 +150,9 @@ class TagRegistrarTest {
     registrar.flushed(false);
     registrar.start();
     awaitTrue(() -> web.registered().size() == 4, web::describe);
-    assertThat(web.registered()).containsExactly("new.series;n=0", "updated.series;n=1",
-        "updated.series;n=4", "updated.series;n=7");
+    assertThat(web.registered())
+        .containsExactly(
+            "new.series;n=0", "updated.series;n=1", "updated.series;n=4", "updated.series;n=7");
 
     for (int i = 9; i <= 10; i++) {
       registrar.updated("updated.series;n=" + i); // the count goes on across flushes
@@ -178,8 +200,10 @@ class TagRegistrarTest {
     assertThat(web.registered()).isEqualTo(names);
     awaitTrue(() -> pending(stats) == 0, web::describe);
     long unavailable = web.requests.stream().filter(r -> r.status() == 503).count();
-    assertThat(counter(stats, "tagErrors")).as("one error per request answered 503")
-        .isEqualTo(unavailable).isGreaterThanOrEqualTo(4);
+    assertThat(counter(stats, "tagErrors"))
+        .as("one error per request answered 503")
+        .isEqualTo(unavailable)
+        .isGreaterThanOrEqualTo(4);
     assertThat(counter(stats, "tagsRegistered")).isEqualTo(5);
     assertThat(counter(stats, "tagsRefused")).isZero();
   }
@@ -195,7 +219,8 @@ class TagRegistrarTest {
     List<String> names = names("unreachable", 4);
     feed(registrar, names.toArray(String[]::new));
     registrar.start();
-    awaitTrue(() -> counter(stats, "tagErrors") >= 3, () -> "tagErrors " + counter(stats, "tagErrors"));
+    awaitTrue(
+        () -> counter(stats, "tagErrors") >= 3, () -> "tagErrors " + counter(stats, "tagErrors"));
     assertThat(pending(stats)).isEqualTo(4);
 
     FakeGraphiteWeb web = web(port);
@@ -213,8 +238,9 @@ class TagRegistrarTest {
     web.slowRequests.set(2);
     web.delayMs = 1500;
     SinkStats stats = stats();
-    TagRegistrar registrar = new TagRegistrar(web.url(), dir, 100, 100, false, Duration.ofMillis(300),
-        MAX_BACKOFF_MS, stats);
+    TagRegistrar registrar =
+        new TagRegistrar(
+            web.url(), dir, 100, 100, false, Duration.ofMillis(300), MAX_BACKOFF_MS, stats);
     closeables.add(registrar);
     List<String> names = names("slow", 3);
     feed(registrar, names.toArray(String[]::new));
@@ -239,11 +265,14 @@ class TagRegistrarTest {
     registrar.start();
 
     awaitTrue(() -> counter(stats, "tagsRefused") == 1 && pending(stats) == 0, web::describe);
-    assertThat(web.registered()).containsExactly("good.a;x=1", "good.b;x=2", "good.c;x=3", "good.d;x=4");
+    assertThat(web.registered())
+        .containsExactly("good.a;x=1", "good.b;x=2", "good.c;x=3", "good.d;x=4");
     assertThat(web.requests.stream().filter(r -> r.status() == 500).map(Request::paths))
         .as("the batch split until the refused name stands alone")
-        .containsExactly(List.of("good.a;x=1", "good.b;x=2", "bad;x", "good.c;x=3", "good.d;x=4"),
-            List.of("bad;x", "good.c;x=3", "good.d;x=4"), List.of("bad;x"));
+        .containsExactly(
+            List.of("good.a;x=1", "good.b;x=2", "bad;x", "good.c;x=3", "good.d;x=4"),
+            List.of("bad;x", "good.c;x=3", "good.d;x=4"),
+            List.of("bad;x"));
     assertThat(counter(stats, "tagsRegistered")).isEqualTo(4);
     assertThat(counter(stats, "tagErrors")).isZero();
     assertNothingMoreIsPosted(web);
@@ -278,8 +307,9 @@ class TagRegistrarTest {
   void credentialsInTheUrlAreSentAsBasicAuthAndItsPathIsKept() throws Exception {
     FakeGraphiteWeb web = web();
     int port = web.port();
-    TagRegistrar registrar = registrar("http://user:p%40ss+1@127.0.0.1:" + port + "/prefix", dir,
-        100, 100, false, stats());
+    TagRegistrar registrar =
+        registrar(
+            "http://user:p%40ss+1@127.0.0.1:" + port + "/prefix", dir, 100, 100, false, stats());
     assertThat(registrar.endpoint())
         .isEqualTo(URI.create("http://127.0.0.1:" + port + "/prefix/tags/tagMultiSeries"));
     feed(registrar, "auth;x=1");
@@ -287,10 +317,15 @@ class TagRegistrarTest {
     awaitTrue(() -> web.registered().size() == 1, web::describe);
     Request r = web.requests.get(0);
     assertThat(r.path()).isEqualTo("/prefix/tags/tagMultiSeries");
-    assertThat(r.authorization()).isEqualTo("Basic "
-        + Base64.getEncoder().encodeToString("user:p@ss+1".getBytes(StandardCharsets.UTF_8)));
-    assertThat(registrar(web.url() + "/prefix/", dir.resolve("other"), 100, 100, false, stats())
-        .endpoint()).isEqualTo(registrar.endpoint());
+    assertThat(r.authorization())
+        .isEqualTo(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString("user:p@ss+1".getBytes(StandardCharsets.UTF_8)));
+    assertThat(
+            registrar(web.url() + "/prefix/", dir.resolve("other"), 100, 100, false, stats())
+                .endpoint())
+        .isEqualTo(registrar.endpoint());
   }
 
   @Test
@@ -326,7 +361,8 @@ class TagRegistrarTest {
   @Test
   void aLineCutShortAtTheEndOfTheJournalIsDroppedAndTheRestRegistered() throws Exception {
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("pending"), "kept.a;x=1\nkept.b;x=2\ncut.c;x=", StandardCharsets.UTF_8);
+    Files.writeString(
+        dir.resolve("pending"), "kept.a;x=1\nkept.b;x=2\ncut.c;x=", StandardCharsets.UTF_8);
     FakeGraphiteWeb web = web();
     TagRegistrar registrar = registrar(web.url(), dir, 100, 100, false, stats());
     registrar.start();
@@ -390,10 +426,17 @@ class TagRegistrarTest {
     return names;
   }
 
-  private TagRegistrar registrar(String url, Path journalDir, int batchSize, int updateInterval,
-      boolean untagged, SinkStats stats) throws IOException {
-    TagRegistrar registrar = new TagRegistrar(url, journalDir, batchSize, updateInterval, untagged,
-        TIMEOUT, MAX_BACKOFF_MS, stats);
+  private TagRegistrar registrar(
+      String url,
+      Path journalDir,
+      int batchSize,
+      int updateInterval,
+      boolean untagged,
+      SinkStats stats)
+      throws IOException {
+    TagRegistrar registrar =
+        new TagRegistrar(
+            url, journalDir, batchSize, updateInterval, untagged, TIMEOUT, MAX_BACKOFF_MS, stats);
     closeables.add(registrar);
     return registrar;
   }
@@ -420,7 +463,8 @@ class TagRegistrarTest {
     return web;
   }
 
-  private static void awaitTrue(BooleanSupplier condition, java.util.function.Supplier<String> state)
+  private static void awaitTrue(
+      BooleanSupplier condition, java.util.function.Supplier<String> state)
       throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (!condition.getAsBoolean()) {
@@ -439,13 +483,20 @@ class TagRegistrarTest {
   }
 
   /** A request as the stand-in saw it, with the status it answered; late if the client gave up. */
-  record Request(String method, String path, String contentType, String authorization, String body,
-      List<String> paths, int status, boolean late) {}
+  record Request(
+      String method,
+      String path,
+      String contentType,
+      String authorization,
+      String body,
+      List<String> paths,
+      int status,
+      boolean late) {}
 
   /**
-   * graphite-web's {@code /tags/tagMultiSeries} as far as the registrar sees it: 200 with the names,
-   * 500 with graphite-web's parse error for a name in {@link #refuse}, 400 for one in
-   * {@link #refuseWith400}, {@link #status} otherwise; the first {@link #slowRequests} answered after
+   * graphite-web's {@code /tags/tagMultiSeries} as far as the registrar sees it: 200 with the
+   * names, 500 with graphite-web's parse error for a name in {@link #refuse}, 400 for one in {@link
+   * #refuseWith400}, {@link #status} otherwise; the first {@link #slowRequests} answered after
    * {@link #delayMs}, the first {@link #failures} with a 500 that is not a parse error.
    */
   static final class FakeGraphiteWeb implements AutoCloseable {
@@ -477,21 +528,30 @@ class TagRegistrarTest {
 
     /** Every name in a request answered 200 in time, in order. */
     List<String> registered() {
-      return requests.stream().filter(r -> r.status() == 200 && !r.late())
-          .flatMap(r -> r.paths().stream()).toList();
+      return requests.stream()
+          .filter(r -> r.status() == 200 && !r.late())
+          .flatMap(r -> r.paths().stream())
+          .toList();
     }
 
     String describe() {
-      return requests.size() + " requests: " + requests.stream()
-          .map(r -> r.status() + (r.late() ? " (late) " : " ") + r.paths()).toList();
+      return requests.size()
+          + " requests: "
+          + requests.stream()
+              .map(r -> r.status() + (r.late() ? " (late) " : " ") + r.paths())
+              .toList();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      List<String> paths = body.isEmpty() ? List.of() : Arrays.stream(body.split("&"))
-          .filter(p -> p.startsWith("path="))
-          .map(p -> URLDecoder.decode(p.substring("path=".length()), StandardCharsets.UTF_8))
-          .toList();
+      List<String> paths =
+          body.isEmpty()
+              ? List.of()
+              : Arrays.stream(body.split("&"))
+                  .filter(p -> p.startsWith("path="))
+                  .map(
+                      p -> URLDecoder.decode(p.substring("path=".length()), StandardCharsets.UTF_8))
+                  .toList();
       boolean late = slowRequests.getAndDecrement() > 0;
       if (late) {
         try {
@@ -515,13 +575,23 @@ class TagRegistrarTest {
         answer = "{\"error\": \"database is locked\"}";
       } else {
         code = status;
-        answer = code == 200
-            ? paths.stream().map(p -> "\"" + p + "\"").collect(Collectors.joining(", ", "[", "]"))
-            : "<html><body><h1>503 Service Unavailable</h1></body></html>";
+        answer =
+            code == 200
+                ? paths.stream()
+                    .map(p -> "\"" + p + "\"")
+                    .collect(Collectors.joining(", ", "[", "]"))
+                : "<html><body><h1>503 Service Unavailable</h1></body></html>";
       }
-      requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-          exchange.getRequestHeaders().getFirst("Content-Type"),
-          exchange.getRequestHeaders().getFirst("Authorization"), body, paths, code, late));
+      requests.add(
+          new Request(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getPath(),
+              exchange.getRequestHeaders().getFirst("Content-Type"),
+              exchange.getRequestHeaders().getFirst("Authorization"),
+              body,
+              paths,
+              code,
+              late));
       byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
       try {
         exchange.getResponseHeaders().add("Content-Type", "application/json");
