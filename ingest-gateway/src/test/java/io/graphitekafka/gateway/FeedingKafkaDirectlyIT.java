@@ -83,8 +83,7 @@ class FeedingKafkaDirectlyIT {
     assertThat(config).contains("[[outputs.kafka]]");
 
     // Telegraf's graphite serializer with tag support writes name;tag=value lines, several fields
-    // of
-    // one metric per record value, newline-terminated.
+    // of one metric per record value, newline-terminated.
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     kafka.createTopics(2, "points-" + suffix, "rejects-" + suffix, "lines-" + suffix);
     String telegrafValue =

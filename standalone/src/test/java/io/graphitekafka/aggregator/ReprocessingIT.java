@@ -163,8 +163,7 @@ class ReprocessingIT {
     // The existing host: files keep their layout. The reset aggregator cannot know what the files
     // hold,
     // so it sends points it has not seen the files' slots of as raw points, which the sink applies
-    // with
-    // each file's own layout: every archive of the old layout is whisper's own result again.
+    // with each file's own layout: every archive of the old layout is whisper's own result again.
     int secondRunRecords = secondRun;
     try (Sink sink = new Sink(new SinkConfig(sinkSettings))) {
       sink.start();

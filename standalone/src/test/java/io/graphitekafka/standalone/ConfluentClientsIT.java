@@ -445,8 +445,7 @@ class ConfluentClientsIT {
   @Order(6)
   void aRegistryRestartMidStreamLosesNothingAndRejectsNothing() throws Exception {
     // Confluent's serializer writes points with a version the services have not seen yet, to a
-    // holding
-    // topic; the registry stops, and the records are put on the points topic byte for byte.
+    // holding topic; the registry stops, and the records are put on the points topic byte for byte.
     String hold = "hold-" + suffix;
     kafka.createTopics(3, hold);
     Path schema = work.resolve("with-host.avsc");
@@ -506,8 +505,8 @@ class ConfluentClientsIT {
     assertThat(aggregator.metrics().counters().get("rejects.unknown_schema")).isEqualTo(1L);
 
     // Records of a version new to the services while the registry answers 200 with an HTML page:
-    // the
-    // aggregator waits (nothing rejected, nothing written) and carries on when it answers properly.
+    // the aggregator waits (nothing rejected, nothing written) and carries on when it answers
+    // properly.
     registry.garbage(true);
     try {
       copyRecords(hold, points, SERIES * POINTS);

@@ -72,8 +72,7 @@ final class WhisperFetch {
           new Double[(int) Math.floorDiv(untilInterval - fromInterval, (long) step)]);
     }
     // __archive_fetch reads from the from-slot up to the until-slot, wrapping at the archive's end;
-    // the
-    // same slot for both means a full lap.
+    // the same slot for both means a full lap.
     long fromRel = SlotStore.slotOffset(archive, base, fromInterval) - archive.offset();
     long untilRel = SlotStore.slotOffset(archive, base, untilInterval) - archive.offset();
     long bytes = fromRel < untilRel ? untilRel - fromRel : archive.size() - fromRel + untilRel;

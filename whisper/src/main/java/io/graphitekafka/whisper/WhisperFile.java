@@ -243,9 +243,8 @@ public final class WhisperFile implements Closeable {
       }
     } else {
       // Interval in the high bits, input position in the low 31: sorting the keys orders by
-      // interval
-      // and, for equal intervals, by input position, so the last of a duplicate group is the
-      // newest.
+      // interval and, for equal intervals, by input position, so the last of a duplicate group is
+      // the newest.
       long[] sortKeys = scratch.sortKeys(count);
       for (int i = 0; i < count; i++) {
         sortKeys[i] = (runIntervals[i] << 31) | i;

@@ -35,8 +35,8 @@ final class WhisperUpdate {
     int[] order = newestFirst(timestamps, count);
     List<ArchiveInfo> archives = store.header().archives();
     // file_update_many: walk newest to oldest, advancing the archive cursor while it cannot hold
-    // the
-    // point's age; group g covers order[groupStart[g]..groupEnd[g]) and goes to groupArchive[g].
+    // the point's age; group g covers order[groupStart[g]..groupEnd[g]) and goes to
+    // groupArchive[g].
     int[] groupArchive = new int[archives.size()];
     int[] groupStart = new int[archives.size()];
     int[] groupEnd = new int[archives.size()];

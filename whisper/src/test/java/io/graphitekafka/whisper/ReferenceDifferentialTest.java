@@ -96,8 +96,7 @@ class ReferenceDifferentialTest {
   }
 
   // Ages for archive 0 stay within [-2 steps, retention - 3 steps] so a run never exceeds one lap,
-  // a
-  // case in which whisper.py writes past the archive's end.
+  // a case in which whisper.py writes past the archive's end.
   private static List<Call> randomCalls(Random rnd, SeriesLayout layout) {
     ArchiveSpec first = layout.archives().get(0);
     long s0 = first.secondsPerPoint();

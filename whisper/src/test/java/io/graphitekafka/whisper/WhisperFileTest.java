@@ -315,8 +315,7 @@ class WhisperFileTest {
   void aReopenedFileWritesWhereAFileKeptOpenDoes() throws Exception {
     // Opening reads the first archive's base with the header when the header has up to 8 archives,
     // and on its own after a longer one; either way a reopened file must put slots where a file
-    // kept
-    // open does, also for a base above 2^31 and for a run that wraps around the archive's end.
+    // kept open does, also for a base above 2^31 and for a run that wraps around the archive's end.
     for (int count : new int[] {1, 7, 8, 9}) {
       for (long base : new long[] {1_700_000_000L, 3_000_000_000L}) {
         int[] sppPoints = new int[2 * count];

@@ -165,8 +165,7 @@ public final class SchemaRegistryClient {
           return Json.parseObject(response.body());
         } catch (IllegalArgumentException e) {
           // Not the registry talking (a proxy's or load balancer's page): as good as no answer, so
-          // the
-          // caller retries rather than rejecting the data or failing for good.
+          // the caller retries rather than rejecting the data or failing for good.
           last =
               new RegistryUnavailableException(
                   "Schema Registry "

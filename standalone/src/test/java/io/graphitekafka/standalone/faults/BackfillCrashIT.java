@@ -139,10 +139,8 @@ class BackfillCrashIT {
     b.start();
     Sender senderB = new Sender(b.carbonPort, input, LINES_PER_SECOND);
     // Once a quarter of the backfill is in the files, the process is killed as the sink starts its
-    // next
-    // write batch (at the first change of a file's modification time): most likely part of that
-    // batch is
-    // in the files then and none of it is committed.
+    // next write batch (at the first change of a file's modification time): most likely part of
+    // that batch is in the files then and none of it is committed.
     int armAt = backfill.size() / 4;
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (readable(b.dataDir, backfill) < armAt) {

@@ -76,16 +76,12 @@ final class Pipeline {
     m.put("topic.rejects", rejects);
     m.put("rules.reload.interval.seconds", "0");
     // Every run writes fresh files: new series are rolled up in the aggregator, as an installation
-    // whose
-    // files are all its own sets it. (With the default, a new series' first points go to the sink
-    // one
-    // record each, interleaved across series, so the first write batch would touch every file at
-    // once,
-    // and the full-disk scenario could not stall in the middle of the stream.)
+    // whose files are all its own sets it. (With the default, a new series' first points go to the
+    // sink one record each, interleaved across series, so the first write batch would touch every
+    // file at once, and the full-disk scenario could not stall in the middle of the stream.)
     m.put("new.series.files.empty", "true");
     // a restarted instance waits for the killed one's session to expire before it gets the
-    // partitions
-    // back: 6 s (the broker's minimum) instead of Kafka Streams' 45 s
+    // partitions back: 6 s (the broker's minimum) instead of Kafka Streams' 45 s
     m.put("kafka.consumer.session.timeout.ms", "6000");
     m.put("kafka.consumer.heartbeat.interval.ms", "1500");
     return m;

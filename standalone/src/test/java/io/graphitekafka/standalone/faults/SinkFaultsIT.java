@@ -72,8 +72,7 @@ class SinkFaultsIT {
       throws Exception {
     Map<String, byte[]> reference = f.referenceFiles();
     // three series' files damaged before the sink starts: an aggregation type of 99, a file cut
-    // inside
-    // its archive table, and an empty file
+    // inside its archive table, and an empty file
     Map<String, String> damaged = new TreeMap<>();
     damaged.put(Workload.metric(5), path(Workload.metric(5)));
     damaged.put(Workload.metric(601), path(Workload.metric(601)));

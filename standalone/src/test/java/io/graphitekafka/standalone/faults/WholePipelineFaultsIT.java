@@ -94,8 +94,7 @@ class WholePipelineFaultsIT {
 
       // "Acknowledged": counted in pointsProduced, which the gateway increments in the producer's
       // completion callback once Kafka has the record with acks=all. The last value read before the
-      // kill
-      // is a lower bound on what Kafka had when the process died.
+      // kill is a lower bound on what Kafka had when the process died.
       long acknowledged = awaitProduced(first, input.size() / 3, services);
       first.kill();
       long written = sender.done.get(60, TimeUnit.SECONDS);
@@ -116,8 +115,7 @@ class WholePipelineFaultsIT {
       // Per series the stored points are a prefix of what was sent: the gateway keeps a
       // connection's
       // order and its idempotent producer keeps a partition's, so a hole would be a lost point that
-      // a
-      // later, stored point of the same series was acknowledged after.
+      // a later, stored point of the same series was acknowledged after.
       Map<String, Integer> seen = new HashMap<>();
       List<Point> rest = new ArrayList<>();
       for (Point pt : input) {
@@ -169,8 +167,8 @@ class WholePipelineFaultsIT {
       // the reference gateway's records, produced again at a live pace
       Thread copy = f.kafka().copyPaced(points, p.points, 20_000);
       // killed once a quarter of the input is committed and while a transaction holds output
-      // records
-      // (the log's end is past its last stable offset), so the kill aborts output as well as input
+      // records (the log's end is past its last stable offset), so the kill aborts output as well
+      // as input
       AtomicLong openOutput = new AtomicLong();
       Await.until(
           "the aggregator committed a quarter of the points, in a transaction",

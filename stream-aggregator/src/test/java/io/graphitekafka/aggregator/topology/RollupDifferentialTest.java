@@ -84,8 +84,7 @@ class RollupDifferentialTest {
           long maxRetention = layout.maxRetention();
           long finest = layout.archives().get(0).secondsPerPoint();
           // Offsets span past the finest retention and now starts up to the max retention late, so
-          // points
-          // land raw in coarser archives, wrap rings, and some are too old.
+          // points land raw in coarser archives, wrap rings, and some are too old.
           Arbitrary<Long> offsets =
               Arbitraries.frequencyOf(
                   net.jqwik.api.Tuple.of(5, Arbitraries.longs().between(0, maxRetention)),

@@ -296,8 +296,7 @@ class RollupTopologyTest {
     // slot is before them, where nothing reads it.
     assertThat(state.table(0).size()).isEqualTo(18);
     // Archive 1 keeps the minutes of the ten minutes holding the horizon but 2760, whose value the
-    // file
-    // decides now; it knows the minutes from 2820 on.
+    // file decides now; it knows the minutes from 2820 on.
     assertThat(state.table(1).size()).isEqualTo(9);
     assertThat(state.knownFrom(1)).isEqualTo(T0 + 2820);
     assertThat(state.table(2).size()).isZero();

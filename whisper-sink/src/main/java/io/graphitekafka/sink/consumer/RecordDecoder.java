@@ -56,8 +56,7 @@ final class RecordDecoder {
   private final boolean hashTaggedNames;
   private final ArchivePointReader reader;
   // Both caches are keyed by raw bytes and cleared when they grow past the limit. A layout maps to
-  // its
-  // SeriesLayout or to a String saying what is wrong with it (the last one found is also kept
+  // its SeriesLayout or to a String saying what is wrong with it (the last one found is also kept
   // aside);
   // a name to its Series.
   private final Map<Bytes, CachedLayout> layouts = new HashMap<>();

@@ -251,8 +251,7 @@ public final class TagRegistrar implements SeriesListener, AutoCloseable {
     String body = response.body() == null ? "" : response.body();
     if (status == 200) {
       // graphite-web answers the list of the names it tagged; anything else (a wrong URL that
-      // answers
-      // 200 with a page, a proxy's error page) has registered nothing
+      // answers 200 with a page, a proxy's error page) has registered nothing
       return isListOf(body, names.size())
           ? new Answer(Outcome.REGISTERED, "")
           : new Answer(

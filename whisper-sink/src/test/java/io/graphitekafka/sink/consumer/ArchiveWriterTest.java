@@ -261,8 +261,7 @@ class ArchiveWriterTest {
   @Test
   void rawPointsAreAppliedAsUpdateManyAgainstTheFileInOrderWithTheSlots() throws Exception {
     // Slots, then raw points, then a slot again: the raw points' propagation reads the slots
-    // written
-    // before them, and the last slot rewrites what a raw point wrote.
+    // written before them, and the last slot rewrites what a raw point wrote.
     SeriesBatch b =
         batchOf(
             RECORDS,

@@ -141,8 +141,7 @@ class TagRegistrarTest {
     TagRegistrar registrar = registrar(web.url(), dir, 100, 3, false, stats());
     registrar.creating("new.series;n=0");
     // carbon's TagQueue.update: a counter shared by every series, counting 1..interval; on 1 the
-    // series
-    // updated is queued. Untagged series do not count.
+    // series updated is queued. Untagged series do not count.
     for (int i = 1; i <= 8; i++) {
       registrar.updated("untagged.series");
       registrar.updated("updated.series;n=" + i);
