@@ -124,10 +124,10 @@ public final class AggregatorConfig extends ServiceConfig {
               Type.BOOLEAN,
               true,
               Importance.MEDIUM,
-              "carbon-aggregator's FORWARD_ALL: whether a point that feeds an aggregation rule is also "
-                  + "stored as its own series (under its rewritten name), unless a rule aggregates it "
-                  + "into a series of its own name. false: only aggregates and unmatched series are "
-                  + "stored.")
+              "carbon-aggregator's FORWARD_ALL: whether every point is also stored as its own series "
+                  + "(under its rewritten name), unless a rule aggregates it into a series of its own "
+                  + "name. false, as in carbon: only the aggregates are stored, and every other point is "
+                  + "dropped (counted as notForwarded).")
           .define(
               LATENESS_INTERVALS,
               Type.INT,

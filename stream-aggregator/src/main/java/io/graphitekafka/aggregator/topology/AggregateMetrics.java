@@ -28,7 +28,10 @@ final class AggregateMetrics {
   /** Points passed on under the name the rewrite rules gave them. */
   final LongAdder renamed;
 
-  /** Points that fed an aggregate and were not passed on, as with carbon's FORWARD_ALL off. */
+  /**
+   * Points not passed on: those that fed an aggregate of their own name, and with FORWARD_ALL off
+   * every point.
+   */
   final LongAdder notForwarded;
 
   /**
