@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * Whisper files under {@code dir/whisper}. Also reads a Whisper file's slots, whatever their ring
  * position, for comparisons with carbon's files.
  */
-final class CarbonDaemons implements AutoCloseable {
+public final class CarbonDaemons implements AutoCloseable {
 
   static final Path CARBON_CACHE = Path.of("/usr/bin/carbon-cache");
   static final Path CARBON_AGGREGATOR = Path.of("/usr/bin/carbon-aggregator");
@@ -148,7 +148,7 @@ final class CarbonDaemons implements AutoCloseable {
   }
 
   /** Per archive, each non-empty slot's timestamp and value bits, whatever its ring position. */
-  static List<Map<Long, Long>> slots(byte[] file) {
+  public static List<Map<Long, Long>> slots(byte[] file) {
     List<Map<Long, Long>> out = new ArrayList<>();
     if (file.length < 16) {
       return out;

@@ -10,17 +10,26 @@ import java.util.Arrays;
  * percentile, a running sum, minimum or maximum otherwise), whether its aggregate changed since it
  * was last sent, and the intervals back to {@code latenessIntervals} before the newest.
  *
+ * <p>An interval is kept until it is more than {@code latenessIntervals} behind the newest and has
+ * had no value for {@code latenessIntervals × frequency} seconds of wall-clock time: event time
+ * alone would drop intervals that slower input partitions are still filling (a catch-up, a replay),
+ * wall-clock time alone would drop every interval of a replay at once. A value for an interval
+ * already dropped is too late: its aggregate would cover only the late values.
+ *
  * <p>Running values follow arrival order as carbon's do, so a sum equals carbon's {@code
  * sum(values)} for the same order.
  */
 final class AggregateBuffer {
 
   private static final byte FORMAT = 1;
+  private static final long NONE = Long.MIN_VALUE;
 
   final int frequency;
   final RuleMethod method;
-  private long newest = Long.MIN_VALUE;
+  private long newest = NONE;
+  private long droppedThrough = NONE;
   private int size;
+  private long[] touched = new long[2];
   private long[] intervals = new long[2];
   private boolean[] dirty = new boolean[2];
   private int[] counts = new int[2];
@@ -37,13 +46,13 @@ final class AggregateBuffer {
     return timestamp - Math.floorMod(timestamp, (long) frequency);
   }
 
-  /** Whether an interval is older than the buffer keeps, so a point for it is too late. */
-  boolean tooLate(long interval, int latenessIntervals) {
-    return size > 0 && interval < newest - (long) latenessIntervals * frequency;
+  /** Whether a point for {@code interval} comes after the interval was dropped. */
+  boolean tooLate(long interval) {
+    return interval <= droppedThrough && find(interval) < 0;
   }
 
-  /** Adds one input value to its interval. */
-  void add(long interval, double value) {
+  /** Adds one input value to its interval, at {@code nowMillis} of wall-clock time. */
+  void add(long interval, double value, long nowMillis) {
     int i = find(interval);
     if (i < 0) {
       i = insert(-i - 1, interval);
@@ -62,6 +71,7 @@ final class AggregateBuffer {
     }
     counts[i] = n + 1;
     dirty[i] = true;
+    touched[i] = nowMillis;
     newest = Math.max(newest, interval);
   }
 
@@ -120,17 +130,19 @@ final class AggregateBuffer {
   }
 
   /**
-   * Drops the sent intervals that are older than the lateness bound.
+   * Drops the sent intervals that are more than {@code latenessIntervals} behind the newest and had
+   * no value for as many intervals of wall-clock time.
    *
    * @return the number of values dropped with them
    */
-  long expire(int latenessIntervals) {
-    long oldest = newest - (long) latenessIntervals * frequency;
+  long expire(int latenessIntervals, long nowMillis) {
+    long window = (long) latenessIntervals * frequency;
     long dropped = 0;
     int kept = 0;
     for (int i = 0; i < size; i++) {
-      if (intervals[i] < oldest && !dirty[i]) {
+      if (!dirty[i] && intervals[i] < newest - window && nowMillis - touched[i] >= window * 1000) {
         dropped += counts[i];
+        droppedThrough = Math.max(droppedThrough, intervals[i]);
         continue;
       }
       move(i, kept++);
@@ -147,6 +159,7 @@ final class AggregateBuffer {
       return;
     }
     intervals[to] = intervals[from];
+    touched[to] = touched[from];
     dirty[to] = dirty[from];
     counts[to] = counts[from];
     running[to] = running[from];
@@ -173,6 +186,7 @@ final class AggregateBuffer {
     if (size == intervals.length) {
       int capacity = size * 2;
       intervals = Arrays.copyOf(intervals, capacity);
+      touched = Arrays.copyOf(touched, capacity);
       dirty = Arrays.copyOf(dirty, capacity);
       counts = Arrays.copyOf(counts, capacity);
       running = Arrays.copyOf(running, capacity);
@@ -182,6 +196,7 @@ final class AggregateBuffer {
       move(i - 1, i);
     }
     intervals[at] = interval;
+    touched[at] = 0;
     dirty[at] = false;
     counts[at] = 0;
     running[at] = 0;
@@ -190,16 +205,21 @@ final class AggregateBuffer {
     return at;
   }
 
-  /** The store's form: format, frequency, method, newest, then each interval. */
+  /**
+   * The store's form: format, frequency, method, newest, dropped-through, then each interval
+   * (start, last touched, sent or not, count, running value, values).
+   */
   byte[] toBytes() {
-    int bytes = 1 + 4 + 1 + 8 + 4;
+    int bytes = 1 + 4 + 1 + 8 + 8 + 4;
     for (int i = 0; i < size; i++) {
-      bytes += 8 + 1 + 4 + 8 + (method.needsAllValues() ? 8 * counts[i] : 0);
+      bytes += 8 + 8 + 1 + 4 + 8 + (method.needsAllValues() ? 8 * counts[i] : 0);
     }
     ByteBuffer out = ByteBuffer.allocate(bytes);
-    out.put(FORMAT).putInt(frequency).put((byte) method.ordinal()).putLong(newest).putInt(size);
+    out.put(FORMAT).putInt(frequency).put((byte) method.ordinal()).putLong(newest);
+    out.putLong(droppedThrough).putInt(size);
     for (int i = 0; i < size; i++) {
-      out.putLong(intervals[i]).put((byte) (dirty[i] ? 1 : 0)).putInt(counts[i]);
+      out.putLong(intervals[i]).putLong(touched[i]);
+      out.put((byte) (dirty[i] ? 1 : 0)).putInt(counts[i]);
       out.putDouble(running[i]);
       if (method.needsAllValues()) {
         for (int k = 0; k < counts[i]; k++) {
@@ -228,9 +248,11 @@ final class AggregateBuffer {
       }
       AggregateBuffer b = new AggregateBuffer(frequency, RuleMethod.values()[method]);
       b.newest = in.getLong();
+      b.droppedThrough = in.getLong();
       int size = in.getInt();
       for (int i = 0; i < size; i++) {
         int at = b.insert(b.size, in.getLong());
+        b.touched[at] = in.getLong();
         b.dirty[at] = in.get() != 0;
         int n = in.getInt();
         if (n < 1 || (b.method.needsAllValues() && n > in.remaining() / 8)) {

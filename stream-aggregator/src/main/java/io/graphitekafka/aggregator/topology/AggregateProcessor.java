@@ -25,17 +25,21 @@ import org.slf4j.LoggerFactory;
  * last sent goes to the rollup as one point, (output, interval start, method over every value the
  * interval got), whatever order they came in, so a late value re-sends the corrected aggregate.
  *
- * <p>An output keeps the intervals back to {@code latenessIntervals} before its newest, carbon's
- * {@code MAX_AGGREGATION_INTERVALS}; a value for an older interval is rejected as {@value
- * #TOO_LATE}, where carbon would overwrite the stored aggregate with one of the late values alone.
- * The store, the sent marks and the emitted points all commit in one transaction with the input
- * offsets, so a crash or a rebalance neither loses nor double counts a value.
+ * <p>An output keeps an interval while it is within {@code latenessIntervals} of its newest
+ * (carbon's {@code MAX_AGGREGATION_INTERVALS}) or still gets values (see {@link AggregateBuffer});
+ * a value for an interval already dropped is rejected as {@value #TOO_LATE}, where carbon would
+ * overwrite the stored aggregate with one of the late values alone. The store, the sent marks and
+ * the emitted points all commit in one transaction with the input offsets, so a crash or a
+ * rebalance neither loses nor double counts a value.
  */
 final class AggregateProcessor implements Processor<String, Result, String, Result> {
 
   static final String TOO_LATE = "aggregate_too_late";
 
   private static final Logger log = LoggerFactory.getLogger(AggregateProcessor.class);
+
+  /** How often every buffer is checked for intervals to drop, those of idle outputs included. */
+  static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
 
   private final Duration emitInterval;
   private final int latenessIntervals;
@@ -80,6 +84,7 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
       }
     }
     context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, this::emit);
+    context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweep);
   }
 
   @Override
@@ -119,7 +124,7 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
       count(1, 0, 0);
     }
     long interval = buffer.intervalOf(point.timestamp());
-    if (buffer.tooLate(interval, latenessIntervals)) {
+    if (buffer.tooLate(interval)) {
       // the reject holds the input point, so a replay feeds the rules again
       String input = AggregateHeaders.text(record.headers(), AggregateHeaders.INPUT);
       Result original =
@@ -131,16 +136,16 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
               + point.timestamp()
               + " for "
               + output
-              + " is more than "
+              + " comes after its interval was dropped: more than "
               + latenessIntervals
               + " intervals of "
               + frequency
-              + " s behind its newest interval (from "
+              + " s behind the newest, and idle as long (from "
               + original.metric()
               + ")");
       return;
     }
-    buffer.add(interval, point.value());
+    buffer.add(interval, point.value(), context.currentSystemTimeMs());
     count(0, 1, 0);
     save(output, buffer, stored);
     unsent.add(output);
@@ -155,10 +160,25 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
         continue;
       }
       send(output, buffer, wallClockMillis);
-      count(0, -buffer.expire(latenessIntervals), 0);
+      count(0, -buffer.expire(latenessIntervals, wallClockMillis), 0);
       save(output, buffer, stored);
     }
     unsent.clear();
+  }
+
+  /** Drops the expired intervals of every buffer, also of outputs that get no more input. */
+  private void sweep(long wallClockMillis) {
+    try (KeyValueIterator<String, byte[]> all = store.all()) {
+      while (all.hasNext()) {
+        KeyValue<String, byte[]> entry = all.next();
+        AggregateBuffer buffer = decode(entry.key, entry.value);
+        long dropped = buffer == null ? 0 : buffer.expire(latenessIntervals, wallClockMillis);
+        if (dropped > 0) {
+          count(0, -dropped, 0);
+          save(entry.key, buffer, entry.value);
+        }
+      }
+    }
   }
 
   private void send(String output, AggregateBuffer buffer, long recordTime) {

@@ -12,6 +12,7 @@ import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.topic.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -96,17 +97,21 @@ class AggregateRulesTopologyTest {
   }
 
   @Test
-  void aPointLaterThanTheLatenessBoundIsRejectedWithTheInputSeries() {
+  void aPointForAnIntervalAlreadyDroppedIsRejectedWithTheInputSeries() {
     start(Map.of(AggregatorConfig.LATENESS_INTERVALS, 2), "total (60) = sum *.x");
     driver.send("a.x", T0 + 300, 1);
-    driver.send("b.x", T0 + 180, 2);
-    driver.send("c.x", T0 + 179, 3);
+    driver.send("b.x", T0 + 120, 2);
+    driver.emit();
+    // more than 2 intervals behind the newest, but still getting points: kept
+    driver.send("b.x", T0 + 130, 3);
+    driver.emit();
+    // then idle for 2 intervals of wall-clock time: dropped
+    driver.advance(Duration.ofSeconds(120));
+    driver.send("c.x", T0 + 179, 4);
     driver.emit();
     driver.emit();
     List<String> slots = slots();
-    assertThat(slots)
-        .contains("total@300=1.0", "total@180=2.0")
-        .noneMatch(s -> s.startsWith("total@120"));
+    assertThat(slots).contains("total@300=1.0", "total@120=2.0", "total@120=5.0");
     List<Reject> rejects = driver.rejects();
     assertThat(rejects).hasSize(1);
     assertThat(rejects.get(0).getReason()).isEqualTo(AggregateProcessor.TOO_LATE);
@@ -116,9 +121,23 @@ class AggregateRulesTopologyTest {
             .valueSerde()
             .deserializer()
             .deserialize(Topics.DEFAULT_POINTS, rejects.get(0).getRaw().array());
-    assertThat(original).isEqualTo(new MetricPoint("c.x", T0 + 179, 3.0));
+    assertThat(original).isEqualTo(new MetricPoint("c.x", T0 + 179, 4.0));
     // the raw point itself is stored: only the aggregate refuses it
-    assertThat(slots).contains("c.x@170=3.0");
+    assertThat(slots).contains("c.x@170=4.0");
+    assertThat(driver.counter("rejects." + AggregateProcessor.TOO_LATE)).isEqualTo(1);
+  }
+
+  @Test
+  void anIntervalNeverSeenIsNotLateHoweverFarBehind() {
+    start(Map.of(AggregatorConfig.LATENESS_INTERVALS, 1), "total (60) = sum *.x");
+    driver.send("a.x", T0 + 600, 1);
+    driver.emit();
+    driver.advance(Duration.ofSeconds(300));
+    driver.send("b.x", T0 + 60, 2);
+    driver.emit();
+    driver.emit();
+    assertThat(slots()).contains("total@600=1.0", "total@60=2.0");
+    assertThat(driver.rejects()).isEmpty();
   }
 
   @Test

@@ -140,6 +140,11 @@ final class RollupDriver implements AutoCloseable {
     driver.advanceWallClockTime(EMIT_INTERVAL);
   }
 
+  /** Lets wall-clock time pass, running the punctuations due. */
+  void advance(Duration time) {
+    driver.advanceWallClockTime(time);
+  }
+
   List<ArchivePoint> archivePoints() {
     return archives.readValuesToList();
   }
