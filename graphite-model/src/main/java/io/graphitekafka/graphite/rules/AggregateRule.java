@@ -31,6 +31,7 @@ public final class AggregateRule {
   private final RuleMethod method;
   private final String inputPattern;
   private final PythonRegex.Groups regex;
+  private final String literalPrefix;
   private final List<TemplatePart> template;
 
   /** A stretch of the output template: literal text, or the capture of a named group. */
@@ -42,7 +43,9 @@ public final class AggregateRule {
     this.frequency = frequency;
     this.method = method;
     this.inputPattern = inputPattern;
-    this.regex = compileInput(inputPattern);
+    String python = pythonRegex(inputPattern);
+    this.regex = compileInput(inputPattern, python);
+    this.literalPrefix = literalPrefix(python);
     this.template = parseTemplate(outputTemplate, regex.groupIndex());
   }
 
@@ -73,6 +76,9 @@ public final class AggregateRule {
 
   /** The series this rule aggregates the named series into, or null if it does not match. */
   public String outputFor(String seriesName) {
+    if (!seriesName.startsWith(literalPrefix)) {
+      return null;
+    }
     Matcher m = regex.pattern().matcher(seriesName);
     if (!m.lookingAt()) {
       return null;
@@ -131,13 +137,50 @@ public final class AggregateRule {
     return (int) value;
   }
 
-  /** carbon's {@code build_regex}, compiled as Python would. */
-  private static PythonRegex.Groups compileInput(String inputPattern) {
+  /** carbon's {@code build_regex}: the Python regex an input pattern stands for. */
+  private static String pythonRegex(String inputPattern) {
     List<String> parts = new ArrayList<>();
     for (String part : inputPattern.split("\\.", -1)) {
       parts.add(segmentRegex(part));
     }
-    String python = String.join("\\.", parts) + "$";
+    return String.join("\\.", parts) + "$";
+  }
+
+  /**
+   * The text every name the regex matches from its start begins with: its leading literal
+   * characters ({@code \.} included), up to the first other construct, less a character a
+   * quantifier follows. It lets most rules turn most names down without running the regex.
+   */
+  static String literalPrefix(String python) {
+    if (python.indexOf('|') >= 0) {
+      return ""; // an alternative may start with anything
+    }
+    StringBuilder prefix = new StringBuilder();
+    int i = 0;
+    while (i < python.length()) {
+      char c = python.charAt(i);
+      int next;
+      char literal;
+      if (c == '\\' && i + 1 < python.length() && python.charAt(i + 1) == '.') {
+        literal = '.';
+        next = i + 2;
+      } else if (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == ':' || c == '@') {
+        literal = c;
+        next = i + 1;
+      } else {
+        break;
+      }
+      if (next < python.length() && "*+?{".indexOf(python.charAt(next)) >= 0) {
+        break;
+      }
+      prefix.append(literal);
+      i = next;
+    }
+    return prefix.toString();
+  }
+
+  /** The input pattern's regex, compiled as Python would. */
+  private static PythonRegex.Groups compileInput(String inputPattern, String python) {
     try {
       return PythonRegex.compileGroups(python);
     } catch (IllegalArgumentException e) {

@@ -87,4 +87,14 @@ class AggregateRulesTest {
     assertThatThrownBy(() -> AggregateRule.parse("a (60) = sum b.[x"))
         .hasMessageContaining("input pattern b.[x");
   }
+
+  @Test
+  void theLiteralPrefixStopsAtTheFirstConstructAndIsEmptyWithAnAlternation() {
+    assertThat(AggregateRule.literalPrefix("prod\\.applications\\.(?P<app>[^.]+?)\\.[^.]+$"))
+        .isEqualTo("prod.applications.");
+    assertThat(AggregateRule.literalPrefix("host1s?\\.x$")).isEqualTo("host1");
+    assertThat(AggregateRule.literalPrefix("(?i)prod\\.x$")).isEmpty();
+    assertThat(AggregateRule.literalPrefix("prod\\.web|db\\.x$")).isEmpty();
+    assertThat(AggregateRule.literalPrefix("a\\d+$")).isEqualTo("a");
+  }
 }

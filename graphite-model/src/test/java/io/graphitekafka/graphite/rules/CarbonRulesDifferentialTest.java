@@ -232,7 +232,9 @@ class CarbonRulesDifferentialTest {
     "req*s",
     "*s",
     "<",
-    ">>x<<y"
+    ">>x<<y",
+    "web|db",
+    "hos?t1"
   };
 
   /** For each of {@link #SEGMENTS}, a name segment it matches, or null. */
@@ -253,7 +255,9 @@ class CarbonRulesDifferentialTest {
     "reqs",
     "requests",
     null,
-    null
+    null,
+    "db",
+    "hot1"
   };
 
   /** An input pattern, with names it should match in {@code examples}. */

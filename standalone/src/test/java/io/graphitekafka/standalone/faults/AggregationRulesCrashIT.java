@@ -142,6 +142,8 @@ class AggregationRulesCrashIT {
     Map<String, String> settings = p.aggregatorSettings("state");
     settings.put("conf.dir", conf.toString());
     settings.put("topic.rules", "rules-" + p.name);
+    // two stream threads, so that the serializers every task shares are used concurrently
+    settings.put("kafka.num.stream.threads", "2");
     return services.start(p.name + "-" + instance, "aggregator", settings);
   }
 }

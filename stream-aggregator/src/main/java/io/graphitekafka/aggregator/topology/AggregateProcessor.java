@@ -3,9 +3,12 @@ package io.graphitekafka.aggregator.topology;
 import io.graphitekafka.graphite.rules.RuleMethod;
 import io.graphitekafka.schemas.serde.MetricPointReader.Result;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -20,17 +23,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * carbon-aggregator's buffers, in event time and exactly once. Reads the rules topic: an aggregate
- * input goes into its output's {@link AggregateBuffer}, kept in a changelogged store; a renamed
- * series passes on to the rollup. Every emit interval each interval that got values since it was
- * last sent goes to the rollup as one point, (output, interval start, method over every value the
- * interval got), whatever order they came in, so a late value re-sends the corrected aggregate.
+ * input goes into its output's {@link AggregateBuffer}; a renamed series passes on to the rollup.
+ * Every emit interval each interval that got values since it was last sent goes to the rollup as
+ * one point, (output, interval start, method over every value the interval got), whatever order
+ * they came in, so a late value re-sends the corrected aggregate.
+ *
+ * <p>The task's buffers are live objects, loaded from a changelogged store when the task starts;
+ * the changed ones are written to the store once per commit, inside it, by a {@link CommitHook} (as
+ * the rollup's state is), so the store, the sent marks and the emitted points commit in one
+ * transaction with the input offsets: a crash or a rebalance neither loses nor double counts a
+ * value, and a point costs no serialization of its buffer.
  *
  * <p>An output keeps an interval while it is within {@code latenessIntervals} of its newest
  * (carbon's {@code MAX_AGGREGATION_INTERVALS}) or still gets values (see {@link AggregateBuffer});
  * a value for an interval already dropped is rejected as {@value #TOO_LATE}, where carbon would
- * overwrite the stored aggregate with one of the late values alone. The store, the sent marks and
- * the emitted points all commit in one transaction with the input offsets, so a crash or a
- * rebalance neither loses nor double counts a value.
+ * overwrite the stored aggregate with one of the late values alone.
  */
 final class AggregateProcessor implements Processor<String, Result, String, Result> {
 
@@ -43,39 +50,72 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
 
   private final Duration emitInterval;
   private final int latenessIntervals;
+  private final CommitHook commitHook;
   private final AggregateMetrics metrics;
+
+  /** Every buffer of the task, by output, and the size of its last stored form. */
+  private final Map<String, Live> buffers = new HashMap<>();
 
   /** Outputs with an interval not sent since it changed, in the order they changed. */
   private final Set<String> unsent = new LinkedHashSet<>();
 
+  /** Outputs whose buffer changed since the last {@link #persist}. */
+  private final Set<String> unsaved = new LinkedHashSet<>();
+
   private ProcessorContext<String, Result> context;
   private KeyValueStore<String, byte[]> store;
-  private long ownBuffers;
+  private KeyValueStore<Bytes, byte[]> hookStore;
+  private Runnable persist;
+  private boolean armed;
   private long ownBuffered;
   private long ownBytes;
 
-  AggregateProcessor(Duration emitInterval, int latenessIntervals, AggregateMetrics metrics) {
+  /** A live buffer and the size of its stored form (0 if not stored). */
+  private static final class Live {
+    AggregateBuffer buffer;
+    int storedSize;
+
+    Live(AggregateBuffer buffer, int storedSize) {
+      this.buffer = buffer;
+      this.storedSize = storedSize;
+    }
+  }
+
+  AggregateProcessor(
+      Duration emitInterval,
+      int latenessIntervals,
+      CommitHook commitHook,
+      AggregateMetrics metrics) {
     this.emitInterval = emitInterval;
     this.latenessIntervals = latenessIntervals;
+    this.commitHook = commitHook;
     this.metrics = metrics;
   }
 
-  /** The store of the buffers: output name to {@link AggregateBuffer#toBytes}. */
+  /**
+   * The store of the buffers: output name to {@link AggregateBuffer#toBytes}, written at commits.
+   */
   static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder(String name) {
     return Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
-        .withCachingEnabled();
+        .withCachingDisabled()
+        .withLoggingEnabled(Map.of());
   }
 
   @Override
   public void init(ProcessorContext<String, Result> context) {
+    close();
     this.context = context;
     this.store = context.getStateStore(RollupTopology.AGGREGATE_STORE);
+    this.hookStore = context.getStateStore(RollupTopology.AGGREGATE_COMMIT_HOOK_STORE);
+    this.persist = this::persist;
+    commitHook.register(context.taskId(), persist);
     try (KeyValueIterator<String, byte[]> all = store.all()) {
       while (all.hasNext()) {
         KeyValue<String, byte[]> entry = all.next();
         AggregateBuffer buffer = decode(entry.key, entry.value);
         if (buffer != null) {
+          buffers.put(entry.key, new Live(buffer, entry.value.length));
           count(1, buffer.bufferedValues(), entry.value.length);
           if (buffer.anyDirty()) {
             unsent.add(entry.key);
@@ -110,73 +150,72 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
       return;
     }
     String output = point.metric();
-    byte[] stored = store.get(output);
-    AggregateBuffer buffer = stored == null ? null : decode(output, stored);
-    if (buffer != null && (buffer.frequency != frequency || buffer.method != method)) {
+    Live live = buffers.get(output);
+    if (live != null && (live.buffer.frequency != frequency || live.buffer.method != method)) {
       // carbon starts every buffer afresh when its rules change; send what this one has first
-      send(output, buffer, context.currentSystemTimeMs());
-      count(-1, -buffer.bufferedValues(), 0);
+      send(output, live.buffer, context.currentSystemTimeMs());
+      count(0, -live.buffer.bufferedValues(), 0);
+      live.buffer = new AggregateBuffer(frequency, method);
       metrics.reset.increment();
-      buffer = null;
     }
-    if (buffer == null) {
-      buffer = new AggregateBuffer(frequency, method);
+    if (live == null) {
+      live = new Live(new AggregateBuffer(frequency, method), 0);
+      buffers.put(output, live);
       count(1, 0, 0);
     }
+    AggregateBuffer buffer = live.buffer;
     long interval = buffer.intervalOf(point.timestamp());
     if (buffer.tooLate(interval)) {
-      // the reject holds the input point, so a replay feeds the rules again
-      String input = AggregateHeaders.text(record.headers(), AggregateHeaders.INPUT);
-      Result original =
-          new Result(input == null ? output : input, point.timestamp(), point.value(), null, null);
-      reject(
-          record.withValue(original),
-          TOO_LATE,
-          "point at "
-              + point.timestamp()
-              + " for "
-              + output
-              + " comes after its interval was dropped: more than "
-              + latenessIntervals
-              + " intervals of "
-              + frequency
-              + " s behind the newest, and idle as long (from "
-              + original.metric()
-              + ")");
+      rejectTooLate(record, point, output, frequency);
       return;
     }
     buffer.add(interval, point.value(), context.currentSystemTimeMs());
     count(0, 1, 0);
-    save(output, buffer, stored);
+    changed(output);
     unsent.add(output);
+  }
+
+  private void rejectTooLate(Record<String, Result> record, Result point, String output, int f) {
+    // the reject holds the input point, so a replay feeds the rules again
+    String input = AggregateHeaders.text(record.headers(), AggregateHeaders.INPUT);
+    Result original =
+        new Result(input == null ? output : input, point.timestamp(), point.value(), null, null);
+    reject(
+        record.withValue(original),
+        TOO_LATE,
+        "point at "
+            + point.timestamp()
+            + " for "
+            + output
+            + " comes after its interval was dropped: more than "
+            + latenessIntervals
+            + " intervals of "
+            + f
+            + " s behind the newest, and idle as long (from "
+            + original.metric()
+            + ")");
   }
 
   /** Sends every interval that changed since it was last sent, and expires the old ones. */
   private void emit(long wallClockMillis) {
     for (String output : unsent) {
-      byte[] stored = store.get(output);
-      AggregateBuffer buffer = stored == null ? null : decode(output, stored);
-      if (buffer == null) {
-        continue;
+      Live live = buffers.get(output);
+      if (live != null) {
+        send(output, live.buffer, wallClockMillis);
+        count(0, -live.buffer.expire(latenessIntervals, wallClockMillis), 0);
+        changed(output);
       }
-      send(output, buffer, wallClockMillis);
-      count(0, -buffer.expire(latenessIntervals, wallClockMillis), 0);
-      save(output, buffer, stored);
     }
     unsent.clear();
   }
 
   /** Drops the expired intervals of every buffer, also of outputs that get no more input. */
   private void sweep(long wallClockMillis) {
-    try (KeyValueIterator<String, byte[]> all = store.all()) {
-      while (all.hasNext()) {
-        KeyValue<String, byte[]> entry = all.next();
-        AggregateBuffer buffer = decode(entry.key, entry.value);
-        long dropped = buffer == null ? 0 : buffer.expire(latenessIntervals, wallClockMillis);
-        if (dropped > 0) {
-          count(0, -dropped, 0);
-          save(entry.key, buffer, entry.value);
-        }
+    for (Map.Entry<String, Live> e : buffers.entrySet()) {
+      long dropped = e.getValue().buffer.expire(latenessIntervals, wallClockMillis);
+      if (dropped > 0) {
+        count(0, -dropped, 0);
+        changed(e.getKey());
       }
     }
   }
@@ -194,10 +233,26 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
     }
   }
 
-  private void save(String output, AggregateBuffer buffer, byte[] previous) {
-    byte[] bytes = buffer.toBytes();
-    store.put(output, bytes);
-    count(0, 0, bytes.length - (previous == null ? 0 : previous.length));
+  /** Marks a buffer for the next {@link #persist}, arming the commit hook on the first change. */
+  private void changed(String output) {
+    unsaved.add(output);
+    if (!armed) {
+      armed = true;
+      CommitHook.arm(hookStore);
+    }
+  }
+
+  /** Writes the changed buffers into the store; run by the commit hook inside each commit. */
+  private void persist() {
+    armed = false;
+    for (String output : unsaved) {
+      Live live = buffers.get(output);
+      byte[] bytes = live.buffer.toBytes();
+      store.put(output, bytes);
+      count(0, 0, bytes.length - live.storedSize);
+      live.storedSize = bytes.length;
+    }
+    unsaved.clear();
   }
 
   /** The stored buffer, or null (logged and counted) if it cannot be read. */
@@ -219,17 +274,27 @@ final class AggregateProcessor implements Processor<String, Result, String, Resu
         AggregateHeaders.rejected(record, reason, detail), RollupTopology.REJECTS_PROCESSOR);
   }
 
-  private void count(long buffers, long values, long bytes) {
-    ownBuffers += buffers;
+  private void count(long newBuffers, long values, long bytes) {
     ownBuffered += values;
     ownBytes += bytes;
-    metrics.buffers.add(buffers);
+    metrics.buffers.add(newBuffers);
     metrics.buffered.add(values);
     metrics.stateBytes.add(bytes);
   }
 
   @Override
   public void close() {
-    count(-ownBuffers, -ownBuffered, -ownBytes);
+    if (context != null) {
+      commitHook.unregister(context.taskId(), persist);
+      metrics.buffers.add(-buffers.size());
+      metrics.buffered.add(-ownBuffered);
+      metrics.stateBytes.add(-ownBytes);
+    }
+    buffers.clear();
+    unsent.clear();
+    unsaved.clear();
+    armed = false;
+    ownBuffered = 0;
+    ownBytes = 0;
   }
 }

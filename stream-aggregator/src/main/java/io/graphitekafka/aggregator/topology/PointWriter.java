@@ -5,11 +5,13 @@ import io.graphitekafka.schemas.serde.MetricPointReader.Result;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Writes a read point back as a {@link MetricPoint} with a points topic's serializer. */
+/**
+ * Writes a read point back as a {@link MetricPoint} with a points topic's serializer. One instance
+ * serves every task and stream thread of the topology, so it keeps no mutable state.
+ */
 final class PointWriter implements Serializer<Result> {
 
   private final Serializer<MetricPoint> points;
-  private final MetricPoint out = new MetricPoint();
 
   PointWriter(Serializer<MetricPoint> points) {
     this.points = points;
@@ -22,9 +24,7 @@ final class PointWriter implements Serializer<Result> {
 
   @Override
   public byte[] serialize(String topic, Headers headers, Result point) {
-    out.setMetric(point.metric());
-    out.setTimestamp(point.timestamp());
-    out.setValue(point.value());
-    return points.serialize(topic, headers, out);
+    return points.serialize(
+        topic, headers, new MetricPoint(point.metric(), point.timestamp(), point.value()));
   }
 }

@@ -40,6 +40,7 @@ public final class RollupTopology {
   public static final String ROUTER_PROCESSOR = "carbon-rules";
   public static final String AGGREGATE_PROCESSOR = "aggregate";
   public static final String AGGREGATE_STORE = "aggregate-buffers";
+  public static final String AGGREGATE_COMMIT_HOOK_STORE = "aggregate-buffers-commit";
   public static final String RULES_SINK = "rules-sink";
   public static final String ROLLUP_PROCESSOR = "rollup";
   public static final String REJECTS_PROCESSOR = "rejects";
@@ -89,6 +90,7 @@ public final class RollupTopology {
     Duration emitInterval = config.emitInterval();
     int maxLiveSeries = config.seriesCacheMax();
     CommitHook commitHook = new CommitHook(COMMIT_HOOK_STORE);
+    CommitHook aggregateHook = new CommitHook(AGGREGATE_COMMIT_HOOK_STORE);
 
     Topology topology = new Topology();
     topology.addSource(
@@ -107,9 +109,12 @@ public final class RollupTopology {
         POINTS_SOURCE);
     topology.addProcessor(
         AGGREGATE_PROCESSOR,
-        () -> new AggregateProcessor(emitInterval, config.latenessIntervals(), aggregateMetrics),
+        () ->
+            new AggregateProcessor(
+                emitInterval, config.latenessIntervals(), aggregateHook, aggregateMetrics),
         RULES_SOURCE);
     topology.addStateStore(AggregateProcessor.storeBuilder(AGGREGATE_STORE), AGGREGATE_PROCESSOR);
+    topology.addStateStore(aggregateHook.builder(), AGGREGATE_PROCESSOR);
     topology.addSink(
         RULES_SINK,
         regrouped.name(),
