@@ -36,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>an interval whose points come in two parts, the second after carbon-aggregator dropped the
  *       interval from its buffer (carbon issue #751): graphite-kafka stores the aggregate of every
  *       point; carbon stores the aggregate of the second part alone, which the test checks too, to
- *       document it.
+ *       document it;
+ *   <li>two bad lines in graphite-kafka's copy of the rules (carbon-aggregator does not start with
+ *       one): each is refused with its number and reason, and every other rule works.
  * </ul>
  *
  * carbon-aggregator runs with {@code MAX_AGGREGATION_INTERVALS = 1}, so that it drops an interval
@@ -86,7 +88,24 @@ class AggregationRulesVsCarbonAggregatorIT {
             List.of("FORWARD_ALL = True", "MAX_AGGREGATION_INTERVALS = 1"));
     carbon.startCache();
     int carbonAggregator = carbon.startAggregator();
+    // Bad lines, which carbon-aggregator would refuse to start with: here each is refused with its
+    // number and reason, and the other rules load.
+    int ruleLines = Files.readAllLines(conf.resolve("aggregation-rules.conf")).size();
+    Files.writeString(
+        conf.resolve("aggregation-rules.conf"),
+        "this line is broken\napp.<app>.median (10) = median app.<app>.*.requests\n",
+        java.nio.file.StandardOpenOption.APPEND);
     int standalone = startStandalone(conf);
+    assertThat(output)
+        .anyMatch(
+            line ->
+                line.contains(
+                    "refused aggregation-rules.conf line " + (ruleLines + 1) + ": expected"))
+        .anyMatch(
+            line ->
+                line.contains("refused aggregation-rules.conf line " + (ruleLines + 2))
+                    && line.contains("unknown aggregation method 'median'")
+                    && line.contains("sum, avg, min, max, count, p50"));
 
     long now = System.currentTimeMillis() / 1000;
     long first = now - Math.floorMod(now, 30) - 90;
