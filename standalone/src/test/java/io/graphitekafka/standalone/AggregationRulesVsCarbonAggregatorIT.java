@@ -3,7 +3,6 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.graphitekafka.testing.ChildProcesses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -95,7 +94,7 @@ class AggregationRulesVsCarbonAggregatorIT {
         conf.resolve("aggregation-rules.conf"),
         "this line is broken\napp.<app>.median (10) = median app.<app>.*.requests\n",
         java.nio.file.StandardOpenOption.APPEND);
-    int standalone = startStandalone(conf);
+    int standalone = StandaloneProcess.start(work.resolve("gk"), conf, -1, processes, output);
     assertThat(output)
         .anyMatch(
             line ->
@@ -287,40 +286,5 @@ class AggregationRulesVsCarbonAggregatorIT {
 
   private static Double value(Long bits) {
     return bits == null ? null : Double.longBitsToDouble(bits);
-  }
-
-  private int startStandalone(Path conf) throws Exception {
-    int port = CarbonDaemons.freePort();
-    Process p =
-        ChildProcesses.launcher(
-                HOME,
-                "",
-                "standalone",
-                "--data-dir",
-                work.resolve("gk").toString(),
-                "--conf-dir",
-                conf.toString(),
-                "--bind",
-                "127.0.0.1",
-                "--carbon-port",
-                Integer.toString(port),
-                "--udp-port",
-                Integer.toString(port),
-                "--pickle-port",
-                Integer.toString(CarbonDaemons.freePort()),
-                "--kafka-port",
-                Integer.toString(CarbonDaemons.freePort()),
-                "--metrics-port",
-                "-1")
-            .start();
-    processes.add(p);
-    ChildProcesses.awaitReady(
-        "standalone",
-        p,
-        output,
-        "",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
-        Duration.ofSeconds(180));
-    return port;
   }
 }

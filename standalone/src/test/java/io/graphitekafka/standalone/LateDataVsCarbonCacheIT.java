@@ -104,7 +104,7 @@ class LateDataVsCarbonCacheIT {
 
     int carbonCache = startCarbonCache(conf);
     int metrics = freePort();
-    int standalone = startStandalone(conf, metrics);
+    int standalone = StandaloneProcess.start(work.resolve("gk"), conf, metrics, processes, output);
 
     List<String> series = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -426,41 +426,6 @@ class LateDataVsCarbonCacheIT {
       }
     }
     throw new AssertionError(name + " not in " + body);
-  }
-
-  private int startStandalone(Path conf, int metrics) throws Exception {
-    int carbon = freePort();
-    ProcessBuilder builder =
-        ChildProcesses.launcher(
-            HOME,
-            "",
-            "standalone",
-            "--data-dir",
-            work.resolve("gk").toString(),
-            "--conf-dir",
-            conf.toString(),
-            "--bind",
-            "127.0.0.1",
-            "--carbon-port",
-            Integer.toString(carbon),
-            "--udp-port",
-            Integer.toString(carbon),
-            "--pickle-port",
-            Integer.toString(freePort()),
-            "--kafka-port",
-            Integer.toString(freePort()),
-            "--metrics-port",
-            Integer.toString(metrics));
-    Process p = builder.start();
-    processes.add(p);
-    ChildProcesses.awaitReady(
-        "standalone",
-        p,
-        output,
-        "",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
-        Duration.ofSeconds(180));
-    return carbon;
   }
 
   /** Debian's carbon-cache on the same retention files; returns its line receiver's port. */
