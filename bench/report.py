@@ -390,6 +390,16 @@ def render(out, md_path, svg_path):
     L.append("|---|---|---|---|")
     L.append("| %s | %s | %s | %s |" % (fmt(num(r, "aggregator_points")), fmt(num(r, "aggregator_pps")),
                                        fmt(num(r, "aggregator_steady_pps")), fmt(num(r, "aggregator_archive_points"))))
+    if num(r, "aggregator_rules_pps"):
+        L.append("")
+        L.append("The same input through 100 aggregation rules (`-Dbench.rules=100`: rule i sums, averages, takes "
+                 "the maximum or the p90 of the 100 series of host i every minute; every point is tried against "
+                 "every rule):")
+        L.append("")
+        L.append("| points/s, end to end | points/s, steady | aggregates sent | state per aggregate (bytes) |")
+        L.append("|---|---|---|---|")
+        L.append("| %s | %s | %s | %s |" % (fmt(num(r, "aggregator_rules_pps")), fmt(num(r, "aggregator_rules_steady_pps")),
+                                           fmt(num(r, "aggregator_rules_sent")), fmt(num(r, "aggregator_rules_state"))))
     L.append("")
     L.append("### 3. Sink")
     L.append("")

@@ -3,7 +3,7 @@
 # what Debian's carbon tools do with the same input where there is one to compare with.
 #
 #   1 gateway points/s into Kafka (acks=all), 1 and 8 connections   vs carbon-c-relay forwarding the same
-#   2 aggregator points/s (stream-aggregator's RollupThroughputBench)
+#   2 aggregator points/s (stream-aggregator's RollupThroughputBench), without and with 100 carbon rules
 #   3 sink archive writes/s into existing files, and creates/s (whisper-sink's SinkThroughputBenchmark)
 #   4 end to end, standalone, 1,000,000 points / 10,000 series      vs carbon-cache (sink-vs-carbon-cache.sh)
 #   5 freshness p50/p99 from line sent to point readable at 100,000 points/s for 60 s (freshness.py)
@@ -162,6 +162,18 @@ if want 2; then
   put aggregator_pps "$(echo "$line" | sed -n 's/.* pointsPerSecond=\([0-9]*\).*/\1/p')"
   put aggregator_steady_pps "$(echo "$line" | sed -n 's/.*steadyPointsPerSecond=\([0-9]*\).*/\1/p')"
   put aggregator_archive_points "$(echo "$line" | sed -n 's/.*archivePointsSent=\([0-9]*\).*/\1/p')"
+  # the same input through 100 carbon-aggregator rules (aggregation-rules.conf)
+  (cd "$root" && ./mvnw -B -o -pl stream-aggregator -am verify -Dtest=RollupThroughputBench \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=None \
+    -Dbench.points="$AGG_POINTS" -Dbench.rules=100) > "$OUT/aggregator-rules.log" 2>&1 \
+    || { log "aggregator rules bench failed, see $OUT/aggregator-rules.log"; }
+  line=$(grep -m1 '^BENCH points=' "$OUT/aggregator-rules.log" || true)
+  rules=$(grep -m1 '^BENCH-RULES ' "$OUT/aggregator-rules.log" || true)
+  echo "$line" >&2; echo "$rules" >&2
+  put aggregator_rules_pps "$(echo "$line" | sed -n 's/.* pointsPerSecond=\([0-9]*\).*/\1/p')"
+  put aggregator_rules_steady_pps "$(echo "$line" | sed -n 's/.*steadyPointsPerSecond=\([0-9]*\).*/\1/p')"
+  put aggregator_rules_sent "$(echo "$rules" | sed -n 's/.*aggregateDatapointsSent=\([0-9]*\).*/\1/p')"
+  put aggregator_rules_state "$(echo "$rules" | sed -n 's/.*stateBytesPerAggregate=\([0-9]*\).*/\1/p')"
 fi
 
 # --- 3: sink writes and creates --------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Creates the pipeline's topics (idempotent). points and archives must share their partition count.
+# Creates the pipeline's topics (idempotent). points, archives and rules must share their partition count.
 set -euo pipefail
 topics=/opt/kafka/bin/kafka-topics.sh
 create() { # name partitions configs...
@@ -13,5 +13,8 @@ create carbon.lines "$PARTITIONS" retention.ms=86400000 compression.type=produce
 create carbon.points "$PARTITIONS" retention.ms=604800000 compression.type=producer
 # archives are what a storage host replays when it is rebuilt: keep them as long as you want to be able to
 create carbon.archives "$PARTITIONS" retention.ms=2592000000 compression.type=producer
+# the aggregator's own topic for carbon-aggregator's rules: as many partitions as carbon.points, kept as
+# long (the aggregator creates it like carbon.points when it is missing)
+create carbon.rules "$PARTITIONS" retention.ms=604800000 compression.type=producer
 create carbon.rejects 3 retention.ms=604800000
 "$topics" --bootstrap-server "$BOOTSTRAP" --list

@@ -58,7 +58,8 @@ public final class Standalone implements AutoCloseable {
         Topics.DEFAULT_POINTS,
         Topics.DEFAULT_ARCHIVES,
         Topics.DEFAULT_LINES,
-        Topics.DEFAULT_REJECTS);
+        Topics.DEFAULT_REJECTS,
+        Topics.DEFAULT_RULES);
     String bootstrap = broker.bootstrapServers();
 
     Map<String, Object> sinkProps = new HashMap<>();

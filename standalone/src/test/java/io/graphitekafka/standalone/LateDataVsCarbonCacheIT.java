@@ -10,13 +10,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +67,7 @@ class LateDataVsCarbonCacheIT {
 
   @TempDir Path work;
   private final List<Process> processes = new ArrayList<>();
+  private CarbonDaemons carbon;
   private final List<String> output = Collections.synchronizedList(new ArrayList<>());
 
   /** One point as sent: its series, timestamp, value, and when it was sent. */
@@ -76,6 +75,9 @@ class LateDataVsCarbonCacheIT {
 
   @AfterEach
   void stop() throws Exception {
+    if (carbon != null) {
+      carbon.close();
+    }
     for (Process p : processes) {
       p.destroy();
     }
@@ -102,7 +104,7 @@ class LateDataVsCarbonCacheIT {
 
     int carbonCache = startCarbonCache(conf);
     int metrics = freePort();
-    int standalone = startStandalone(conf, metrics);
+    int standalone = StandaloneProcess.start(work.resolve("gk"), conf, metrics, processes, output);
 
     List<String> series = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -178,24 +180,26 @@ class LateDataVsCarbonCacheIT {
         Path mine = SeriesPaths.resolve(work.resolve("gk/whisper"), name);
         Path theirs = SeriesPaths.resolve(work.resolve("carbon/whisper"), name);
         ours.put(name, Files.exists(mine) ? Files.readAllBytes(mine) : new byte[0]);
-        carbons.put(name, Files.exists(theirs) ? slots(Files.readAllBytes(theirs)) : List.of());
+        carbons.put(
+            name,
+            Files.exists(theirs) ? CarbonDaemons.slots(Files.readAllBytes(theirs)) : List.of());
         same &=
             Arrays.equals(ours.get(name), expected.get(name))
-                && carbons.get(name).equals(slots(expected.get(name)));
+                && carbons.get(name).equals(CarbonDaemons.slots(expected.get(name)));
       }
     }
     for (String name : series) {
-      assertThat(slots(ours.get(name)))
+      assertThat(CarbonDaemons.slots(ours.get(name)))
           .as("graphite-kafka's slots of " + name)
-          .isEqualTo(slots(expected.get(name)));
+          .isEqualTo(CarbonDaemons.slots(expected.get(name)));
       assertThat(ours.get(name))
           .as("graphite-kafka's bytes of " + name)
           .isEqualTo(expected.get(name));
       assertThat(carbons.get(name))
           .as(
               "carbon-cache's slots of %s: %s",
-              name, differences(slots(expected.get(name)), carbons.get(name)))
-          .isEqualTo(slots(expected.get(name)));
+              name, differences(CarbonDaemons.slots(expected.get(name)), carbons.get(name)))
+          .isEqualTo(CarbonDaemons.slots(expected.get(name)));
     }
 
     // Debian's whisper-fetch reads the last value sent for backfilled slots of every archive.
@@ -329,31 +333,6 @@ class LateDataVsCarbonCacheIT {
     assertThat(answer).as("python3-whisper").contains("done");
   }
 
-  /** Per archive, each non-empty slot's timestamp and value bits, whatever its ring position. */
-  private static List<Map<Long, Long>> slots(byte[] file) {
-    List<Map<Long, Long>> out = new ArrayList<>();
-    if (file.length < 16) {
-      return out;
-    }
-    ByteBuffer buf = ByteBuffer.wrap(file);
-    int count = buf.getInt(12);
-    for (int a = 0; a < count; a++) {
-      int info = 16 + 12 * a;
-      int offset = buf.getInt(info);
-      int points = buf.getInt(info + 8);
-      Map<Long, Long> slots = new TreeMap<>();
-      for (int i = 0; i < points && offset + 12L * (i + 1) <= file.length; i++) {
-        long ts = Integer.toUnsignedLong(buf.getInt(offset + 12 * i));
-        long bits = buf.getLong(offset + 12 * i + 4);
-        if (ts != 0) {
-          slots.put(ts, bits);
-        }
-      }
-      out.add(slots);
-    }
-    return out;
-  }
-
   /** The slots that differ, archive by archive: (timestamp: expected / actual value). */
   private static String differences(List<Map<Long, Long>> expected, List<Map<Long, Long>> actual) {
     StringBuilder out = new StringBuilder();
@@ -430,7 +409,7 @@ class LateDataVsCarbonCacheIT {
     if (!Files.exists(file)) {
       return false;
     }
-    List<Map<Long, Long>> slots = slots(Files.readAllBytes(file));
+    List<Map<Long, Long>> slots = CarbonDaemons.slots(Files.readAllBytes(file));
     return !slots.isEmpty() && slots.get(0).containsKey(timestamp);
   }
 
@@ -449,99 +428,15 @@ class LateDataVsCarbonCacheIT {
     throw new AssertionError(name + " not in " + body);
   }
 
-  private int startStandalone(Path conf, int metrics) throws Exception {
-    int carbon = freePort();
-    ProcessBuilder builder =
-        ChildProcesses.launcher(
-            HOME,
-            "",
-            "standalone",
-            "--data-dir",
-            work.resolve("gk").toString(),
-            "--conf-dir",
-            conf.toString(),
-            "--bind",
-            "127.0.0.1",
-            "--carbon-port",
-            Integer.toString(carbon),
-            "--udp-port",
-            Integer.toString(carbon),
-            "--pickle-port",
-            Integer.toString(freePort()),
-            "--kafka-port",
-            Integer.toString(freePort()),
-            "--metrics-port",
-            Integer.toString(metrics));
-    Process p = builder.start();
-    processes.add(p);
-    ChildProcesses.awaitReady(
-        "standalone",
-        p,
-        output,
-        "",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
-        Duration.ofSeconds(180));
-    return carbon;
-  }
-
   /** Debian's carbon-cache on the same retention files; returns its line receiver's port. */
   private int startCarbonCache(Path conf) throws Exception {
-    Path dir = work.resolve("carbon");
-    Path carbonConf = Files.createDirectories(dir.resolve("conf"));
-    Files.copy(conf.resolve("storage-schemas.conf"), carbonConf.resolve("storage-schemas.conf"));
-    Files.copy(
-        conf.resolve("storage-aggregation.conf"), carbonConf.resolve("storage-aggregation.conf"));
-    Files.createDirectories(dir.resolve("whisper"));
-    Files.createDirectories(dir.resolve("log"));
-    int port = freePort();
-    Files.writeString(
-        carbonConf.resolve("carbon.conf"),
-        String.join(
-            "\n",
-            "[cache]",
-            "STORAGE_DIR = " + dir,
-            "LOCAL_DATA_DIR = " + dir.resolve("whisper"),
-            "WHITELISTS_DIR = " + dir.resolve("lists"),
-            "CONF_DIR = " + carbonConf,
-            "LOG_DIR = " + dir.resolve("log"),
-            "PID_DIR = " + dir,
-            "ENABLE_LOGROTATION = False",
-            "USER =",
-            "MAX_CACHE_SIZE = inf",
-            "MAX_UPDATES_PER_SECOND = inf",
-            "MAX_CREATES_PER_MINUTE = inf",
-            "LINE_RECEIVER_INTERFACE = 127.0.0.1",
-            "LINE_RECEIVER_PORT = " + port,
-            "ENABLE_UDP_LISTENER = False",
-            "PICKLE_RECEIVER_INTERFACE = 127.0.0.1",
-            "PICKLE_RECEIVER_PORT = " + freePort(),
-            "CACHE_QUERY_INTERFACE = 127.0.0.1",
-            "CACHE_QUERY_PORT = " + freePort(),
-            "CARBON_METRIC_INTERVAL = 0",
-            "ENABLE_TAGS = True",
-            "GRAPHITE_URL = http://127.0.0.1:" + freePort(),
-            ""));
-    ProcessBuilder carbon =
-        new ProcessBuilder(
-                "/usr/bin/carbon-cache",
-                "--config=" + carbonConf.resolve("carbon.conf"),
-                "--nodaemon",
-                "--logfile=" + dir.resolve("log/console.log"),
-                "start")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("carbon.out").toFile());
-    processes.add(carbon.start());
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return port;
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("carbon-cache does not listen on " + port);
-        }
-        Thread.sleep(200);
-      }
-    }
+    carbon =
+        new CarbonDaemons(
+            work.resolve("carbon"),
+            conf,
+            List.of("storage-schemas.conf", "storage-aggregation.conf"),
+            List.of());
+    return carbon.startCache();
   }
 
   private static boolean pythonHasWhisper() {
@@ -549,8 +444,6 @@ class LateDataVsCarbonCacheIT {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return CarbonDaemons.freePort();
   }
 }

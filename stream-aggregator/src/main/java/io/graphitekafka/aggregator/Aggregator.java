@@ -34,6 +34,7 @@ public final class Aggregator implements AutoCloseable {
   private final AggregatorConfig config;
   private final SelfMetrics metrics;
   private final StorageRulesWatcher rules;
+  private final CarbonRulesWatcher carbonRules;
   private final KafkaStreams streams;
   private final SelfReporting reporting;
 
@@ -53,9 +54,10 @@ public final class Aggregator implements AutoCloseable {
             config.getString(AggregatorConfig.METRICS_HTTP_BIND),
             null);
     this.rules = new StorageRulesWatcher(config.confDir());
+    this.carbonRules = new CarbonRulesWatcher(config.confDir());
     this.streams =
         new KafkaStreams(
-            RollupTopology.build(config, rules::resolve, clock, metrics),
+            RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics),
             streamsProperties(config));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
   }
@@ -134,6 +136,8 @@ public final class Aggregator implements AutoCloseable {
         config.emitInterval().toMillis(),
         config.newSeriesFilesEmpty() ? "empty" : "may hold points");
     rules.start(config.rulesReloadInterval());
+    carbonRules.start(config.rulesReloadInterval());
+    RulesTopic.ensure(config, streamsProperties(config));
     streams.start();
     reporting.start();
   }
@@ -161,6 +165,7 @@ public final class Aggregator implements AutoCloseable {
     reporting.close();
     streams.close(Duration.ofSeconds(30));
     rules.close();
+    carbonRules.close();
   }
 
   /** The Prometheus endpoint's port, or -1 when it is off. */

@@ -2,17 +2,8 @@ package io.graphitekafka.aggregator;
 
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.graphite.storage.StorageRules;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,17 +12,12 @@ import org.slf4j.LoggerFactory;
  * storage-aggregation.conf} changes, as carbon re-reads them every 60 s (storage.py). Only series
  * seen for the first time get the new rules: an existing series keeps the layout of its file.
  */
-public final class StorageRulesWatcher implements AutoCloseable {
+public final class StorageRulesWatcher extends ConfWatcher {
 
   private static final Logger log = LoggerFactory.getLogger(StorageRulesWatcher.class);
 
   private final Path confDir;
-  private final ScheduledExecutorService timer;
   private volatile StorageRules rules;
-  private List<Stamp> stamps;
-
-  /** What identifies one version of a file: its modification time and size, or absence. */
-  private record Stamp(boolean exists, long modifiedMillis, long size) {}
 
   /**
    * Loads the rules once.
@@ -40,25 +26,10 @@ public final class StorageRulesWatcher implements AutoCloseable {
    * @throws IllegalArgumentException for a fatal error in either file
    */
   public StorageRulesWatcher(Path confDir) {
+    super(
+        confDir, "storage-rules-watcher", StorageRules.SCHEMAS_FILE, StorageRules.AGGREGATION_FILE);
     this.confDir = confDir;
-    this.stamps = stamps();
     this.rules = StorageRules.load(confDir);
-    this.timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "storage-rules-watcher");
-              t.setDaemon(true);
-              return t;
-            });
-  }
-
-  /** Checks for changes every {@code interval}; zero disables checking. */
-  public void start(Duration interval) {
-    if (interval.isZero() || interval.isNegative()) {
-      return;
-    }
-    long millis = interval.toMillis();
-    timer.scheduleWithFixedDelay(this::checkSafely, millis, millis, TimeUnit.MILLISECONDS);
   }
 
   /** The layout carbon would give a new file for this series under the current rules. */
@@ -70,26 +41,12 @@ public final class StorageRulesWatcher implements AutoCloseable {
     return rules;
   }
 
-  private void checkSafely() {
-    try {
-      checkNow();
-    } catch (RuntimeException e) {
-      log.error("could not check the storage rules in {}", confDir, e);
-    }
-  }
-
   /**
-   * Re-reads the rules if either file changed since the last look. A file that does not parse is
-   * logged and the previous rules stay in force until it is fixed.
-   *
-   * @return whether new rules are in force
+   * Re-reads the rules. A file that does not parse is logged and the previous rules stay in force
+   * until it is fixed.
    */
-  synchronized boolean checkNow() {
-    List<Stamp> now = stamps();
-    if (now.equals(stamps)) {
-      return false;
-    }
-    stamps = now;
+  @Override
+  boolean reload() {
     StorageRules loaded;
     try {
       loaded = StorageRules.load(confDir);
@@ -110,29 +67,6 @@ public final class StorageRulesWatcher implements AutoCloseable {
         loaded.schemas().rules().size(),
         loaded.aggregation().rules().size());
     return true;
-  }
-
-  private List<Stamp> stamps() {
-    return List.of(
-        stamp(confDir.resolve(StorageRules.SCHEMAS_FILE)),
-        stamp(confDir.resolve(StorageRules.AGGREGATION_FILE)));
-  }
-
-  private static Stamp stamp(Path file) {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return new Stamp(true, a.lastModifiedTime().toMillis(), a.size());
-    } catch (NoSuchFileException e) {
-      return new Stamp(false, 0, 0);
-    } catch (IOException e) {
-      log.warn("cannot read the attributes of {}: {}", file, e.toString());
-      return new Stamp(false, -1, -1);
-    }
-  }
-
-  @Override
-  public void close() {
-    timer.shutdownNow();
   }
 
   @Override

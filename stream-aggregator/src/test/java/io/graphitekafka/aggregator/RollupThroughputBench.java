@@ -47,10 +47,13 @@ import org.junit.jupiter.api.Test;
  * to the end, which leaves out start-up and JIT warm-up), the CPU time the aggregator used and what
  * the whole machine was busy with meanwhile, so that runs on a shared machine can be compared.
  *
- * <p>Properties: {@code bench.points}, {@code bench.series}, {@code bench.threads} (stream threads,
- * 2), {@code bench.aggregatorJvm} ({@code same}: aggregator and broker in this JVM, the default;
- * {@code child}: the aggregator in a JVM of its own, so its CPU time excludes the broker's), and
- * {@code bench.set.<key>=<value>} to pass any {@link AggregatorConfig} setting, e.g. {@code
+ * <p>Properties: {@code bench.points}, {@code bench.series}, {@code bench.rules} (carbon-aggregator
+ * rules in {@code aggregation-rules.conf}, 0 by default: rule i sums, averages or takes a
+ * percentile of the 100 series of host i every minute, so each rule feeds one aggregate and every
+ * point is tried against every rule, as carbon does), {@code bench.threads} (stream threads, 2),
+ * {@code bench.aggregatorJvm} ({@code same}: aggregator and broker in this JVM, the default; {@code
+ * child}: the aggregator in a JVM of its own, so its CPU time excludes the broker's), and {@code
+ * bench.set.<key>=<value>} to pass any {@link AggregatorConfig} setting, e.g. {@code
  * -Dbench.set.kafka.producer.compression.type=none}, and {@code bench.childJvmArgs} (JVM options of
  * the child, space-separated, e.g. a flight recording).
  */
@@ -76,6 +79,8 @@ class RollupThroughputBench {
       Files.writeString(
           conf.resolve("storage-schemas.conf"),
           "[all]\npattern = .*\nretentions = 10s:6h,1m:7d,10m:5y\n");
+      int rules = Integer.getInteger("bench.rules", 0);
+      writeRules(conf, rules);
 
       produce(kafka, series, perSeries);
 
@@ -138,6 +143,16 @@ class RollupThroughputBench {
                 (total - steadyDone) / steadySeconds,
                 m.get("archivePointsSent"),
                 (double) m.get("stateBytes") / m.get("stateSeries"));
+            if (rules > 0) {
+              System.out.printf(
+                  "BENCH-RULES rules=%d aggregates=%d aggregateDatapointsSent=%d "
+                      + "stateBytesPerAggregate=%.0f valuesHeld=%d%n",
+                  rules,
+                  m.get("allocatedBuffers"),
+                  m.get("aggregateDatapointsSent"),
+                  (double) m.get("aggregateStateBytes") / Math.max(1, m.get("allocatedBuffers")),
+                  m.get("bufferedDatapoints"));
+            }
             System.out.println("BENCH-CPU whole run: " + after.since(before, total));
             System.out.println(
                 "BENCH-CPU steady:    " + after.since(steadyStart, total - steadyDone));
@@ -156,6 +171,26 @@ class RollupThroughputBench {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  private static final String[] METHODS = {"sum", "avg", "max", "p90"};
+
+  /** {@code rules} aggregation rules, rule i over the series of host i. */
+  private static void writeRules(Path conf, int rules) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < rules; i++) {
+      String method = METHODS[i % METHODS.length];
+      text.append("bench.all.host")
+          .append(i)
+          .append('.')
+          .append(method)
+          .append(" (60) = ")
+          .append(method)
+          .append(" bench.host")
+          .append(i)
+          .append(".*\n");
+    }
+    Files.writeString(conf.resolve("aggregation-rules.conf"), text);
   }
 
   private static void produce(EmbeddedKafkaBroker kafka, int series, int perSeries) {

@@ -1,8 +1,10 @@
 package io.graphitekafka.graphite.python;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,7 +77,40 @@ public final class PythonRegex {
    * @throws IllegalArgumentException if Python would reject the pattern or Java cannot express it
    */
   public static Pattern compile(String pythonPattern) {
-    String java = translate(pythonPattern);
+    return javaPattern(pythonPattern, translate(pythonPattern));
+  }
+
+  /**
+   * A compiled pattern together with Python's numbering of its groups, which {@code re.sub}
+   * templates and {@code groupdict()} need: Java's own names cover only the names it allows.
+   *
+   * @param pattern the Java pattern, as {@link #compile} returns it
+   * @param groupCount the number of capturing groups (Python's {@code groups})
+   * @param groupIndex each named group's number, in the order of the pattern (Python's {@code
+   *     groupindex})
+   */
+  public record Groups(Pattern pattern, int groupCount, Map<String, Integer> groupIndex) {
+    public Groups {
+      groupIndex = Collections.unmodifiableMap(new LinkedHashMap<>(groupIndex));
+    }
+  }
+
+  /**
+   * {@link #compile} that also returns the group numbering.
+   *
+   * @throws IllegalArgumentException if Python would reject the pattern or Java cannot express it
+   */
+  public static Groups compileGroups(String pythonPattern) {
+    Translator t = translator(pythonPattern);
+    String java = t.translate();
+    Map<String, Integer> ordered = new LinkedHashMap<>();
+    t.groupNames.entrySet().stream()
+        .sorted(Map.Entry.comparingByValue())
+        .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+    return new Groups(javaPattern(pythonPattern, java), t.groups, ordered);
+  }
+
+  private static Pattern javaPattern(String pythonPattern, String java) {
     try {
       return Pattern.compile(java);
     } catch (PatternSyntaxException e) {
@@ -84,17 +119,16 @@ public final class PythonRegex {
     }
   }
 
-  /** Translates a Python pattern to Java syntax without compiling it. */
-  public static String translate(String pythonPattern) {
+  private static Translator translator(String pythonPattern) {
     if (pythonPattern == null) {
       throw new IllegalArgumentException("pattern must not be null");
     }
-    Translator t = new Translator(pythonPattern);
-    String java = t.run();
-    for (String warning : t.warnings) {
-      LOG.warn("Python regex '{}': {}", pythonPattern, warning);
-    }
-    return java;
+    return new Translator(pythonPattern);
+  }
+
+  /** Translates a Python pattern to Java syntax without compiling it. */
+  public static String translate(String pythonPattern) {
+    return translator(pythonPattern).translate();
   }
 
   /** Flags in effect for a stretch of the pattern. */
@@ -142,6 +176,15 @@ public final class PythonRegex {
     Translator(String source) {
       this.source = source;
       this.cps = source.codePoints().toArray();
+    }
+
+    /** {@link #run} with its warnings logged. */
+    String translate() {
+      String java = run();
+      for (String warning : warnings) {
+        LOG.warn("Python regex '{}': {}", source, warning);
+      }
+      return java;
     }
 
     String run() {

@@ -1,5 +1,7 @@
 package io.graphitekafka.graphite.python;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
@@ -46,6 +48,25 @@ public final class PythonStrings {
    */
   public static boolean isAsciiSpace(byte b) {
     return b >= 0 && ASCII_SPACE[b];
+  }
+
+  /** Python's {@code str.split()} without arguments: the runs of non-whitespace, in order. */
+  public static List<String> split(String s) {
+    List<String> words = new ArrayList<>();
+    int i = 0;
+    while (i < s.length()) {
+      while (i < s.length() && isSpace(s.charAt(i))) {
+        i++;
+      }
+      int start = i;
+      while (i < s.length() && !isSpace(s.charAt(i))) {
+        i++;
+      }
+      if (i > start) {
+        words.add(s.substring(start, i));
+      }
+    }
+    return words;
   }
 
   /** Python's {@code str.strip()} without arguments. */

@@ -20,6 +20,13 @@ public final class Topics {
   public static final String DEFAULT_LINES = "carbon.lines";
   public static final String DEFAULT_REJECTS = "carbon.rejects";
 
+  /**
+   * The aggregator's own topic of points re-keyed by its carbon rules: aggregate inputs under the
+   * aggregate's name, renamed series under their new name. Same format and partition count as the
+   * points topic.
+   */
+  public static final String DEFAULT_RULES = "carbon.rules";
+
   private Topics() {}
 
   public static Topic<String, MetricPoint> points(String name) {

@@ -20,6 +20,7 @@ public abstract class ServiceConfig extends AbstractConfig {
   public static final String ARCHIVES_TOPIC = "topic.archives";
   public static final String REJECTS_TOPIC = "topic.rejects";
   public static final String LINES_TOPIC = "topic.lines";
+  public static final String RULES_TOPIC = "topic.rules";
   public static final String KAFKA_PREFIX = KafkaPassThrough.PREFIX;
 
   private static final Map<String, String> TOPIC_DEFAULTS =
@@ -27,7 +28,8 @@ public abstract class ServiceConfig extends AbstractConfig {
           POINTS_TOPIC, Topics.DEFAULT_POINTS,
           ARCHIVES_TOPIC, Topics.DEFAULT_ARCHIVES,
           REJECTS_TOPIC, Topics.DEFAULT_REJECTS,
-          LINES_TOPIC, Topics.DEFAULT_LINES);
+          LINES_TOPIC, Topics.DEFAULT_LINES,
+          RULES_TOPIC, Topics.DEFAULT_RULES);
 
   protected ServiceConfig(ConfigDef definition, Map<?, ?> props) {
     super(definition, props);

@@ -32,6 +32,8 @@ public final class AggregatorConfig extends ServiceConfig {
   public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
   public static final String RULES_RELOAD_SECONDS = "rules.reload.interval.seconds";
   public static final String SERIES_CACHE_MAX = "series.cache.max";
+  public static final String FORWARD_ALL = "aggregation.forward.all";
+  public static final String LATENESS_INTERVALS = "aggregation.lateness.intervals";
   public static final String METRIC_INTERVAL_SECONDS = SelfMetricsSettings.INTERVAL_SECONDS;
   public static final String METRIC_INSTANCE = SelfMetricsSettings.INSTANCE;
   public static final String METRICS_HTTP_PORT = SelfMetricsSettings.HTTP_PORT;
@@ -54,7 +56,8 @@ public final class AggregatorConfig extends ServiceConfig {
               "conf",
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "Directory holding storage-schemas.conf and (optionally) storage-aggregation.conf.")
+              "Directory holding storage-schemas.conf and, optionally, storage-aggregation.conf, "
+                  + "aggregation-rules.conf and rewrite-rules.conf.")
           .define(
               STATE_DIR,
               Type.STRING,
@@ -106,8 +109,8 @@ public final class AggregatorConfig extends ServiceConfig {
               60L,
               Range.atLeast(0),
               Importance.LOW,
-              "How often storage-schemas.conf and storage-aggregation.conf are checked for changes "
-                  + "(modification time and size), as carbon re-reads them every 60 s; 0 disables it.")
+              "How often the files of the conf dir are checked for changes (modification time and "
+                  + "size), as carbon re-reads them; 0 disables it.")
           .define(
               SERIES_CACHE_MAX,
               Type.INT,
@@ -115,12 +118,37 @@ public final class AggregatorConfig extends ServiceConfig {
               Range.atLeast(1),
               Importance.LOW,
               "Series states kept decoded in memory per task; the least recently used beyond this are "
-                  + "dropped after a commit and read back from the local store when needed.");
+                  + "dropped after a commit and read back from the local store when needed.")
+          .define(
+              FORWARD_ALL,
+              Type.BOOLEAN,
+              true,
+              Importance.MEDIUM,
+              "carbon-aggregator's FORWARD_ALL: whether every point is also stored as its own series "
+                  + "(under its rewritten name), unless a rule aggregates it into a series of its own "
+                  + "name. false, as in carbon: only the aggregates are stored, and every other point is "
+                  + "dropped (counted as notForwarded).")
+          .define(
+              LATENESS_INTERVALS,
+              Type.INT,
+              5,
+              Range.between(0, 1_000_000),
+              Importance.MEDIUM,
+              "How many intervals behind an aggregate's newest interval a point may come and still be "
+                  + "counted in its interval (carbon's MAX_AGGREGATION_INTERVALS, 5). Later points are "
+                  + "rejected as aggregate_too_late. The buffers hold this many intervals of values per "
+                  + "aggregate.");
 
   static {
     defineTopic(CONFIG_DEF, POINTS_TOPIC, Importance.MEDIUM, "Input topic of MetricPoint records.");
     defineTopic(
         CONFIG_DEF, ARCHIVES_TOPIC, Importance.MEDIUM, "Output topic of ArchivePoint records.");
+    defineTopic(
+        CONFIG_DEF,
+        RULES_TOPIC,
+        Importance.LOW,
+        "The aggregator's own topic of points re-keyed by aggregation-rules.conf and "
+            + "rewrite-rules.conf; it must have as many partitions as the points topic.");
     defineTopic(
         CONFIG_DEF,
         REJECTS_TOPIC,
@@ -177,5 +205,17 @@ public final class AggregatorConfig extends ServiceConfig {
 
   public int seriesCacheMax() {
     return getInt(SERIES_CACHE_MAX);
+  }
+
+  public String rulesTopic() {
+    return topic(RULES_TOPIC);
+  }
+
+  public boolean forwardAll() {
+    return getBoolean(FORWARD_ALL);
+  }
+
+  public int latenessIntervals() {
+    return getInt(LATENESS_INTERVALS);
   }
 }

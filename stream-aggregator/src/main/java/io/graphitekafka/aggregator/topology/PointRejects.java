@@ -1,11 +1,13 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.serde.MetricPointReader;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import org.apache.avro.message.MissingSchemaException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -16,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * Sends each points-topic value that is not a valid point to the rejects topic, keyed by the
  * reason, and counts it: a value that cannot be read, or a point whisper cannot store. It sits
  * beside {@link RollupProcessor}, which skips the same values, so bad input is a reject and never a
- * crash.
+ * crash. The rules' processors send it the valid points they refuse, marked by {@link
+ * AggregateHeaders#rejected}; their reject carries the point in the points topic's format, for a
+ * replay once the rule is fixed.
  */
 final class PointRejects implements Processor<String, MetricPointReader.Result, String, Reject> {
 
@@ -30,11 +34,16 @@ final class PointRejects implements Processor<String, MetricPointReader.Result, 
 
   private final Clock clock;
   private final RollupMetrics metrics;
+  private final Serializer<MetricPoint> points;
+  private final String pointsTopic;
   private ProcessorContext<String, Reject> context;
 
-  PointRejects(Clock clock, RollupMetrics metrics) {
+  PointRejects(
+      Clock clock, RollupMetrics metrics, Serializer<MetricPoint> points, String pointsTopic) {
     this.clock = clock;
     this.metrics = metrics;
+    this.points = points;
+    this.pointsTopic = pointsTopic;
   }
 
   /**
@@ -78,13 +87,24 @@ final class PointRejects implements Processor<String, MetricPointReader.Result, 
     if (point.failure() instanceof RegistryUnavailableException e) {
       throw e;
     }
-    Rejection rejection = rejection(point);
+    String reason = AggregateHeaders.text(record.headers(), AggregateHeaders.REJECT_REASON);
+    Rejection rejection =
+        reason == null
+            ? rejection(point)
+            : new Rejection(
+                reason, AggregateHeaders.text(record.headers(), AggregateHeaders.REJECT_DETAIL));
     if (rejection == null) {
       return;
     }
     metrics.reject(rejection.reason());
     log.debug("rejected a point record: {} ({})", rejection.reason(), rejection.detail());
-    byte[] raw = point.raw() == null ? new byte[0] : point.raw();
+    byte[] raw = point.raw();
+    if (raw == null && point.isPoint()) {
+      raw =
+          points.serialize(
+              pointsTopic, new MetricPoint(point.metric(), point.timestamp(), point.value()));
+    }
+    raw = raw == null ? new byte[0] : raw;
     Reject reject =
         new Reject(
             ByteBuffer.wrap(raw),

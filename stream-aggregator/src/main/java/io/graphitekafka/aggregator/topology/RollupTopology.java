@@ -15,14 +15,20 @@ import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.Topology;
 
 /**
  * The aggregator's topology: points in, archive points and rejects out, with one named,
  * changelogged store of per-series rollup state (and the {@link CommitHook} that persists it in
- * each commit). With {@code schema.registry.url} set, it reads points in either wire format and
- * writes archive points and rejects in Confluent's; otherwise single-object encoding only. Every
- * step is typed by its topic's descriptor: point values are read into {@link
+ * each commit). In front of the rollup stand carbon-aggregator's rules: the {@link RuleRouter}
+ * rewrites names and sends each aggregate's inputs, keyed by the aggregate's name, through the
+ * rules topic to the {@link AggregateProcessor}, whose buffers live in a second changelogged store;
+ * both feed the rollup, so an aggregate is stored like any other series. The rules topic has as
+ * many partitions as the points topic, so the task that reads partition p of either owns the series
+ * the rollup keys to p. With {@code schema.registry.url} set, it reads points in either wire format
+ * and writes archive points and rejects in Confluent's; otherwise single-object encoding only.
+ * Every step is typed by its topic's descriptor: point values are read into {@link
  * MetricPointReader.Result}s, which carry either the point or why it could not be read, so a record
  * that cannot be decoded becomes a reject instead of stopping the application; archive points are
  * written by {@link ArchivePointWriter}, byte for byte as the archives topic's serde writes them.
@@ -30,6 +36,12 @@ import org.apache.kafka.streams.Topology;
 public final class RollupTopology {
 
   public static final String POINTS_SOURCE = "points-source";
+  public static final String RULES_SOURCE = "rules-source";
+  public static final String ROUTER_PROCESSOR = "carbon-rules";
+  public static final String AGGREGATE_PROCESSOR = "aggregate";
+  public static final String AGGREGATE_STORE = "aggregate-buffers";
+  public static final String AGGREGATE_COMMIT_HOOK_STORE = "aggregate-buffers-commit";
+  public static final String RULES_SINK = "rules-sink";
   public static final String ROLLUP_PROCESSOR = "rollup";
   public static final String REJECTS_PROCESSOR = "rejects";
   public static final String SERIES_STORE = "series-state";
@@ -52,16 +64,33 @@ public final class RollupTopology {
       Function<String, SeriesLayout> resolver,
       Clock clock,
       SelfMetrics metrics) {
+    return build(config, resolver, () -> CarbonRules.NONE, clock, metrics);
+  }
+
+  /**
+   * Builds the topology with carbon-aggregator's rules in front of the rollup.
+   *
+   * @param rules the aggregation and rewrite rules in force, asked for each point
+   */
+  public static Topology build(
+      AggregatorConfig config,
+      Function<String, SeriesLayout> resolver,
+      Supplier<CarbonRules> rules,
+      Clock clock,
+      SelfMetrics metrics) {
     SchemaRegistryClient registry = RegistrySettings.client(config);
     Topic<String, MetricPoint> points = Topics.points(config.pointsTopic(), registry);
+    Topic<String, MetricPoint> regrouped = Topics.points(config.rulesTopic(), registry);
     Topic<String, ArchivePoint> archives = Topics.archives(config.archivesTopic(), registry);
     Topic<String, Reject> rejects = Topics.rejects(config.rejectsTopic(), registry);
     RollupMetrics rollupMetrics = new RollupMetrics(metrics);
+    AggregateMetrics aggregateMetrics = new AggregateMetrics(metrics);
     long grace = config.graceSeconds();
     boolean newFilesEmpty = config.newSeriesFilesEmpty();
     Duration emitInterval = config.emitInterval();
     int maxLiveSeries = config.seriesCacheMax();
     CommitHook commitHook = new CommitHook(COMMIT_HOOK_STORE);
+    CommitHook aggregateHook = new CommitHook(AGGREGATE_COMMIT_HOOK_STORE);
 
     Topology topology = new Topology();
     topology.addSource(
@@ -69,6 +98,29 @@ public final class RollupTopology {
         points.keySerde().deserializer(),
         MetricPointReader.of(points.valueSerde()),
         points.name());
+    topology.addSource(
+        RULES_SOURCE,
+        regrouped.keySerde().deserializer(),
+        MetricPointReader.of(regrouped.valueSerde()),
+        regrouped.name());
+    topology.addProcessor(
+        ROUTER_PROCESSOR,
+        () -> new RuleRouter(rules, config.forwardAll(), aggregateMetrics),
+        POINTS_SOURCE);
+    topology.addProcessor(
+        AGGREGATE_PROCESSOR,
+        () ->
+            new AggregateProcessor(
+                emitInterval, config.latenessIntervals(), aggregateHook, aggregateMetrics),
+        RULES_SOURCE);
+    topology.addStateStore(AggregateProcessor.storeBuilder(AGGREGATE_STORE), AGGREGATE_PROCESSOR);
+    topology.addStateStore(aggregateHook.builder(), AGGREGATE_PROCESSOR);
+    topology.addSink(
+        RULES_SINK,
+        regrouped.name(),
+        regrouped.keySerde().serializer(),
+        new PointWriter(regrouped.valueSerde().serializer()),
+        ROUTER_PROCESSOR);
     topology.addProcessor(
         ROLLUP_PROCESSOR,
         () ->
@@ -81,9 +133,16 @@ public final class RollupTopology {
                 maxLiveSeries,
                 commitHook,
                 rollupMetrics),
-        POINTS_SOURCE);
+        ROUTER_PROCESSOR,
+        AGGREGATE_PROCESSOR);
     topology.addProcessor(
-        REJECTS_PROCESSOR, () -> new PointRejects(clock, rollupMetrics), POINTS_SOURCE);
+        REJECTS_PROCESSOR,
+        () ->
+            new PointRejects(clock, rollupMetrics, points.valueSerde().serializer(), points.name()),
+        POINTS_SOURCE,
+        RULES_SOURCE,
+        ROUTER_PROCESSOR,
+        AGGREGATE_PROCESSOR);
     topology.addStateStore(SeriesStore.builder(SERIES_STORE), ROLLUP_PROCESSOR);
     topology.addStateStore(commitHook.builder(), ROLLUP_PROCESSOR);
     topology.addSink(

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -65,6 +66,19 @@ final class RollupDriver implements AutoCloseable {
       long now,
       SchemaRegistryClient registry,
       Map<String, Object> extra) {
+    this(resolver, graceSeconds, now, registry, extra, () -> CarbonRules.NONE);
+  }
+
+  /**
+   * @param rules the carbon-aggregator rules in force
+   */
+  RollupDriver(
+      Function<String, SeriesLayout> resolver,
+      long graceSeconds,
+      long now,
+      SchemaRegistryClient registry,
+      Map<String, Object> extra,
+      Supplier<CarbonRules> rules) {
     this.clock = new MutableClock(now);
     Map<String, Object> settings = new HashMap<>(extra);
     if (registry != null) {
@@ -90,7 +104,9 @@ final class RollupDriver implements AutoCloseable {
             props.put(key.substring("kafka.".length()), value);
           }
         });
-    driver = new TopologyTestDriver(RollupTopology.build(config, resolver, clock, metrics), props);
+    driver =
+        new TopologyTestDriver(
+            RollupTopology.build(config, resolver, rules, clock, metrics), props);
     Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
     points =
         driver.createInputTopic(
@@ -122,6 +138,11 @@ final class RollupDriver implements AutoCloseable {
   /** Lets one emit interval of wall-clock time pass, which emits the pending slots. */
   void emit() {
     driver.advanceWallClockTime(EMIT_INTERVAL);
+  }
+
+  /** Lets wall-clock time pass, running the punctuations due. */
+  void advance(Duration time) {
+    driver.advanceWallClockTime(time);
   }
 
   List<ArchivePoint> archivePoints() {
