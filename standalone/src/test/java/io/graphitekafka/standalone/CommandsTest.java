@@ -3,7 +3,6 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,14 +75,12 @@ class CommandsTest {
           "aggregator-reset conf-dir conf.dir",
           "aggregator-reset dry-run reset.dry.run");
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final Captured captured = new Captured();
+  private final ByteArrayOutputStream out = captured.out;
+  private final ByteArrayOutputStream err = captured.err;
 
   private int run(String... args) {
-    return Main.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return captured.run(args);
   }
 
   private String out() {

@@ -3,7 +3,6 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final Captured captured = new Captured();
+  private final ByteArrayOutputStream out = captured.out;
+  private final ByteArrayOutputStream err = captured.err;
 
   private int run(String... args) {
-    return Main.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return captured.run(args);
   }
 
   @Test
