@@ -26,6 +26,17 @@ class PartitionReplayTest {
   private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
   private final MockConsumer<Void, ByteBuffer> consumer = new MockConsumer<>("earliest");
 
+  /** A replay from the earliest offsets of both partitions, owned. */
+  private PartitionReplay replaying(
+      Map<TopicPartition, Long> first, Map<TopicPartition, Long> end) {
+    consumer.assign(List.of(P0, P1));
+    consumer.updateBeginningOffsets(first);
+    consumer.updateEndOffsets(end);
+    PartitionReplay replay = replay();
+    replay.onOwned(consumer, List.of(P0, P1));
+    return replay;
+  }
+
   private PartitionReplay replay() {
     Progress progress =
         new Progress(
@@ -41,11 +52,7 @@ class PartitionReplayTest {
 
   @Test
   void countsTheRecordsReadOfThoseBetweenTheFirstOffsetsAndTheEndsAtTheStart() {
-    consumer.assign(List.of(P0, P1));
-    consumer.updateBeginningOffsets(Map.of(P0, 10L, P1, 0L));
-    consumer.updateEndOffsets(Map.of(P0, 30L, P1, 20L));
-    PartitionReplay replay = replay();
-    replay.onOwned(consumer, List.of(P0, P1));
+    PartitionReplay replay = replaying(Map.of(P0, 10L, P1, 0L), Map.of(P0, 30L, P1, 20L));
 
     clock.set(10 * SECOND);
     consumer.seek(P0, 20);
@@ -68,11 +75,7 @@ class PartitionReplayTest {
 
   @Test
   void aPartitionNoLongerOwnedCountsAsRead() {
-    consumer.assign(List.of(P0, P1));
-    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-    consumer.updateEndOffsets(Map.of(P0, 10L, P1, 10L));
-    PartitionReplay replay = replay();
-    replay.onOwned(consumer, List.of(P0, P1));
+    PartitionReplay replay = replaying(Map.of(P0, 0L, P1, 0L), Map.of(P0, 10L, P1, 10L));
     consumer.assign(List.of(P0));
     consumer.seek(P0, 10);
 
