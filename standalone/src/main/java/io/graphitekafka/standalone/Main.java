@@ -81,6 +81,10 @@ public final class Main {
       return helped;
     }
     ParseResult sub = parsed.subcommand();
+    if (sub == null) {
+      line.usage(outWriter);
+      return 2;
+    }
     if (sub.commandSpec().name().equals(Commands.COMPLETION)) {
       out.print(AutoComplete.bash(Commands.NAME, line));
       out.flush();

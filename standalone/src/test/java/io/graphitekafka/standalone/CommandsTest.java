@@ -209,6 +209,12 @@ class CommandsTest {
   }
 
   @Test
+  void noCommandAtAllPrintsTheUsageWithExitStatus2() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(out()).contains("Usage: graphite-kafka").contains("sink");
+  }
+
+  @Test
   void helpWithoutACommandListsEveryCommand() {
     assertThat(run("help")).isZero();
     for (Commands.Command command : Commands.COMMANDS) {
