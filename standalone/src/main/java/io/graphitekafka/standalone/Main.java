@@ -15,6 +15,7 @@ import io.graphitekafka.tools.produce.ProduceConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,10 +23,16 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code bin/graphite-kafka}: one command with a subcommand per service. Every flag maps to a key
@@ -53,30 +60,72 @@ public final class Main {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0
-        || args[0].equals("-h")
-        || args[0].equals("--help")
-        || args[0].equals("help")) {
-      Commands.usage(out);
-      return args.length == 0 ? 2 : 0;
-    }
-    Commands.Command command = Commands.find(args[0]);
-    if (command == null) {
-      err.println("graphite-kafka: unknown command '" + args[0] + "'");
-      Commands.usage(err);
+    CommandLine line = Commands.commandLine();
+    PrintWriter outWriter = new PrintWriter(out, true);
+    PrintWriter errWriter = new PrintWriter(err, true);
+    line.setOut(outWriter);
+    line.setErr(errWriter);
+    if (args.length == 0) {
+      line.usage(outWriter);
       return 2;
     }
+    ParseResult parsed;
+    try {
+      parsed = line.parseArgs(args);
+    } catch (ParameterException e) {
+      return refuse(e, line, errWriter);
+    }
+    Integer helped = CommandLine.executeHelpRequest(parsed);
+    outWriter.flush();
+    if (helped != null) {
+      return helped;
+    }
+    ParseResult sub = parsed.subcommand();
+    if (sub == null) {
+      line.usage(outWriter);
+      return 2;
+    }
+    if (sub.commandSpec().name().equals(Commands.COMPLETION)) {
+      out.print(AutoComplete.bash(Commands.NAME, line));
+      out.flush();
+      return 0;
+    }
+    Commands.Command command = Commands.find(sub.commandSpec().name());
     Map<String, String> props;
     try {
-      props = Commands.parse(command, args);
-    } catch (IllegalArgumentException | IOException e) {
+      props = Commands.properties(command, sub);
+    } catch (IOException e) {
       err.println("graphite-kafka " + command.name() + ": " + e.getMessage());
       return 2;
     }
-    if (props == null) {
-      Commands.usage(command, out);
-      return 0;
+    return start(command, props, out, err);
+  }
+
+  /**
+   * Reports a command line that does not parse, with the nearest flags or commands to a mistyped
+   * one; exit status 2.
+   */
+  private static int refuse(ParameterException e, CommandLine top, PrintWriter err) {
+    CommandLine failed = e.getCommandLine();
+    String where = failed.getCommandSpec().qualifiedName(" ");
+    if (e instanceof UnmatchedArgumentException unmatched
+        && failed == top
+        && !unmatched.getUnmatched().isEmpty()
+        && !unmatched.getUnmatched().get(0).startsWith("-")) {
+      err.println(where + ": unknown command '" + unmatched.getUnmatched().get(0) + "'");
+    } else {
+      err.println(where + ": " + e.getMessage());
     }
+    if (e instanceof UnmatchedArgumentException unmatched) {
+      unmatched.printSuggestions(err);
+    }
+    err.println("Run '" + where + " --help' for usage.");
+    err.flush();
+    return 2;
+  }
+
+  private static int start(
+      Commands.Command command, Map<String, String> props, PrintStream out, PrintStream err) {
     try {
       switch (command.name()) {
         case "standalone":
@@ -100,7 +149,12 @@ public final class Main {
       }
     } catch (ConfigException e) {
       err.println(
-          "graphite-kafka " + command.name() + ": invalid configuration: " + e.getMessage());
+          "graphite-kafka "
+              + command.name()
+              + ": invalid configuration"
+              + Commands.flagsNamedIn(command, e.getMessage())
+              + ": "
+              + e.getMessage());
       return 2;
     } catch (Exception e) {
       log.error("graphite-kafka {} failed", command.name(), e);
@@ -111,7 +165,8 @@ public final class Main {
 
   /** The properties {@code args} (a command line, command first) give that command; for tests. */
   static Map<String, String> options(String... args) throws IOException {
-    return Commands.parse(Commands.find(args[0]), args);
+    ParseResult parsed = Commands.commandLine().parseArgs(args);
+    return Commands.properties(Commands.find(args[0]), parsed.subcommand());
   }
 
   /** How a service starts; it stops through its {@link AutoCloseable#close()}. */
@@ -240,10 +295,10 @@ public final class Main {
   private static int runAggregatorReset(Map<String, String> props, PrintStream out) {
     Map<String, String> settings = new HashMap<>(props);
     String dryRun = settings.remove(Commands.RESET_DRY_RUN);
-    if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
-      throw new ConfigException("--dry-run", dryRun, "expected true or false");
-    }
-    boolean dry = "true".equals(dryRun);
+    boolean dry =
+        dryRun != null
+            && (Boolean)
+                ConfigDef.parseType(Commands.RESET_DRY_RUN, dryRun, ConfigDef.Type.BOOLEAN);
     int status = AggregatorReset.run(new AggregatorConfig(settings), dry);
     if (status == 0) {
       out.println(

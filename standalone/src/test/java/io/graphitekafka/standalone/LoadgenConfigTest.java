@@ -9,6 +9,7 @@ import io.graphitekafka.tools.load.LoadGenerator.Timestamps;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** {@code graphite-kafka loadgen}'s flags, as the command line hands them to the generator. */
 class LoadgenConfigTest {
@@ -66,8 +67,15 @@ class LoadgenConfigTest {
   @Test
   void rejectsAnUnknownProtocolOrTimestampMode() {
     assertThatThrownBy(() -> spec("loadgen", "--protocol", "udp"))
-        .isInstanceOf(ConfigException.class);
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--protocol")
+        .hasMessageContaining("'udp'")
+        .hasMessageContaining("plaintext, pickle");
     assertThatThrownBy(() -> spec("loadgen", "--timestamps", "later"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--timestamps")
+        .hasMessageContaining("'later'");
+    assertThatThrownBy(() -> new LoadgenConfig(Map.of(LoadgenConfig.PROTOCOL, "udp")))
         .isInstanceOf(ConfigException.class);
   }
 }

@@ -3,7 +3,6 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final Captured captured = new Captured();
+  private final ByteArrayOutputStream out = captured.out;
+  private final ByteArrayOutputStream err = captured.err;
 
   private int run(String... args) {
-    return Main.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return captured.run(args);
   }
 
   @Test
@@ -44,17 +41,27 @@ class MainTest {
     assertThat(run("relay")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'relay'");
     assertThat(run("gateway", "--bogus", "1")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --bogus");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Unknown option")
+        .contains("'--bogus'");
     assertThat(run("sink", "--data-dir")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--data-dir needs a value");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Missing required parameter for option '--data-dir'");
   }
 
   @Test
   void reportsAnInvalidValueByKeyBeforeStartingAnything() {
     assertThat(run("sink", "--partitions", "3-1")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("partitions").contains("0-5,9");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--partitions")
+        .contains("3-1")
+        .contains("0-5,9");
     assertThat(run("standalone", "--carbon-port", "70000")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("carbon.port");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--carbon-port")
+        .contains("'70000'")
+        .contains("carbon.port")
+        .contains("65535");
   }
 
   @Test
@@ -133,7 +140,8 @@ class MainTest {
   @Test
   void produceRefusesASecondInputAnUnknownFormatAndAMissingFile(@TempDir Path dir) {
     assertThat(run("produce", "a.txt", "b.txt")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unexpected argument 'b.txt'");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Unmatched argument at index 2: 'b.txt'");
     assertThat(run("produce", "--format", "json", "-")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("format").contains("json");
     assertThat(run("produce", dir.resolve("missing.txt").toString())).isEqualTo(2);
@@ -142,7 +150,8 @@ class MainTest {
         .contains("missing.txt");
     // the other commands still take no positional argument
     assertThat(run("sink", "extra")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unexpected argument 'extra'");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Unmatched argument at index 1: 'extra'");
   }
 
   @Test
@@ -175,6 +184,11 @@ class MainTest {
     assertThat(run("aggregator-reset", "--dry-run", "maybe")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("--dry-run")
+        .contains("'maybe'")
         .contains("true or false");
+    Files.writeString(file, "reset.dry.run = maybe\n");
+    err.reset();
+    assertThat(run("aggregator-reset", "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("reset.dry.run").contains("maybe");
   }
 }

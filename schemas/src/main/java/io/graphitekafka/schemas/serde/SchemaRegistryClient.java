@@ -1,5 +1,10 @@
 package io.graphitekafka.schemas.serde;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -32,6 +37,8 @@ public final class SchemaRegistryClient {
 
   private static final Logger log = LoggerFactory.getLogger(SchemaRegistryClient.class);
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   private final String urls;
   private final List<URI> baseUris;
@@ -93,13 +100,13 @@ public final class SchemaRegistryClient {
         "subjects/"
             + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20")
             + "/versions";
-    Map<String, Object> answer = call("POST", path, "{\"schema\":" + Json.quote(text) + "}");
-    Object id = answer.get("id");
-    if (!(id instanceof Long n)) {
+    JsonNode answer = call("POST", path, requestBody(text));
+    JsonNode id = answer.get("id");
+    if (id == null || !id.isIntegralNumber() || !id.canConvertToInt()) {
       throw new SerializationException(
           "Schema Registry answered register without an id: " + answer);
     }
-    int value = Math.toIntExact(n);
+    int value = id.intValue();
     idsBySubjectAndSchema.put(cacheKey, value);
     schemasById.putIfAbsent(value, schema);
     log.info("schema {} is id {} under subject {}", schema.getFullName(), value, subject);
@@ -112,14 +119,16 @@ public final class SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    Map<String, Object> answer = call("GET", "schemas/ids/" + id, null);
-    Object type = answer.get("schemaType");
-    if (type != null && !"AVRO".equals(type)) {
+    JsonNode answer = call("GET", "schemas/ids/" + id, null);
+    JsonNode type = answer.get("schemaType");
+    if (type != null && !type.isNull() && !"AVRO".equals(type.asText())) {
       throw new SerializationException("schema id " + id + " is " + type + ", not AVRO");
     }
-    if (!(answer.get("schema") instanceof String text)) {
+    JsonNode schemaText = answer.get("schema");
+    if (schemaText == null || !schemaText.isTextual()) {
       throw new SerializationException("Schema Registry answered id " + id + " without a schema");
     }
+    String text = schemaText.textValue();
     Schema schema;
     try {
       schema = new Schema.Parser().parse(text);
@@ -130,7 +139,38 @@ public final class SchemaRegistryClient {
     return raced == null ? schema : raced;
   }
 
-  private Map<String, Object> call(String method, String path, String body) {
+  /** The body of a register request: {@code {"schema": "<the schema as a JSON string>"}}. */
+  static String requestBody(String schema) {
+    try {
+      return JSON.writeValueAsString(Map.of("schema", schema));
+    } catch (JsonProcessingException e) {
+      throw new SerializationException("cannot write a register request", e);
+    }
+  }
+
+  /**
+   * The JSON object in a registry's answer.
+   *
+   * @throws IllegalArgumentException if {@code body} is not a JSON object
+   */
+  static JsonNode parseObject(String body) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("expected a JSON object, not '" + abbreviate(body) + "'");
+    }
+    return node;
+  }
+
+  private static String abbreviate(String body) {
+    return body.length() <= 80 ? body : body.substring(0, 80) + "...";
+  }
+
+  private JsonNode call(String method, String path, String body) {
     RegistryUnavailableException last = null;
     for (URI base : baseUris) {
       URI uri = base.resolve(path);
@@ -162,7 +202,7 @@ public final class SchemaRegistryClient {
       int status = response.statusCode();
       if (status / 100 == 2) {
         try {
-          return Json.parseObject(response.body());
+          return parseObject(response.body());
         } catch (IllegalArgumentException e) {
           // Not the registry talking (a proxy's or load balancer's page): as good as no answer, so
           // the caller retries rather than rejecting the data or failing for good.
@@ -192,8 +232,8 @@ public final class SchemaRegistryClient {
   private static String describe(String method, URI uri, int status, String body) {
     String detail = body;
     try {
-      Map<String, Object> error = Json.parseObject(body);
-      detail = "error_code " + error.get("error_code") + ": " + error.get("message");
+      JsonNode error = parseObject(body);
+      detail = "error_code " + error.get("error_code") + ": " + error.path("message").asText(null);
     } catch (IllegalArgumentException e) {
       // not JSON: keep the raw body
     }

@@ -1,5 +1,7 @@
 package io.graphitekafka.schemas.serde;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -171,19 +173,30 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
     }
     int id = ids.get(n - 1);
     return "{\"subject\":"
-        + Json.quote(subject)
+        + quote(subject)
         + ",\"version\":"
         + n
         + ",\"id\":"
         + id
         + ",\"schema\":"
-        + Json.quote(schemasById.get(id))
+        + quote(schemasById.get(id))
         + "}";
   }
 
   private static final class IncompatibleSchemaException extends RuntimeException {
     IncompatibleSchemaException(String message) {
       super(message);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** {@code s} as a JSON string literal. */
+  private static String quote(String s) {
+    try {
+      return JSON.writeValueAsString(s);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -224,8 +237,8 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
                 path.substring("/subjects/".length(), path.length() - "/versions".length()),
                 StandardCharsets.UTF_8);
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        Object schema = Json.parseObject(body).get("schema");
-        if (!(schema instanceof String text)) {
+        String text = SchemaRegistryClient.parseObject(body).path("schema").textValue();
+        if (text == null) {
           respond(exchange, 422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
           return;
         }
@@ -233,8 +246,7 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
         try {
           id = register(subject, text);
         } catch (IncompatibleSchemaException e) {
-          respond(
-              exchange, 409, "{\"error_code\":409,\"message\":" + Json.quote(e.getMessage()) + "}");
+          respond(exchange, 409, "{\"error_code\":409,\"message\":" + quote(e.getMessage()) + "}");
           return;
         } catch (RuntimeException e) {
           respond(exchange, 422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
@@ -245,12 +257,13 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
       }
       if (method.equals("POST") && path.matches("/subjects/[^/]+")) {
         String subject = subjectOf(path.substring("/subjects/".length()));
-        Object schema =
-            Json.parseObject(
+        String text =
+            SchemaRegistryClient.parseObject(
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
-                .get("schema");
+                .path("schema")
+                .textValue();
         String found = null;
-        if (schema instanceof String text) {
+        if (text != null) {
           String canonical;
           try {
             canonical = new Schema.Parser().parse(text).toString();
@@ -286,17 +299,18 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
       if (method.equals("PUT") && path.matches("/config(/[^/]+)?")) {
         String subject =
             path.equals("/config") ? "" : subjectOf(path.substring("/config/".length()));
-        Object level =
-            Json.parseObject(
+        String level =
+            SchemaRegistryClient.parseObject(
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
-                .get("compatibility");
+                .path("compatibility")
+                .textValue();
         if (!"NONE".equals(level) && !"BACKWARD".equals(level)) {
           respond(
               exchange, 422, "{\"error_code\":42203,\"message\":\"Invalid compatibility level\"}");
           return;
         }
         synchronized (this) {
-          compatibilityBySubject.put(subject, (String) level);
+          compatibilityBySubject.put(subject, level);
         }
         respond(exchange, 200, "{\"compatibility\":\"" + level + "\"}");
         return;
@@ -312,7 +326,7 @@ public final class StubSchemaRegistry implements AutoCloseable, AfterEachCallbac
               exchange, 404, "{\"error_code\":40403,\"message\":\"Schema " + id + " not found\"}");
           return;
         }
-        respond(exchange, 200, "{\"schema\":" + Json.quote(schema) + "}");
+        respond(exchange, 200, "{\"schema\":" + quote(schema) + "}");
         return;
       }
       respond(exchange, 404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");

@@ -6,6 +6,7 @@ import io.graphitekafka.schemas.serde.Layouts;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.service.progress.Progress;
 import io.graphitekafka.whisper.ArchiveInfo;
 import io.graphitekafka.whisper.WhisperFile;
 import java.io.IOException;
@@ -136,7 +137,7 @@ public final class WhisperImporter {
     int resumed = 0;
     long points = 0;
     long lastCheckpoint = System.nanoTime();
-    long lastProgress = 0;
+    Progress shown = Progress.of("import", "files", "points", progress);
     try (producer) {
       for (int i = 0; i < files.size(); i++) {
         Path file = files.get(i);
@@ -172,14 +173,10 @@ public final class WhisperImporter {
           checkpoint(pending);
           lastCheckpoint = now;
         }
-        if (now - lastProgress > 1_000_000_000L) {
-          lastProgress = now;
-          showProgress(i + 1, files.size(), points, start, failures.size());
-        }
+        shown.update(i + 1, files.size(), points, failures.size() + " failed");
       }
       checkpoint(pending);
-      showProgress(files.size(), files.size(), points, start, failures.size());
-      progress.println();
+      shown.finish(files.size(), files.size(), points, failures.size() + " failed");
     }
     return new Summary(imported, resumed, points, failures, (System.nanoTime() - start) / 1e9);
   }
@@ -251,22 +248,5 @@ public final class WhisperImporter {
   private static String stateKey(Path relative, Path file) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
     return relative + "\t" + attrs.size() + "\t" + attrs.lastModifiedTime().toMillis();
-  }
-
-  private void showProgress(int seen, int total, long points, long start, int failed) {
-    double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
-    int width = 30;
-    int filled = total == 0 ? width : (int) ((long) seen * width / total);
-    progress.printf(
-        Locale.ROOT,
-        "\rimport [%s%s] %d/%d files, %,d points, %,.0f points/s, %d failed",
-        "#".repeat(filled),
-        " ".repeat(width - filled),
-        seen,
-        total,
-        points,
-        points / seconds,
-        failed);
-    progress.flush();
   }
 }

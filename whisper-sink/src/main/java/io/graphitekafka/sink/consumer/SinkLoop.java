@@ -177,6 +177,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       ConsumerRecords<Void, ByteBuffer> records =
           consumer.poll(Duration.ofMillis(batch.pollMillis()));
       updateLag();
+      replay.showProgress(consumer);
       if (!records.isEmpty()) {
         batch.gather(records);
       }

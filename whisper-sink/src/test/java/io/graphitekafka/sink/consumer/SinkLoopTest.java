@@ -294,6 +294,7 @@ class SinkLoopTest {
   void replaysFromTheEarliestOffsetsOnlyTheFirstTimeAPartitionIsOwned() {
     loop(Map.of(SinkConfig.REPLAY_FROM, "earliest"));
     consumer.updateBeginningOffsets(Map.of(P0, 3L, P1, 4L));
+    consumer.updateEndOffsets(Map.of(P0, 9L, P1, 9L));
     loop.own();
     consumer.rebalance(List.of(P0));
     assertThat(consumer.seeksToBeginning).containsExactly(Set.of(P0));
