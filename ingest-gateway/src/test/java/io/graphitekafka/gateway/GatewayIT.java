@@ -267,8 +267,8 @@ class GatewayIT {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(response.body())
-          .contains("graphite_kafka_relays_metricsReceived_total 1")
-          .contains("graphite_kafka_relays_rejects_field_count_total 1");
+          .contains("graphite_kafka_relays_metricsReceived_total 1.0\n")
+          .contains("graphite_kafka_relays_rejects_field_count_total 1.0\n");
     }
   }
 

@@ -157,10 +157,10 @@ class StandaloneEndToEndIT {
             .body();
     assertThat(metrics)
         .contains(
-            "graphite_kafka_relays_metricsReceived_total 132\n",
-            "graphite_kafka_relays_rejects_field_count_total 1\n",
-            "graphite_kafka_relays_rejects_nan_value_total 1\n",
-            "graphite_kafka_aggregator_metricsReceived_total 132\n",
+            "graphite_kafka_relays_metricsReceived_total 132.0\n",
+            "graphite_kafka_relays_rejects_field_count_total 1.0\n",
+            "graphite_kafka_relays_rejects_nan_value_total 1.0\n",
+            "graphite_kafka_aggregator_metricsReceived_total 132.0\n",
             "graphite_kafka_agents_committedPoints_total",
             // carbon's process gauges, under each role
             "graphite_kafka_agents_cpuUsage ",

@@ -5,6 +5,7 @@ import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.service.metrics.SelfReporting;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -60,6 +61,7 @@ public final class Aggregator implements AutoCloseable {
             RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics),
             streamsProperties(config));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
+    metrics.bind(new KafkaStreamsMetrics(streams));
   }
 
   /**

@@ -8,6 +8,7 @@ import io.graphitekafka.sink.consumer.SinkClients;
 import io.graphitekafka.sink.consumer.SinkLoop;
 import io.graphitekafka.sink.metrics.SinkStats;
 import io.graphitekafka.sink.tags.TagRegistrar;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -61,6 +62,7 @@ public final class Sink implements AutoCloseable {
    */
   private static SinkLoop loop(SinkConfig config, SinkStats stats, SeriesListener listener) {
     Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config);
+    stats.metrics().bind(new KafkaClientMetrics(consumer));
     Producer<byte[], byte[]> rejects = null;
     try {
       rejects = SinkClients.rejectsProducer(config);

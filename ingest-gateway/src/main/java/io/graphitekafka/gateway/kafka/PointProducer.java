@@ -5,6 +5,7 @@ import io.graphitekafka.schemas.avro.MetricPoint;
 import io.graphitekafka.schemas.avro.Reject;
 import io.graphitekafka.schemas.topic.Topic;
 import io.graphitekafka.service.metrics.SelfMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -107,6 +108,7 @@ public final class PointProducer implements AutoCloseable {
             producerProperties(bootstrapServers, overrides),
             new ByteArraySerializer(),
             new ByteArraySerializer());
+    metrics.bind(new KafkaClientMetrics(producer));
     return new PointProducer(producer, points, rejects, flow, metrics);
   }
 

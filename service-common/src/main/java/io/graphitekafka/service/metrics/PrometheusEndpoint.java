@@ -1,98 +1,80 @@
 package io.graphitekafka.service.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format (version 0.0.4) for one or more
- * services' {@link SelfMetrics}: counters as {@code graphite_kafka_<role>_<stat>_total}, gauges
- * without the suffix, with every character Prometheus does not allow in a name turned into {@code
- * _}.
+ * The process's one Micrometer registry, served on {@code GET /metrics} in Prometheus' text format
+ * by Prometheus' own HTTP server: every service's {@link SelfMetrics} (counters as {@code
+ * graphite_kafka_<role>_<stat>_total}, gauges without the suffix, characters Prometheus does not
+ * allow in a name turned into {@code _}), the meters of their Kafka clients and Kafka Streams (as
+ * Micrometer's Kafka binders name them: {@code kafka_consumer_…}, {@code kafka_producer_…}, {@code
+ * kafka_stream_…}), and the JVM's and the process's ({@code jvm_…}, {@code process_…}, {@code
+ * system_…}).
+ *
+ * <p>The server listens from construction on; a scrape before the services have registered their
+ * meters gets the meters there are, and one after {@link #close} a refused connection.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
 
-  private final HttpServer server;
-  private final List<SelfMetrics> sources;
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gc;
+  private final HTTPServer server;
 
+  /**
+   * Binds the port and serves the registry over it.
+   *
+   * @param port the port; 0 for any free one
+   * @throws IOException if the port cannot be bound
+   */
   public PrometheusEndpoint(String bindAddress, int port, List<SelfMetrics> sources)
       throws IOException {
-    this.sources = List.copyOf(sources);
-    this.server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
-    server.createContext("/metrics", this::handle);
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    this.gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    for (SelfMetrics m : sources) {
+      m.bindTo(registry);
+    }
+    this.server =
+        HTTPServer.builder()
+            .hostname(bindAddress)
+            .port(port)
+            .registry(registry.getPrometheusRegistry())
+            .buildAndStart();
   }
 
+  /** Kept for the services' start-up order: the server serves from construction on. */
   public void start() {
-    server.start();
+    // serving already
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.getPort();
   }
 
-  /** The exposition text for the current values. */
+  /** The exposition text for the current values, as a scrape gets it. */
   public String render() {
-    StringBuilder out = new StringBuilder();
-    for (SelfMetrics m : sources) {
-      String base = "graphite_kafka_" + sanitize(m.role()) + "_";
-      for (Map.Entry<String, Long> e : m.counters().entrySet()) {
-        String name = base + sanitize(e.getKey()) + "_total";
-        out.append("# TYPE ").append(name).append(" counter\n");
-        out.append(name).append(' ').append(e.getValue()).append('\n');
-      }
-      for (Map.Entry<String, Double> e : m.gauges().entrySet()) {
-        String name = base + sanitize(e.getKey());
-        out.append("# TYPE ").append(name).append(" gauge\n");
-        out.append(name).append(' ').append(format(e.getValue())).append('\n');
-      }
-    }
-    return out.toString();
-  }
-
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod())) {
-        exchange.sendResponseHeaders(405, -1);
-        return;
-      }
-      byte[] body = render().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream os = exchange.getResponseBody()) {
-        os.write(body);
-      }
-    }
-  }
-
-  static String sanitize(String stat) {
-    StringBuilder sb = new StringBuilder(stat.length());
-    for (int i = 0; i < stat.length(); i++) {
-      char c = stat.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-      sb.append(ok ? c : '_');
-    }
-    return sb.toString();
-  }
-
-  private static String format(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
-    }
-    return String.format(Locale.ROOT, "%s", v);
+    return registry.scrape();
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
+    gc.close();
+    registry.close();
   }
 }

@@ -32,12 +32,15 @@ public final class SelfReporting implements AutoCloseable {
   private final KafkaProducer<String, MetricPoint> producer;
   private final CarbonReporter reporter;
   private final PrometheusEndpoint endpoint;
+  private final SelfMetrics metrics;
 
   private SelfReporting(
+      SelfMetrics metrics,
       Duration interval,
       KafkaProducer<String, MetricPoint> producer,
       CarbonReporter reporter,
       PrometheusEndpoint endpoint) {
+    this.metrics = metrics;
     this.interval = interval;
     this.producer = producer;
     this.reporter = reporter;
@@ -87,7 +90,7 @@ public final class SelfReporting implements AutoCloseable {
     }
     CarbonReporter reporter =
         sink == null ? null : new CarbonReporter(metrics, instance, sink, Clock.systemUTC());
-    return new SelfReporting(Duration.ofSeconds(seconds), producer, reporter, endpoint);
+    return new SelfReporting(metrics, Duration.ofSeconds(seconds), producer, reporter, endpoint);
   }
 
   /** The producer settings under {@code kafka.}, bootstrap servers and a client id of the role. */
@@ -135,6 +138,7 @@ public final class SelfReporting implements AutoCloseable {
     if (endpoint != null) {
       endpoint.close();
     }
+    metrics.closeBinders();
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));
     }

@@ -1,12 +1,14 @@
 package io.graphitekafka.service.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -63,9 +65,31 @@ class SelfMetricsTest {
       assertThat(response.body())
           .contains(
               "# TYPE graphite_kafka_relays_rejects_field_count_total counter\n"
-                  + "graphite_kafka_relays_rejects_field_count_total 3\n",
+                  + "graphite_kafka_relays_rejects_field_count_total 3.0\n",
               "# TYPE graphite_kafka_relays_activeConnections gauge\n"
-                  + "graphite_kafka_relays_activeConnections 2.0\n");
+                  + "graphite_kafka_relays_activeConnections 2.0\n",
+              "# TYPE jvm_gc_max_data_size_bytes gauge",
+              "jvm_memory_used_bytes{",
+              "process_uptime_seconds ");
+      // a counter made after the registry was bound is served too, from the same adder
+      metrics.counter("rejects.bad_timestamp").increment();
+      assertThat(endpoint.render())
+          .contains("graphite_kafka_relays_rejects_bad_timestamp_total 1.0\n");
     }
+  }
+
+  @Test
+  void aScrapeAfterCloseIsRefusedAtOnceNotLeftHanging() throws Exception {
+    SelfMetrics metrics = new SelfMetrics("agents");
+    PrometheusEndpoint endpoint = new PrometheusEndpoint("127.0.0.1", 0, List.of(metrics));
+    int port = endpoint.port();
+    endpoint.close();
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    assertThatThrownBy(() -> client.send(request, HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(java.net.ConnectException.class);
   }
 }
