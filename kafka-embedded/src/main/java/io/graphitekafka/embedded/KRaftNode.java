@@ -146,6 +146,12 @@ final class KRaftNode {
     settings.put("log.cleaner.threads", "1");
     settings.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
     settings.put("broker.heartbeat.interval.ms", "500");
+    // After an unclean stop the controller, which is this same process, takes the broker's last
+    // registration as alive for a whole session and refuses the restarted broker's own registration
+    // (DUPLICATE_BROKER_REGISTRATION) until that session ends: 9 s by default, the longest part of
+    // a restart after a crash. The broker and its controller share one JVM, so a missed heartbeat
+    // means the whole process stalled; 3 s is six heartbeats.
+    settings.put("broker.session.timeout.ms", "3000");
 
     settings.putAll(overrides);
     Properties properties = new Properties();
