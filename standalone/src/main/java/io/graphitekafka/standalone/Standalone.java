@@ -7,6 +7,7 @@ import io.graphitekafka.gateway.Gateway;
 import io.graphitekafka.gateway.GatewayConfig;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.service.metrics.PrometheusEndpoint;
+import io.graphitekafka.service.restart.StartupPhases;
 import io.graphitekafka.sink.Sink;
 import io.graphitekafka.sink.config.SinkConfig;
 import java.nio.file.Files;
@@ -36,6 +37,8 @@ public final class Standalone implements AutoCloseable {
   private Aggregator aggregator;
   private Gateway gateway;
   private PrometheusEndpoint metricsEndpoint;
+  private final StartupPhases phases = new StartupPhases("standalone");
+  private volatile boolean closed;
 
   /**
    * The {@code group.instance.id} of the standalone's sink and of its aggregator's stream threads
@@ -59,6 +62,7 @@ public final class Standalone implements AutoCloseable {
             .logDir(dataDir.resolve("kafka"))
             .build();
     broker.start();
+    phases.reached(StartupPhases.BROKER_UP);
     broker.createTopics(
         config.getInt(StandaloneConfig.PARTITIONS),
         Topics.DEFAULT_POINTS,
@@ -73,8 +77,7 @@ public final class Standalone implements AutoCloseable {
     sinkProps.put(SinkConfig.GRAPHITE_URL, config.getString(StandaloneConfig.GRAPHITE_URL));
     // Static membership: the one sink and the one aggregator of this data directory take their
     // partitions back at once after a crash, instead of after the dead member's session timeout (45
-    // s
-    // for both). The self-metrics keep their instance name.
+    // s for both). The self-metrics keep their instance name.
     sinkProps.put(SinkConfig.GROUP_INSTANCE_ID, STATIC_MEMBER);
     sinkProps.put(SinkConfig.METRICS_INSTANCE, "a");
     sink = new Sink(new SinkConfig(serviceProperties(config, "sink.", sinkProps, bootstrap)));
@@ -83,7 +86,7 @@ public final class Standalone implements AutoCloseable {
     Map<String, Object> aggProps = new HashMap<>();
     aggProps.put(AggregatorConfig.CONF_DIR, config.getString(StandaloneConfig.CONF_DIR));
     aggProps.put(AggregatorConfig.STATE_DIR, dataDir.resolve("aggregator-state").toString());
-    aggProps.put("kafka.consumer.group.instance.id", STATIC_MEMBER);
+    aggProps.put(AggregatorConfig.GROUP_INSTANCE_ID, STATIC_MEMBER);
     AggregatorConfig aggConfig =
         new AggregatorConfig(serviceProperties(config, "aggregator.", aggProps, bootstrap));
     aggregator = new Aggregator(aggConfig);
@@ -106,6 +109,39 @@ public final class Standalone implements AutoCloseable {
       metricsEndpoint.start();
     }
     awaitAggregatorRunning();
+    Thread watcher = new Thread(() -> watchStartup(aggConfig), "standalone-startup");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  /**
+   * Logs when the whole process has caught up after its start: the aggregator has read its input to
+   * the end, then, once the output of that input has been emitted and committed (an emit and a
+   * commit interval later), the sink has written all of it.
+   */
+  private void watchStartup(AggregatorConfig aggConfig) {
+    long settle =
+        aggConfig.emitInterval().toMillis()
+            + aggConfig.getLong(AggregatorConfig.COMMIT_INTERVAL_MS);
+    try {
+      while (!closed && !aggregator.phases().has(StartupPhases.CAUGHT_UP)) {
+        Thread.sleep(200);
+      }
+      Thread.sleep(settle);
+      while (!closed && !sink.upToDate()) {
+        Thread.sleep(100);
+      }
+      if (!closed) {
+        phases.reached(StartupPhases.CAUGHT_UP, "aggregator and sink");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The start-up phases of the whole process reached so far. */
+  public StartupPhases phases() {
+    return phases;
   }
 
   /**
@@ -167,6 +203,7 @@ public final class Standalone implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     log.info("stopping: gateway, aggregator, sink, broker");
     closeQuietly(metricsEndpoint);
     closeQuietly(gateway);

@@ -5,13 +5,18 @@ import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.service.metrics.SelfReporting;
+import io.graphitekafka.service.restart.StartupPhases;
+import io.graphitekafka.service.restart.StaticMember;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -38,6 +43,8 @@ public final class Aggregator implements AutoCloseable {
   private final CarbonRulesWatcher carbonRules;
   private final KafkaStreams streams;
   private final SelfReporting reporting;
+  private final StaticMember member;
+  private final StreamsStartup startup;
 
   public Aggregator(AggregatorConfig config) {
     this(config, Clock.systemUTC());
@@ -56,11 +63,17 @@ public final class Aggregator implements AutoCloseable {
             null);
     this.rules = new StorageRulesWatcher(config.confDir());
     this.carbonRules = new CarbonRulesWatcher(config.confDir());
+    this.member =
+        config.groupInstanceId().equals(StaticMember.AUTO)
+            ? StaticMember.claim(
+                METRICS_ROLE, Path.of(config.getString(AggregatorConfig.STATE_DIR)))
+            : null;
     this.streams =
         new KafkaStreams(
             RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics),
-            streamsProperties(config));
+            withGroupInstanceId(streamsProperties(config), config, member));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
+    this.startup = new StreamsStartup(streams);
     metrics.bind(new KafkaStreamsMetrics(streams));
   }
 
@@ -126,6 +139,20 @@ public final class Aggregator implements AutoCloseable {
     return props;
   }
 
+  /**
+   * Sets the stream threads' {@code group.instance.id}: the claimed one, the configured one, or
+   * none.
+   */
+  static Properties withGroupInstanceId(
+      Properties props, AggregatorConfig config, StaticMember member) {
+    String id = member != null ? member.id() : config.groupInstanceId();
+    if (!id.isEmpty() && !id.equals(StaticMember.AUTO)) {
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id);
+      log.info("stream threads are static members {}-<thread> of their group", id);
+    }
+    return props;
+  }
+
   public void start() {
     log.info(
         "starting aggregator {} on {}: {} -> {}, grace {} s, emit every {} ms, "
@@ -141,6 +168,7 @@ public final class Aggregator implements AutoCloseable {
     carbonRules.start(config.rulesReloadInterval());
     RulesTopic.ensure(config, streamsProperties(config));
     streams.start();
+    startup.start();
     reporting.start();
   }
 
@@ -165,9 +193,26 @@ public final class Aggregator implements AutoCloseable {
   @Override
   public void close() {
     reporting.close();
-    streams.close(Duration.ofSeconds(30));
+    startup.close();
+    // A static member would otherwise keep its tasks until its session times out: an aggregator
+    // stopped on purpose hands them over at once, a crashed one is taken back on restart.
+    streams.close(
+        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
     rules.close();
     carbonRules.close();
+    if (member != null) {
+      try {
+        member.close();
+      } catch (IOException e) {
+        log.warn("releasing the group member slot: {}", e.toString());
+      }
+    }
+  }
+
+  /** The start-up phases reached so far. */
+  public StartupPhases phases() {
+    return startup.phases();
   }
 
   /** The Prometheus endpoint's port, or -1 when it is off. */

@@ -2,6 +2,8 @@ package io.graphitekafka.sink;
 
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.service.metrics.SelfReporting;
+import io.graphitekafka.service.restart.StartupPhases;
+import io.graphitekafka.service.restart.StaticMember;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.consumer.SeriesListener;
 import io.graphitekafka.sink.consumer.SinkClients;
@@ -34,6 +36,7 @@ public final class Sink implements AutoCloseable {
   private final SinkLoop loop;
   private final TagRegistrar tags;
   private final SelfReporting reporting;
+  private final StaticMember member;
 
   public Sink(SinkConfig config) {
     this.config = config;
@@ -48,20 +51,40 @@ public final class Sink implements AutoCloseable {
             config.metricsInstance(),
             config.getString(SinkConfig.PROMETHEUS_BIND),
             null);
+    this.member =
+        config.groupInstanceId().equals(StaticMember.AUTO)
+            ? StaticMember.claim("sink", Path.of(config.getString(SinkConfig.DATA_DIR)))
+            : null;
     try {
       this.tags = tagRegistrar(config, stats);
-      this.loop = loop(config, stats, tags == null ? SeriesListener.NONE : tags);
+      this.loop = loop(config, stats, member, tags == null ? SeriesListener.NONE : tags);
     } catch (RuntimeException e) {
       reporting.close();
+      release(member);
       throw e;
+    }
+    if (member != null) {
+      log.info("static member {} of group {}", member.id(), config.getString(SinkConfig.GROUP_ID));
+    }
+  }
+
+  private static void release(StaticMember member) {
+    if (member == null) {
+      return;
+    }
+    try {
+      member.close();
+    } catch (IOException e) {
+      log.warn("releasing the group member slot: {}", e.toString());
     }
   }
 
   /**
    * The consumer loop over the real clients, which are closed again if the loop cannot be built.
    */
-  private static SinkLoop loop(SinkConfig config, SinkStats stats, SeriesListener listener) {
-    Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config);
+  private static SinkLoop loop(
+      SinkConfig config, SinkStats stats, StaticMember member, SeriesListener listener) {
+    Consumer<Void, ByteBuffer> consumer = SinkClients.consumer(config, member);
     stats.metrics().bind(new KafkaClientMetrics(consumer));
     Producer<byte[], byte[]> rejects = null;
     try {
@@ -121,6 +144,16 @@ public final class Sink implements AutoCloseable {
     return reporting.port();
   }
 
+  /** The start-up phases reached so far. */
+  public StartupPhases phases() {
+    return loop.phases();
+  }
+
+  /** Whether the last poll found every owned partition read to its end, written and committed. */
+  public boolean upToDate() {
+    return loop.upToDate();
+  }
+
   /** Whether the consumer loop still runs; false after close or a fatal error. */
   public boolean isRunning() {
     return loop.isRunning();
@@ -150,6 +183,7 @@ public final class Sink implements AutoCloseable {
         }
       }
       reporting.close();
+      release(member);
     }
   }
 }

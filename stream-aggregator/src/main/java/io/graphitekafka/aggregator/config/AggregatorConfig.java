@@ -4,6 +4,7 @@ import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.service.config.SelfMetricsSettings;
 import io.graphitekafka.service.config.ServiceConfig;
+import io.graphitekafka.service.restart.StaticMember;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class AggregatorConfig extends ServiceConfig {
   public static final String APPLICATION_ID = "application.id";
   public static final String CONF_DIR = "conf.dir";
   public static final String STATE_DIR = "state.dir";
+  public static final String GROUP_INSTANCE_ID = "group.instance.id";
   public static final String GRACE_SECONDS = "grace.seconds";
   public static final String NEW_SERIES_FILES_EMPTY = "new.series.files.empty";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
@@ -65,6 +67,17 @@ public final class AggregatorConfig extends ServiceConfig {
               new ConfigDef.NonEmptyString(),
               Importance.MEDIUM,
               "Kafka Streams local state directory.")
+          .define(
+              GROUP_INSTANCE_ID,
+              Type.STRING,
+              StaticMember.AUTO,
+              Importance.MEDIUM,
+              "Static membership of the stream threads' consumer group (group.instance.id; Kafka "
+                  + "Streams appends each thread's number): a restarted instance takes its partitions "
+                  + "back at once instead of after the dead one's session timeout. 'auto' (the "
+                  + "default) derives one from the host name and the state directory; empty means "
+                  + "dynamic membership; any other value is the id itself, which must differ between "
+                  + "instances. kafka.consumer.group.instance.id, if set, wins.")
           .define(
               GRACE_SECONDS,
               Type.LONG,
@@ -181,6 +194,25 @@ public final class AggregatorConfig extends ServiceConfig {
         ConsumerConfig.configNames(),
         ProducerConfig.configNames(),
         AdminClientConfig.configNames());
+  }
+
+  /**
+   * The {@code group.instance.id} the aggregator sets on its stream threads' consumers: empty when
+   * it sets none (dynamic membership, an id given under {@code kafka.}, or the streams rebalance
+   * protocol, which refuses static membership), {@link StaticMember#AUTO} when it derives one, else
+   * the configured id.
+   */
+  public String groupInstanceId() {
+    Map<String, Object> kafka = kafkaOverrides();
+    boolean givenUnderKafka =
+        kafka.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
+            || kafka.containsKey(
+                StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
+            || kafka.containsKey(
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
+    boolean streamsProtocol =
+        "streams".equalsIgnoreCase(String.valueOf(kafka.get(StreamsConfig.GROUP_PROTOCOL_CONFIG)));
+    return givenUnderKafka || streamsProtocol ? "" : getString(GROUP_INSTANCE_ID).trim();
   }
 
   public Path confDir() {

@@ -4,6 +4,7 @@ import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.service.config.KafkaPassThrough;
 import io.graphitekafka.service.config.SelfMetricsSettings;
 import io.graphitekafka.service.config.ServiceConfig;
+import io.graphitekafka.service.restart.StaticMember;
 import io.graphitekafka.whisper.FillMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,9 +82,13 @@ public final class SinkConfig extends ServiceConfig {
           .define(
               GROUP_INSTANCE_ID,
               Type.STRING,
-              "",
+              StaticMember.AUTO,
               Importance.MEDIUM,
-              "Static membership id (group.instance.id); empty for dynamic membership.")
+              "Static membership id (group.instance.id): a restarted sink takes its partitions "
+                  + "back at once instead of after the dead one's session timeout. 'auto' (the "
+                  + "default) derives one from the host name and the data directory; empty means "
+                  + "dynamic membership; any other value is the id itself, which must differ "
+                  + "between the sinks of a group. kafka.group.instance.id, if set, wins.")
           .define(
               PARTITIONS,
               Type.STRING,
@@ -275,14 +280,28 @@ public final class SinkConfig extends ServiceConfig {
   }
 
   /**
-   * The self-metrics instance name: {@value #METRICS_INSTANCE}, else group.instance.id, else "a".
+   * The self-metrics instance name: {@value #METRICS_INSTANCE}, else a group.instance.id given by
+   * name, else "a".
    */
   public String metricsInstance() {
     String instance = getString(METRICS_INSTANCE).trim();
     if (instance.isEmpty()) {
       instance = getString(GROUP_INSTANCE_ID).trim();
     }
-    return instance.isEmpty() ? "a" : instance;
+    return instance.isEmpty() || instance.equals(StaticMember.AUTO) ? "a" : instance;
+  }
+
+  /**
+   * The {@code group.instance.id} setting as the sink applies it: empty when it sets none (dynamic
+   * membership, explicit partitions, or an id given as {@code kafka.group.instance.id}), {@link
+   * StaticMember#AUTO} when it derives one, else the configured id.
+   */
+  public String groupInstanceId() {
+    if (!explicitPartitions().isEmpty()
+        || kafkaOverrides().containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+      return "";
+    }
+    return getString(GROUP_INSTANCE_ID).trim();
   }
 
   private static double parseRate(String name, String text) {

@@ -1,5 +1,6 @@
 package io.graphitekafka.sink.consumer;
 
+import io.graphitekafka.service.restart.StaticMember;
 import io.graphitekafka.sink.config.SinkConfig;
 import java.util.HashMap;
 import java.util.Locale;
@@ -19,11 +20,22 @@ final class SinkClientConfig {
   private SinkClientConfig() {}
 
   static Map<String, Object> consumer(SinkConfig config) {
+    return consumer(config, null);
+  }
+
+  /**
+   * @param member the derived {@code group.instance.id} when the setting is {@code auto}, or null
+   *     for none
+   */
+  static Map<String, Object> consumer(SinkConfig config, StaticMember member) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(SinkConfig.GROUP_ID));
-    String instance = config.getString(SinkConfig.GROUP_INSTANCE_ID).trim();
-    if (!instance.isEmpty() && config.explicitPartitions().isEmpty()) {
+    String instance = config.groupInstanceId();
+    if (instance.equals(StaticMember.AUTO)) {
+      instance = member == null ? "" : member.id();
+    }
+    if (!instance.isEmpty()) {
       props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
     }
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -1,5 +1,6 @@
 package io.graphitekafka.sink.consumer;
 
+import io.graphitekafka.service.restart.StaticMember;
 import io.graphitekafka.sink.config.SinkConfig;
 import java.nio.ByteBuffer;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -25,10 +26,12 @@ public final class SinkClients {
    * copying them. Values are the record's own slice of the fetched (or decompressed) buffer, not a
    * copy; the client allocates those buffers per fetch and never reuses them, so a slice stays
    * valid in a write batch across polls.
+   *
+   * @param member the derived {@code group.instance.id} when the setting is {@code auto}, or null
    */
-  public static Consumer<Void, ByteBuffer> consumer(SinkConfig config) {
+  public static Consumer<Void, ByteBuffer> consumer(SinkConfig config, StaticMember member) {
     return new KafkaConsumer<>(
-        SinkClientConfig.consumer(config), new SkipKey(), new ByteBufferDeserializer());
+        SinkClientConfig.consumer(config, member), new SkipKey(), new ByteBufferDeserializer());
   }
 
   /** The producer of the rejects topic, whose records the sink serializes itself. */

@@ -3,6 +3,7 @@ package io.graphitekafka.sink.consumer;
 import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.SchemaRegistryClient;
 import io.graphitekafka.schemas.topic.Topics;
+import io.graphitekafka.service.restart.StartupPhases;
 import io.graphitekafka.sink.config.SinkConfig;
 import io.graphitekafka.sink.metrics.SinkStats;
 import java.io.IOException;
@@ -12,8 +13,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -52,9 +57,11 @@ public final class SinkLoop implements Runnable, AutoCloseable {
   private final PartitionReplay replay;
   private final Consumer<Void, ByteBuffer> consumer;
   private final RejectsPublisher rejects;
+  private final StartupPhases phases = new StartupPhases("sink");
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
   private volatile Throwable failure;
+  private volatile boolean upToDate;
   private long backoffMs = INITIAL_BACKOFF_MS;
   private Thread thread;
 
@@ -158,7 +165,11 @@ public final class SinkLoop implements Runnable, AutoCloseable {
         log.error("closing Whisper files: {}", e.toString());
       }
       try {
-        consumer.close(Duration.ofSeconds(10));
+        // A static member would otherwise keep its partitions until its session times out: a sink
+        // stopped on purpose hands them over at once, a crashed one is taken back on restart.
+        consumer.close(
+            CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(10)));
       } catch (RuntimeException e) {
         log.warn("closing the consumer: {}", e.toString());
       }
@@ -183,8 +194,16 @@ public final class SinkLoop implements Runnable, AutoCloseable {
       }
       if (!batch.isEmpty() && (records.isEmpty() || batch.full())) {
         batch.writeAndCommit();
+        phases.reached(StartupPhases.FIRST_COMMIT);
       } else if (batch.isEmpty() && records.isEmpty()) {
         batch.commitAdvancedPositions();
+        upToDate = caughtUp();
+        if (upToDate) {
+          phases.reached(StartupPhases.CAUGHT_UP);
+        }
+      }
+      if (!records.isEmpty()) {
+        upToDate = false;
       }
       backoffMs = INITIAL_BACKOFF_MS;
     } catch (WakeupException e) {
@@ -234,6 +253,34 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * Whether every owned partition is read to its end and everything read is written and committed:
+   * the start-up's last phase.
+   */
+  private boolean caughtUp() {
+    Set<TopicPartition> owned = consumer.assignment();
+    if (owned.isEmpty() || !batch.isEmpty()) {
+      return false;
+    }
+    for (TopicPartition tp : owned) {
+      OptionalLong lag = consumer.currentLag(tp);
+      if (lag.isEmpty() || lag.getAsLong() != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the last poll found every owned partition read to its end, written and committed. */
+  public boolean upToDate() {
+    return upToDate;
+  }
+
+  /** The start-up phases reached so far. */
+  public StartupPhases phases() {
+    return phases;
+  }
+
   private void updateLag() {
     for (TopicPartition tp : consumer.assignment()) {
       consumer.currentLag(tp).ifPresent(lag -> stats.lag(tp.partition(), lag));
@@ -255,6 +302,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     }
     consumer.assign(partitions);
     log.info("owning explicit partitions {}", partitions);
+    phases.reached(StartupPhases.GROUP_JOINED, partitions.size() + " explicit partitions");
     replay.onOwned(consumer, partitions);
   }
 
@@ -276,6 +324,7 @@ public final class SinkLoop implements Runnable, AutoCloseable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       log.info("assigned {}", partitions);
+      phases.reached(StartupPhases.GROUP_JOINED, partitions.size() + " partitions");
       replay.onOwned(consumer, partitions);
     }
   }
