@@ -68,6 +68,9 @@ public final class Aggregator implements AutoCloseable {
             ? StaticMember.claim(
                 METRICS_ROLE, Path.of(config.getString(AggregatorConfig.STATE_DIR)))
             : null;
+    StateDirectoryCheck.run(
+        Path.of(config.getString(AggregatorConfig.STATE_DIR))
+            .resolve(config.getString(AggregatorConfig.APPLICATION_ID)));
     this.streams =
         new KafkaStreams(
             RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics),

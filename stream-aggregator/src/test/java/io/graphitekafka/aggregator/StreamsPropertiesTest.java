@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
+import io.graphitekafka.service.restart.StaticMember;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -58,4 +59,32 @@ class StreamsPropertiesTest {
     assertThat(Aggregator.onStreamThreadFailure(new StreamsException("disk full")))
         .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
   }
+
+  @Test
+  void streamThreadsAreStaticMembersByDefaultUnderTheIdTheyAreGivenOrNone() throws Exception {
+    String key = "main.consumer.group.instance.id";
+    AggregatorConfig byDefault = new AggregatorConfig(Map.of());
+    assertThat(byDefault.groupInstanceId()).isEqualTo("auto");
+    try (StaticMember member = StaticMember.claim("aggregator", dir)) {
+      assertThat(Aggregator.withGroupInstanceId(new Properties(), byDefault, member))
+          .containsEntry(key, member.id());
+    }
+
+    AggregatorConfig named = new AggregatorConfig(Map.of("group.instance.id", "agg-7"));
+    assertThat(Aggregator.withGroupInstanceId(new Properties(), named, null))
+        .containsEntry(key, "agg-7");
+
+    AggregatorConfig dynamic = new AggregatorConfig(Map.of("group.instance.id", ""));
+    assertThat(Aggregator.withGroupInstanceId(new Properties(), dynamic, null))
+        .doesNotContainKey(key);
+
+    // an id given as a Kafka setting, or the streams protocol (no static members), sets none
+    assertThat(
+            new AggregatorConfig(Map.of("kafka.consumer.group.instance.id", "x")).groupInstanceId())
+        .isEmpty();
+    assertThat(new AggregatorConfig(Map.of("kafka.group.protocol", "streams")).groupInstanceId())
+        .isEmpty();
+  }
+
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
 }

@@ -9,8 +9,10 @@ import io.graphitekafka.testing.Await;
 import io.graphitekafka.testing.ChildProcesses;
 import io.graphitekafka.testing.KafkaProbe;
 import io.graphitekafka.testing.KafkaProbe.Rec;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,9 +109,25 @@ class RestartTimesIT {
 
   @Test
   void aggregatorKilledAloneIsCaughtUpSoonAfterItsRestart(FaultsFixture f) throws Exception {
+    aggregatorKilledAndRestarted(f, "restart-aggregator", false);
+  }
+
+  /**
+   * What a crash on a failing disk leaves: every RocksDB store's CURRENT file overwritten and a
+   * half-written checkpoint file in every task directory. Each is named in the log, and the state
+   * is rebuilt from the changelog.
+   */
+  @Test
+  void aggregatorRestartedOnADamagedStateDirectoryRebuildsItAndWritesTheSameFiles(FaultsFixture f)
+      throws Exception {
+    aggregatorKilledAndRestarted(f, "damaged-state", true);
+  }
+
+  private void aggregatorKilledAndRestarted(FaultsFixture f, String name, boolean damage)
+      throws Exception {
     List<Rec> points = f.referencePoints();
     try (Services services = new Services(dir)) {
-      Pipeline p = new Pipeline(f, "restart-aggregator", dir, services);
+      Pipeline p = new Pipeline(f, name, dir, services);
       Service first =
           Services.together(
                   List.of(
@@ -135,6 +154,8 @@ class RestartTimesIT {
           .as("killed with most of the input unread")
           .isLessThan(points.size() / 2L);
 
+      int damagedTasks = damage ? damage(dir.resolve("state").resolve(p.appId)) : 0;
+
       long restarted = System.nanoTime();
       services.start("aggregator-2", "aggregator", p.aggregatorSettings("state"));
       long caughtUp =
@@ -148,9 +169,17 @@ class RestartTimesIT {
               WAIT,
               () -> p.state() + "\n" + services.log());
       p.assertSameFilesAsReference();
+      List<String> named = services.linesOf("aggregator-2", "state directory check:");
+      if (damage) {
+        assertThat(named).as("every damaged task named in the log").hasSize(damagedTasks);
+        assertThat(named).allMatch(l -> l.contains("is corrupt") && l.contains("rebuilt"));
+      } else {
+        assertThat(named).as("an intact state directory is left alone").isEmpty();
+      }
       System.out.printf(
-          "restart aggregator: killed with %d of %d points committed; caught up %.1f s after the"
+          "restart %s: killed with %d of %d points committed; caught up %.1f s after the"
               + " restart (%s)%n",
+          name,
           committedAtKill,
           points.size(),
           (caughtUp - restarted) / 1e9,
@@ -209,6 +238,30 @@ class RestartTimesIT {
           (caughtUp - restarted) / 1e9,
           String.join("; ", services.linesOf(p.name + "-sink-2", "start-up summary")));
     }
+  }
+
+  /**
+   * Damages every task directory below {@code appDir}: a half-written checkpoint file, and every
+   * RocksDB store's CURRENT file pointing nowhere. Returns the number of task directories.
+   */
+  private static int damage(Path appDir) throws IOException {
+    List<Path> tasks;
+    try (Stream<Path> s = Files.list(appDir)) {
+      tasks = s.filter(t -> t.getFileName().toString().matches("\\d+_\\d+")).toList();
+    }
+    for (Path task : tasks) {
+      Files.writeString(task.resolve(".checkpoint"), "0\n3\n" + "carbon.points 0 12");
+      Path rocksdb = task.resolve("rocksdb");
+      if (Files.isDirectory(rocksdb)) {
+        try (Stream<Path> stores = Files.list(rocksdb)) {
+          for (Path store : stores.toList()) {
+            Files.writeString(store.resolve("CURRENT"), "MANIFEST-999999\n");
+          }
+        }
+      }
+    }
+    assertThat(tasks).as("task directories to damage").isNotEmpty();
+    return tasks.size();
   }
 
   /** 2,000 series of 100 ten-second slots each, in the order a Carbon client would send them. */

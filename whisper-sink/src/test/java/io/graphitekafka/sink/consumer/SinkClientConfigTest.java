@@ -2,12 +2,15 @@ package io.graphitekafka.sink.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.service.restart.StaticMember;
 import io.graphitekafka.sink.config.SinkConfig;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SinkClientConfigTest {
 
@@ -41,6 +44,25 @@ class SinkClientConfigTest {
                 config(
                     Map.of(SinkConfig.GROUP_INSTANCE_ID, "host-1", SinkConfig.PARTITIONS, "0-3"))))
         .doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+  }
+
+  @Test
+  void byDefaultTheSinkIsTheStaticMemberItsDataDirectoryMakesIt(@TempDir Path dir)
+      throws Exception {
+    SinkConfig config = config(Map.of());
+    assertThat(config.groupInstanceId()).isEqualTo(StaticMember.AUTO);
+    assertThat(config.metricsInstance()).isEqualTo("a");
+    try (StaticMember member = StaticMember.claim("sink", dir)) {
+      assertThat(SinkClientConfig.consumer(config, member))
+          .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, member.id());
+    }
+    assertThat(SinkClientConfig.consumer(config(Map.of(SinkConfig.GROUP_INSTANCE_ID, ""))))
+        .doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    // given as a Kafka setting, that one is used as it is
+    assertThat(
+            SinkClientConfig.consumer(
+                config(Map.of("kafka.group.instance.id", "rack-2")), StaticMember.claim("x", dir)))
+        .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "rack-2");
   }
 
   @Test
