@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -75,7 +76,16 @@ public final class PointProducer implements AutoCloseable {
   /**
    * The producer settings: idempotent with acks=all, lz4 batches sized for many small records, and
    * a delivery timeout without limit so an unreachable cluster means backpressure, not loss. {@code
-   * overrides} win.
+   * overrides} win, except that idempotence and acks=all cannot be turned off.
+   *
+   * <p>Why they are kept: the producer's own retries are what carry a batch through a leader change
+   * or a refused sequence ({@code OutOfOrderSequenceException}). An idempotent producer retries
+   * every such refusal and re-sends a partition's batches in sequence order, so a series' points
+   * are neither lost, written twice, nor reordered; without idempotence a retried batch may land
+   * after a later one or twice, and without acks=all an acknowledged point may be lost with a
+   * broker.
+   *
+   * @throws ConfigException if {@code overrides} turn idempotence or acks=all off
    */
   public static Map<String, Object> producerProperties(
       String bootstrapServers, Map<String, Object> overrides) {
@@ -93,6 +103,22 @@ public final class PointProducer implements AutoCloseable {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "graphite-kafka-gateway");
     props.putAll(overrides);
+    Object idempotence = props.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+    if (!"true".equalsIgnoreCase(String.valueOf(idempotence).trim())) {
+      throw new ConfigException(
+          "kafka." + ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+          idempotence,
+          "the gateway's producer must be idempotent: without it a retried batch can be written"
+              + " twice, or after a later one");
+    }
+    String acks = String.valueOf(props.get(ProducerConfig.ACKS_CONFIG)).trim();
+    if (!acks.equalsIgnoreCase("all") && !acks.equals("-1")) {
+      throw new ConfigException(
+          "kafka." + ProducerConfig.ACKS_CONFIG,
+          acks,
+          "the gateway counts a point as produced only once every in-sync replica has it; it must"
+              + " be all");
+    }
     return props;
   }
 
