@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +98,10 @@ public final class Standalone implements AutoCloseable {
     gwProps.put(GatewayConfig.CARBON_PORT, config.getInt(StandaloneConfig.CARBON_PORT));
     gwProps.put(GatewayConfig.UDP_PORT, config.getInt(StandaloneConfig.UDP_PORT));
     gwProps.put(GatewayConfig.PICKLE_PORT, config.getInt(StandaloneConfig.PICKLE_PORT));
+    // the carbon.lines reader is a group member too: back at once after a crash, like the others
+    gwProps.put(
+        GatewayConfig.KAFKA_CONSUMER_PREFIX + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+        STATIC_MEMBER);
     gateway =
         new Gateway(new GatewayConfig(serviceProperties(config, "gateway.", gwProps, bootstrap)));
     gateway.start();

@@ -94,6 +94,18 @@ class RestartTimesIT {
       long restarted = System.nanoTime();
       run.start();
       long caughtUp = run.awaitCaughtUp(input.size());
+      Await.until(
+          "the start-up summaries logged",
+          Duration.ofSeconds(30),
+          () -> run.startupSummary().size() == 3,
+          () -> ChildProcesses.recent(output));
+      assertThat(run.startupSummary())
+          .anyMatch(l -> l.startsWith("sink start-up summary: group joined after"))
+          .anyMatch(l -> l.startsWith("aggregator start-up summary:") && l.contains("caught up"))
+          .anyMatch(
+              l ->
+                  l.startsWith("standalone start-up summary: broker up after")
+                      && l.contains("caught up after"));
       run.stop();
       Pipeline.assertSameFiles(reference, run.dataDir);
       System.out.printf(
