@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The series names waiting to be registered with graphite-web's TagDB, kept in a file so that none
@@ -27,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * completed is registered anyway, which costs graphite-web one idempotent upsert.
  */
 final class TagJournal implements Closeable {
+
+  private static final Logger log = LoggerFactory.getLogger(TagJournal.class);
 
   static final long COMPACT_AT = 1 << 20;
   private static final String JOURNAL = "pending";
@@ -66,16 +71,39 @@ final class TagJournal implements Closeable {
     }
     this.length = end;
     this.published = end;
-    long offset = 0;
-    if (Files.exists(offsetFile)) {
-      try {
-        offset = Long.parseLong(Files.readString(offsetFile, StandardCharsets.US_ASCII).trim());
-      } catch (NumberFormatException e) {
-        offset = 0; // registering again is harmless; losing names is not
-      }
-    }
-    this.acknowledged = offset < 0 || offset > end ? 0 : offset;
+    this.acknowledged = readOffset(end);
     this.pendingNames = countLines(acknowledged, end);
+  }
+
+  /**
+   * The acknowledged offset kept beside a journal of {@code end} bytes, or 0 when it is missing,
+   * unreadable, out of range, or not at the start of a line: registering names again is harmless,
+   * losing them is not. Anything but a missing file is named in the log.
+   */
+  private long readOffset(long end) throws IOException {
+    if (!Files.exists(offsetFile)) {
+      return 0;
+    }
+    String problem;
+    try {
+      String text = Files.readString(offsetFile, StandardCharsets.US_ASCII).trim();
+      long offset = Long.parseLong(text);
+      if (offset < 0 || offset > end) {
+        problem = "offset " + offset + " is outside the journal's " + end + " bytes";
+      } else if (offset > 0 && readByte(offset - 1) != '\n') {
+        problem = "offset " + offset + " is not at the start of a name";
+      } else {
+        return offset;
+      }
+    } catch (NumberFormatException | CharacterCodingException e) {
+      problem = "not a number";
+    }
+    log.warn(
+        "{} is corrupt ({}); every name in {} is registered with graphite-web again",
+        offsetFile,
+        problem,
+        journal);
+    return 0;
   }
 
   /** Appends a name; the registrar sees it after the next {@link #publish}. */

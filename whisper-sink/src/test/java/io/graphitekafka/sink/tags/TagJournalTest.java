@@ -155,6 +155,16 @@ class TagJournalTest {
     try (TagJournal journal = new TagJournal(dir)) {
       assertThat(journal.next(10).names()).containsExactly("b;x=2");
     }
+    // half-written over another value: a number, but in the middle of a name
+    Files.writeString(dir.resolve("pending.offset"), "3", StandardCharsets.US_ASCII);
+    try (TagJournal journal = new TagJournal(dir)) {
+      assertThat(journal.next(10).names()).containsExactly("a;x=1", "b;x=2");
+    }
+    // bytes that are not text at all
+    Files.write(dir.resolve("pending.offset"), new byte[] {(byte) 0xff, 0, (byte) 0x80});
+    try (TagJournal journal = new TagJournal(dir)) {
+      assertThat(journal.next(10).names()).containsExactly("a;x=1", "b;x=2");
+    }
   }
 
   @Test
