@@ -66,7 +66,9 @@ public final class Aggregator implements AutoCloseable {
     this.member =
         config.groupInstanceId().equals(StaticMember.AUTO)
             ? StaticMember.claim(
-                METRICS_ROLE, Path.of(config.getString(AggregatorConfig.STATE_DIR)))
+                METRICS_ROLE,
+                Path.of(config.getString(AggregatorConfig.STATE_DIR)),
+                config.getString(AggregatorConfig.APPLICATION_ID))
             : null;
     StateDirectoryCheck.run(
         Path.of(config.getString(AggregatorConfig.STATE_DIR))

@@ -65,7 +65,7 @@ class StreamsPropertiesTest {
     String key = "main.consumer.group.instance.id";
     AggregatorConfig byDefault = new AggregatorConfig(Map.of());
     assertThat(byDefault.groupInstanceId()).isEqualTo("auto");
-    try (StaticMember member = StaticMember.claim("aggregator", dir)) {
+    try (StaticMember member = StaticMember.claim("aggregator", dir, "graphite-kafka-aggregator")) {
       assertThat(Aggregator.withGroupInstanceId(new Properties(), byDefault, member))
           .containsEntry(key, member.id());
     }

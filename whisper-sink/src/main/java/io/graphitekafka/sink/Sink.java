@@ -53,7 +53,10 @@ public final class Sink implements AutoCloseable {
             null);
     this.member =
         config.groupInstanceId().equals(StaticMember.AUTO)
-            ? StaticMember.claim("sink", Path.of(config.getString(SinkConfig.DATA_DIR)))
+            ? StaticMember.claim(
+                "sink",
+                Path.of(config.getString(SinkConfig.DATA_DIR)),
+                config.getString(SinkConfig.GROUP_ID))
             : null;
     try {
       this.tags = tagRegistrar(config, stats);

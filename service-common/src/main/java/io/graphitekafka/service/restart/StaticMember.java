@@ -23,12 +23,14 @@ import java.util.Locale;
  * the dead member's session timeout, and different for every instance running at the same time, so
  * that no instance fences another.
  *
- * <p>The id is {@code <role>-<host>-<directory hash>-<slot>}: the host name, the hash of the
- * directory the instance keeps its data in (the aggregator's state directory, the sink's data
- * directory), and the first free slot of that directory. A slot is an exclusive lock on a file
- * {@code .<role>-member-<slot>.lock} in the directory, held as long as the process lives and
+ * <p>The id is {@code <role>-<host>-<hash>-<slot>}: the host name, the hash of the directory the
+ * instance keeps its data in (the aggregator's state directory, the sink's data directory) and of
+ * its group, and the first free slot of that directory and group. A slot is an exclusive lock on a
+ * file {@code .<role>-<hash>-<slot>.lock} in the directory, held as long as the process lives and
  * released by the operating system when it dies, so a restarted instance gets its slot back and a
- * second instance on the same directory gets the next one.
+ * second instance on the same directory gets the next one. The group is part of the hash so that
+ * instances of two groups sharing a directory (two aggregator applications on the default state
+ * directory) never take each other's slots, whatever order they restart in.
  */
 public final class StaticMember implements Closeable {
 
@@ -48,16 +50,17 @@ public final class StaticMember implements Closeable {
   }
 
   /**
-   * The id for an instance of {@code role} keeping its data in {@code dir} (created if missing),
-   * holding the lock of its slot until {@link #close()}.
+   * The id for an instance of {@code role} in consumer group {@code group}, keeping its data in
+   * {@code dir} (created if missing), holding the lock of its slot until {@link #close()}.
    */
-  public static StaticMember claim(String role, Path dir) {
+  public static StaticMember claim(String role, Path dir, String group) {
     Path abs = dir.toAbsolutePath().normalize();
-    String prefix = role + "-" + hostName() + "-" + hash(abs.toString());
+    String hash = hash(abs + "\n" + group);
+    String prefix = role + "-" + hostName() + "-" + hash;
     try {
       Files.createDirectories(abs);
       for (int slot = 1; slot <= MAX_SLOTS; slot++) {
-        Path file = abs.resolve("." + role + "-member-" + slot + ".lock");
+        Path file = abs.resolve("." + role + "-" + hash + "-" + slot + ".lock");
         FileChannel channel =
             FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLock(channel);

@@ -52,7 +52,7 @@ class SinkClientConfigTest {
     SinkConfig config = config(Map.of());
     assertThat(config.groupInstanceId()).isEqualTo(StaticMember.AUTO);
     assertThat(config.metricsInstance()).isEqualTo("a");
-    try (StaticMember member = StaticMember.claim("sink", dir)) {
+    try (StaticMember member = StaticMember.claim("sink", dir, "replica-a")) {
       assertThat(SinkClientConfig.consumer(config, member))
           .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, member.id());
     }
@@ -61,7 +61,8 @@ class SinkClientConfigTest {
     // given as a Kafka setting, that one is used as it is
     assertThat(
             SinkClientConfig.consumer(
-                config(Map.of("kafka.group.instance.id", "rack-2")), StaticMember.claim("x", dir)))
+                config(Map.of("kafka.group.instance.id", "rack-2")),
+                StaticMember.claim("x", dir, "replica-a")))
         .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "rack-2");
   }
 
