@@ -86,6 +86,7 @@ final class Commands {
               .flag("kafka-port", StandaloneConfig.BROKER_PORT)
               .flag("partitions", StandaloneConfig.PARTITIONS)
               .flag("metrics-port", StandaloneConfig.METRICS_PORT)
+              .flag("carbonlink-port", StandaloneConfig.CARBONLINK_PORT)
               .flag("graphite-url", StandaloneConfig.GRAPHITE_URL),
           command(
                   "gateway",

@@ -88,6 +88,8 @@ public final class Standalone implements AutoCloseable {
     aggProps.put(AggregatorConfig.CONF_DIR, config.getString(StandaloneConfig.CONF_DIR));
     aggProps.put(AggregatorConfig.STATE_DIR, dataDir.resolve("aggregator-state").toString());
     aggProps.put(AggregatorConfig.GROUP_INSTANCE_ID, STATIC_MEMBER);
+    aggProps.put(AggregatorConfig.CARBONLINK_PORT, config.getInt(StandaloneConfig.CARBONLINK_PORT));
+    aggProps.put(AggregatorConfig.CARBONLINK_BIND, bind);
     AggregatorConfig aggConfig =
         new AggregatorConfig(serviceProperties(config, "aggregator.", aggProps, bootstrap));
     aggregator = new Aggregator(aggConfig);
@@ -191,6 +193,9 @@ public final class Standalone implements AutoCloseable {
         + gateway.picklePort()
         + ", kafka "
         + broker.bootstrapServers()
+        + (aggregator.carbonlinkPort() < 0
+            ? ""
+            : ", carbonlink " + bind + ":" + aggregator.carbonlinkPort())
         + (metricsEndpoint == null
             ? ""
             : ", metrics http://" + bind + ":" + metricsEndpoint.port() + "/metrics")

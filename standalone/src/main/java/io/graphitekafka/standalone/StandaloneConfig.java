@@ -25,6 +25,7 @@ public final class StandaloneConfig extends AbstractConfig {
   public static final String BROKER_PORT = "broker.port";
   public static final String PARTITIONS = "partitions";
   public static final String METRICS_PORT = "metrics.http.port";
+  public static final String CARBONLINK_PORT = "carbonlink.port";
   public static final String GRAPHITE_URL = "graphite.url";
 
   public static final ConfigDef CONFIG_DEF =
@@ -85,6 +86,15 @@ public final class StandaloneConfig extends AbstractConfig {
               Range.between(1, 1024),
               Importance.MEDIUM,
               "Partitions of the pipeline's topics when they are created.")
+          .define(
+              CARBONLINK_PORT,
+              Type.INT,
+              7002,
+              Range.between(0, 65535),
+              Importance.MEDIUM,
+              "carbon's CACHE_QUERY_PORT: graphite-web's carbonlink queries (CARBONLINK_HOSTS ="
+                  + " ['127.0.0.1:7002:a']) are answered here with the points accepted and not yet in"
+                  + " their files; 0 turns it off.")
           .define(
               METRICS_PORT,
               Type.INT,

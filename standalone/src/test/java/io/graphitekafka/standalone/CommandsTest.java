@@ -28,6 +28,7 @@ class CommandsTest {
           "standalone kafka-port broker.port",
           "standalone partitions partitions",
           "standalone metrics-port metrics.http.port",
+          "standalone carbonlink-port carbonlink.port",
           "standalone graphite-url graphite.url",
           "gateway bootstrap-servers bootstrap.servers",
           "gateway bind bind.address",

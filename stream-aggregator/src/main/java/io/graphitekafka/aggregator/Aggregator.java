@@ -1,5 +1,8 @@
 package io.graphitekafka.aggregator;
 
+import io.graphitekafka.aggregator.carbonlink.CarbonlinkRequests;
+import io.graphitekafka.aggregator.carbonlink.CarbonlinkServer;
+import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.topology.RollupTopology;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
@@ -14,6 +17,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -44,6 +50,9 @@ public final class Aggregator implements AutoCloseable {
   private final KafkaStreams streams;
   private final SelfReporting reporting;
   private final StaticMember member;
+  private final RecentPoints recent;
+  private final CarbonlinkServer carbonlink;
+  private final ScheduledExecutorService expiry;
   private final StreamsStartup startup;
 
   public Aggregator(AggregatorConfig config) {
@@ -70,12 +79,45 @@ public final class Aggregator implements AutoCloseable {
                 Path.of(config.getString(AggregatorConfig.STATE_DIR)),
                 config.getString(AggregatorConfig.APPLICATION_ID))
             : null;
+    int carbonlinkPort = config.getInt(AggregatorConfig.CARBONLINK_PORT);
+    this.recent =
+        carbonlinkPort == 0
+            ? RecentPoints.NONE
+            : new RecentPoints(
+                Duration.ofSeconds(config.getInt(AggregatorConfig.CARBONLINK_WINDOW_SECONDS)),
+                System::nanoTime);
+    this.carbonlink =
+        carbonlinkPort == 0
+            ? null
+            : new CarbonlinkServer(
+                config.getString(AggregatorConfig.CARBONLINK_BIND),
+                carbonlinkPort,
+                new CarbonlinkRequests(recent, rules::resolve),
+                config.getInt(AggregatorConfig.CARBONLINK_MAX_CONNECTIONS),
+                config.getInt(AggregatorConfig.CARBONLINK_MAX_FRAME_BYTES),
+                (int)
+                    TimeUnit.SECONDS.toMillis(
+                        config.getInt(AggregatorConfig.CARBONLINK_IDLE_TIMEOUT_SECONDS)),
+                metrics);
+    this.expiry =
+        carbonlink == null
+            ? null
+            : Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "carbonlink-expiry");
+                  t.setDaemon(true);
+                  return t;
+                });
+    if (carbonlink != null) {
+      metrics.gauge("carbonlinkSeries", recent::seriesCount);
+      metrics.gauge("carbonlinkPoints", recent::pointCount);
+    }
     StateDirectoryCheck.run(
         Path.of(config.getString(AggregatorConfig.STATE_DIR))
             .resolve(config.getString(AggregatorConfig.APPLICATION_ID)));
     this.streams =
         new KafkaStreams(
-            RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics),
+            RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics, recent),
             withGroupInstanceId(streamsProperties(config), config, member));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
     this.startup = new StreamsStartup(streams);
@@ -174,6 +216,11 @@ public final class Aggregator implements AutoCloseable {
     RulesTopic.ensure(config, streamsProperties(config));
     streams.start();
     startup.start();
+    if (carbonlink != null) {
+      carbonlink.start();
+      long every = config.getInt(AggregatorConfig.CARBONLINK_WINDOW_SECONDS);
+      expiry.scheduleWithFixedDelay(recent::expireIdle, every, every, TimeUnit.SECONDS);
+    }
     reporting.start();
   }
 
@@ -197,6 +244,10 @@ public final class Aggregator implements AutoCloseable {
 
   @Override
   public void close() {
+    if (carbonlink != null) {
+      carbonlink.close();
+      expiry.shutdownNow();
+    }
     reporting.close();
     startup.close();
     // A static member would otherwise keep its tasks until its session times out: an aggregator
@@ -218,6 +269,11 @@ public final class Aggregator implements AutoCloseable {
   /** The start-up phases reached so far. */
   public StartupPhases phases() {
     return startup.phases();
+  }
+
+  /** The carbonlink port, or -1 when it is off. */
+  public int carbonlinkPort() {
+    return carbonlink == null ? -1 : carbonlink.port();
   }
 
   /** The Prometheus endpoint's port, or -1 when it is off. */

@@ -32,6 +32,12 @@ public final class AggregatorConfig extends ServiceConfig {
   public static final String NEW_SERIES_FILES_EMPTY = "new.series.files.empty";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
+  public static final String CARBONLINK_PORT = "carbonlink.port";
+  public static final String CARBONLINK_BIND = "carbonlink.bind";
+  public static final String CARBONLINK_WINDOW_SECONDS = "carbonlink.window.seconds";
+  public static final String CARBONLINK_MAX_CONNECTIONS = "carbonlink.max.connections";
+  public static final String CARBONLINK_MAX_FRAME_BYTES = "carbonlink.max.frame.bytes";
+  public static final String CARBONLINK_IDLE_TIMEOUT_SECONDS = "carbonlink.idle.timeout.seconds";
   public static final String RULES_RELOAD_SECONDS = "rules.reload.interval.seconds";
   public static final String SERIES_CACHE_MAX = "series.cache.max";
   public static final String FORWARD_ALL = "aggregation.forward.all";
@@ -116,6 +122,52 @@ public final class AggregatorConfig extends ServiceConfig {
               Importance.MEDIUM,
               "How often the slots written since the last emission are sent, once each with their latest "
                   + "value. At least the commit interval keeps it to one update per slot per commit.")
+          .define(
+              CARBONLINK_PORT,
+              Type.INT,
+              0,
+              Range.between(0, 65535),
+              Importance.MEDIUM,
+              "carbon's CACHE_QUERY_PORT: graphite-web's carbonlink queries (CARBONLINK_HOSTS) are "
+                  + "answered here with the points accepted and not yet in their files; 0 (the "
+                  + "default for this service; carbon and the standalone use 7002) turns it off.")
+          .define(
+              CARBONLINK_BIND,
+              Type.STRING,
+              "0.0.0.0",
+              Importance.LOW,
+              "carbon's CACHE_QUERY_INTERFACE: the address the carbonlink port is bound to.")
+          .define(
+              CARBONLINK_WINDOW_SECONDS,
+              Type.INT,
+              10,
+              Range.between(1, 3600),
+              Importance.LOW,
+              "How long a point stays in the carbonlink answers after it was accepted: long enough "
+                  + "to be emitted, committed and written by the sink.")
+          .define(
+              CARBONLINK_MAX_CONNECTIONS,
+              Type.INT,
+              100,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Open carbonlink connections; more are closed at once and counted.")
+          .define(
+              CARBONLINK_MAX_FRAME_BYTES,
+              Type.INT,
+              1 << 20,
+              Range.between(64, 64 << 20),
+              Importance.LOW,
+              "The largest carbonlink request; a longer one is answered with an error and its "
+                  + "connection closed.")
+          .define(
+              CARBONLINK_IDLE_TIMEOUT_SECONDS,
+              Type.INT,
+              600,
+              Range.atLeast(1),
+              Importance.LOW,
+              "A carbonlink connection without a request for this long is closed (graphite-web keeps "
+                  + "its connections open between renders).")
           .define(
               RULES_RELOAD_SECONDS,
               Type.LONG,

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
@@ -61,6 +62,9 @@ final class RollupProcessor
   /** The Avro form of each layout, one object per distinct layout. */
   private final Map<SeriesLayout, ArchiveLayout> layouts = new HashMap<>();
 
+  /** What graphite-web's carbonlink queries see before the files do. */
+  private final RecentPoints recent;
+
   private final ArchivePoint out = new ArchivePoint();
 
   private ProcessorContext<String, ArchivePoint> context;
@@ -75,8 +79,10 @@ final class RollupProcessor
       Duration emitInterval,
       int maxLiveSeries,
       CommitHook commitHook,
-      RollupMetrics metrics) {
+      RollupMetrics metrics,
+      RecentPoints recent) {
     this.resolver = resolver;
+    this.recent = recent;
     this.clock = clock;
     this.graceSeconds = graceSeconds;
     this.newFilesEmpty = newFilesEmpty;
@@ -135,6 +141,7 @@ final class RollupProcessor
           "dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
       return;
     }
+    recent.add(metric, timestamp, value);
     if (late) {
       metrics.late.increment();
     }

@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
@@ -64,20 +65,22 @@ public final class RollupTopology {
       Function<String, SeriesLayout> resolver,
       Clock clock,
       SelfMetrics metrics) {
-    return build(config, resolver, () -> CarbonRules.NONE, clock, metrics);
+    return build(config, resolver, () -> CarbonRules.NONE, clock, metrics, RecentPoints.NONE);
   }
 
   /**
    * Builds the topology with carbon-aggregator's rules in front of the rollup.
    *
    * @param rules the aggregation and rewrite rules in force, asked for each point
+   * @param recent where the rollup keeps the points it accepted, for carbonlink
    */
   public static Topology build(
       AggregatorConfig config,
       Function<String, SeriesLayout> resolver,
       Supplier<CarbonRules> rules,
       Clock clock,
-      SelfMetrics metrics) {
+      SelfMetrics metrics,
+      RecentPoints recent) {
     SchemaRegistryClient registry = RegistrySettings.client(config);
     Topic<String, MetricPoint> points = Topics.points(config.pointsTopic(), registry);
     Topic<String, MetricPoint> regrouped = Topics.points(config.rulesTopic(), registry);
@@ -132,7 +135,8 @@ public final class RollupTopology {
                 emitInterval,
                 maxLiveSeries,
                 commitHook,
-                rollupMetrics),
+                rollupMetrics,
+                recent),
         ROUTER_PROCESSOR,
         AGGREGATE_PROCESSOR);
     topology.addProcessor(

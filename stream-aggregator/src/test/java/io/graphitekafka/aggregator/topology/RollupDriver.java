@@ -1,5 +1,6 @@
 package io.graphitekafka.aggregator.topology;
 
+import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.graphite.storage.SeriesLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
@@ -106,7 +107,8 @@ final class RollupDriver implements AutoCloseable {
         });
     driver =
         new TopologyTestDriver(
-            RollupTopology.build(config, resolver, rules, clock, metrics), props);
+            RollupTopology.build(config, resolver, rules, clock, metrics, RecentPoints.NONE),
+            props);
     Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
     points =
         driver.createInputTopic(
