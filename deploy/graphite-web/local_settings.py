@@ -16,8 +16,9 @@ INDEX_FILE = os.path.join(STORAGE_DIR, "index")
 CLUSTER_SERVERS = [s for s in os.environ.get("GRAPHITE_CLUSTER_SERVERS", "").split(",") if s]
 REMOTE_FIND_TIMEOUT = 5.0
 REMOTE_FETCH_TIMEOUT = 10.0
-# no carbon-cache to ask: points are in the files as soon as the sink has written them
-CARBONLINK_HOSTS = []
+# carbonlink: where graphite-web asks for points not yet in the files, "host:port:instance" entries
+# separated by commas; the standalone and the aggregator answer on carbon's port, 7002.
+CARBONLINK_HOSTS = [s for s in os.environ.get("GRAPHITE_CARBONLINK_HOSTS", "").split(",") if s]
 
 # the storage hosts store tagged series under carbon's hashed _tagged paths; tag queries need a TagDB,
 # which this image leaves at graphite-web's local default
