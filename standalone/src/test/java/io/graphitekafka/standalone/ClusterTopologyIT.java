@@ -3,11 +3,15 @@ package io.graphitekafka.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.graphitekafka.embedded.EmbeddedKafkaBroker;
+import io.graphitekafka.graphite.pickle.PickleReader;
+import io.graphitekafka.graphite.pickle.PickleWriter;
 import io.graphitekafka.schemas.serde.StubSchemaRegistry;
 import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.testing.ChildProcesses;
 import io.graphitekafka.whisper.WhisperFile;
 import io.graphitekafka.whisper.WhisperFormatException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -30,9 +34,12 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -123,9 +130,19 @@ class ClusterTopologyIT {
           registryUrl,
           "--graphite-url",
           "http://127.0.0.1:" + web2);
+      int[] carbonlink = {freePort(), freePort()};
       for (int i = 1; i <= 2; i++) {
         Path props = work.resolve("aggregator" + i + ".properties");
-        Files.writeString(props, "state.dir=" + work.resolve("aggregator" + i + "-state") + "\n");
+        Files.writeString(
+            props,
+            String.join(
+                "\n",
+                "state.dir=" + work.resolve("aggregator" + i + "-state"),
+                "carbonlink.port=" + carbonlink[i - 1],
+                "carbonlink.bind=127.0.0.1",
+                // the points stay in the answers for the whole test
+                "carbonlink.window.seconds=600",
+                ""));
         start(
             "aggregator",
             "--config",
@@ -150,6 +167,27 @@ class ClusterTopologyIT {
           "--schema-registry-url",
           registryUrl);
 
+      // both aggregators own partitions before any point is sent, so each holds only its own
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        await(
+            "both aggregators own input partitions, the group stable",
+            () -> {
+              try {
+                ConsumerGroupDescription group =
+                    admin
+                        .describeConsumerGroups(List.of("graphite-kafka-aggregator"))
+                        .all()
+                        .get()
+                        .get("graphite-kafka-aggregator");
+                return group.groupState() == GroupState.STABLE
+                    && group.members().size() == 2
+                    && group.members().stream()
+                        .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+              } catch (Exception e) {
+                return false;
+              }
+            });
+      }
       long now = System.currentTimeMillis() / 1000;
       long t = now - Math.floorMod(now, 60) - 60;
       StringBuilder lines = new StringBuilder();
@@ -194,8 +232,84 @@ class ClusterTopologyIT {
       assertThat(firstValue(bootstrap, Topics.DEFAULT_POINTS)[0]).isZero();
       assertThat(firstValue(bootstrap, Topics.DEFAULT_ARCHIVES)[0]).isZero();
 
+      everySeriesIsAnsweredByEitherAggregatorsCarbonlink(carbonlink, t);
       federateWithGraphiteWeb(storage1, storage2, web1, web2, t);
     }
+  }
+
+  /**
+   * One carbonlink address is enough in a cluster: each aggregator answers for every series, its
+   * own from its points and the others' by asking the owner. A request marked as forwarded is
+   * answered from the receiving instance's own points only, which shows that each holds only part
+   * of the series.
+   */
+  private void everySeriesIsAnsweredByEitherAggregatorsCarbonlink(int[] carbonlink, long t)
+      throws Exception {
+    List<String> names = new ArrayList<>();
+    for (int s = 0; s < SERIES; s++) {
+      names.add(String.format("cluster.s%02d.value", s));
+      names.add(String.format("cluster.tagged;dc=d%d;host=h%02d", s % 2, s));
+    }
+    int[] ownedBy = new int[2];
+    for (int i = 0; i < 2; i++) {
+      try (Socket socket = new Socket("127.0.0.1", carbonlink[i])) {
+        socket.setSoTimeout(5_000);
+        for (String name : names) {
+          int s = Integer.parseInt(name.replaceAll(".*[sh](\\d\\d).*", "$1"));
+          List<Object> expected = new ArrayList<>();
+          for (int k = 0; k < 6; k++) {
+            expected.add(List.of((double) (t + 10L * k), (double) (s * 100 + k)));
+          }
+          Object routed = carbonlink(socket, Map.of("type", "cache-query", "metric", name));
+          assertThat(distinctPoints(routed))
+              .as("aggregator %d's answer for %s", i + 1, name)
+              .isEqualTo(expected);
+          Object local =
+              carbonlink(socket, Map.of("type", "cache-query", "metric", name, "forwarded", true));
+          if (distinctPoints(local).equals(expected)) {
+            ownedBy[i]++;
+          } else {
+            assertThat(distinctPoints(local)).as("%s held by one aggregator", name).isEmpty();
+          }
+        }
+      }
+    }
+    assertThat(ownedBy[0] + ownedBy[1])
+        .as("each series held by one aggregator")
+        .isEqualTo(names.size());
+    assertThat(ownedBy[0])
+        .as("series aggregator 1 holds itself")
+        .isPositive()
+        .isLessThan(names.size());
+  }
+
+  /**
+   * The distinct points of a cache-query reply, in order (a point processed again after a task
+   * moved is held twice, as carbon-cache would hold a point sent twice).
+   */
+  private static List<Object> distinctPoints(Object reply) {
+    assertThat(reply).isInstanceOf(Map.class);
+    Object points = ((Map<?, ?>) reply).get("datapoints");
+    assertThat(points).as("datapoints of %s", reply).isInstanceOf(List.class);
+    return new ArrayList<>(new java.util.LinkedHashSet<>((List<?>) points));
+  }
+
+  /** One carbonlink request and its reply. */
+  private static Object carbonlink(Socket socket, Map<String, Object> request) throws IOException {
+    byte[] body = PickleWriter.write(request);
+    DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+    out.writeInt(body.length);
+    out.write(body);
+    out.flush();
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    byte[] reply = new byte[in.readInt()];
+    in.readFully(reply);
+    return PickleReader.read(reply);
+  }
+
+  private void await(String what, java.util.function.BooleanSupplier condition) throws Exception {
+    io.graphitekafka.testing.Await.until(
+        what, Duration.ofSeconds(120), condition, () -> String.join("\n", output));
   }
 
   /** The value of the first record found on {@code topic}. */

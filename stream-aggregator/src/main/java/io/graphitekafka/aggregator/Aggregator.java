@@ -1,6 +1,7 @@
 package io.graphitekafka.aggregator;
 
 import io.graphitekafka.aggregator.carbonlink.CarbonlinkRequests;
+import io.graphitekafka.aggregator.carbonlink.CarbonlinkRouting;
 import io.graphitekafka.aggregator.carbonlink.CarbonlinkServer;
 import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.aggregator.config.AggregatorConfig;
@@ -12,6 +13,9 @@ import io.graphitekafka.service.restart.StartupPhases;
 import io.graphitekafka.service.restart.StaticMember;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,10 +26,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +60,10 @@ public final class Aggregator implements AutoCloseable {
   private final RecentPoints recent;
   private final CarbonlinkServer carbonlink;
   private final ScheduledExecutorService expiry;
+
+  /** This instance's {@code application.server}, or null without carbonlink. */
+  private final String streamsSelf;
+
   private final StreamsStartup startup;
 
   public Aggregator(AggregatorConfig config) {
@@ -92,7 +103,13 @@ public final class Aggregator implements AutoCloseable {
             : new CarbonlinkServer(
                 config.getString(AggregatorConfig.CARBONLINK_BIND),
                 carbonlinkPort,
-                new CarbonlinkRequests(recent, rules::resolve),
+                new CarbonlinkRequests(
+                    recent,
+                    rules::resolve,
+                    new CarbonlinkRouting(
+                        this::remoteOwner,
+                        1000,
+                        config.getInt(AggregatorConfig.CARBONLINK_MAX_FRAME_BYTES))),
                 config.getInt(AggregatorConfig.CARBONLINK_MAX_CONNECTIONS),
                 config.getInt(AggregatorConfig.CARBONLINK_MAX_FRAME_BYTES),
                 (int)
@@ -118,7 +135,11 @@ public final class Aggregator implements AutoCloseable {
     this.streams =
         new KafkaStreams(
             RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics, recent),
-            withGroupInstanceId(streamsProperties(config), config, member));
+            withCarbonlinkServer(
+                withGroupInstanceId(streamsProperties(config), config, member),
+                config,
+                carbonlink));
+    this.streamsSelf = carbonlink == null ? null : advertisedHost(config) + ":" + carbonlink.port();
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
     this.startup = new StreamsStartup(streams);
     metrics.bind(new KafkaStreamsMetrics(streams));
@@ -270,6 +291,54 @@ public final class Aggregator implements AutoCloseable {
   public StartupPhases phases() {
     return startup.phases();
   }
+
+  /**
+   * Sets {@code application.server} to this instance's carbonlink address, so that the others find
+   * which instance owns a series and forward queries for it there.
+   */
+  static Properties withCarbonlinkServer(
+      Properties props, AggregatorConfig config, CarbonlinkServer carbonlink) {
+    if (carbonlink != null) {
+      props.put(
+          StreamsConfig.APPLICATION_SERVER_CONFIG,
+          advertisedHost(config) + ":" + carbonlink.port());
+    }
+    return props;
+  }
+
+  /** The host other instances reach this one's carbonlink port at. */
+  static String advertisedHost(AggregatorConfig config) {
+    String host = config.getString(AggregatorConfig.CARBONLINK_ADVERTISED_HOST).trim();
+    if (!host.isEmpty()) {
+      return host;
+    }
+    String bind = config.getString(AggregatorConfig.CARBONLINK_BIND).trim();
+    if (!bind.isEmpty() && !bind.equals("0.0.0.0") && !bind.equals("::")) {
+      return bind;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /** The carbonlink address of the instance that owns {@code metric}, or null for this one. */
+  private InetSocketAddress remoteOwner(String metric) {
+    KeyQueryMetadata owner =
+        streams.queryMetadataForKey(RollupTopology.SERIES_STORE, metric, KEY_SERIALIZER);
+    if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+      return null; // not known yet (a rebalance): answered from this instance's own points
+    }
+    HostInfo host = owner.activeHost();
+    String self = String.valueOf(streamsSelf);
+    if (host == null || host.port() <= 0 || (host.host() + ":" + host.port()).equals(self)) {
+      return null;
+    }
+    return new InetSocketAddress(host.host(), host.port());
+  }
+
+  private static final StringSerializer KEY_SERIALIZER = new StringSerializer();
 
   /** The carbonlink port, or -1 when it is off. */
   public int carbonlinkPort() {

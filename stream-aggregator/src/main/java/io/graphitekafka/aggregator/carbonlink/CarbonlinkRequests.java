@@ -4,6 +4,8 @@ import io.graphitekafka.graphite.naming.InvalidSeriesNameException;
 import io.graphitekafka.graphite.naming.SeriesNames;
 import io.graphitekafka.graphite.pickle.PickleWriter.Tuple;
 import io.graphitekafka.graphite.storage.SeriesLayout;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +27,22 @@ public final class CarbonlinkRequests {
 
   private final RecentPoints recent;
   private final Function<String, SeriesLayout> layouts;
+  private final CarbonlinkRouting routing;
+
+  /** Answers for every series from {@code recent}: a single aggregator, or the standalone. */
+  public CarbonlinkRequests(RecentPoints recent, Function<String, SeriesLayout> layouts) {
+    this(recent, layouts, new CarbonlinkRouting(CarbonlinkRouting.LOCAL, 1000, 1 << 20));
+  }
 
   /**
    * @param layouts the layout storage-schemas.conf and storage-aggregation.conf give a series
+   * @param routing where series this instance does not own are asked for
    */
-  public CarbonlinkRequests(RecentPoints recent, Function<String, SeriesLayout> layouts) {
+  public CarbonlinkRequests(
+      RecentPoints recent, Function<String, SeriesLayout> layouts, CarbonlinkRouting routing) {
     this.recent = recent;
     this.layouts = layouts;
+    this.routing = routing;
   }
 
   /** The reply to one decoded request. */
@@ -45,8 +56,9 @@ public final class CarbonlinkRequests {
     }
     try {
       return switch (t) {
-        case "cache-query" -> Map.of("datapoints", datapoints(name(map.get("metric"))));
-        case "cache-query-bulk" -> bulk(map.get("metrics"));
+        case "cache-query" ->
+            Map.of("datapoints", datapoints(name(map.get("metric")), forwarded(map)));
+        case "cache-query-bulk" -> bulk(map.get("metrics"), forwarded(map));
         case "get-metadata" -> metadata(name(map.get("metric")), map.get("key"));
         case "set-metadata" ->
             error(
@@ -59,6 +71,36 @@ public final class CarbonlinkRequests {
     }
   }
 
+  private static boolean forwarded(Map<?, ?> request) {
+    return Boolean.TRUE.equals(request.get(CarbonlinkRouting.FORWARDED));
+  }
+
+  /**
+   * The series' points: this instance's own, or, for a series another aggregator owns, that
+   * instance's answer.
+   */
+  private List<Object> datapoints(String metric, boolean forwarded) {
+    InetSocketAddress owner = forwarded ? null : routing.remoteOwner(metric);
+    if (owner == null) {
+      return datapoints(metric);
+    }
+    Object reply;
+    try {
+      reply = routing.forward(owner, Map.of("type", "cache-query", "metric", metric));
+    } catch (IOException e) {
+      throw new BadRequest("the aggregator owning " + clip(metric) + " did not answer: " + e);
+    }
+    if (!(reply instanceof Map<?, ?> m) || !(m.get("datapoints") instanceof List<?> points)) {
+      Object error = reply instanceof Map<?, ?> m ? m.get("error") : reply;
+      throw new BadRequest("the aggregator owning " + clip(metric) + " answered: " + error);
+    }
+    List<Object> out = new ArrayList<>(points.size());
+    for (Object p : points) {
+      out.add(p instanceof List<?> pair ? new Tuple(pair) : p);
+    }
+    return out;
+  }
+
   private List<Object> datapoints(String metric) {
     List<RecentPoints.Point> points = recent.get(metric);
     List<Object> out = new ArrayList<>(points.size());
@@ -68,7 +110,7 @@ public final class CarbonlinkRequests {
     return out;
   }
 
-  private Map<String, Object> bulk(Object metrics) {
+  private Map<String, Object> bulk(Object metrics, boolean forwarded) {
     if (!(metrics instanceof List<?> names)) {
       throw new BadRequest("cache-query-bulk needs a list of 'metrics'");
     }
@@ -78,7 +120,7 @@ public final class CarbonlinkRequests {
     Map<String, Object> byMetric = new LinkedHashMap<>();
     for (Object n : names) {
       String metric = name(n);
-      byMetric.put(metric, datapoints(metric));
+      byMetric.put(metric, datapoints(metric, forwarded));
     }
     return Map.of("datapointsByMetric", byMetric);
   }

@@ -34,6 +34,7 @@ public final class AggregatorConfig extends ServiceConfig {
   public static final String EMIT_INTERVAL_MS = "emit.interval.ms";
   public static final String CARBONLINK_PORT = "carbonlink.port";
   public static final String CARBONLINK_BIND = "carbonlink.bind";
+  public static final String CARBONLINK_ADVERTISED_HOST = "carbonlink.advertised.host";
   public static final String CARBONLINK_WINDOW_SECONDS = "carbonlink.window.seconds";
   public static final String CARBONLINK_MAX_CONNECTIONS = "carbonlink.max.connections";
   public static final String CARBONLINK_MAX_FRAME_BYTES = "carbonlink.max.frame.bytes";
@@ -137,6 +138,14 @@ public final class AggregatorConfig extends ServiceConfig {
               "0.0.0.0",
               Importance.LOW,
               "carbon's CACHE_QUERY_INTERFACE: the address the carbonlink port is bound to.")
+          .define(
+              CARBONLINK_ADVERTISED_HOST,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "The host name other aggregators reach this one's carbonlink port at, to forward a "
+                  + "query for a series this instance owns (Kafka Streams' application.server); "
+                  + "empty: carbonlink.bind, or this host's name if that is 0.0.0.0.")
           .define(
               CARBONLINK_WINDOW_SECONDS,
               Type.INT,
