@@ -169,6 +169,16 @@ def checks(r):
                                             ", %d probes never readable" % unresolved if unresolved else "")
         out.append(("freshness p99 at %s points/s" % fmt(num(r, "fresh_rate")), fig, "< 2 s",
                     p99 == p99 and p99 < 2 and unresolved == 0))
+    rp99 = num(r, "render_gk_p99")
+    if rp99 is not None:
+        unresolved = num(r, "render_gk_unresolved") or 0
+        out.append(("/render returns a point, via graphite-web and carbonlink, p99 at %s points/s"
+                    % fmt(num(r, "render_rate")),
+                    "%.2f s (p50 %.2f s%s; carbon-cache: p99 %s s)" % (
+                        rp99, num(r, "render_gk_p50"),
+                        ", %d probes never returned" % unresolved if unresolved else "",
+                        r.get("render_carbon_p99", "-")),
+                    "<= 1 s", rp99 == rp99 and rp99 <= 1 and unresolved == 0))
     rss = num(r, "rss_peak_kib")
     if rss:
         out.append(("standalone peak RSS, %s active series" % fmt(num(r, "fresh_series")),
@@ -451,6 +461,22 @@ def render(out, md_path, svg_path):
     L.append("A probe still unreadable 60 s after its stage's load ended counts as unresolved (no delay recorded); "
              "`nan` means no probe was readable in that time.")
     L.append("")
+    if "render_rate" in r:
+        L.append("### 7. What a dashboard sees: /render through graphite-web")
+        L.append("")
+        L.append("%s points/s of load over %s series for %s s; a probe point every 0.5 s; the delay from "
+                 "sending it until graphite-web's `/render` returns it (graphite-web asks carbonlink for what "
+                 "the file does not hold yet)." % (fmt(num(r, "render_rate")), fmt(num(r, "render_series")),
+                                                  r.get("render_seconds", "-")))
+        L.append("")
+        L.append("| system | probes | returned | p50 | p90 | p99 | max |")
+        L.append("|---|---|---|---|---|---|---|")
+        for st, name in (("render_gk", "graphite-kafka standalone + graphite-web"),
+                         ("render_carbon", "carbon-cache + graphite-web")):
+            L.append("| %s | %s | %s | %s s | %s s | %s s | %s s |" % (
+                name, r.get(st + "_probes", "-"), r.get(st + "_readable", "-"), r.get(st + "_p50", "-"),
+                r.get(st + "_p90", "-"), r.get(st + "_p99", "-"), r.get(st + "_max", "-")))
+        L.append("")
     L.append("### 6. Standalone memory")
     L.append("")
     L.append("| JVM options | peak RSS (VmHWM) | max RSS during the steady load | max heap used | max heap committed |")

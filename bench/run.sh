@@ -8,6 +8,8 @@
 #   4 end to end, standalone, 1,000,000 points / 10,000 series      vs carbon-cache (sink-vs-carbon-cache.sh)
 #   5 freshness p50/p99 from line sent to point readable at 100,000 points/s for 60 s (freshness.py)
 #   6 peak RSS and heap of the standalone process during 5, with 100,000 active series
+#   7 delay from line sent to graphite-web's /render returning it (carbonlink), 10,000 points/s of load
+#     over 10,000 series (RENDER_RATE, RENDER_SERIES)                 vs carbon-cache + graphite-web
 #
 # Then it writes docs/BENCHMARKS.md and docs/benchmarks.svg (bench/report.py), keeping the hand-written
 # analysis between the <!-- analysis --> markers of the existing page.
@@ -24,7 +26,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 here="$root/bench"
 PY=/usr/bin/python3
-QUICK=""; ONLY="1,2,3,4,5"; BUILD=1; PROFILE=1; DOCS=1
+QUICK=""; ONLY="1,2,3,4,5,7"; BUILD=1; PROFILE=1; DOCS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD="" ;;
     --no-profile) PROFILE="" ;;
     --no-docs) DOCS="" ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -53,11 +55,12 @@ fi
 
 if [ -n "$QUICK" ]; then
   GW_POINTS=1000000; AGG_POINTS=1000000; SINK_SERIES=2000; SINK_PER=100; SINK_ROUNDS=3
-  E2E_SERIES=2000; E2E_PER=100; FRESH_SERIES=10000; FRESH_SECONDS=20
+  E2E_SERIES=2000; E2E_PER=100; FRESH_SERIES=10000; FRESH_SECONDS=20; RENDER_SECONDS=20
 else
   GW_POINTS=4000000; AGG_POINTS=2000000; SINK_SERIES=10000; SINK_PER=100; SINK_ROUNDS=4
-  E2E_SERIES=10000; E2E_PER=100; FRESH_SERIES=100000; FRESH_SECONDS=60
+  E2E_SERIES=10000; E2E_PER=100; FRESH_SERIES=100000; FRESH_SECONDS=60; RENDER_SECONDS=60
 fi
+RENDER_RATE=${RENDER_RATE:-10000}; RENDER_SERIES=${RENDER_SERIES:-10000}
 FRESH_RATE=100000
 # bin/graphite-kafka's default JVM options (GRAPHITE_KAFKA_OPTS replaces them, so they are repeated here)
 STANDALONE_OPTS="${STANDALONE_OPTS:--Xmx768m -Djdk.nio.maxCachedBufferSize=262144}"
@@ -73,7 +76,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$OUT/fresh-data"
+  rm -rf "$OUT/fresh-data" "$OUT/render-data"
 }
 trap cleanup EXIT
 
@@ -282,6 +285,78 @@ if want 5; then
   put heap_committed_max_kib "$(awk '{ if ($5 > m) m = $5 } END { print m + 0 }' "$OUT/memory.txt")"
   put standalone_opts "$STANDALONE_OPTS, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}"
   rm -rf "$d"
+fi
+# --- 7: what a dashboard sees: /render through graphite-web with carbonlink, vs carbon-cache ---------
+# start_graphite_web DIR WHISPER_DIR CARBONLINK_HOST:PORT: Debian's graphite-web under gunicorn with
+# deploy/graphite-web's settings; sets web (its port) and adds it to pids
+start_graphite_web() {
+  local env=(PYTHONPATH="$root/deploy/graphite-web" GRAPHITE_SETTINGS_MODULE=local_settings
+    GRAPHITE_STORAGE_DIR="$1" GRAPHITE_LOG_DIR="$1" GRAPHITE_WHISPER_DIR="$2"
+    GRAPHITE_CARBONLINK_HOSTS="$3:a")
+  mkdir -p "$1"
+  env "${env[@]}" "$PY" /usr/bin/django-admin migrate --settings=graphite.settings --run-syncdb \
+    --noinput > "$1/migrate.log" 2>&1
+  web=$(free_port)
+  env "${env[@]}" "$PY" /usr/bin/gunicorn --bind "127.0.0.1:$web" --workers 1 graphite.wsgi:application \
+    > "$1/gunicorn.log" 2>&1 &
+  pids+=($!)
+  wait_port "$web" 60
+}
+# render_stage SYSTEM CARBON_PORT WEB_PORT: warm-up, then the load and the probes side by side
+render_stage() {
+  log "$1: one point per series ($RENDER_SERIES series), then $RENDER_RATE points/s for $RENDER_SECONDS s with a probe every 0.5 s"
+  local conns=$(( RENDER_RATE >= 50000 ? 2 : 1 ))
+  GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" loadgen --port "$2" --series "$RENDER_SERIES" \
+    --points-per-series 1 --timestamps now --prefix render --rate "$RENDER_RATE" --connections "$conns" \
+    > "$OUT/$1-warmup.log" 2>&1
+  sleep 10
+  "$PY" "$here/render_freshness.py" probe "$2" "$3" "$RENDER_SECONDS" "$OUT/$1.txt" 0.5 \
+    > "$OUT/$1-probe.log" 2>&1 &
+  local probe=$!
+  GRAPHITE_KAFKA_NO_BUILD=1 "$root/bin/graphite-kafka" loadgen --port "$2" --series "$RENDER_SERIES" \
+    --points-per-series $((RENDER_RATE * RENDER_SECONDS / RENDER_SERIES)) --timestamps now --prefix render \
+    --rate "$RENDER_RATE" --connections "$conns" --seed 7 > "$OUT/$1-loadgen.log" 2>&1
+  wait "$probe" || log "probe failed, see $OUT/$1-probe.log"
+  local f; f=$(head -n1 "$OUT/$1.txt")
+  echo "$f" >&2
+  for k in probes readable unresolved p50 p90 p99 max; do
+    put "${1}_$k" "$(echo "$f" | tr ' ' '\n' | sed -n "s/^$k=//p")"
+  done
+}
+if want 7; then
+  section render
+  if ! command -v gunicorn >/dev/null 2>&1 || [ ! -d /usr/lib/python3/dist-packages/graphite ]; then
+    log "section 7 skipped: graphite-web and gunicorn are not installed (apt-get install graphite-web gunicorn)"
+  else
+    . "$here/lib.sh"
+    r="$OUT/render-data"; rm -rf "$r"; mkdir -p "$r"
+    # carbon-cache, its cache query port, and a graphite-web asking it
+    start_carbon_cache "$r/carbon"; cpid=$pid; pids+=("$cpid")
+    "$PY" "$here/render_freshness.py" create "$r/carbon/storage/whisper"
+    cl=$(sed -n 's/^CACHE_QUERY_PORT = //p' "$r/carbon/conf/carbon.conf")
+    start_graphite_web "$r/carbon-web" "$r/carbon/storage/whisper" "127.0.0.1:$cl"
+    render_stage render_carbon "$port" "$web"
+    kill "$cpid"; wait "$cpid" 2>/dev/null || true
+    # the standalone, its carbonlink port, and a graphite-web asking it
+    mkdir -p "$r/gk/whisper"
+    "$PY" "$here/render_freshness.py" create "$r/gk/whisper"
+    carbon=$(free_port); cl=$(free_port)
+    # sparse files, as carbon-cache's here (WHISPER_SPARSE_CREATE), so 100,000 series fit on the disk
+    printf 'sink.fill.mode=sparse\n' > "$r/gk.properties"
+    GRAPHITE_KAFKA_NO_BUILD=1 GRAPHITE_KAFKA_OPTS="$STANDALONE_OPTS" "$root/bin/graphite-kafka" standalone \
+      --config "$r/gk.properties" --data-dir "$r/gk" --bind 127.0.0.1 --carbon-port "$carbon" --udp-port "$carbon" \
+      --pickle-port "$(free_port)" --kafka-port "$(free_port)" --metrics-port -1 --carbonlink-port "$cl" \
+      > "$OUT/render-standalone.log" 2>&1 &
+    spid=$!; pids+=("$spid")
+    wait_port "$carbon" 180
+    start_graphite_web "$r/gk-web" "$r/gk/whisper" "127.0.0.1:$cl"
+    render_stage render_gk "$carbon" "$web"
+    kill "$spid"; wait "$spid" 2>/dev/null || true
+    put render_rate "$RENDER_RATE"
+    put render_series "$RENDER_SERIES"
+    put render_seconds "$RENDER_SECONDS"
+    rm -rf "$r"
+  fi
 fi
 section done
 
