@@ -58,6 +58,7 @@ public final class Aggregator implements AutoCloseable {
   private final SelfReporting reporting;
   private final StaticMember member;
   private final RecentPoints recent;
+  private final CarbonlinkRouting routing;
   private final CarbonlinkServer carbonlink;
   private final ScheduledExecutorService expiry;
 
@@ -97,19 +98,16 @@ public final class Aggregator implements AutoCloseable {
             : new RecentPoints(
                 Duration.ofSeconds(config.getInt(AggregatorConfig.CARBONLINK_WINDOW_SECONDS)),
                 System::nanoTime);
+    this.routing =
+        new CarbonlinkRouting(
+            this::remoteOwner, 1000, config.getInt(AggregatorConfig.CARBONLINK_MAX_FRAME_BYTES));
     this.carbonlink =
         carbonlinkPort == 0
             ? null
             : new CarbonlinkServer(
                 config.getString(AggregatorConfig.CARBONLINK_BIND),
                 carbonlinkPort,
-                new CarbonlinkRequests(
-                    recent,
-                    rules::resolve,
-                    new CarbonlinkRouting(
-                        this::remoteOwner,
-                        1000,
-                        config.getInt(AggregatorConfig.CARBONLINK_MAX_FRAME_BYTES))),
+                new CarbonlinkRequests(recent, rules::resolve, routing),
                 config.getInt(AggregatorConfig.CARBONLINK_MAX_CONNECTIONS),
                 config.getInt(AggregatorConfig.CARBONLINK_MAX_FRAME_BYTES),
                 (int)
@@ -269,6 +267,7 @@ public final class Aggregator implements AutoCloseable {
       carbonlink.close();
       expiry.shutdownNow();
     }
+    routing.close();
     reporting.close();
     startup.close();
     // A static member would otherwise keep its tasks until its session times out: an aggregator
@@ -325,8 +324,12 @@ public final class Aggregator implements AutoCloseable {
 
   /** The carbonlink address of the instance that owns {@code metric}, or null for this one. */
   private InetSocketAddress remoteOwner(String metric) {
-    KeyQueryMetadata owner =
-        streams.queryMetadataForKey(RollupTopology.SERIES_STORE, metric, KEY_SERIALIZER);
+    KeyQueryMetadata owner;
+    try {
+      owner = streams.queryMetadataForKey(RollupTopology.SERIES_STORE, metric, KEY_SERIALIZER);
+    } catch (RuntimeException e) {
+      return null; // Kafka Streams not running (starting, stopping, failed): answered from here
+    }
     if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
       return null; // not known yet (a rebalance): answered from this instance's own points
     }
