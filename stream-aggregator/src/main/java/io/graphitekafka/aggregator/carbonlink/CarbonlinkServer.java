@@ -124,7 +124,13 @@ public final class CarbonlinkServer implements AutoCloseable {
         socket = server.accept();
       } catch (IOException e) {
         if (!closed) {
+          // out of descriptors, say: not worth a busy loop
           log.warn("carbonlink accept failed: {}", e.toString());
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException interrupted) {
+            return;
+          }
         }
         continue;
       }
