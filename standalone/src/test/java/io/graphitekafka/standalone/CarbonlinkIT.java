@@ -141,10 +141,11 @@ class CarbonlinkIT {
     long first = now - Math.floorMod(now, 10) - 30;
     long second = first + 10;
     send(carbon, PLAIN + " 1 " + first + "\n" + TAGGED + " 1 " + first + "\n");
-    // the first batch creates both files (and registers the tagged one with graphite-web)
+    // the first batch creates both files (and registers the tagged one with graphite-web); should
+    // the two points come in two batches, the second waits for the limit's next token, 100 s
     Await.until(
         "both files created, the first point in each",
-        Duration.ofSeconds(60),
+        Duration.ofSeconds(150),
         Await.quietly(
             () ->
                 render(web, PLAIN).containsKey(first)
