@@ -98,43 +98,18 @@ class CarbonlinkIT {
         aggregator.carbon.metric.interval.seconds=0
         gateway.carbon.metric.interval.seconds=0
         """);
-    int carbon = CarbonDaemons.freePort();
-    Process standalone =
-        ChildProcesses.launcher(
-                HOME,
-                "",
-                "standalone",
-                "--config",
-                settings.toString(),
-                "--data-dir",
-                dataDir.toString(),
-                "--conf-dir",
-                conf.toString(),
-                "--bind",
-                "127.0.0.1",
-                "--carbon-port",
-                Integer.toString(carbon),
-                "--udp-port",
-                Integer.toString(carbon),
-                "--pickle-port",
-                Integer.toString(CarbonDaemons.freePort()),
-                "--kafka-port",
-                Integer.toString(CarbonDaemons.freePort()),
-                "--metrics-port",
-                "-1",
-                "--carbonlink-port",
-                Integer.toString(carbonlink),
-                "--graphite-url",
-                "http://127.0.0.1:" + web)
-            .start();
-    processes.add(standalone);
-    ChildProcesses.awaitReady(
-        "standalone",
-        standalone,
-        output,
-        "",
-        line -> line.startsWith("graphite-kafka ") && line.contains(" ready"),
-        Duration.ofSeconds(180));
+    int carbon =
+        StandaloneProcess.start(
+            dataDir,
+            conf,
+            -1,
+            carbonlink,
+            processes,
+            output,
+            "--config",
+            settings.toString(),
+            "--graphite-url",
+            "http://127.0.0.1:" + web);
     assertThat(output).anyMatch(l -> l.contains("carbonlink 127.0.0.1:" + carbonlink));
 
     long now = System.currentTimeMillis() / 1000;

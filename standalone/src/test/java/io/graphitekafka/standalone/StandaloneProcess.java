@@ -3,6 +3,7 @@ package io.graphitekafka.standalone;
 import io.graphitekafka.testing.ChildProcesses;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,11 +26,29 @@ final class StandaloneProcess {
   static int start(
       Path dataDir, Path conf, int metricsPort, List<Process> processes, List<String> output)
       throws Exception {
+    return start(dataDir, conf, metricsPort, CarbonDaemons.freePort(), processes, output);
+  }
+
+  /**
+   * Starts it with its carbonlink port at {@code carbonlinkPort} and {@code more} arguments, and
+   * waits for its ready line; its output goes to {@code output}.
+   *
+   * @param metricsPort the Prometheus endpoint's port, -1 for none
+   * @return its Carbon plaintext port
+   */
+  static int start(
+      Path dataDir,
+      Path conf,
+      int metricsPort,
+      int carbonlinkPort,
+      List<Process> processes,
+      List<String> output,
+      String... more)
+      throws Exception {
     int carbon = CarbonDaemons.freePort();
-    Process p =
-        ChildProcesses.launcher(
-                HOME,
-                "",
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "standalone",
                 "--data-dir",
                 dataDir.toString(),
@@ -46,8 +65,11 @@ final class StandaloneProcess {
                 "--kafka-port",
                 Integer.toString(CarbonDaemons.freePort()),
                 "--metrics-port",
-                Integer.toString(metricsPort))
-            .start();
+                Integer.toString(metricsPort),
+                "--carbonlink-port",
+                Integer.toString(carbonlinkPort)));
+    args.addAll(List.of(more));
+    Process p = ChildProcesses.launcher(HOME, "", args.toArray(new String[0])).start();
     processes.add(p);
     ChildProcesses.awaitReady(
         "standalone",

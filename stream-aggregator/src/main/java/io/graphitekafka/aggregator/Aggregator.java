@@ -127,17 +127,15 @@ public final class Aggregator implements AutoCloseable {
       metrics.gauge("carbonlinkSeries", recent::seriesCount);
       metrics.gauge("carbonlinkPoints", recent::pointCount);
     }
+    this.streamsSelf = carbonlink == null ? null : advertisedHost(config) + ":" + carbonlink.port();
     StateDirectoryCheck.run(
         Path.of(config.getString(AggregatorConfig.STATE_DIR))
             .resolve(config.getString(AggregatorConfig.APPLICATION_ID)));
     this.streams =
         new KafkaStreams(
             RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics, recent),
-            withCarbonlinkServer(
-                withGroupInstanceId(streamsProperties(config), config, member),
-                config,
-                carbonlink));
-    this.streamsSelf = carbonlink == null ? null : advertisedHost(config) + ":" + carbonlink.port();
+            withApplicationServer(
+                withGroupInstanceId(streamsProperties(config), config, member), streamsSelf));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
     this.startup = new StreamsStartup(streams);
     metrics.bind(new KafkaStreamsMetrics(streams));
@@ -292,15 +290,12 @@ public final class Aggregator implements AutoCloseable {
   }
 
   /**
-   * Sets {@code application.server} to this instance's carbonlink address, so that the others find
-   * which instance owns a series and forward queries for it there.
+   * Sets {@code application.server} to this instance's carbonlink address, if it has one, so that
+   * the others find which instance owns a series and forward queries for it there.
    */
-  static Properties withCarbonlinkServer(
-      Properties props, AggregatorConfig config, CarbonlinkServer carbonlink) {
-    if (carbonlink != null) {
-      props.put(
-          StreamsConfig.APPLICATION_SERVER_CONFIG,
-          advertisedHost(config) + ":" + carbonlink.port());
+  static Properties withApplicationServer(Properties props, String carbonlinkAddress) {
+    if (carbonlinkAddress != null) {
+      props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, carbonlinkAddress);
     }
     return props;
   }
@@ -334,8 +329,7 @@ public final class Aggregator implements AutoCloseable {
       return null; // not known yet (a rebalance): answered from this instance's own points
     }
     HostInfo host = owner.activeHost();
-    String self = String.valueOf(streamsSelf);
-    if (host == null || host.port() <= 0 || (host.host() + ":" + host.port()).equals(self)) {
+    if (host == null || host.port() <= 0 || (host.host() + ":" + host.port()).equals(streamsSelf)) {
       return null;
     }
     return new InetSocketAddress(host.host(), host.port());

@@ -299,6 +299,7 @@ class RestartTimesIT {
     final List<String> output;
     final int carbonPort;
     final int picklePort;
+    final int carbonlinkPort;
     final int kafkaPort;
     final int metricsPort;
     final KafkaProbe kafka;
@@ -312,6 +313,7 @@ class RestartTimesIT {
       this.output = output;
       this.carbonPort = Services.freePort();
       this.picklePort = Services.freePort();
+      this.carbonlinkPort = Services.freePort();
       this.kafkaPort = Services.freePort();
       this.metricsPort = Services.freePort();
       this.kafka = new KafkaProbe("127.0.0.1:" + kafkaPort);
@@ -340,7 +342,9 @@ class RestartTimesIT {
                   "--kafka-port",
                   Integer.toString(kafkaPort),
                   "--metrics-port",
-                  Integer.toString(metricsPort))
+                  Integer.toString(metricsPort),
+                  "--carbonlink-port",
+                  Integer.toString(carbonlinkPort))
               .start();
       ChildProcesses.copyOutput(name, process, output, name + "-" + starts + ": ");
     }

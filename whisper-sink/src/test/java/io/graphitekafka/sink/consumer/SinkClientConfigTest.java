@@ -59,11 +59,12 @@ class SinkClientConfigTest {
     assertThat(SinkClientConfig.consumer(config(Map.of(SinkConfig.GROUP_INSTANCE_ID, ""))))
         .doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     // given as a Kafka setting, that one is used as it is
-    assertThat(
-            SinkClientConfig.consumer(
-                config(Map.of("kafka.group.instance.id", "rack-2")),
-                StaticMember.claim("x", dir, "replica-a")))
-        .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "rack-2");
+    try (StaticMember member = StaticMember.claim("x", dir, "replica-a")) {
+      assertThat(
+              SinkClientConfig.consumer(
+                  config(Map.of("kafka.group.instance.id", "rack-2")), member))
+          .containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "rack-2");
+    }
   }
 
   @Test
