@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -46,6 +47,19 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     SINGLE_OBJECT,
     /** Confluent's Schema Registry framing: magic byte 0 and a registry-assigned schema id. */
     CONFLUENT
+  }
+
+  /**
+   * Avro's bound on the items a decoded array or map may declare, which it reads once, when it
+   * first decodes anything. Its default (2^31 - 9) lets a damaged or hostile record declare an
+   * array that exhausts the heap before the bytes run out; no record of ours holds more than a few
+   * dozen items, so 100,000 leaves room while turning such a record into a decoding error. An
+   * operator's own setting of the property wins.
+   */
+  static {
+    if (System.getProperty(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY) == null) {
+      System.setProperty(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, "100000");
+    }
   }
 
   private static final byte CONFLUENT_MAGIC = 0;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.graphitekafka.schemas.avro.ArchiveLayout;
 import io.graphitekafka.schemas.avro.ArchivePoint;
 import io.graphitekafka.schemas.avro.ArchiveRetention;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +15,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
 import org.apache.avro.Schema;
-import org.apache.avro.SystemLimitException;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -44,30 +42,9 @@ class ArchivePointReaderDifferentialTest {
   private final ArchivePointReader singleReader = ArchivePointReader.of(SINGLE);
   private final ArchivePointReader confluentReader = ArchivePointReader.of(CONFLUENT);
 
-  // Avro's datum reader allocates a list as long as the item count it reads before reading the
-  // items,
-  // so a corrupt count of a billion runs the reference out of memory. Capped far above what fits in
-  // these values, it refuses such a count as the reader does (the items are not there).
-  static {
-    System.setProperty(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, "100000");
-    resetAvroLimits();
-  }
-
   @AfterContainer
   static void stopRegistry() {
     REGISTRY.close();
-    System.clearProperty(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY);
-    resetAvroLimits();
-  }
-
-  private static void resetAvroLimits() {
-    try {
-      Method reset = SystemLimitException.class.getDeclaredMethod("resetLimits");
-      reset.setAccessible(true);
-      reset.invoke(null);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot apply Avro's collection limit", e);
-    }
   }
 
   @Property(tries = 3000)

@@ -87,4 +87,39 @@ class AvroSerdeTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("median");
   }
+
+  @Test
+  void aRecordDeclaringABillionArchivesIsAnErrorNotAnExhaustedHeap() {
+    AvroSerde<ArchivePoint> serde = AvroSerde.singleObject(ArchivePoint.class);
+    byte[] one = serde.encode(point(1));
+    byte[] two = serde.encode(point(2));
+    int at = 0;
+    while (one[at] == two[at]) {
+      at++; // the archives array's item count, 1 (zigzag 0x02) against 2 (0x04)
+    }
+    assertThat(one[at]).isEqualTo((byte) 0x02);
+    // the same record with a count of 1,000,000,000: zigzag 2,000,000,000 as a varint
+    byte[] count = {(byte) 0x80, (byte) 0xA8, (byte) 0xD6, (byte) 0xB9, 0x07};
+    byte[] damaged = new byte[one.length - 1 + count.length];
+    System.arraycopy(one, 0, damaged, 0, at);
+    System.arraycopy(count, 0, damaged, at, count.length);
+    System.arraycopy(one, at + 1, damaged, at + count.length, one.length - at - 1);
+
+    assertThatThrownBy(() -> serde.decode(damaged))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("corrupt ArchivePoint value");
+  }
+
+  private static ArchivePoint point(int archives) {
+    List<io.graphitekafka.schemas.avro.ArchiveRetention> retentions =
+        java.util.Collections.nCopies(
+            archives, new io.graphitekafka.schemas.avro.ArchiveRetention(60, 1440));
+    return new ArchivePoint(
+        "a.b",
+        60,
+        1_800_000_000L,
+        1.5,
+        new io.graphitekafka.schemas.avro.ArchiveLayout(retentions, "average", 0.5f),
+        null);
+  }
 }
