@@ -375,7 +375,7 @@ def render(out, md_path, svg_path):
              "until the value is read from the file." % (fmt(num(r, "fresh_series")), r.get("fresh_rate", ""),
                                                            r.get("fresh_series", ""), r.get("fresh_seconds", "")))
     L.append("6. During 5, every 2 s: `VmRSS` and `VmHWM` from `/proc/<pid>/status`, and `jcmd <pid> GC.heap_info` "
-             "(G1 heap committed and used).")
+             "(heap committed and used, every generation).")
     L.append("")
     L.append("Profiles: sections 1, 4 and 5 run their JVM with async-profiler %s (Maven Central "
              "`tools.profiler:async-profiler`), CPU sampled every 10 ms per thread (`itimer`), summarised by "

@@ -20,7 +20,8 @@
 #   --no-profile  no async-profiler (by default sections 1, 4 and 5 run with it, sampling every 10 ms)
 #   --no-docs     leave docs/ alone (results stay in the output directory)
 # env: OUT (output directory, default /tmp/graphite-kafka-bench-<date>), PARTITIONS (gateway topic, 12),
-#      STANDALONE_OPTS (JVM options of the standalone process; default: bin/graphite-kafka's)
+#      STANDALONE_OPTS (JVM options of the standalone process; default: bin/graphite-kafka's),
+#      STANDALONE_ARGS (more arguments for section 5's standalone, e.g. "--config FILE")
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -63,7 +64,7 @@ fi
 RENDER_RATE=${RENDER_RATE:-10000}; RENDER_SERIES=${RENDER_SERIES:-10000}
 FRESH_RATE=100000
 # bin/graphite-kafka's default JVM options (GRAPHITE_KAFKA_OPTS replaces them, so they are repeated here)
-STANDALONE_OPTS="${STANDALONE_OPTS:--Xmx768m -Djdk.nio.maxCachedBufferSize=262144}"
+STANDALONE_OPTS="${STANDALONE_OPTS:--Xmx768m -XX:+UseParallelGC -Djdk.nio.maxCachedBufferSize=262144}"
 PARTITIONS=${PARTITIONS:-12}
 OUT=${OUT:-/tmp/graphite-kafka-bench-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
@@ -228,15 +229,17 @@ if want 5; then
   carbon=$(free_port); kafka=$(free_port); pickle=$(free_port)
   GRAPHITE_KAFKA_NO_BUILD=1 GRAPHITE_KAFKA_OPTS="$STANDALONE_OPTS $(agent_opts fresh)" "$root/bin/graphite-kafka" standalone \
     --data-dir "$d" --bind 127.0.0.1 --carbon-port "$carbon" --udp-port "$carbon" --pickle-port "$pickle" \
-    --kafka-port "$kafka" --metrics-port -1 > "$OUT/fresh-standalone.log" 2>&1 &
+    --kafka-port "$kafka" --metrics-port -1 ${STANDALONE_ARGS:-} > "$OUT/fresh-standalone.log" 2>&1 &
   spid=$!; pids+=("$spid")
   wait_port "$carbon" 180
   for _ in $(seq 1 300); do grep -q "assigned \[carbon.archives" "$OUT/fresh-standalone.log" && break; sleep 0.2; done
-  # RSS and heap every 2 s, from /proc and jcmd (G1's "used" after the last collection)
+  # RSS and heap every 2 s, from /proc and jcmd (heap "used" as the collector last reported it)
   (while kill -0 "$spid" 2>/dev/null; do
     rss=$(awk '/VmRSS/ {print $2}' "/proc/$spid/status" 2>/dev/null || echo 0)
     hwm=$(awk '/VmHWM/ {print $2}' "/proc/$spid/status" 2>/dev/null || echo 0)
-    heap=$(jcmd "$spid" GC.heap_info 2>/dev/null | sed -n 's/.*total \([0-9]*\)K, used \([0-9]*\)K.*/\1 \2/p' | head -n1)
+    # G1 prints one heap line, the parallel collector a young and an old generation: add them up
+    heap=$(jcmd "$spid" GC.heap_info 2>/dev/null | sed -n 's/.*total \([0-9]*\)K, used \([0-9]*\)K.*/\1 \2/p' \
+      | awk '{ t += $1; u += $2 } END { if (NR) print t, u }')
     echo "$(date +%s) $(cat "$OUT/section") $rss $hwm ${heap:-0 0}"
     sleep 2
   done > "$OUT/memory.txt") &

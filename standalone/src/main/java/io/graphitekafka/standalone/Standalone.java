@@ -81,7 +81,9 @@ public final class Standalone implements AutoCloseable {
     // s for both). The self-metrics keep their instance name.
     sinkProps.put(SinkConfig.GROUP_INSTANCE_ID, STATIC_MEMBER);
     sinkProps.put(SinkConfig.METRICS_INSTANCE, "a");
-    sink = new Sink(new SinkConfig(serviceProperties(config, "sink.", sinkProps, bootstrap)));
+    SinkConfig sinkConfig =
+        new SinkConfig(serviceProperties(config, "sink.", sinkProps, bootstrap));
+    sink = new Sink(sinkConfig);
     sink.start();
 
     Map<String, Object> aggProps = new HashMap<>();
@@ -90,6 +92,9 @@ public final class Standalone implements AutoCloseable {
     aggProps.put(AggregatorConfig.GROUP_INSTANCE_ID, STATIC_MEMBER);
     aggProps.put(AggregatorConfig.CARBONLINK_PORT, config.getInt(StandaloneConfig.CARBONLINK_PORT));
     aggProps.put(AggregatorConfig.CARBONLINK_BIND, bind);
+    // carbonlink keeps a point until this process's own sink has written it
+    aggProps.put(
+        AggregatorConfig.CARBONLINK_SINK_GROUPS, sinkConfig.getString(SinkConfig.GROUP_ID));
     AggregatorConfig aggConfig =
         new AggregatorConfig(serviceProperties(config, "aggregator.", aggProps, bootstrap));
     aggregator = new Aggregator(aggConfig);

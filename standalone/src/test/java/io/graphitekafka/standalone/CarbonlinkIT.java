@@ -88,12 +88,14 @@ class CarbonlinkIT {
             Map.of("GRAPHITE_CARBONLINK_HOSTS", "127.0.0.1:" + carbonlink + ":a"));
     processes.add(graphiteWeb.redirectOutput(work.resolve("gunicorn.log").toFile()).start());
 
-    // the sink may write one batch, then waits 100 s per update it wrote
+    // the sink may write one batch, then waits 100 s per update it wrote; a point stays in the
+    // carbonlink window 2 s, and longer while the sink has not written it
     Path settings = work.resolve("standalone.properties");
     Files.writeString(
         settings,
         """
         sink.max.updates.per.second=0.01
+        aggregator.carbonlink.window.seconds=2
         sink.carbon.metric.interval.seconds=0
         aggregator.carbon.metric.interval.seconds=0
         gateway.carbon.metric.interval.seconds=0
@@ -137,6 +139,13 @@ class CarbonlinkIT {
                     && Double.valueOf(43)
                         .equals(render(web, "seriesByTag('name=probe.carbonlink')").get(second))),
         () -> ChildProcesses.recent(output));
+
+    // ... and still do four windows later, because the sink has not written them
+    Thread.sleep(Duration.ofSeconds(8).toMillis());
+    assertThat(render(web, PLAIN).get(second)).as("plain, 8 s later").isEqualTo(42.0);
+    assertThat(render(web, "seriesByTag('name=probe.carbonlink')").get(second))
+        .as("tagged, 8 s later")
+        .isEqualTo(43.0);
 
     // ... while the files still do not hold them
     Path plainFile = whisper.resolve("probe/carbonlink.wsp");

@@ -3,10 +3,17 @@ package io.graphitekafka.aggregator;
 import io.graphitekafka.aggregator.carbonlink.CarbonlinkRequests;
 import io.graphitekafka.aggregator.carbonlink.CarbonlinkRouting;
 import io.graphitekafka.aggregator.carbonlink.CarbonlinkServer;
+import io.graphitekafka.aggregator.carbonlink.GroupProgress;
+import io.graphitekafka.aggregator.carbonlink.PointsFeed;
 import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.aggregator.topology.RollupTopology;
+import io.graphitekafka.schemas.avro.MetricPoint;
+import io.graphitekafka.schemas.serde.MetricPointReader;
+import io.graphitekafka.schemas.serde.RegistrySettings;
 import io.graphitekafka.schemas.serde.RegistryUnavailableException;
+import io.graphitekafka.schemas.topic.Topic;
+import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import io.graphitekafka.service.metrics.SelfReporting;
 import io.graphitekafka.service.restart.StartupPhases;
@@ -19,18 +26,31 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -61,6 +81,17 @@ public final class Aggregator implements AutoCloseable {
   private final CarbonlinkRouting routing;
   private final CarbonlinkServer carbonlink;
   private final ScheduledExecutorService expiry;
+
+  /** The sinks' progress, which the carbonlink window follows; null without sink groups. */
+  private GroupProgress sinkProgress;
+
+  /** The rollup's own progress on its input, which the window follows too. */
+  private GroupProgress rollupProgress;
+
+  /** New points into the carbonlink window ahead of the rollup; null without carbonlink. */
+  private volatile PointsFeed feed;
+
+  private Admin progressAdmin;
 
   /** This instance's {@code application.server}, or null without carbonlink. */
   private final String streamsSelf;
@@ -126,6 +157,8 @@ public final class Aggregator implements AutoCloseable {
     if (carbonlink != null) {
       metrics.gauge("carbonlinkSeries", recent::seriesCount);
       metrics.gauge("carbonlinkPoints", recent::pointCount);
+      metrics.gauge(
+          "carbonlinkHoldSeconds", () -> TimeUnit.NANOSECONDS.toSeconds(recent.holdNanos()));
     }
     this.streamsSelf = carbonlink == null ? null : advertisedHost(config) + ":" + carbonlink.port();
     StateDirectoryCheck.run(
@@ -133,7 +166,18 @@ public final class Aggregator implements AutoCloseable {
             .resolve(config.getString(AggregatorConfig.APPLICATION_ID)));
     this.streams =
         new KafkaStreams(
-            RollupTopology.build(config, rules::resolve, carbonRules, clock, metrics, recent),
+            RollupTopology.build(
+                config,
+                rules::resolve,
+                carbonRules,
+                clock,
+                metrics,
+                recent,
+                // the feed adds the points topic's points itself while no carbon rule is in force
+                () -> {
+                  PointsFeed f = feed;
+                  return f != null && f.running() && carbonRules.get().isEmpty();
+                }),
             withApplicationServer(
                 withGroupInstanceId(streamsProperties(config), config, member), streamsSelf));
     streams.setUncaughtExceptionHandler(Aggregator::onStreamThreadFailure);
@@ -237,8 +281,119 @@ public final class Aggregator implements AutoCloseable {
       carbonlink.start();
       long every = config.getInt(AggregatorConfig.CARBONLINK_WINDOW_SECONDS);
       expiry.scheduleWithFixedDelay(recent::expireIdle, every, every, TimeUnit.SECONDS);
+      StreamsConfig streamsConfig = new StreamsConfig(streamsProperties(config));
+      progressAdmin = Admin.create(streamsConfig.getAdminConfigs("graphite-kafka-carbonlink"));
+      String applicationId = config.getString(AggregatorConfig.APPLICATION_ID);
+      long window = TimeUnit.SECONDS.toNanos(every);
+      long maxLag =
+          Math.max(
+              0,
+              TimeUnit.SECONDS.toNanos(
+                      config.getInt(AggregatorConfig.CARBONLINK_WINDOW_MAX_SECONDS))
+                  - window);
+      rollupProgress =
+          new GroupProgress(
+              GroupProgress.of(progressAdmin, config.pointsTopic(), 5_000),
+              config.pointsTopic(),
+              List.of(applicationId),
+              maxLag);
+      List<String> groups = config.getList(AggregatorConfig.CARBONLINK_SINK_GROUPS);
+      if (!groups.isEmpty()) {
+        sinkProgress =
+            new GroupProgress(
+                GroupProgress.of(progressAdmin, config.archivesTopic(), 5_000),
+                config.archivesTopic(),
+                groups,
+                maxLag);
+      }
+      int maxPoints = config.getInt(AggregatorConfig.CARBONLINK_MAX_POINTS);
+      expiry.scheduleWithFixedDelay(
+          () -> followProgress(maxPoints, maxLag), 1, 1, TimeUnit.SECONDS);
+      PointsFeed f = newFeed(streamsConfig, applicationId);
+      f.start();
+      feed = f;
     }
     reporting.start();
+  }
+
+  /**
+   * The carbonlink feed: a consumer without a group on the points topic, assigned the partitions of
+   * this instance's active tasks, reading committed records like the stream threads.
+   */
+  private PointsFeed newFeed(StreamsConfig streamsConfig, String applicationId) {
+    Map<String, Object> props = streamsConfig.getGlobalConsumerConfigs("graphite-kafka-carbonlink");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Topic<String, MetricPoint> points =
+        Topics.points(config.pointsTopic(), RegistrySettings.client(config));
+    KafkaConsumer<byte[], MetricPointReader.Result> consumer =
+        new KafkaConsumer<>(
+            props, new ByteArrayDeserializer(), MetricPointReader.of(points.valueSerde()));
+    String topic = config.pointsTopic();
+    return new PointsFeed(
+        consumer,
+        () -> ownedInput(topic),
+        partitions -> committedOffsets(applicationId, partitions),
+        () -> carbonRules.get().isEmpty(),
+        RollupTopology::accepted,
+        recent);
+  }
+
+  /** The points topic's partitions of this instance's active tasks. */
+  private Set<TopicPartition> ownedInput(String topic) {
+    Set<TopicPartition> owned = new HashSet<>();
+    for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+      for (TaskMetadata task : thread.activeTasks()) {
+        for (TopicPartition tp : task.topicPartitions()) {
+          if (tp.topic().equals(topic)) {
+            owned.add(tp);
+          }
+        }
+      }
+    }
+    return owned;
+  }
+
+  private Map<TopicPartition, Long> committedOffsets(String group, Set<TopicPartition> partitions) {
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    try {
+      progressAdmin
+          .listConsumerGroupOffsets(
+              Map.of(group, new ListConsumerGroupOffsetsSpec().topicPartitions(partitions)))
+          .partitionsToOffsetAndMetadata(group)
+          .get(5, TimeUnit.SECONDS)
+          .forEach(
+              (tp, o) -> {
+                if (o != null) {
+                  offsets.put(tp, o.offset());
+                }
+              });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("carbonlink: cannot read the committed offsets of {}: {}", group, e.toString());
+    }
+    return offsets;
+  }
+
+  /**
+   * Keeps the carbonlink window's points for as long as the rollup and the sinks are behind, so a
+   * point leaves it only once its file holds it; at the memory bound, the window stops growing.
+   */
+  private void followProgress(int maxPoints, long maxLag) {
+    try {
+      long now = System.nanoTime();
+      long lag = rollupProgress.update(now);
+      if (sinkProgress != null) {
+        lag = Math.min(maxLag, lag + sinkProgress.update(now));
+      }
+      if (recent.pointCount() >= maxPoints) {
+        lag = Math.min(lag, recent.holdNanos());
+      }
+      recent.hold(lag);
+    } catch (RuntimeException e) {
+      log.warn("carbonlink: following the rollup's and the sinks' progress failed", e);
+    }
   }
 
   /**
@@ -264,6 +419,12 @@ public final class Aggregator implements AutoCloseable {
     if (carbonlink != null) {
       carbonlink.close();
       expiry.shutdownNow();
+      if (feed != null) {
+        feed.close();
+      }
+      if (progressAdmin != null) {
+        progressAdmin.close(Duration.ofSeconds(5));
+      }
     }
     routing.close();
     reporting.close();

@@ -13,9 +13,10 @@ import java.util.function.LongSupplier;
  * The points the aggregator accepted in the last few seconds, per series, in arrival order: what
  * carbon-cache would still hold in its cache, for graphite-web's carbonlink queries. The rollup
  * adds each point it applies or sends on as a raw point (points whisper would drop are not added);
- * a point is kept for {@code window}, long enough to be emitted, committed and written by the sink,
- * so that a query finds every point accepted and not yet in the file. A point already in the file
- * may be returned as well; graphite-web puts it in the slot the file holds it in already.
+ * a point is kept for {@code window}, long enough to be emitted and committed, and then for as long
+ * as the sinks are behind ({@link #hold}, from {@link GroupProgress}), so that a query finds every
+ * point accepted and not yet in the file. A point already in the file may be returned as well;
+ * graphite-web puts it in the slot the file holds it in already.
  *
  * <p>Stream threads add, the carbonlink listener reads; each series' points are guarded by their
  * own lock, so neither waits on more than one series. At most {@link #MAX_PER_SERIES} points are
@@ -34,6 +35,9 @@ public final class RecentPoints {
   private final Map<String, Ring> series = new ConcurrentHashMap<>();
   private final LongAdder points = new LongAdder();
 
+  /** How much longer than the window points are kept: how far the sinks are behind. */
+  private volatile long holdNanos;
+
   /**
    * @param window how long a point is kept after it was accepted; zero keeps nothing
    * @param nanoClock the time, as {@link System#nanoTime()}
@@ -48,6 +52,23 @@ public final class RecentPoints {
     return windowNanos > 0;
   }
 
+  /**
+   * Keeps points for {@code nanos} beyond the window from now on (a lag the sinks reported): points
+   * leave the window only once their files hold them.
+   */
+  public void hold(long nanos) {
+    holdNanos = Math.max(0, nanos);
+  }
+
+  /** How much longer than the window points are kept now, in nanoseconds. */
+  public long holdNanos() {
+    return holdNanos;
+  }
+
+  private long keptFrom(long now) {
+    return now - windowNanos - holdNanos;
+  }
+
   /** Adds a point accepted now. */
   public void add(String metric, long timestamp, double value) {
     if (windowNanos <= 0) {
@@ -60,7 +81,7 @@ public final class RecentPoints {
         if (ring.dead) {
           continue; // forgotten by expireIdle between the lookup and the lock
         }
-        points.add(-ring.expire(now - windowNanos));
+        points.add(-ring.expire(keptFrom(now)));
         if (ring.add(timestamp, value, now)) {
           points.increment();
         }
@@ -75,7 +96,7 @@ public final class RecentPoints {
     if (ring == null) {
       return List.of();
     }
-    long from = nanoClock.getAsLong() - windowNanos;
+    long from = keptFrom(nanoClock.getAsLong());
     synchronized (ring) {
       return ring.since(from);
     }
@@ -83,7 +104,7 @@ public final class RecentPoints {
 
   /** Forgets series without a point in the window; returns how many were forgotten. */
   public int expireIdle() {
-    long from = nanoClock.getAsLong() - windowNanos;
+    long from = keptFrom(nanoClock.getAsLong());
     int removed = 0;
     Iterator<Map.Entry<String, Ring>> it = series.entrySet().iterator();
     while (it.hasNext()) {

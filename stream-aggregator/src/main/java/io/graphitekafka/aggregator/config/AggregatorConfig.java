@@ -36,6 +36,9 @@ public final class AggregatorConfig extends ServiceConfig {
   public static final String CARBONLINK_BIND = "carbonlink.bind";
   public static final String CARBONLINK_ADVERTISED_HOST = "carbonlink.advertised.host";
   public static final String CARBONLINK_WINDOW_SECONDS = "carbonlink.window.seconds";
+  public static final String CARBONLINK_WINDOW_MAX_SECONDS = "carbonlink.window.max.seconds";
+  public static final String CARBONLINK_SINK_GROUPS = "carbonlink.sink.groups";
+  public static final String CARBONLINK_MAX_POINTS = "carbonlink.max.points";
   public static final String CARBONLINK_MAX_CONNECTIONS = "carbonlink.max.connections";
   public static final String CARBONLINK_MAX_FRAME_BYTES = "carbonlink.max.frame.bytes";
   public static final String CARBONLINK_IDLE_TIMEOUT_SECONDS = "carbonlink.idle.timeout.seconds";
@@ -153,7 +156,34 @@ public final class AggregatorConfig extends ServiceConfig {
               Range.between(1, 3600),
               Importance.LOW,
               "How long a point stays in the carbonlink answers after it was accepted: long enough "
-                  + "to be emitted, committed and written by the sink.")
+                  + "to be emitted and committed. It stays longer while the sinks are behind "
+                  + "(carbonlink.sink.groups), until its file holds it.")
+          .define(
+              CARBONLINK_WINDOW_MAX_SECONDS,
+              Type.INT,
+              120,
+              Range.between(1, 3600),
+              Importance.LOW,
+              "The longest a point stays in the carbonlink answers while the sinks are behind; a "
+                  + "point older than this that is still not in its file is missing from graphs until "
+                  + "the sink writes it.")
+          .define(
+              CARBONLINK_MAX_POINTS,
+              Type.INT,
+              3_000_000,
+              Range.atLeast(1),
+              Importance.LOW,
+              "The window's memory bound, about 36 bytes of heap per point: while it holds this many, "
+                  + "it stops growing with the sinks' lag (it still keeps carbonlink.window.seconds).")
+          .define(
+              CARBONLINK_SINK_GROUPS,
+              Type.LIST,
+              "graphite-kafka-sink",
+              Importance.LOW,
+              "The consumer groups of the sinks that write this aggregator's output: points stay in "
+                  + "the carbonlink answers until the slowest group has written them (measured on the "
+                  + "archives topic every second). Empty: points stay carbonlink.window.seconds, "
+                  + "whatever the sinks' lag.")
           .define(
               CARBONLINK_MAX_CONNECTIONS,
               Type.INT,

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -65,6 +66,11 @@ final class RollupProcessor
   /** What graphite-web's carbonlink queries see before the files do. */
   private final RecentPoints recent;
 
+  /** Whether the carbonlink feed puts the points topic's points into {@link #recent} now. */
+  private final BooleanSupplier pointsFedElsewhere;
+
+  private final String pointsTopic;
+
   private final ArchivePoint out = new ArchivePoint();
 
   private ProcessorContext<String, ArchivePoint> context;
@@ -80,9 +86,13 @@ final class RollupProcessor
       int maxLiveSeries,
       CommitHook commitHook,
       RollupMetrics metrics,
-      RecentPoints recent) {
+      RecentPoints recent,
+      BooleanSupplier pointsFedElsewhere,
+      String pointsTopic) {
     this.resolver = resolver;
     this.recent = recent;
+    this.pointsFedElsewhere = pointsFedElsewhere;
+    this.pointsTopic = pointsTopic;
     this.clock = clock;
     this.graceSeconds = graceSeconds;
     this.newFilesEmpty = newFilesEmpty;
@@ -141,7 +151,9 @@ final class RollupProcessor
           "dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
       return;
     }
-    recent.add(metric, timestamp, value);
+    if (!pointsFedElsewhere.getAsBoolean() || !fromPointsTopic()) {
+      recent.add(metric, timestamp, value);
+    }
     if (late) {
       metrics.late.increment();
     }
@@ -251,5 +263,10 @@ final class RollupProcessor
     out.setLayout(state.layoutAvro);
     out.setNow(now);
     context.forward(new Record<>(metric, out, recordTime), RollupTopology.ARCHIVES_SINK);
+  }
+
+  /** Whether the record being processed is one of the points topic's, under its own name. */
+  private boolean fromPointsTopic() {
+    return context.recordMetadata().map(m -> pointsTopic.equals(m.topic())).orElse(false);
   }
 }

@@ -15,6 +15,7 @@ import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.Topology;
@@ -81,6 +82,26 @@ public final class RollupTopology {
       Clock clock,
       SelfMetrics metrics,
       RecentPoints recent) {
+    return build(config, resolver, rules, clock, metrics, recent, () -> false);
+  }
+
+  /**
+   * Builds the topology with carbon-aggregator's rules in front of the rollup.
+   *
+   * @param rules the aggregation and rewrite rules in force, asked for each point
+   * @param recent where the rollup keeps the points it accepted, for carbonlink
+   * @param pointsFedElsewhere whether the points topic's points are put into {@code recent} by
+   *     someone else now (the carbonlink feed), so the rollup adds only the points it makes
+   *     (aggregates, renamed points)
+   */
+  public static Topology build(
+      AggregatorConfig config,
+      Function<String, SeriesLayout> resolver,
+      Supplier<CarbonRules> rules,
+      Clock clock,
+      SelfMetrics metrics,
+      RecentPoints recent,
+      BooleanSupplier pointsFedElsewhere) {
     SchemaRegistryClient registry = RegistrySettings.client(config);
     Topic<String, MetricPoint> points = Topics.points(config.pointsTopic(), registry);
     Topic<String, MetricPoint> regrouped = Topics.points(config.rulesTopic(), registry);
@@ -136,7 +157,9 @@ public final class RollupTopology {
                 maxLiveSeries,
                 commitHook,
                 rollupMetrics,
-                recent),
+                recent,
+                pointsFedElsewhere,
+                points.name()),
         ROUTER_PROCESSOR,
         AGGREGATE_PROCESSOR);
     topology.addProcessor(
@@ -162,5 +185,10 @@ public final class RollupTopology {
         rejects.valueSerde().serializer(),
         REJECTS_PROCESSOR);
     return topology;
+  }
+
+  /** Whether the aggregator takes a decoded point (else it is rejected with a reason). */
+  public static boolean accepted(MetricPointReader.Result point) {
+    return PointRejects.rejection(point) == null;
   }
 }

@@ -36,6 +36,23 @@ class RecentPointsTest {
   }
 
   @Test
+  void keepsPointsLongerWhileTheSinksAreBehind() {
+    recent.add("a", 100, 1);
+    recent.hold(Duration.ofSeconds(30).toNanos());
+    clock.set(Duration.ofSeconds(39).toNanos());
+    recent.add("a", 110, 2);
+    assertThat(recent.get("a")).containsExactly(new Point(100, 1), new Point(110, 2));
+    assertThat(recent.expireIdle()).isZero();
+
+    clock.set(Duration.ofSeconds(41).toNanos());
+    assertThat(recent.get("a")).containsExactly(new Point(110, 2));
+    recent.hold(0); // the sinks caught up: back to the window alone
+    clock.set(Duration.ofSeconds(50).toNanos());
+    assertThat(recent.get("a")).isEmpty();
+    assertThat(recent.expireIdle()).isEqualTo(1);
+  }
+
+  @Test
   void holdsAtMostMaxPerSeriesDroppingTheOldest() {
     for (int i = 0; i < RecentPoints.MAX_PER_SERIES + 10; i++) {
       recent.add("busy", i, i);

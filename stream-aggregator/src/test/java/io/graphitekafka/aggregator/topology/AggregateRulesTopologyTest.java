@@ -2,6 +2,7 @@ package io.graphitekafka.aggregator.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.graphitekafka.aggregator.carbonlink.RecentPoints;
 import io.graphitekafka.aggregator.config.AggregatorConfig;
 import io.graphitekafka.graphite.rules.AggregateRules;
 import io.graphitekafka.graphite.rules.RewriteRules;
@@ -78,6 +79,53 @@ class AggregateRulesTopologyTest {
             "prod.db.all.requests@0=10.0");
     assertThat(driver.counter(AggregateMetrics.SENT)).isEqualTo(2);
     assertThat(driver.counter(AggregateMetrics.INPUTS)).isEqualTo(3);
+  }
+
+  @Test
+  void withTheCarbonlinkFeedOnTheRollupAddsOnlyThePointsItMakes() {
+    rules.set(
+        new CarbonRules(
+            AggregateRules.parse(
+                "aggregation-rules.conf",
+                List.of("prod.<app>.all.requests (10) = sum prod.<app>.*.requests")),
+            RewriteRules.none()));
+    RecentPoints recent = new RecentPoints(Duration.ofSeconds(60), System::nanoTime);
+    driver =
+        new RollupDriver(
+            name -> TEN_SECONDS,
+            600,
+            T0 + 600,
+            null,
+            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true),
+            rules::get,
+            recent,
+            () -> true);
+    driver.send("prod.web.h1.requests", T0 + 1, 3);
+    driver.send("prod.web.h2.requests", T0 + 4, 4);
+    driver.emit();
+    driver.emit();
+    assertThat(recent.get("prod.web.h1.requests")).as("the feed's to add").isEmpty();
+    assertThat(recent.get("prod.web.all.requests"))
+        .as("the aggregate, which only the rollup sees")
+        .containsExactly(new RecentPoints.Point(T0, 7.0));
+  }
+
+  @Test
+  void withoutTheCarbonlinkFeedTheRollupAddsEveryPoint() {
+    RecentPoints recent = new RecentPoints(Duration.ofSeconds(60), System::nanoTime);
+    driver =
+        new RollupDriver(
+            name -> TEN_SECONDS,
+            600,
+            T0 + 600,
+            null,
+            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true),
+            rules::get,
+            recent,
+            () -> false);
+    driver.send("prod.web.h1.requests", T0 + 1, 3);
+    assertThat(recent.get("prod.web.h1.requests"))
+        .containsExactly(new RecentPoints.Point(T0 + 1, 3.0));
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
@@ -80,6 +81,22 @@ final class RollupDriver implements AutoCloseable {
       SchemaRegistryClient registry,
       Map<String, Object> extra,
       Supplier<CarbonRules> rules) {
+    this(resolver, graceSeconds, now, registry, extra, rules, RecentPoints.NONE, () -> false);
+  }
+
+  /**
+   * @param recent the carbonlink window the rollup feeds
+   * @param pointsFedElsewhere whether the carbonlink feed adds the points topic's points itself
+   */
+  RollupDriver(
+      Function<String, SeriesLayout> resolver,
+      long graceSeconds,
+      long now,
+      SchemaRegistryClient registry,
+      Map<String, Object> extra,
+      Supplier<CarbonRules> rules,
+      RecentPoints recent,
+      BooleanSupplier pointsFedElsewhere) {
     this.clock = new MutableClock(now);
     Map<String, Object> settings = new HashMap<>(extra);
     if (registry != null) {
@@ -107,7 +124,8 @@ final class RollupDriver implements AutoCloseable {
         });
     driver =
         new TopologyTestDriver(
-            RollupTopology.build(config, resolver, rules, clock, metrics, RecentPoints.NONE),
+            RollupTopology.build(
+                config, resolver, rules, clock, metrics, recent, pointsFedElsewhere),
             props);
     Topic<String, MetricPoint> in = Topics.points(Topics.DEFAULT_POINTS, registry);
     points =
