@@ -128,9 +128,13 @@ public final class GroupProgress {
     return Math.min(maxLagNanos, now - since);
   }
 
-  /** Per partition, the lowest offset any group has committed (0 where one has none). */
+  /**
+   * Per partition, the lowest offset committed by the groups that have committed on it: a group
+   * that never reads a partition (a storage host given other partitions) does not hold it back. A
+   * partition no group has committed on counts as offset 0.
+   */
   private Map<TopicPartition, Long> slowest(long now) throws Exception {
-    Map<TopicPartition, Long> slowest = null;
+    Map<TopicPartition, Long> slowest = new HashMap<>();
     for (String group : groups) {
       Map<TopicPartition, Long> committed = offsets.committed(group);
       if (committed.isEmpty() && now - notes.peekFirst().nanos > maxLagNanos && warned.add(group)) {
@@ -141,20 +145,9 @@ public final class GroupProgress {
             topic,
             TimeUnit.NANOSECONDS.toSeconds(maxLagNanos));
       }
-      if (slowest == null) {
-        slowest = new HashMap<>(committed);
-      } else {
-        Map<TopicPartition, Long> previous = slowest;
-        slowest = new HashMap<>();
-        for (Map.Entry<TopicPartition, Long> e : previous.entrySet()) {
-          Long other = committed.get(e.getKey());
-          if (other != null) {
-            slowest.put(e.getKey(), Math.min(e.getValue(), other));
-          }
-        }
-      }
+      committed.forEach((tp, offset) -> slowest.merge(tp, offset, Math::min));
     }
-    return slowest == null ? Map.of() : slowest;
+    return slowest;
   }
 
   private static boolean covers(

@@ -83,6 +83,20 @@ class GroupProgressTest {
   }
 
   @Test
+  void groupsThatSplitThePartitionsEachHoldBackOnlyTheirOwn() {
+    GroupProgress progress =
+        new GroupProgress(offsets, "carbon.archives", List.of("storage1", "storage2"), 100 * S);
+    offsets.ends.put(P0, 10L);
+    offsets.ends.put(P1, 10L);
+    offsets.commit("storage1", P0, 10L);
+    offsets.commit("storage2", P1, 5L);
+    progress.update(0);
+    assertThat(progress.update(2 * S)).as("storage2 is behind on P1").isEqualTo(2 * S);
+    offsets.commit("storage2", P1, 10L);
+    assertThat(progress.update(3 * S)).isZero();
+  }
+
+  @Test
   void aGroupThatNeverCommittedOrAnUnreadableBrokerHoldsUpToTheMaximum() {
     GroupProgress progress =
         new GroupProgress(offsets, "carbon.archives", List.of("absent"), 10 * S);
