@@ -94,7 +94,7 @@ public final class PointsFeed implements AutoCloseable {
       while (running) {
         long now = System.nanoTime();
         if (now - nextCheck >= 0) {
-          follow(owned.get());
+          follow(ownedNow());
           nextCheck = now + CHECK_NANOS;
         }
         if (assigned.isEmpty()) {
@@ -119,6 +119,16 @@ public final class PointsFeed implements AutoCloseable {
     } finally {
       running = false;
       consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** The partitions to read; the current ones while Kafka Streams cannot say (it is stopping). */
+  private Set<TopicPartition> ownedNow() {
+    try {
+      return owned.get();
+    } catch (RuntimeException e) {
+      log.debug("carbonlink: the active tasks are unknown for now: {}", e.toString());
+      return assigned;
     }
   }
 

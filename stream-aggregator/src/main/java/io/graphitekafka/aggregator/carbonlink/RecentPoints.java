@@ -10,17 +10,18 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The points the aggregator accepted in the last few seconds, per series, in arrival order: what
- * carbon-cache would still hold in its cache, for graphite-web's carbonlink queries. The rollup
- * adds each point it applies or sends on as a raw point (points whisper would drop are not added);
- * a point is kept for {@code window}, long enough to be emitted and committed, and then for as long
- * as the sinks are behind ({@link #hold}, from {@link GroupProgress}), so that a query finds every
- * point accepted and not yet in the file. A point already in the file may be returned as well;
- * graphite-web puts it in the slot the file holds it in already.
+ * The points the aggregator accepted and its files may not hold yet, per series, in arrival order:
+ * what carbon-cache would still hold in its cache, for graphite-web's carbonlink queries. {@link
+ * PointsFeed} adds each point of the input as soon as Kafka has it; the rollup adds the points it
+ * makes itself (aggregates, renamed points), and every point while carbon's rules are in force. A
+ * point is kept for {@code window}, long enough to be emitted and committed, and then for as long
+ * as the rollup and the sinks are behind ({@link #hold}, from {@link GroupProgress}), so that a
+ * query finds every point accepted and not yet in the file. A point already in the file may be
+ * returned as well; graphite-web puts it in the slot the file holds it in already.
  *
- * <p>Stream threads add, the carbonlink listener reads; each series' points are guarded by their
- * own lock, so neither waits on more than one series. At most {@link #MAX_PER_SERIES} points are
- * kept per series; beyond that the oldest go first.
+ * <p>The feed and the stream threads add, the carbonlink listener reads; each series' points are
+ * guarded by their own lock, so neither waits on more than one series. At most {@link
+ * #MAX_PER_SERIES} points are kept per series; beyond that the oldest go first.
  */
 public final class RecentPoints {
 
@@ -35,7 +36,9 @@ public final class RecentPoints {
   private final Map<String, Ring> series = new ConcurrentHashMap<>();
   private final LongAdder points = new LongAdder();
 
-  /** How much longer than the window points are kept: how far the sinks are behind. */
+  /**
+   * How much longer than the window points are kept: how far the rollup and the sinks are behind.
+   */
   private volatile long holdNanos;
 
   /**
@@ -53,8 +56,8 @@ public final class RecentPoints {
   }
 
   /**
-   * Keeps points for {@code nanos} beyond the window from now on (a lag the sinks reported): points
-   * leave the window only once their files hold them.
+   * Keeps points for {@code nanos} beyond the window from now on (the rollup's and the sinks' lag):
+   * points leave the window only once their files hold them.
    */
   public void hold(long nanos) {
     holdNanos = Math.max(0, nanos);
