@@ -81,15 +81,8 @@ class AggregateRulesTopologyTest {
     assertThat(driver.counter(AggregateMetrics.INPUTS)).isEqualTo(3);
   }
 
-  @Test
-  void withTheCarbonlinkFeedOnTheRollupAddsOnlyThePointsItMakes() {
-    rules.set(
-        new CarbonRules(
-            AggregateRules.parse(
-                "aggregation-rules.conf",
-                List.of("prod.<app>.all.requests (10) = sum prod.<app>.*.requests")),
-            RewriteRules.none()));
-    RecentPoints recent = new RecentPoints(Duration.ofSeconds(60), System::nanoTime);
+  /** Starts the rollup feeding {@code recent}, with the carbonlink feed on or off. */
+  private void startWithWindow(RecentPoints recent, boolean feedOn) {
     driver =
         new RollupDriver(
             name -> TEN_SECONDS,
@@ -99,7 +92,19 @@ class AggregateRulesTopologyTest {
             Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true),
             rules::get,
             recent,
-            () -> true);
+            () -> feedOn);
+  }
+
+  @Test
+  void withTheCarbonlinkFeedOnTheRollupAddsOnlyThePointsItMakes() {
+    rules.set(
+        new CarbonRules(
+            AggregateRules.parse(
+                "aggregation-rules.conf",
+                List.of("prod.<app>.all.requests (10) = sum prod.<app>.*.requests")),
+            RewriteRules.none()));
+    RecentPoints recent = new RecentPoints(Duration.ofSeconds(60), System::nanoTime);
+    startWithWindow(recent, true);
     driver.send("prod.web.h1.requests", T0 + 1, 3);
     driver.send("prod.web.h2.requests", T0 + 4, 4);
     driver.emit();
@@ -113,16 +118,7 @@ class AggregateRulesTopologyTest {
   @Test
   void withoutTheCarbonlinkFeedTheRollupAddsEveryPoint() {
     RecentPoints recent = new RecentPoints(Duration.ofSeconds(60), System::nanoTime);
-    driver =
-        new RollupDriver(
-            name -> TEN_SECONDS,
-            600,
-            T0 + 600,
-            null,
-            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true),
-            rules::get,
-            recent,
-            () -> false);
+    startWithWindow(recent, false);
     driver.send("prod.web.h1.requests", T0 + 1, 3);
     assertThat(recent.get("prod.web.h1.requests"))
         .containsExactly(new RecentPoints.Point(T0 + 1, 3.0));
