@@ -173,10 +173,10 @@ public final class Aggregator implements AutoCloseable {
                 clock,
                 metrics,
                 recent,
-                // the feed adds the points topic's points itself while no carbon rule is in force
-                () -> {
+                // the feed adds the points topic's points itself, where it reads them
+                partition -> {
                   PointsFeed f = feed;
-                  return f != null && f.running() && carbonRules.get().isEmpty();
+                  return f != null && f.adds(partition);
                 }),
             withApplicationServer(
                 withGroupInstanceId(streamsProperties(config), config, member), streamsSelf));
@@ -322,7 +322,7 @@ public final class Aggregator implements AutoCloseable {
    */
   private PointsFeed newFeed(StreamsConfig streamsConfig, String applicationId) {
     Map<String, Object> props = streamsConfig.getGlobalConsumerConfigs("graphite-kafka-carbonlink");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // as the stream threads
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     Topic<String, MetricPoint> points =
         Topics.points(config.pointsTopic(), RegistrySettings.client(config));
@@ -378,7 +378,8 @@ public final class Aggregator implements AutoCloseable {
 
   /**
    * Keeps the carbonlink window's points for as long as the rollup and the sinks are behind, so a
-   * point leaves it only once its file holds it; at the memory bound, the window stops growing.
+   * point leaves it only once its file holds it; at the memory bound, the window falls back to its
+   * minimum.
    */
   private void followProgress(int maxPoints, long maxLag) {
     try {
@@ -388,7 +389,7 @@ public final class Aggregator implements AutoCloseable {
         lag = Math.min(maxLag, lag + sinkProgress.update(now));
       }
       if (recent.pointCount() >= maxPoints) {
-        lag = Math.min(lag, recent.holdNanos());
+        lag = 0; // at the bound, back to the window alone
       }
       recent.hold(lag);
     } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -26,9 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every second it compares its assignment with the input partitions of this instance's active
  * tasks, and reads a partition it newly owns from the offset its task has committed (what the task
- * has not committed is not in the files yet), or from the end when there is none. While carbon's
- * aggregation or rewrite rules are in force, the rollup feeds the window itself (the rules decide
- * which names a point is written under); {@code active} tells this feed to stand aside then.
+ * has not committed is not in the files yet), or, when there is none, from the beginning, where the
+ * task starts too. While carbon's aggregation or rewrite rules are in force, the rollup feeds the
+ * window itself (the rules decide which names a point is written under); {@code active} tells this
+ * feed to stand aside then.
  */
 public final class PointsFeed implements AutoCloseable {
 
@@ -48,6 +50,9 @@ public final class PointsFeed implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean started;
   private Set<TopicPartition> assigned = Set.of();
+
+  /** The partitions read, once positioned: the rollup adds the points of the others itself. */
+  private volatile Set<Integer> reading = Set.of();
 
   /**
    * @param consumer a consumer without a group (it is assigned partitions, never subscribed)
@@ -132,6 +137,15 @@ public final class PointsFeed implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the feed adds the points of this partition of the points topic now: it is running, it
+   * has been positioned on the partition, and no carbon rule is in force. Otherwise the rollup adds
+   * them.
+   */
+  public boolean adds(int partition) {
+    return running && reading.contains(partition) && active.getAsBoolean();
+  }
+
   /** Whether the feed is reading: after a failure the rollup takes over. */
   public boolean running() {
     return running;
@@ -142,6 +156,10 @@ public final class PointsFeed implements AutoCloseable {
     if (want.equals(assigned)) {
       return;
     }
+    // a partition given up is no longer read; one taken is read once positioned, below
+    Set<Integer> kept = new HashSet<>(reading);
+    kept.retainAll(want.stream().map(TopicPartition::partition).toList());
+    reading = Set.copyOf(kept);
     Set<TopicPartition> added = new HashSet<>(want);
     added.removeAll(assigned);
     consumer.assign(want);
@@ -150,18 +168,20 @@ public final class PointsFeed implements AutoCloseable {
       return;
     }
     Map<TopicPartition, Long> from = committed.apply(added);
-    Set<TopicPartition> toEnd = new HashSet<>();
+    Set<TopicPartition> fromStart = new HashSet<>();
     for (TopicPartition tp : added) {
       Long offset = from.get(tp);
       if (offset == null) {
-        toEnd.add(tp);
+        fromStart.add(tp);
       } else {
         consumer.seek(tp, offset);
       }
     }
-    if (!toEnd.isEmpty()) {
-      consumer.seekToEnd(toEnd);
+    if (!fromStart.isEmpty()) {
+      // where the task starts too (Kafka Streams' auto.offset.reset, earliest)
+      consumer.seekToBeginning(fromStart);
     }
+    reading = want.stream().map(TopicPartition::partition).collect(Collectors.toUnmodifiableSet());
     log.info("carbonlink: feeding the window from {} (from committed offsets: {})", want, from);
   }
 

@@ -174,7 +174,7 @@ public final class AggregatorConfig extends ServiceConfig {
               Range.atLeast(1),
               Importance.LOW,
               "The window's memory bound, about 36 bytes of heap per point: while it holds this many, "
-                  + "it stops growing with the sinks' lag (it still keeps carbonlink.window.seconds).")
+                  + "points are kept only carbonlink.window.seconds, whatever the lag.")
           .define(
               CARBONLINK_SINK_GROUPS,
               Type.LIST,

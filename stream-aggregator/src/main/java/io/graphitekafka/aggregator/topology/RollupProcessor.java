@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -66,8 +66,10 @@ final class RollupProcessor
   /** What graphite-web's carbonlink queries see before the files do. */
   private final RecentPoints recent;
 
-  /** Whether the carbonlink feed puts the points topic's points into {@link #recent} now. */
-  private final BooleanSupplier pointsFedElsewhere;
+  /**
+   * Whether the carbonlink feed puts a points topic partition's points into {@link #recent} now.
+   */
+  private final IntPredicate pointsFedElsewhere;
 
   private final String pointsTopic;
 
@@ -87,7 +89,7 @@ final class RollupProcessor
       CommitHook commitHook,
       RollupMetrics metrics,
       RecentPoints recent,
-      BooleanSupplier pointsFedElsewhere,
+      IntPredicate pointsFedElsewhere,
       String pointsTopic) {
     this.resolver = resolver;
     this.recent = recent;
@@ -151,7 +153,8 @@ final class RollupProcessor
           "dropped {} at {}: older than the maximum retention at now={}", metric, timestamp, now);
       return;
     }
-    if (!pointsFedElsewhere.getAsBoolean() || !fromPointsTopic()) {
+    int partition = pointsPartition();
+    if (partition < 0 || !pointsFedElsewhere.test(partition)) {
       recent.add(metric, timestamp, value);
     }
     if (late) {
@@ -265,8 +268,15 @@ final class RollupProcessor
     context.forward(new Record<>(metric, out, recordTime), RollupTopology.ARCHIVES_SINK);
   }
 
-  /** Whether the record being processed is one of the points topic's, under its own name. */
-  private boolean fromPointsTopic() {
-    return context.recordMetadata().map(m -> pointsTopic.equals(m.topic())).orElse(false);
+  /**
+   * The points topic partition of the record being processed (a point under its own name), or -1
+   * for a point this aggregator made or renamed.
+   */
+  private int pointsPartition() {
+    return context
+        .recordMetadata()
+        .filter(m -> pointsTopic.equals(m.topic()))
+        .map(m -> m.partition())
+        .orElse(-1);
   }
 }

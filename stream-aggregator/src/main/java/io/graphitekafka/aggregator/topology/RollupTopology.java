@@ -15,8 +15,8 @@ import io.graphitekafka.schemas.topic.Topics;
 import io.graphitekafka.service.metrics.SelfMetrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.Topology;
 
@@ -82,7 +82,7 @@ public final class RollupTopology {
       Clock clock,
       SelfMetrics metrics,
       RecentPoints recent) {
-    return build(config, resolver, rules, clock, metrics, recent, () -> false);
+    return build(config, resolver, rules, clock, metrics, recent, partition -> false);
   }
 
   /**
@@ -90,9 +90,9 @@ public final class RollupTopology {
    *
    * @param rules the aggregation and rewrite rules in force, asked for each point
    * @param recent where the rollup keeps the points it accepted, for carbonlink
-   * @param pointsFedElsewhere whether the points topic's points are put into {@code recent} by
-   *     someone else now (the carbonlink feed), so the rollup adds only the points it makes
-   *     (aggregates, renamed points)
+   * @param pointsFedElsewhere whether the points of this partition of the points topic are put into
+   *     {@code recent} by someone else now (the carbonlink feed), so the rollup adds only the
+   *     points it makes (aggregates, renamed points)
    */
   public static Topology build(
       AggregatorConfig config,
@@ -101,7 +101,7 @@ public final class RollupTopology {
       Clock clock,
       SelfMetrics metrics,
       RecentPoints recent,
-      BooleanSupplier pointsFedElsewhere) {
+      IntPredicate pointsFedElsewhere) {
     SchemaRegistryClient registry = RegistrySettings.client(config);
     Topic<String, MetricPoint> points = Topics.points(config.pointsTopic(), registry);
     Topic<String, MetricPoint> regrouped = Topics.points(config.rulesTopic(), registry);

@@ -92,7 +92,7 @@ class AggregateRulesTopologyTest {
             Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true),
             rules::get,
             recent,
-            () -> feedOn);
+            partition -> feedOn);
   }
 
   @Test

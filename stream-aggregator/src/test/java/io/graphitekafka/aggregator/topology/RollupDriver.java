@@ -18,8 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -81,12 +81,13 @@ final class RollupDriver implements AutoCloseable {
       SchemaRegistryClient registry,
       Map<String, Object> extra,
       Supplier<CarbonRules> rules) {
-    this(resolver, graceSeconds, now, registry, extra, rules, RecentPoints.NONE, () -> false);
+    this(
+        resolver, graceSeconds, now, registry, extra, rules, RecentPoints.NONE, partition -> false);
   }
 
   /**
    * @param recent the carbonlink window the rollup feeds
-   * @param pointsFedElsewhere whether the carbonlink feed adds the points topic's points itself
+   * @param pointsFedElsewhere whether the carbonlink feed adds a points topic partition's points
    */
   RollupDriver(
       Function<String, SeriesLayout> resolver,
@@ -96,7 +97,7 @@ final class RollupDriver implements AutoCloseable {
       Map<String, Object> extra,
       Supplier<CarbonRules> rules,
       RecentPoints recent,
-      BooleanSupplier pointsFedElsewhere) {
+      IntPredicate pointsFedElsewhere) {
     this.clock = new MutableClock(now);
     Map<String, Object> settings = new HashMap<>(extra);
     if (registry != null) {
