@@ -61,6 +61,9 @@ public final class GroupProgress {
   /** The time of the oldest note dropped while no note was covered, else {@link #NOT_BEHIND}. */
   private long behindSince = NOT_BEHIND;
 
+  /** Whether the last update could not read the offsets (logged once until one can). */
+  private boolean failing;
+
   /**
    * @param offsets where the offsets come from
    * @param topic the topic they are of, for the log
@@ -84,11 +87,18 @@ public final class GroupProgress {
       notes.addLast(new Note(now, offsets.ends()));
       slowest = slowest(now);
     } catch (Exception e) {
-      log.warn(
-          "carbonlink: cannot read the progress on {} ({}); keeping points longer",
-          topic,
-          e.toString());
+      if (!failing) {
+        failing = true;
+        log.warn(
+            "carbonlink: cannot read the progress on {} ({}); keeping points longer until it can",
+            topic,
+            e.toString());
+      }
       return lagSinceOldest(now);
+    }
+    if (failing) {
+      failing = false;
+      log.info("carbonlink: reading the progress on {} again", topic);
     }
     Note covered = null;
     for (Iterator<Note> it = notes.descendingIterator(); it.hasNext(); ) {
