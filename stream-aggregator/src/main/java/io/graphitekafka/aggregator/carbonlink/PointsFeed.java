@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * they are in Kafka, ahead of the rollup, as carbon-cache's receiver puts a point in its cache
  * before its writer gets to it. The stream threads do the rollup, which under load runs seconds
  * behind its input; a graph asks for the newest points, which this reads at the head of the topic
- * for about a microsecond each, on its own thread.
+ * at the cost of a decode and a hash lookup each, on its own thread.
  *
  * <p>Every second it compares its assignment with the input partitions of this instance's active
  * tasks, and reads a partition it newly owns from the offset its task has committed (what the task
