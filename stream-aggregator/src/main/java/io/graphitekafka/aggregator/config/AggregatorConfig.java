@@ -173,7 +173,7 @@ public final class AggregatorConfig extends ServiceConfig {
               3_000_000,
               Range.atLeast(1),
               Importance.LOW,
-              "The window's memory bound, about 36 bytes of heap per point: while it holds this many, "
+              "The window's memory bound, 24 to 48 bytes of heap per point: while it holds this many, "
                   + "points are kept only carbonlink.window.seconds, whatever the lag.")
           .define(
               CARBONLINK_SINK_GROUPS,
