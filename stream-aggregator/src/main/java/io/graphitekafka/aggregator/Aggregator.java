@@ -354,6 +354,7 @@ public final class Aggregator implements AutoCloseable {
     return owned;
   }
 
+  /** The offsets the group committed on these partitions, or null if they cannot be read now. */
   private Map<TopicPartition, Long> committedOffsets(String group, Set<TopicPartition> partitions) {
     Map<TopicPartition, Long> offsets = new HashMap<>();
     try {
@@ -370,8 +371,10 @@ public final class Aggregator implements AutoCloseable {
               });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return null;
     } catch (ExecutionException | TimeoutException e) {
       log.warn("carbonlink: cannot read the committed offsets of {}: {}", group, e.toString());
+      return null;
     }
     return offsets;
   }

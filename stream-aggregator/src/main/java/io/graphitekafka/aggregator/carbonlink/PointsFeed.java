@@ -57,7 +57,8 @@ public final class PointsFeed implements AutoCloseable {
   /**
    * @param consumer a consumer without a group (it is assigned partitions, never subscribed)
    * @param owned the points topic's partitions of this instance's active tasks
-   * @param committed the offsets the tasks have committed on these partitions (absent: none)
+   * @param committed the offsets the tasks have committed on these partitions (absent: none), or
+   *     null if they cannot be read now
    * @param active whether the feed adds points now (false while carbon rules are in force)
    * @param accepted whether the aggregator takes the point (the rejects are not added)
    */
@@ -162,12 +163,15 @@ public final class PointsFeed implements AutoCloseable {
     reading = Set.copyOf(kept);
     Set<TopicPartition> added = new HashSet<>(want);
     added.removeAll(assigned);
+    Map<TopicPartition, Long> from = added.isEmpty() ? Map.of() : committed.apply(added);
+    if (from == null) {
+      return; // unknown for now: again at the next check, the rollup adding those points meanwhile
+    }
     consumer.assign(want);
     assigned = Set.copyOf(want);
     if (added.isEmpty()) {
       return;
     }
-    Map<TopicPartition, Long> from = committed.apply(added);
     Set<TopicPartition> fromStart = new HashSet<>();
     for (TopicPartition tp : added) {
       Long offset = from.get(tp);

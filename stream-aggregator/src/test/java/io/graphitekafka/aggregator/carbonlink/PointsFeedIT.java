@@ -51,12 +51,13 @@ class PointsFeedIT {
     RecentPoints recent = new RecentPoints(Duration.ofSeconds(60), System::nanoTime);
     AtomicReference<Set<TopicPartition>> owned = new AtomicReference<>(Set.of(p0));
     Map<TopicPartition, Long> committed = new HashMap<>(Map.of(p0, 2L));
+    AtomicBoolean offsetsReadable = new AtomicBoolean(true);
     AtomicBoolean active = new AtomicBoolean(true);
     try (PointsFeed feed =
         new PointsFeed(
             consumer(kafka, points),
             owned::get,
-            partitions -> committed,
+            partitions -> offsetsReadable.get() ? committed : null,
             active::get,
             RollupTopology::accepted,
             recent)) {
@@ -73,9 +74,17 @@ class PointsFeedIT {
       assertThat(feed.adds(0)).as("the rollup leaves partition 0 to the feed").isTrue();
       assertThat(feed.adds(1)).as("and adds partition 1's points itself").isFalse();
 
-      // partition 1 becomes this instance's, its task with nothing committed: read from the
-      // beginning, where the task starts too
+      // partition 1 becomes this instance's while the committed offsets cannot be read: the rollup
+      // keeps adding its points until they can
+      offsetsReadable.set(false);
       owned.set(Set.of(p0, p1));
+      Thread.sleep(2_500); // the feed looks at its assignment every second
+      assertThat(feed.adds(1)).isFalse();
+      assertThat(recent.get("b.other")).isEmpty();
+
+      // readable again, its task with nothing committed: read from the beginning, where the task
+      // starts too
+      offsetsReadable.set(true);
       Await.until(
           "the points of partition 1",
           Duration.ofSeconds(30),
