@@ -355,7 +355,9 @@ class RestartTimesIT {
           name + " ready",
           WAIT,
           () -> {
-            assertThat(process.isAlive()).as(name + " running").isTrue();
+            assertThat(process.isAlive())
+                .as(() -> name + " running; its last lines:\n" + ChildProcesses.recent(output))
+                .isTrue();
             return !linesOf(" ready").isEmpty();
           },
           () -> ChildProcesses.recent(output));
