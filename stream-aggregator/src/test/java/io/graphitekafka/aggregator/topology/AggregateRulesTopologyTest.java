@@ -81,7 +81,9 @@ class AggregateRulesTopologyTest {
     assertThat(driver.counter(AggregateMetrics.INPUTS)).isEqualTo(3);
   }
 
-  /** Starts the rollup feeding {@code recent}, with the carbonlink feed on or off. */
+  /**
+   * Starts the rollup with the rules set, feeding {@code recent}, the carbonlink feed on or off.
+   */
   private void startWithWindow(RecentPoints recent, boolean feedOn) {
     driver =
         new RollupDriver(
@@ -226,14 +228,7 @@ class AggregateRulesTopologyTest {
             AggregateRules.parse("a", List.of("<h>.cpu.total (10) = sum <h>.cpu.*")),
             RewriteRules.parse(
                 "r", List.of("[pre]", "^collectd\\.= ", "[post]", "\\.cpu\\. = .processor."))));
-    driver =
-        new RollupDriver(
-            name -> TEN_SECONDS,
-            600,
-            T0 + 600,
-            null,
-            Map.of(AggregatorConfig.NEW_SERIES_FILES_EMPTY, true),
-            rules::get);
+    startWithWindow(RecentPoints.NONE, false);
     driver.send("collectd.h1.cpu.user", T0, 2);
     driver.send("collectd.h1.cpu.system", T0, 3);
     driver.emit();
