@@ -284,6 +284,25 @@ public final class WhisperFile implements Closeable {
   }
 
   /**
+   * Applies each point as its own {@code update_many([(timestamps[i], values[i])], nows[i])}, in
+   * order, and leaves the file those calls would, byte for byte; a run of points at increasing
+   * intervals of one archive costs one write per run of slots and one read and write per coarser
+   * interval, instead of that for every point (see {@link WhisperUpdate#updateEach}).
+   *
+   * @throws IllegalArgumentException if a point to be written does not fit the u32 timestamps; the
+   *     points before it are written then, as by the calls one by one
+   */
+  public void updateEach(long[] timestamps, double[] values, long[] nows, int count)
+      throws IOException {
+    checkWritable();
+    checkArrays(timestamps, values, count);
+    if (count > nows.length) {
+      throw new IllegalArgumentException("count " + count + " exceeds " + nows.length + " nows");
+    }
+    WhisperUpdate.updateEach(slots, timestamps, values, nows, count);
+  }
+
+  /**
    * Applies whisper.py's {@code update(value, timestamp, now)}: one point into the finest archive
    * that covers its age, then propagated down until a coarser archive is not updated.
    *

@@ -116,6 +116,145 @@ final class WhisperUpdate {
     }
   }
 
+  /**
+   * Applies each point as its own {@code update_many([(timestamp, value)], now)} with its own
+   * {@code now}, in order, with the result of those calls byte for byte, but a run of points that
+   * go to the same archive at strictly increasing intervals less than one lap apart is written
+   * together: one write per run of consecutive slots, and one read and write per coarser interval
+   * instead of one per point.
+   *
+   * <p>Why that is the same file: within such a run every slot a propagation reads belongs to the
+   * interval being propagated (no lap overwrites another, in any archive the run reaches), so a
+   * coarser slot only gains known inputs as the run goes on. It is therefore written, after the
+   * run's last point in it, with the aggregate of the final finer slots, which is what propagating
+   * it once at the end computes; and its first write, which sets an empty archive's base, is at the
+   * earliest interval that is ever written. Coarser archives follow only the intervals whose finer
+   * propagation wrote, as each point's chain stops where its own propagation fails.
+   *
+   * @throws IllegalArgumentException as the calls one by one would, after the points before the
+   *     offending one are written
+   */
+  static void updateEach(
+      SlotStore store, long[] timestamps, double[] values, long[] nows, int count)
+      throws IOException {
+    List<ArchiveInfo> archives = store.header().archives();
+    int i = 0;
+    while (i < count) {
+      int target = targetArchive(archives, nows[i] - timestamps[i]);
+      int end = i + 1;
+      if (target >= 0) {
+        ArchiveInfo archive = archives.get(target);
+        long first = archive.interval(timestamps[i]);
+        long last = first;
+        while (end < count) {
+          long interval = archive.interval(timestamps[end]);
+          if (interval <= last
+              || !withinOneLap(archives, target, first, interval)
+              || targetArchive(archives, nows[end] - timestamps[end]) != target) {
+            break;
+          }
+          last = interval;
+          end++;
+        }
+      }
+      if (end - i > 1 && fitsU32(archives.get(target), timestamps, i, end)) {
+        updateRun(store, target, timestamps, values, i, end);
+      } else {
+        for (int k = i; k < end; k++) {
+          updateMany(store, new long[] {timestamps[k]}, new double[] {values[k]}, 1, nows[k]);
+        }
+      }
+      i = end;
+    }
+  }
+
+  /** The archive update_many puts a point of this age in, or -1 if it drops it as too old. */
+  private static int targetArchive(List<ArchiveInfo> archives, long age) {
+    for (int a = 0; a < archives.size(); a++) {
+      if (archives.get(a).retention() >= age) {
+        return a;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Whether every slot a run from {@code first} to {@code last} writes or reads, in the target
+   * archive and down the coarser ones its propagation reaches, is less than a lap of its archive
+   * from the others: a coarser interval reads the finer slots from its own start, which may be
+   * before the run's first.
+   */
+  private static boolean withinOneLap(
+      List<ArchiveInfo> archives, int target, long first, long last) {
+    ArchiveInfo higher = archives.get(target);
+    if (last - first >= higher.retention()) {
+      return false;
+    }
+    for (ArchiveInfo lower : archives) {
+      if (lower.secondsPerPoint() <= archives.get(target).secondsPerPoint()) {
+        continue;
+      }
+      long span = lower.interval(last) + lower.secondsPerPoint() - lower.interval(first);
+      if (span > higher.retention()) {
+        return false;
+      }
+      higher = lower;
+    }
+    return true;
+  }
+
+  private static boolean fitsU32(ArchiveInfo archive, long[] timestamps, int from, int to) {
+    for (int k = from; k < to; k++) {
+      long interval = archive.interval(timestamps[k]);
+      if (interval < 0 || interval > WhisperHeader.MAX_U32) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // updateEach's run: strictly increasing intervals of one archive, less than a lap apart.
+  private static void updateRun(
+      SlotStore store, int target, long[] timestamps, double[] values, int from, int to)
+      throws IOException {
+    List<ArchiveInfo> archives = store.header().archives();
+    ArchiveInfo archive = archives.get(target);
+    int n = to - from;
+    long[] intervals = new long[n];
+    double[] runValues = new double[n];
+    for (int k = 0; k < n; k++) {
+      intervals[k] = archive.interval(timestamps[from + k]);
+      runValues[k] = values[from + k];
+    }
+    // One point per call has no run of whisper.py's to join across an interval of 0.
+    store.writeRuns(target, intervals, runValues, n, false);
+    int higher = target;
+    long[] written = intervals;
+    int writtenCount = n;
+    for (int lower = 0; lower < archives.size(); lower++) {
+      ArchiveInfo lowerArchive = archives.get(lower);
+      if (lowerArchive.secondsPerPoint() <= archive.secondsPerPoint()) {
+        continue;
+      }
+      long[] next = new long[writtenCount];
+      int nextCount = 0;
+      long previous = Long.MIN_VALUE;
+      for (int k = 0; k < writtenCount; k++) {
+        long interval = lowerArchive.interval(written[k]);
+        if (interval != previous && propagate(store, interval, higher, lower)) {
+          next[nextCount++] = interval;
+        }
+        previous = interval;
+      }
+      if (nextCount == 0) {
+        break;
+      }
+      written = next;
+      writtenCount = nextCount;
+      higher = lower;
+    }
+  }
+
   // __archive_update_many for one archive group, given newest-first order[start..end).
   private static void archiveUpdateMany(
       SlotStore store,

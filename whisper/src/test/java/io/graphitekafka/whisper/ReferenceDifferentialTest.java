@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
@@ -76,7 +77,40 @@ class ReferenceDifferentialTest {
     Files.delete(expected);
   }
 
-  private static SeriesLayout randomLayout(Random rnd) {
+  /** A series' raw points, as the sink gets them, against python3-whisper called once per point. */
+  @Property(tries = 60)
+  void updateEachMatchesOneReferenceCallPerPoint(@ForAll long seed) throws Exception {
+    Random rnd = new Random(seed);
+    SeriesLayout layout = randomLayout(rnd);
+    UpdateEachTest.Points points =
+        rnd.nextBoolean()
+            ? UpdateEachTest.liveLike(rnd, layout)
+            : UpdateEachTest.flatten(randomCalls(rnd, layout));
+    Assume.that(points.count() > 0); // the reference reads at least one call
+    List<Call> calls = new ArrayList<>();
+    for (int i = 0; i < points.count(); i++) {
+      calls.add(
+          new Call(
+              points.nows()[i],
+              new long[] {points.timestamps()[i]},
+              new double[] {points.values()[i]}));
+    }
+    Path expected = dir.resolve(seed + "-each-py.wsp");
+    Path actual = dir.resolve(seed + "-each-java.wsp");
+    String answer = ReferenceWhisper.apply(request(expected, layout, calls));
+    assertThat(answer).as("reference for seed %d", seed).isEqualTo("ok");
+    try (WhisperFile wsp = WhisperFile.create(actual, layout, FillMode.SPARSE)) {
+      wsp.updateEach(points.timestamps(), points.values(), points.nows(), points.count());
+    }
+    assertBytes(
+        Files.readAllBytes(actual),
+        Files.readAllBytes(expected),
+        "seed " + seed + " layout " + layout.archives() + " xff " + layout.xFilesFactor());
+    Files.delete(actual);
+    Files.delete(expected);
+  }
+
+  static SeriesLayout randomLayout(Random rnd) {
     int[] firstSpp = {1, 5, 10, 60};
     int spp = firstSpp[rnd.nextInt(firstSpp.length)];
     int points = 6 + rnd.nextInt(25);
@@ -97,7 +131,7 @@ class ReferenceDifferentialTest {
 
   // Ages for archive 0 stay within [-2 steps, retention - 3 steps] so a run never exceeds one lap,
   // a case in which whisper.py writes past the archive's end.
-  private static List<Call> randomCalls(Random rnd, SeriesLayout layout) {
+  static List<Call> randomCalls(Random rnd, SeriesLayout layout) {
     ArchiveSpec first = layout.archives().get(0);
     long s0 = first.secondsPerPoint();
     long r0 = first.retention();
@@ -160,7 +194,7 @@ class ReferenceDifferentialTest {
     }
   }
 
-  private static String request(Path path, SeriesLayout layout, List<Call> calls) {
+  static String request(Path path, SeriesLayout layout, List<Call> calls) {
     StringBuilder sb = new StringBuilder();
     sb.append(path).append('\t');
     for (int i = 0; i < layout.archives().size(); i++) {
