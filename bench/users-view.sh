@@ -113,7 +113,7 @@ CONF
     local g0 b0 t0 t1 g1 b1
     g0=$(cpu_seconds "$gateway"); b0=$(cpu_seconds "$broker")
     "$PY" "$here/users_view.py" counter "http://127.0.0.1:$metrics/metrics" \
-      graphite_kafka_gateway_pointsProduced_total $((million * total)) > "$d/done" &
+      graphite_kafka_relays_pointsProduced_total $((million * total)) > "$d/done" &
     local waiter=$!
     t0=$(date +%s.%N)
     nc -q0 127.0.0.1 "$carbon" < "$work/input.txt"
@@ -146,7 +146,7 @@ relay_round() {
     c0=$(cpu_seconds "$relay")
     t0=$(date +%s.%N)
     nc -q0 127.0.0.1 "$relayport" < "$work/input.txt"
-    until [ "$(wc -l < "$d/counted" 2>/dev/null || echo 0)" -ge "$million" ]; do sleep 0.01; done
+    until [ -f "$d/counted" ] && [ "$(wc -l < "$d/counted")" -ge "$million" ]; do sleep 0.01; done
     t1=$(sed -n "${million}p" "$d/counted" | cut -d' ' -f2)
     c1=$(cpu_seconds "$relay")
     echo "USERS system=relay round=$round million=$million points=$total" \

@@ -50,7 +50,8 @@ def counter(url, name, target):
     while True:
         try:
             value = counter_value(url, name)
-        except OSError:
+        except Exception as e:  # not up yet, or a reply cut short: ask again
+            print("counter: %s" % e, file=sys.stderr)
             value = 0.0
         if value >= target:
             print("%.6f %d" % (time.time(), value), flush=True)
