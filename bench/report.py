@@ -130,6 +130,53 @@ def load_by_section(out):
             for k, v in sections.items() if k not in ("none", "done")}
 
 
+def users(out):
+    """Section 8: {(system, million): [(seconds, cpu, broker_cpu), ...]} over the rounds."""
+    rows = collections.defaultdict(list)
+    path = os.path.join(out, "users.txt")
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        for line in f:
+            kv = dict(p.split("=", 1) for p in line.split() if "=" in p)
+            try:
+                rows[(kv["system"], int(kv["million"]))].append(
+                    (float(kv["seconds"]), float(kv["cpu"]), float(kv.get("broker_cpu", "nan"))))
+            except (KeyError, ValueError):
+                continue
+    return rows
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    if n == 0:
+        return None
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def users_checks(u):
+    """The users'-view targets, on the medians over the rounds."""
+    out = []
+
+    def med(system, million, i=0):
+        return median([row[i] for row in u.get((system, million), [])])
+
+    for label, ours, theirs, million, want in (
+            ("gateway alone / carbon-c-relay, first million after start", "gateway", "relay", 1, 1.0),
+            ("gateway alone / carbon-c-relay, third million (warm)", "gateway", "relay", 3, 1.5),
+            ("standalone / carbon-cache end to end, first million after start", "standalone", "carbon-cache", 1, 1.5),
+            ("standalone / carbon-cache end to end, second million (warm)", "standalone", "carbon-cache", 2, 3.0)):
+        a, b = med(ours, million), med(theirs, million)
+        if a and b:
+            out.append((label, "%.2f x (%.2f s vs %.2f s, medians)" % (b / a, a, b), ">= %.1f x" % want, b / a >= want))
+    a, b = med("standalone", 2, 1), med("carbon-cache", 2, 1)
+    if a and b:
+        out.append(("standalone CPU-s per million, warm, vs carbon-cache", "%.1f vs %.1f CPU-s" % (a, b),
+                    "below carbon-cache's", a < b))
+    return out
+
+
 def checks(r):
     """(label, figure text, target text, met or None) for every target."""
     out = []
@@ -194,7 +241,7 @@ def fmt(x):
 
 def ratios(out):
     r = load(out)
-    for label, fig, target, met in checks(r):
+    for label, fig, target, met in checks(r) + users_checks(users(out)):
         print("%-58s %-44s target %-22s %s" % (label, fig, target or "-",
                                                 "" if met is None else "met" if met else "NOT met"))
 
@@ -310,7 +357,7 @@ def render(out, md_path, svg_path):
     L.append("")
     L.append("| target | measured | wanted | |")
     L.append("|---|---|---|---|")
-    for label, fig, target, met in checks(r):
+    for label, fig, target, met in checks(r) + users_checks(users(out)):
         L.append("| %s | %s | %s | %s |" % (label, fig, target or "-",
                                            "" if met is None else "met" if met else "**not met**"))
     L.append("")
@@ -478,6 +525,40 @@ def render(out, md_path, svg_path):
             L.append("| %s | %s | %s | %s s | %s s | %s s | %s s |" % (
                 name, r.get(st + "_probes", "-"), r.get(st + "_readable", "-"), r.get(st + "_p50", "-"),
                 r.get(st + "_p90", "-"), r.get(st + "_p99", "-"), r.get(st + "_max", "-")))
+        L.append("")
+    u = users(out)
+    if u:
+        L.append("### 8. The users' view: whole processes, first million after start apart")
+        L.append("")
+        L.append("`bench/users-view.sh`: %s Carbon plaintext points over %s series sent with one TCP connection "
+                 "(`nc`), a million at a time into processes started afresh for each of %s round(s). The gateway "
+                 "runs alone (`bin/graphite-kafka gateway`) before a Kafka broker in its own process, timed until "
+                 "Kafka acknowledged every point; carbon-c-relay forwards to a line-counting TCP sink, timed until "
+                 "the sink counted every line. The standalone and carbon-cache are timed until every point is "
+                 "readable in its file (section 4's method). Seconds and CPU-s (user + system of the process, "
+                 "and of the broker for the gateway) are medians, with the range over the rounds."
+                 % (fmt(num(r, "users_points")), fmt(num(r, "e2e_series")), r.get("users_rounds", "-")))
+        L.append("")
+        L.append("| process | million | seconds | CPU-s | broker CPU-s |")
+        L.append("|---|---|---|---|---|")
+
+        def span(xs, f):
+            xs = [x for x in xs if x == x]
+            if not xs:
+                return "-"
+            m = median(xs)
+            return (f % m) if len(xs) == 1 else (f + " (" + f + "–" + f + ")") % (m, min(xs), max(xs))
+
+        for system, name in (("gateway", "`graphite-kafka gateway`"), ("relay", "carbon-c-relay"),
+                             ("standalone", "`graphite-kafka standalone`"), ("carbon-cache", "carbon-cache")):
+            for million in (1, 2, 3):
+                rows = u.get((system, million))
+                if not rows:
+                    continue
+                L.append("| %s | %s | %s | %s | %s |" % (
+                    name, {1: "first after start", 2: "second", 3: "third"}[million],
+                    span([x[0] for x in rows], "%.2f"), span([x[1] for x in rows], "%.1f"),
+                    span([x[2] for x in rows], "%.1f")))
         L.append("")
     L.append("### 6. Standalone memory")
     L.append("")

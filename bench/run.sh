@@ -10,6 +10,10 @@
 #   6 peak RSS and heap of the standalone process during 5, with 100,000 active series
 #   7 delay from line sent to graphite-web's /render returning it (carbonlink), 10,000 points/s of load
 #     over 10,000 series (RENDER_RATE, RENDER_SERIES)                 vs carbon-cache + graphite-web
+#   8 the users' view (users-view.sh): whole processes fed 1,000,000 points at a time over one TCP
+#     connection, three rounds from a fresh start, first million apart, CPU-s of every process:
+#     bin/graphite-kafka gateway before its own broker process        vs carbon-c-relay
+#     bin/graphite-kafka standalone, every point readable in its file vs carbon-cache
 #
 # Then it writes docs/BENCHMARKS.md and docs/benchmarks.svg (bench/report.py), keeping the hand-written
 # analysis between the <!-- analysis --> markers of the existing page.
@@ -27,7 +31,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 here="$root/bench"
 PY=/usr/bin/python3
-QUICK=""; ONLY="1,2,3,4,5,7"; BUILD=1; PROFILE=1; DOCS=1
+QUICK=""; ONLY="1,2,3,4,5,7,8"; BUILD=1; PROFILE=1; DOCS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -35,7 +39,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD="" ;;
     --no-profile) PROFILE="" ;;
     --no-docs) DOCS="" ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -56,10 +60,10 @@ fi
 
 if [ -n "$QUICK" ]; then
   GW_POINTS=1000000; AGG_POINTS=1000000; SINK_SERIES=2000; SINK_PER=100; SINK_ROUNDS=3
-  E2E_SERIES=2000; E2E_PER=100; FRESH_SERIES=10000; FRESH_SECONDS=20; RENDER_SECONDS=20
+  E2E_SERIES=2000; E2E_PER=100; FRESH_SERIES=10000; FRESH_SECONDS=20; RENDER_SECONDS=20; USERS_ROUNDS=1
 else
   GW_POINTS=4000000; AGG_POINTS=2000000; SINK_SERIES=10000; SINK_PER=100; SINK_ROUNDS=4
-  E2E_SERIES=10000; E2E_PER=100; FRESH_SERIES=100000; FRESH_SECONDS=60; RENDER_SECONDS=60
+  E2E_SERIES=10000; E2E_PER=100; FRESH_SERIES=100000; FRESH_SECONDS=60; RENDER_SECONDS=60; USERS_ROUNDS=3
 fi
 RENDER_RATE=${RENDER_RATE:-10000}; RENDER_SERIES=${RENDER_SERIES:-10000}
 FRESH_RATE=100000
@@ -362,6 +366,17 @@ if want 7; then
   fi
 fi
 section done
+
+# --- 8: the users' view: whole processes, first million after start apart -----------------------------
+if want 8; then
+  section users
+  ROUNDS=$USERS_ROUNDS SERIES=$E2E_SERIES PER_SERIES=$E2E_PER PARTITIONS=$PARTITIONS \
+    GRAPHITE_KAFKA_OPTS="$STANDALONE_OPTS" "$here/users-view.sh" > "$OUT/users.log" 2>&1 \
+    || log "users' view failed, see $OUT/users.log"
+  grep '^USERS ' "$OUT/users.log" | sed 's/^USERS //' | tee "$OUT/users.txt" >&2 || true
+  put users_rounds "$USERS_ROUNDS"
+  put users_points "$((E2E_SERIES * E2E_PER))"
+fi
 
 # --- profiles and the report -----------------------------------------------------------------------
 for p in gateway e2e fresh; do

@@ -16,7 +16,10 @@
 #        second into timeline.txt in the temp dir (implies KEEP) to see which stage is behind,
 #        WARM=1 first sends each system the PER_SERIES intervals before the measured ones (timed too, and
 #        reported as "(cold)"), so the measured send meets a process that has run a while, as services do,
-#        GK_CONFIG=FILE passes --config FILE to graphite-kafka standalone (e.g. shorter intervals)
+#        GK_CONFIG=FILE passes --config FILE to graphite-kafka standalone (e.g. shorter intervals),
+#        PROFILE_AGENT=libasyncProfiler.so with WARM profiles graphite-kafka during the measured send
+#        only (attached with jcmd, CPU every 10 ms per thread) into $PROFILE_OUT (default
+#        warm.collapsed in the current directory)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -78,7 +81,17 @@ measure_all() {
   if [ -n "${WARM:-}" ]; then
     measure "$1 (cold)" "$2" "$3" $((end - 10 * PER_SERIES))
   fi
+  local profile=""
+  if [ -n "${WARM:-}" ] && [ -n "${PROFILE_AGENT:-}" ] && [ "$1" = graphite-kafka ]; then
+    profile="${PROFILE_OUT:-$PWD/warm.collapsed}"
+    # quoted again: jcmd reads key=value as its own arguments
+    jcmd "$pid" JVMTI.agent_load "$PROFILE_AGENT" "\"start,event=itimer,interval=10ms,threads\"" > /dev/null
+  fi
   measure "$1" "$2" "$3" "$end"
+  if [ -n "$profile" ]; then
+    jcmd "$pid" JVMTI.agent_load "$PROFILE_AGENT" "\"stop,collapsed,file=$profile\"" > /dev/null
+    echo "profile of the measured send: $profile" >&2
+  fi
 }
 
 run_graphite_kafka() {

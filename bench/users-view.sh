@@ -103,7 +103,10 @@ pickle.port=-1
 metrics.http.port=$metrics
 metric.interval.seconds=0
 CONF
-  GRAPHITE_KAFKA_NO_BUILD=1 ${GATEWAY_OPTS:+GRAPHITE_KAFKA_OPTS="$GATEWAY_OPTS"} \
+  local opts=()
+  [ -n "${GATEWAY_OPTS:-}" ] && opts=("GRAPHITE_KAFKA_OPTS=$GATEWAY_OPTS")
+  # the gateway's own options: GRAPHITE_KAFKA_OPTS in the environment is the standalone's
+  env -u GRAPHITE_KAFKA_OPTS GRAPHITE_KAFKA_NO_BUILD=1 "${opts[@]}" \
     "$root/bin/graphite-kafka" gateway --config "$d/gateway.properties" > "$d/gateway.log" 2>&1 &
   local gateway=$!
   pids+=("$gateway")
