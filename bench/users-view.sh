@@ -149,7 +149,13 @@ relay_round() {
     c0=$(cpu_seconds "$relay")
     t0=$(date +%s.%N)
     nc -q0 127.0.0.1 "$relayport" < "$work/input.txt"
-    until [ -f "$d/counted" ] && [ "$(wc -l < "$d/counted")" -ge "$million" ]; do sleep 0.01; done
+    if ! "$PY" "$here/users_view.py" lines "$d/counted" "$million" "$relay" 120; then
+      echo "carbon-c-relay did not forward million $million of round $round; its log:" >&2
+      tail -n 5 "$d/relay.log" >&2
+      echo "USERS system=relay round=$round million=$million points=$total failed=1"
+      kill "$relay" 2>/dev/null || true
+      return 0
+    fi
     t1=$(sed -n "${million}p" "$d/counted" | cut -d' ' -f2)
     c1=$(cpu_seconds "$relay")
     echo "USERS system=relay round=$round million=$million points=$total" \
