@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,25 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * python3-whisper's in {@link ReferenceDifferentialTest}.
  */
 class UpdateEachTest {
-
-  private static Path dir;
-
-  @BeforeContainer
-  static void makeDir() throws Exception {
-    dir = Files.createTempDirectory("whisper-each");
-  }
-
-  @AfterContainer
-  static void removeDir() throws Exception {
-    if (dir != null) {
-      try (var files = Files.list(dir)) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          Files.delete(p);
-        }
-      }
-      Files.delete(dir);
-    }
-  }
 
   /** Points in the order a series' raw points reach the sink: each with the now it was seen at. */
   record Points(long[] timestamps, double[] values, long[] nows) {
@@ -128,25 +107,30 @@ class UpdateEachTest {
 
   private static void assertSameAsOneByOne(long seed, SeriesLayout layout, Points points)
       throws Exception {
-    Path each = dir.resolve(seed + "-each.wsp");
-    Path single = dir.resolve(seed + "-single.wsp");
-    try (WhisperFile a = WhisperFile.create(each, layout, FillMode.SPARSE);
-        WhisperFile b = WhisperFile.create(single, layout, FillMode.SPARSE)) {
-      a.updateEach(points.timestamps(), points.values(), points.nows(), points.count());
-      for (int i = 0; i < points.count(); i++) {
-        b.updateMany(
-            new long[] {points.timestamps()[i]},
-            new double[] {points.values()[i]},
-            1,
-            points.nows()[i]);
+    Path dir = Files.createTempDirectory("whisper-each");
+    Path each = dir.resolve("each.wsp");
+    Path single = dir.resolve("single.wsp");
+    try {
+      try (WhisperFile a = WhisperFile.create(each, layout, FillMode.SPARSE);
+          WhisperFile b = WhisperFile.create(single, layout, FillMode.SPARSE)) {
+        a.updateEach(points.timestamps(), points.values(), points.nows(), points.count());
+        for (int i = 0; i < points.count(); i++) {
+          b.updateMany(
+              new long[] {points.timestamps()[i]},
+              new double[] {points.values()[i]},
+              1,
+              points.nows()[i]);
+        }
       }
+      assertBytes(
+          Files.readAllBytes(each),
+          Files.readAllBytes(single),
+          "seed " + seed + " layout " + layout.archives() + " xff " + layout.xFilesFactor());
+    } finally {
+      Files.deleteIfExists(each);
+      Files.deleteIfExists(single);
+      Files.delete(dir);
     }
-    assertBytes(
-        Files.readAllBytes(each),
-        Files.readAllBytes(single),
-        "seed " + seed + " layout " + layout.archives() + " xff " + layout.xFilesFactor());
-    Files.delete(each);
-    Files.delete(single);
   }
 
   /**
