@@ -1,13 +1,11 @@
 """Helpers for users-view.sh (run with /usr/bin/python3).
 
   users_view.py sink PORT EVERY OUT     a TCP listener that counts lines; each time the count reaches a
-                                        multiple of EVERY it appends "<count> <unix time>" to OUT
-  users_view.py lines FILE N PID SECONDS waits until FILE has N lines; fails if process PID ends or
-                                        SECONDS pass first
+                                        multiple of EVERY it writes "<count> <unix time>" to OUT (a FIFO the
+                                        caller reads, so that nobody polls while the relay works)
   users_view.py counter URL NAME TARGET polls a Prometheus endpoint until the counter NAME reaches
                                         TARGET, then prints "<unix time> <value>"
 """
-import os
 import socket
 import sys
 import threading
@@ -32,8 +30,9 @@ def sink(port, every, out):
                 with lock:
                     state["count"] += data.count(b"\n")
                     while state["count"] >= state["next"]:
+                        reached = time.time()
                         with open(out, "a") as f:
-                            f.write("%d %.6f\n" % (state["next"], time.time()))
+                            f.write("%d %.6f\n" % (state["next"], reached))
                         state["next"] += every
 
     while True:
@@ -67,24 +66,9 @@ def counter(url, name, target):
         time.sleep(0.1 if value < start + 0.9 * (target - start) else 0.005)
 
 
-def lines(path, n, pid, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline and os.path.exists("/proc/%d" % pid):
-        try:
-            with open(path) as f:
-                if sum(1 for _ in f) >= n:
-                    return 0
-        except FileNotFoundError:
-            pass
-        time.sleep(0.005)
-    return 1
-
-
 if __name__ == "__main__":
     if sys.argv[1] == "sink":
         sink(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
-    elif sys.argv[1] == "lines":
-        sys.exit(lines(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
     elif sys.argv[1] == "counter":
         counter(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
