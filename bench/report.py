@@ -8,6 +8,7 @@
 import collections
 import os
 import re
+import statistics
 import sys
 
 GIB = 1024 * 1024  # KiB per GiB
@@ -147,20 +148,13 @@ def users(out):
     return rows
 
 
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    if n == 0:
-        return None
-    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-
-
 def users_checks(u):
     """The users'-view targets, on the medians over the rounds."""
     out = []
 
     def med(system, million, i=0):
-        return median([row[i] for row in u.get((system, million), [])])
+        xs = [row[i] for row in u.get((system, million), [])]
+        return statistics.median(xs) if xs else None
 
     for label, ours, theirs, million, want in (
             ("gateway alone / carbon-c-relay, first million after start", "gateway", "relay", 1, 1.0),
@@ -546,7 +540,7 @@ def render(out, md_path, svg_path):
             xs = [x for x in xs if x == x]
             if not xs:
                 return "-"
-            m = median(xs)
+            m = statistics.median(xs)
             return (f % m) if len(xs) == 1 else (f + " (" + f + "–" + f + ")") % (m, min(xs), max(xs))
 
         for system, name in (("gateway", "`graphite-kafka gateway`"), ("relay", "carbon-c-relay"),

@@ -157,9 +157,10 @@ final class WhisperUpdate {
           end++;
         }
       }
-      if (end - i > 1 && fitsU32(archives.get(target), timestamps, i, end)) {
+      if (target >= 0 && fitsU32(archives.get(target), timestamps, i, end)) {
         updateRun(store, target, timestamps, values, i, end);
       } else {
+        // dropped as too old, or failing as the call one by one fails
         for (int k = i; k < end; k++) {
           updateMany(store, new long[] {timestamps[k]}, new double[] {values[k]}, 1, nows[k]);
         }
@@ -213,7 +214,8 @@ final class WhisperUpdate {
     return true;
   }
 
-  // updateEach's run: strictly increasing intervals of one archive, less than a lap apart.
+  // updateEach's run: strictly increasing intervals of one archive, less than a lap apart; a run of
+  // one point is exactly update_many of that point.
   private static void updateRun(
       SlotStore store, int target, long[] timestamps, double[] values, int from, int to)
       throws IOException {
